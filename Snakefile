@@ -1,0 +1,22 @@
+# Annotation confidence vs. training sample size (Ryumina, Verkholyak & Karpov,
+# Interspeech 2021) as a Snakemake workflow: corpus -> agreement levels -> audio and
+# video systems -> fusion -> 5x5 cross-evaluation -> tables, figures, report.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/corpus.smk"
+
+
+rule all:
+    input:
+        all_outputs(),
+    default_target: True

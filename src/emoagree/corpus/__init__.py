@@ -1,0 +1,1 @@
+"""Corpus adapters: each writes the normalized recordings and annotations tables."""

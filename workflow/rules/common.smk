@@ -1,0 +1,50 @@
+# Configuration validation, the corpus plan, wildcard constraints and input/params
+# functions shared by every stage. Rules live in the stage files; logic lives in src/.
+import os
+import sys
+
+from snakemake.utils import validate
+
+# The package is importable from every job (also on cluster nodes and in conda envs)
+# without installing it, because scripts run with src/ on their path.
+SRC_DIR = os.path.join(workflow.basedir, "src")
+if SRC_DIR not in sys.path:
+    sys.path.insert(0, SRC_DIR)
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (SRC_DIR, os.environ.get("PYTHONPATH", "")) if p
+)
+
+from emoagree.settings import level_settings, normalize_config  # noqa: E402
+from emoagree.corpus.plan import plan_recordings  # noqa: E402
+
+config = normalize_config(config)
+validate(config, os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml"))
+
+LEVELS = [int(level) for level in config["levels"]]
+EMOTIONS = list(config["emotions"])
+RECORDINGS = plan_recordings(config)  # recording, audio_path, video_path (known before any job)
+
+
+wildcard_constraints:
+    level="[0-9]+",
+    train_level="[0-9]+",
+    test_level="[0-9]+",
+    recording="[A-Za-z0-9_.-]+",
+
+
+def settings(level):
+    """The configuration seen by the jobs of one level (global values + its overrides)."""
+    return level_settings(config, level)
+
+
+def level_table(level):
+    return f"results/corpus/levels/level{level}.csv"
+
+
+def all_outputs():
+    outputs = [
+        "results/corpus/intervals.csv",
+        "results/tables/table1_samples.csv",
+        "results/tables/table1_samples.md",
+    ]
+    return outputs
