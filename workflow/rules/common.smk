@@ -48,3 +48,30 @@ def all_outputs():
         "results/tables/table1_samples.md",
     ]
     return outputs
+
+
+def planned_systems():
+    """Audio, video and fused systems the corpus can support, from its media columns."""
+    has_audio = bool(RECORDINGS["audio_path"].fillna("").astype(str).str.len().gt(0).any())
+    has_video = bool(RECORDINGS["video_path"].fillna("").astype(str).str.len().gt(0).any())
+    audio = list(config["systems"]["audio"]) if has_audio else []
+    video = list(config["systems"]["video"]) if has_video else []
+    fusion = [f"fusion_{a}_{v}" for a in audio for v in video]
+    if not has_audio or not has_video:
+        missing = "audio" if not has_audio else "video"
+        print(
+            f"emoagree: the corpus has no {missing} files; planning only the "
+            f"{'video' if not has_audio else 'audio'} branch (no fusion).",
+            file=sys.stderr,
+        )
+    return audio, video, fusion
+
+
+AUDIO_SYSTEMS, VIDEO_SYSTEMS, FUSION_SYSTEMS = planned_systems()
+SYSTEMS = AUDIO_SYSTEMS + VIDEO_SYSTEMS + FUSION_SYSTEMS
+
+
+wildcard_constraints:
+    system="|".join(SYSTEMS) if SYSTEMS else "__none__",
+    audio_system="|".join(AUDIO_SYSTEMS) if AUDIO_SYSTEMS else "__none__",
+    video_system="|".join(VIDEO_SYSTEMS) if VIDEO_SYSTEMS else "__none__",
