@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).parents[1] / "src"), str(Path(__file__).parents[1] / "tests")]
 
-from conftest import make_corpus  # noqa: E402
+from levels_fixtures import make_corpus  # noqa: E402
 
 from emoagree.agreement import level_alpha  # noqa: E402
 from emoagree.constants import DEFAULT_EMOTIONS  # noqa: E402

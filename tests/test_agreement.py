@@ -6,7 +6,7 @@ import krippendorff
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_corpus
+from levels_fixtures import make_corpus
 
 from emoagree.agreement import frame_units, level_alpha, value_counts
 from emoagree.constants import DEFAULT_EMOTIONS

@@ -2,7 +2,7 @@
 
 import matplotlib.image as mpimg
 import pytest
-from conftest import make_corpus
+from levels_fixtures import make_corpus
 
 from emoagree import corpus_figures
 from emoagree.constants import DEFAULT_EMOTIONS

@@ -2,7 +2,7 @@
 
 import pandas as pd
 import pytest
-from conftest import make_corpus
+from levels_fixtures import make_corpus
 
 from emoagree.constants import DEFAULT_EMOTIONS
 from emoagree.levels import agreement_intervals
@@ -10,6 +10,11 @@ from emoagree.split import level_table, make_split, n_test_for_stratum
 
 EMOTIONS = list(DEFAULT_EMOTIONS)
 LEVELS = [1, 2, 3, 4, 5]
+
+
+@pytest.fixture
+def corpus():
+    return make_corpus()
 
 
 def split_of(corpus, strategy="stratified", seed=7, test=0.2, val=0.2):

@@ -1,8 +1,7 @@
-"""Shared fixtures: a small synthetic corpus of annotator marks."""
+"""A small synthetic corpus of annotator marks for the levels, split and agreement tests."""
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from emoagree.constants import DEFAULT_EMOTIONS
 
@@ -46,8 +45,3 @@ def make_corpus(seed=0, n_actors=4, n_scenarios=3, takes=2, n_annotators=5, dura
     annotations = pd.DataFrame(
         marks, columns=["recording", "annotator", "emotion", "start_s", "end_s"])
     return recordings, annotations
-
-
-@pytest.fixture
-def corpus():
-    return make_corpus()
