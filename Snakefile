@@ -14,9 +14,10 @@ report: "workflow/report/workflow.rst"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/corpus.smk"
+include: "workflow/rules/levels.smk"
 
 
 rule all:
     input:
-        all_outputs(),
+        levels_targets(),
     default_target: True
