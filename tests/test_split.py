@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 from levels_fixtures import make_corpus
 
+from emoagree.agreement import level_alpha
 from emoagree.constants import DEFAULT_EMOTIONS
 from emoagree.levels import agreement_intervals
 from emoagree.split import level_table, make_split, n_test_for_stratum
@@ -209,3 +210,12 @@ def test_unknown_strategy_and_bad_fractions(corpus):
         split_of(corpus, strategy="random")
     with pytest.raises(ValueError, match="fractions out of range"):
         split_of(corpus, test=1.0)
+
+
+def test_level_above_the_annotator_count_is_an_empty_table(corpus):
+    recordings, annotations = corpus
+    split = split_of(corpus, seed=-3)  # any integer seed works
+    empty = level_table(annotations, recordings, 9, split, EMOTIONS)
+    assert empty.empty and list(empty.columns) == list(split.columns)
+    result = level_alpha(empty, annotations, EMOTIONS, 0.1)
+    assert result.n_units == 0 and result.to_dict()["alpha"] is None

@@ -66,7 +66,8 @@ def _round_half_up(value: float) -> int:
 
 def _rng(seed: int, key: str) -> np.random.Generator:
     """A generator for one named choice, independent of every other choice's draws."""
-    return np.random.default_rng([int(seed), zlib.crc32(key.encode("utf-8"))])
+    # masked so that any integer seed (negative ones too) is a valid entropy word
+    return np.random.default_rng([int(seed) & 0xFFFFFFFF, zlib.crc32(key.encode("utf-8"))])
 
 
 def _stratum_keys(intervals: pd.DataFrame) -> pd.Series:
