@@ -55,3 +55,10 @@ def test_figure3_and_truth_accuracy_are_written(corpus_levels, tmp_path):
     assert_png(tmp_path / "fig3.png")
     corpus_figures.truth_accuracy({1: 0.6, 2: 0.7, 3: 0.8}, tmp_path / "acc.png")
     assert_png(tmp_path / "acc.png")
+
+
+def test_overlapping_bars_get_their_own_lanes():
+    lanes, n = corpus_figures._lanes([0.0, 1.0, 2.5, 0.5], [2.0, 3.0, 4.0, 0.8])
+    # 0-2 lane 0; 0.5-0.8 overlaps it: lane 1; 1-3 overlaps 0-2: lane 1 (free after 0.8);
+    # 2.5-4 starts after 0-2 ended: lane 0
+    assert (lanes, n) == ([0, 1, 0, 1], 2)

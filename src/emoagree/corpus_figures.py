@@ -34,6 +34,33 @@ def _save(fig, path: str | Path) -> None:
     plt.close(fig)
 
 
+def _lanes(starts: Sequence[float], ends: Sequence[float]) -> tuple[list[int], int]:
+    """Greedy lanes so that overlapping bars of one row are drawn side by side, not hidden."""
+    lane_ends: list[float] = []
+    lanes = [0] * len(starts)
+    for index in sorted(range(len(starts)), key=lambda i: (starts[i], ends[i])):
+        free = [k for k, end in enumerate(lane_ends) if end <= starts[index]]
+        if free:
+            lanes[index] = free[0]
+            lane_ends[free[0]] = ends[index]
+        else:
+            lanes[index] = len(lane_ends)
+            lane_ends.append(ends[index])
+    return lanes, max(len(lane_ends), 1)
+
+
+def _bar_row(ax, row: int, bars: pd.DataFrame, colours: Mapping[str, tuple],
+             alpha: float = 1.0) -> None:
+    """One row of horizontal bars (start_s, end_s, emotion), overlaps split into lanes."""
+    starts = bars["start_s"].to_numpy(dtype=float)
+    ends = bars["end_s"].to_numpy(dtype=float)
+    lanes, n_lanes = _lanes(list(starts), list(ends))
+    height = 0.8 / n_lanes
+    for start, end, emotion, lane in zip(starts, ends, bars["emotion"], lanes, strict=True):
+        ax.barh(row - 0.4 + (lane + 0.5) * height, end - start, left=start, height=height,
+                color=colours.get(emotion, OTHER_COLOUR), alpha=alpha, edgecolor="none")
+
+
 def example_recording(levels: Mapping[int, pd.DataFrame]) -> str:
     """The recording shown in Figure 1: most intervals at the highest non-empty level.
 
@@ -71,21 +98,14 @@ def annotation_example(
         gridspec_kw={"height_ratios": [max(len(annotators), 1), max(len(ordered_levels), 1)]},
     )
     for row, annotator in enumerate(annotators):
-        own = marks[marks["annotator"].astype(str) == annotator]
-        for mark in own.itertuples():
-            colour = colours.get(mark.emotion, OTHER_COLOUR)
-            top.barh(row, mark.end_s - mark.start_s, left=mark.start_s, height=0.7,
-                     color=colour, alpha=0.85, edgecolor="none")
+        _bar_row(top, row, marks[marks["annotator"].astype(str) == annotator], colours, 0.85)
     top.set_yticks(range(len(annotators)), annotators)
     top.invert_yaxis()
     top.set_ylabel("annotator")
     top.set_title(f"Annotation of {recording} and the resulting agreement levels")
     for row, level in enumerate(ordered_levels):
         table = levels[level]
-        own = table[table["recording"].astype(str) == recording]
-        for interval in own.itertuples():
-            bottom.barh(row, interval.end_s - interval.start_s, left=interval.start_s,
-                        height=0.7, color=colours.get(interval.emotion, OTHER_COLOUR))
+        _bar_row(bottom, row, table[table["recording"].astype(str) == recording], colours)
     bottom.set_yticks(range(len(ordered_levels)), [f"level {k}" for k in ordered_levels])
     bottom.invert_yaxis()
     bottom.set_xlabel("time (s)")
