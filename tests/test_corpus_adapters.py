@@ -14,6 +14,7 @@ import soundfile
 
 from emoagree.constants import ANNOTATION_COLUMNS, RECORDING_COLUMNS
 from emoagree.corpus import CorpusError, plan_recordings, read_corpus, write_normalized
+from emoagree.corpus.plan import corpus_input_files
 from emoagree.corpus.ramas import audio_relpath, video_relpath
 
 # --------------------------------------------------------------------------- media helpers
@@ -408,3 +409,44 @@ def test_plan_of_demo_refuses_paths_outside_the_ramas_layout(monkeypatch, tmp_pa
     config["corpus"]["demo"] = {}
     with pytest.raises(CorpusError, match="audio_relpath 'x.wav' is not the RAMAS layout"):
         plan_recordings(config)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "ramas"])
+def test_corpus_rule_inputs_are_the_files_the_adapter_reads(fmt, csv_corpus, ramas_root):
+    root = csv_corpus if fmt == "csv" else ramas_root
+    config = config_for(fmt, root)
+    inputs = corpus_input_files(config, plan_recordings(config))
+    if fmt == "csv":
+        expected = ["annotations.csv", "media/r1.mov", "media/r1.wav", "media/r2.wav",
+                    "recordings.csv"]
+    else:
+        expected = sorted(
+            [f"Annotations/Annotations_by_emotions/data_{c}.csv"
+             for c in ("Angry", "Domination", "Neutral")]
+            + ["Docs/actors_descr.csv"]
+            + [audio_relpath(r) for r in RAMAS_RECORDINGS]
+            + [video_relpath(r) for r in RAMAS_RECORDINGS]
+        )
+    assert inputs == sorted(os.path.join(str(root), p) for p in expected)
+
+
+def test_corpus_rule_inputs_of_the_demo_are_the_generator_files(monkeypatch, tmp_path):
+    fake_demo(
+        monkeypatch,
+        pd.DataFrame(
+            {"recording": ["a_b_1"], "audio_relpath": [audio_relpath("a_b_1")],
+             "video_relpath": [video_relpath("a_b_1")]}
+        ),
+    )
+    sys.modules["emoagree.corpus.demo"].demo_files = lambda demo, seed: [
+        "Docs/actors_descr.csv", audio_relpath("a_b_1"), "truth.csv"
+    ]
+    config = config_for("demo", tmp_path / "demo")
+    config["corpus"]["demo"] = {}
+    inputs = corpus_input_files(config, plan_recordings(config))
+    root = str(tmp_path / "demo")
+    assert inputs == sorted(
+        os.path.join(root, p)
+        for p in ("Docs/actors_descr.csv", audio_relpath("a_b_1"), video_relpath("a_b_1"),
+                  "truth.csv")
+    )
