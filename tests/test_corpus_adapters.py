@@ -248,7 +248,10 @@ def ramas_root(tmp_path):
         "2,10dec_D11_1,0.7,0.7\n"  # zero length: dropped
     )
     (marks / "data_Neutral.csv").write_text("ID,File,Start,End\n1,11dec_K02_1,0.0,1.6\n")
-    (marks / "data_Domination.csv").write_text("ID;File;Start;End\n4;11dec_K02_1;0.1;0.4\n")
+    # A spreadsheet export: ';' delimiter, decimal commas, CRLF and a trailing blank line.
+    (marks / "data_Domination.csv").write_bytes(
+        b"ID;File;Start;End\r\n4;11dec_K02_1;0,1;0,4\r\n\r\n"
+    )
     (root / "Docs").mkdir()
     (root / "Docs" / "actors_descr.csv").write_text(
         "Date,ID,Name\n10dec,1,Anna\n10dec,2,Boris\n11DEC,1.0,Boris\n11dec,2,Anna\n"

@@ -10,6 +10,8 @@ import pandas as pd
 
 from emoagree.corpus.errors import CorpusError, raise_problems, row_label
 
+DECIMAL_COMMA = r"^([-+]?\d+),(\d+)$"
+
 
 def read_rows(path: str, required: Sequence[str], *, sniff: bool = False) -> pd.DataFrame:
     """Read a CSV file as text cells, checking that it exists and has ``required`` columns.
@@ -47,7 +49,8 @@ def read_rows(path: str, required: Sequence[str], *, sniff: bool = False) -> pd.
             f"{path}: line 1 (header): missing column(s) {', '.join(missing)}; "
             f"found {', '.join(table.columns) or 'none'}"
         )
-    table = table.apply(lambda column: column.str.strip())
+    # The python parser (used to sniff) gives NaN, not "", for the cells of blank lines.
+    table = table.fillna("").apply(lambda column: column.astype(str).str.strip())
     table = table[(table != "").any(axis=1)]
     return table
 
@@ -57,9 +60,11 @@ def numeric_column(
 ) -> pd.Series:
     """Parse one text column as floats, adding a problem per cell that is not a number.
 
-    Empty cells become NaN; they are a problem unless ``allow_empty``.
+    Empty cells become NaN; they are a problem unless ``allow_empty``. A decimal comma
+    (``0,5``, as spreadsheets in many locales write with a ``;`` delimiter) reads as a point.
     """
-    values = pd.to_numeric(table[column].where(table[column] != ""), errors="coerce")
+    text = table[column].str.replace(DECIMAL_COMMA, r"\1.\2", regex=True)
+    values = pd.to_numeric(text.where(text != ""), errors="coerce")
     values = values.astype(float)
     for index, text in table[column].items():
         value = values.loc[index]
