@@ -33,6 +33,15 @@ wildcard_constraints:
     recording="[A-Za-z0-9_.-]+",
 
 
+def repo_path(*parts):
+    """A file that ships with the workflow (e.g. under resources/), from any workdir.
+
+    Relative paths in rules and the config resolve against the working directory
+    (`-d WORKDIR`, where results/ is written); files of the repo itself must not.
+    """
+    return os.path.join(workflow.basedir, *parts)
+
+
 def settings(level):
     """The configuration seen by the jobs of one level (global values + its overrides)."""
     return level_settings(config, level)
