@@ -258,6 +258,14 @@ def read_ramas(
             log.info("read media of %d/%d recordings", number, len(recordings))
     raise_problems(None, problems)
     table = pd.DataFrame(rows, columns=list(RECORDING_COLUMNS))
+    unmarked = sorted(
+        set(name[: -len("_mic.wav")] for name in os.listdir(os.path.join(root, AUDIO_DIR))
+            if name.endswith("_mic.wav"))
+        - set(recordings)
+    )
+    if unmarked:
+        log.info("%d audio files have no marks and are left out, e.g. %s",
+                 len(unmarked), unmarked[:5])
 
     duration = marks["recording"].map(table.set_index("recording")["duration_s"])
     keep, end = check_mark_times(
