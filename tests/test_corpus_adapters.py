@@ -453,3 +453,27 @@ def test_corpus_rule_inputs_of_the_demo_are_the_generator_files(monkeypatch, tmp
         for p in ("Docs/actors_descr.csv", audio_relpath("a_b_1"), video_relpath("a_b_1"),
                   "truth.csv")
     )
+
+
+@pytest.mark.slow
+def test_generated_demo_reads_through_the_ramas_adapter_as_planned(tmp_path):
+    demo_module = pytest.importorskip("emoagree.corpus.demo")  # lands with the demo branch
+    demo = {"n_actors": 2, "n_dialogues": 1, "duration_s": 6.0, "n_annotators": 5}
+    root = tmp_path / "demo"
+    demo_module.generate_demo(
+        root=str(root), demo=demo, emotions=["Angry", "Happy", "Surprised", "Sad",
+                                             "Disgusted", "Scared"], seed=5, threads=1,
+    )
+    config = {"seed": 5, "corpus": {"format": "demo", "path": str(root), "demo": demo}}
+    recordings, annotations = read_corpus("demo", str(root))
+    planned = plan_recordings(config)
+    pd.testing.assert_frame_equal(planned, recordings[["recording", "audio_path", "video_path"]])
+    plan = demo_module.plan_demo(demo, 5).set_index("recording")
+    table = recordings.set_index("recording")
+    assert list(table["actor"]) == list(plan.loc[table.index, "actor"])
+    assert list(table["scenario"]) == list(plan.loc[table.index, "scenario"])
+    assert list(table["fps"]) == [float(f) for f in plan.loc[table.index, "fps"]]
+    assert set(annotations["recording"]) == set(table.index)
+    assert "Neutral" in set(annotations["emotion"])  # raw marks of every category are kept
+    inputs = corpus_input_files(config, planned)
+    assert all(os.path.isfile(path) for path in inputs)

@@ -49,8 +49,9 @@ def plan_demo_recordings(demo: Mapping[str, Any], seed: int, path: str) -> pd.Da
     planned = pd.DataFrame(
         {
             "recording": plan["recording"].astype(str).to_numpy(),
-            "audio_path": [os.path.normpath(os.path.join(path, p)) for p in plan["audio_relpath"]],
-            "video_path": [os.path.normpath(os.path.join(path, p)) for p in plan["video_relpath"]],
+            # joined as the demo rule names its outputs (and as the RAMAS adapter does)
+            "audio_path": [os.path.join(path, p) for p in plan["audio_relpath"]],
+            "video_path": [os.path.join(path, p) for p in plan["video_relpath"]],
         }
     )
     # The RAMAS adapter lists recordings sorted by id; so does the plan.
@@ -100,7 +101,7 @@ def corpus_input_files(config: Mapping[str, Any], planned: pd.DataFrame) -> list
     media = [
         p for column in ("audio_path", "video_path") for p in planned[column] if isinstance(p, str)
     ]
-    return sorted({os.path.normpath(p) for p in tables} | {p for p in media if p})
+    return sorted(set(tables) | {p for p in media if p})
 
 
 def write_normalized(

@@ -65,10 +65,14 @@ def video_relpath(recording: str) -> str:
 
 
 def media_paths(root: str, recording: str) -> tuple[str, str]:
-    """Audio and video paths of one recording as the tables write them (root joined)."""
+    """Audio and video paths of one recording as the tables write them.
+
+    A plain join onto the root, not normalized: the demo rule names its outputs the same
+    way, and Snakemake matches paths as strings.
+    """
     return (
-        os.path.normpath(os.path.join(root, audio_relpath(recording))),
-        os.path.normpath(os.path.join(root, video_relpath(recording))),
+        os.path.join(root, audio_relpath(recording)),
+        os.path.join(root, video_relpath(recording)),
     )
 
 
