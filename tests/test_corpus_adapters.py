@@ -316,6 +316,13 @@ def test_ramas_missing_folder_or_file_is_named(ramas_root, missing):
     assert "not found" in str(raised.value)
 
 
+def test_ramas_without_any_mark_is_an_error(ramas_root):
+    for path in (ramas_root / "Annotations" / "Annotations_by_emotions").iterdir():
+        path.write_text("ID,File,Start,End\n")
+    with pytest.raises(CorpusError, match="the marks files hold no marks"):
+        read_corpus("ramas", str(ramas_root))
+
+
 def test_ramas_mark_without_media_names_file_and_row(ramas_root):
     os.remove(ramas_root / video_relpath("10dec_D11_2"))
     with pytest.raises(CorpusError) as raised:

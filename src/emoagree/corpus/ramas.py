@@ -147,6 +147,8 @@ def read_marks(root: str) -> pd.DataFrame:
         )
     raise_problems(None, problems)
     marks = pd.concat(tables, ignore_index=True)
+    if marks.empty:
+        raise CorpusError(f"{os.path.join(root, EMOTIONS_DIR)}: the marks files hold no marks")
     log.info("read %d marks from %d by-emotion files", len(marks), len(tables))
     return marks
 
