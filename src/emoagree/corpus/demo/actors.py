@@ -15,17 +15,17 @@ import numpy as np
 #: Prosody per unit of expressed emotion: pitch shift (semitones), pitch range factor
 #: (log), energy (dB), tempo (log rate), jitter, breathiness, brightness, tremor.
 PROSODY: dict[str, dict[str, float]] = {
-    "Angry": dict(f0=3.0, range=0.45, energy=6.0, tempo=0.15, jitter=0.006, breath=0.0,
-                  bright=1.0, tremor=0.0),
-    "Happy": dict(f0=4.0, range=0.6, energy=3.0, tempo=0.10, jitter=0.0, breath=0.0,
-                  bright=0.5, tremor=0.0),
-    "Surprised": dict(f0=5.0, range=0.7, energy=3.5, tempo=-0.05, jitter=0.0, breath=0.03,
+    "Angry": dict(f0=4.0, range=0.5, energy=8.0, tempo=0.2, jitter=0.006, breath=0.0,
+                  bright=1.2, tremor=0.0),
+    "Happy": dict(f0=5.0, range=0.7, energy=4.0, tempo=0.12, jitter=0.0, breath=0.0,
+                  bright=0.6, tremor=0.0),
+    "Surprised": dict(f0=6.5, range=0.8, energy=4.5, tempo=-0.08, jitter=0.0, breath=0.03,
                       bright=0.4, tremor=0.0),
-    "Sad": dict(f0=-2.5, range=-0.6, energy=-5.0, tempo=-0.25, jitter=0.004, breath=0.12,
-                bright=-0.8, tremor=0.0),
-    "Disgusted": dict(f0=-1.5, range=-0.3, energy=0.0, tempo=-0.15, jitter=0.02,
-                      breath=0.03, bright=-0.3, tremor=0.0),
-    "Scared": dict(f0=4.0, range=-0.3, energy=-2.0, tempo=0.25, jitter=0.01, breath=0.08,
+    "Sad": dict(f0=-3.5, range=-0.7, energy=-7.0, tempo=-0.3, jitter=0.004, breath=0.15,
+                bright=-1.0, tremor=0.0),
+    "Disgusted": dict(f0=-2.0, range=-0.4, energy=0.0, tempo=-0.2, jitter=0.025,
+                      breath=0.03, bright=-0.4, tremor=0.0),
+    "Scared": dict(f0=5.0, range=-0.4, energy=-3.0, tempo=0.3, jitter=0.01, breath=0.1,
                    bright=0.0, tremor=1.0),
 }
 
@@ -92,7 +92,7 @@ def make_actor(name: str, seed: int) -> Actor:
         breath=float(rng.uniform(0.02, 0.08)),
         jitter=float(rng.uniform(0.004, 0.012)),
         rate=float(rng.uniform(3.8, 5.2)),
-        voice_gain=float(rng.uniform(0.55, 1.05)),
+        voice_gain=float(rng.uniform(0.9, 1.4)),
         face_gain=float(rng.uniform(0.7, 1.15)),
         skin=tuple(int(v) for v in np.clip(skin, 0, 255)),
         hair=tuple(int(v) for v in hair),

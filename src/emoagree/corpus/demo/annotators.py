@@ -48,6 +48,8 @@ EXTRA_FOR: dict[str, tuple[str, ...]] = {
     "Surprised": ("Submission",),
 }
 
+EXTRA_CATEGORIES = ("Domination", "Submission", "Shame", "Tiredness")
+
 MARK_COLUMNS = ["recording", "annotator", "emotion", "start_s", "end_s"]
 MIN_MARK_S = 0.25
 
@@ -69,26 +71,41 @@ class Annotator:
 
 
 def annotator_pool(n: int, seed: int) -> list[Annotator]:
-    """``n`` annotators with ids ``1..n`` and their own reliability."""
+    """``n`` annotators with ids ``1..n`` and their own reliability.
+
+    Traits are drawn by Latin hypercube sampling (each trait's range split into ``n``
+    strata, one annotator per stratum, shuffled per trait), so every pool mixes careful
+    and careless annotators and the level statistics vary little between seeds.
+    """
     rng = np.random.default_rng([int(seed), 7301])
-    pool = []
-    for i in range(n):
-        lag = float(rng.uniform(0.15, 0.7))
-        pool.append(
-            Annotator(
-                annotator_id=i + 1,
-                threshold=float(rng.uniform(0.1, 0.55)),
-                lag_start=lag,
-                lag_end=lag * float(rng.uniform(0.4, 1.0)),
-                jitter=float(rng.uniform(0.15, 0.55)),
-                confusion=float(rng.uniform(0.03, 0.16)),
-                spurious_per_min=float(rng.uniform(0.2, 1.2)),
-                fragment=float(rng.uniform(0.0, 0.12)),
-                neutral=bool(rng.random() < 0.6),
-                extra=float(rng.uniform(0.0, 0.3)),
-            )
+
+    def spread(low: float, high: float) -> np.ndarray:
+        return low + (high - low) * (rng.permutation(n) + rng.random(n)) / n
+
+    threshold = spread(0.1, 0.55)
+    lag = spread(0.15, 0.7)
+    lag_end_share = spread(0.4, 1.0)
+    jitter = spread(0.15, 0.55)
+    confusion = spread(0.02, 0.09)
+    spurious = spread(0.2, 1.0)
+    fragment = spread(0.0, 0.12)
+    neutral = spread(0.0, 1.0) < 0.6
+    extra = spread(0.0, 0.3)
+    return [
+        Annotator(
+            annotator_id=i + 1,
+            threshold=float(threshold[i]),
+            lag_start=float(lag[i]),
+            lag_end=float(lag[i] * lag_end_share[i]),
+            jitter=float(jitter[i]),
+            confusion=float(confusion[i]),
+            spurious_per_min=float(spurious[i]),
+            fragment=float(fragment[i]),
+            neutral=bool(neutral[i]),
+            extra=float(extra[i]),
         )
-    return pool
+        for i in range(n)
+    ]
 
 
 def _confused(emotion: str, emotions: Sequence[str], rng: np.random.Generator) -> str:
@@ -155,7 +172,10 @@ def annotate(
         for _ in range(n_spurious):
             length = float(rng.uniform(1.0, 3.5))
             start = float(rng.uniform(0, duration - length))
-            if rng.random() < 0.4 and expected in emotions:
+            u = rng.random()
+            if u < 0.15:  # a passing impression outside the six emotions
+                emotion = EXTRA_CATEGORIES[int(rng.integers(len(EXTRA_CATEGORIES)))]
+            elif u < 0.5 and expected in emotions:
                 emotion = expected
             else:
                 emotion = emotions[int(rng.integers(len(emotions)))]

@@ -20,6 +20,9 @@ import pandas as pd
 #: Resolution of the control signals (speaking masks, expression curves), in Hz.
 CONTROL_RATE = 100
 
+#: Share of subtle episodes (low salience).
+WEAK_SHARE = 0.3
+
 
 @dataclass(frozen=True)
 class Episode:
@@ -41,15 +44,15 @@ def true_episodes(
 ) -> list[Episode]:
     """Draw one actor's emotional episodes over a recording of ``duration`` seconds.
 
-    Episodes last 1-9 s (log-normal, median ~3.3 s) and are separated by neutral stretches
-    of 1.2-4 s. Two episodes in three are of the primary emotion; the rest are the
+    Episodes last 1-9 s (log-normal, median ~2.8 s) and are separated by neutral stretches
+    of 1-3 s. Two episodes in three are of the primary emotion; the rest are the
     partner's primary emotion or another one.
     """
     others = [e for e in emotions if e != primary]
     episodes: list[Episode] = []
     t = float(rng.uniform(0.8, 3.0))
     while True:
-        length = float(np.clip(rng.lognormal(np.log(3.3), 0.45), 1.0, 9.0))
+        length = float(np.clip(rng.lognormal(np.log(2.8), 0.45), 1.0, 9.0))
         if t + length > duration - 0.5:
             break
         u = rng.random()
@@ -59,10 +62,14 @@ def true_episodes(
             emotion = partner_primary
         else:
             emotion = others[int(rng.integers(len(others)))]
-        salience = float(np.clip(rng.beta(2.5, 1.4), 0.08, 1.0))
-        voiced = bool(rng.random() < 0.72)
+        # Most episodes are clear; about one in four is subtle, noticed by few annotators.
+        if rng.random() < WEAK_SHARE:
+            salience = float(np.clip(rng.beta(1.5, 4.0), 0.05, 1.0))
+        else:
+            salience = float(np.clip(rng.beta(3.0, 1.3), 0.05, 1.0))
+        voiced = bool(rng.random() < 0.8)
         episodes.append(Episode(emotion, round(t, 3), round(t + length, 3), salience, voiced))
-        t += length + float(rng.uniform(1.2, 4.0))
+        t += length + float(rng.uniform(1.0, 3.0))
     return episodes
 
 
@@ -129,7 +136,7 @@ def emotion_curves(
 ) -> np.ndarray:
     """Expressed intensity of each emotion over time, shape ``(len(emotions), n)``.
 
-    Each episode contributes its salience with smooth onset and offset ramps of
+    Each episode contributes ``0.3 + 0.7 * salience`` with smooth onset and offset ramps of
     ``ramp_s`` seconds, so voice and face change gradually, as people do.
     """
     n = int(np.ceil(duration * CONTROL_RATE))
@@ -141,5 +148,6 @@ def emotion_curves(
         fall = np.clip((ep.end - t) / ramp_s + 0.5, 0, 1)
         shape = np.minimum(rise, fall)
         shape = shape * shape * (3 - 2 * shape)  # smoothstep
-        curves[index[ep.emotion]] = np.maximum(curves[index[ep.emotion]], ep.salience * shape)
+        strength = 0.3 + 0.7 * ep.salience  # even a barely noticed episode shows a little
+        curves[index[ep.emotion]] = np.maximum(curves[index[ep.emotion]], strength * shape)
     return curves
