@@ -9,6 +9,7 @@ chosen on them).
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -130,7 +131,12 @@ def fit_classic(
     scores: dict[str, float] = {}
     fitted = {}
     for c in grid:
-        classifier = make_classifier(system, c, settings, seed).fit(z_train, y_train)
+        with warnings.catch_warnings():
+            # scikit-learn 1.9 deprecates SVC(probability=True) in favour of
+            # CalibratedClassifierCV, which cannot calibrate classes with fewer members
+            # than folds (small agreement levels have them); SVC's own Platt scaling can.
+            warnings.filterwarnings("ignore", "The `probability` parameter", FutureWarning)
+            classifier = make_classifier(system, c, settings, seed).fit(z_train, y_train)
         fitted[c] = classifier
         if len(y_val):
             scores[repr(c)] = uar(y_val, predict_labels(classifier, z_val, emotions), emotions)

@@ -296,7 +296,7 @@ def train_lstm(
             loss = loss_fn(model(padded, lengths), torch.from_numpy(chunk_labels[batch]).to(device))
             loss.backward()
             optimizer.step()
-            total += float(loss) * len(batch)
+            total += loss.item() * len(batch)
         record = {"epoch": epoch, "train_loss": total / len(order)}
         if len(val_labels):
             probs = predict_sequences(model, val_seq, settings, device)
