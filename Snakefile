@@ -14,9 +14,11 @@ report: "workflow/report/workflow.rst"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/corpus.smk"
+include: "workflow/rules/audio.smk"
 
 
 rule all:
     input:
         all_outputs(),
+        audio_targets(),
     default_target: True

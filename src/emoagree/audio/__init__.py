@@ -1,5 +1,8 @@
 """Audio branch: openSMILE features (ComParE functionals, cached LLDs) and the
-audio_svm, audio_lr and audio_lstm systems."""
+audio_svm, audio_lr and audio_lstm systems.
+
+The LSTM lives in :mod:`emoagree.audio.lstm`, not re-exported here, so that the
+extraction and classic-model jobs do not pay PyTorch's import time."""
 
 from emoagree.audio.classic import CLASSIC_SYSTEMS, fit_classic, pca_components
 from emoagree.audio.functionals import (
@@ -9,14 +12,12 @@ from emoagree.audio.functionals import (
 )
 from emoagree.audio.io import AudioReadError, read_wav, slice_signal
 from emoagree.audio.lld import LldCache, cache_recording_lld, extract_lld, load_lld
-from emoagree.audio.lstm import LstmSettings, train_lstm
 
 __all__ = [
     "CLASSIC_SYSTEMS",
     "AudioReadError",
     "LevelFunctionals",
     "LldCache",
-    "LstmSettings",
     "audio_status",
     "cache_recording_lld",
     "extract_level_functionals",
@@ -26,5 +27,4 @@ __all__ = [
     "pca_components",
     "read_wav",
     "slice_signal",
-    "train_lstm",
 ]

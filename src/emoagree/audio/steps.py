@@ -24,13 +24,6 @@ from emoagree.audio.functionals import (
     write_status_counts,
 )
 from emoagree.audio.lld import load_lld
-from emoagree.audio.lstm import (
-    LstmSettings,
-    load_trained,
-    pick_device,
-    predict_sequences,
-    train_lstm,
-)
 from emoagree.predictions import make_predictions, write_predictions
 
 log = logging.getLogger(__name__)
@@ -204,7 +197,13 @@ def run_train_lstm(
     model_out: str,
     checkpoint: str,
     val_out: str,
+    threads: int = 1,
 ) -> None:
+    import torch  # the LSTM steps alone need PyTorch (slow to import)
+
+    from emoagree.audio.lstm import LstmSettings, pick_device, predict_sequences, train_lstm
+
+    torch.set_num_threads(threads)
     table = read_level(level_csv)
     sequences, status = lld_sequences(table, lld_paths, audio_paths, settings["min_duration_s"])
     labels = table["emotion"].to_numpy(dtype=object)
@@ -233,8 +232,6 @@ def run_train_lstm(
         torch_device,
     )
     Path(model_out).parent.mkdir(parents=True, exist_ok=True)
-    import torch
-
     torch.save(trained.bundle(), model_out)
     probabilities = np.full((len(val_rows), len(emotions)), np.nan)
     scored = np.array([status[r] == OK for r in val_rows], dtype=bool)
@@ -256,7 +253,13 @@ def run_predict_lstm(
     emotions: Sequence[str],
     device: str,
     out: str,
+    threads: int = 1,
 ) -> None:
+    import torch
+
+    from emoagree.audio.lstm import load_trained, pick_device, predict_sequences
+
+    torch.set_num_threads(threads)
     table = read_level(level_csv)
     sequences, status = lld_sequences(table, lld_paths, audio_paths, min_duration_s)
     rows = _split_rows(table, "test")
