@@ -319,3 +319,14 @@ def test_lstm_stops_early_on_validation_uar(tmp_path):
     scores = [h["val_uar"] for h in result.history]
     assert result.best_epoch == epochs[int(np.argmax(scores))]
     assert len(epochs) - result.best_epoch == 2  # stopped after `patience` epochs without gain
+
+
+def test_prepare_strides_and_standardises_frames():
+    from emoagree.audio.lstm import Normalizer, prepare
+
+    sequence = np.arange(20, dtype=np.float32).reshape(10, 2)
+    normalizer = Normalizer(
+        mean=np.array([1.0, 2.0], np.float32), std=np.array([2.0, 4.0], np.float32)
+    )
+    (out,) = prepare([sequence], normalizer, LstmSettings(frame_stride=3))
+    np.testing.assert_allclose(out, (sequence[[0, 3, 6, 9]] - [1, 2]) / [2, 4])

@@ -1,30 +1,35 @@
 """Audio branch: openSMILE features (ComParE functionals, cached LLDs) and the
 audio_svm, audio_lr and audio_lstm systems.
 
-The LSTM lives in :mod:`emoagree.audio.lstm`, not re-exported here, so that the
-extraction and classic-model jobs do not pay PyTorch's import time."""
+Names are re-exported lazily: a workflow job imports only the modules it uses, so the
+extraction jobs do not pay scikit-learn's and the classic-model jobs PyTorch's import
+time (seconds per job, times ~100 jobs).
+"""
 
-from emoagree.audio.classic import CLASSIC_SYSTEMS, fit_classic, pca_components
-from emoagree.audio.functionals import (
-    LevelFunctionals,
-    audio_status,
-    extract_level_functionals,
-)
-from emoagree.audio.io import AudioReadError, read_wav, slice_signal
-from emoagree.audio.lld import LldCache, cache_recording_lld, extract_lld, load_lld
+from importlib import import_module
 
-__all__ = [
-    "CLASSIC_SYSTEMS",
-    "AudioReadError",
-    "LevelFunctionals",
-    "LldCache",
-    "audio_status",
-    "cache_recording_lld",
-    "extract_level_functionals",
-    "extract_lld",
-    "fit_classic",
-    "load_lld",
-    "pca_components",
-    "read_wav",
-    "slice_signal",
-]
+_EXPORTS = {
+    "AudioReadError": "io",
+    "read_wav": "io",
+    "slice_signal": "io",
+    "LldCache": "lld",
+    "cache_recording_lld": "lld",
+    "extract_lld": "lld",
+    "load_lld": "lld",
+    "LevelFunctionals": "functionals",
+    "audio_status": "functionals",
+    "extract_level_functionals": "functionals",
+    "CLASSIC_SYSTEMS": "classic",
+    "fit_classic": "classic",
+    "pca_components": "classic",
+    "LstmSettings": "lstm",
+    "train_lstm": "lstm",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'emoagree.audio' has no attribute {name!r}")
+    return getattr(import_module(f"emoagree.audio.{_EXPORTS[name]}"), name)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import opensmile
 import pandas as pd
 
 from emoagree.audio.cache import save_npz_atomic
@@ -30,7 +29,10 @@ OK, TOO_SHORT, NO_AUDIO, NAN_FEATURES = "ok", "too_short", "no_audio", "nan_feat
 STATUSES = (OK, TOO_SHORT, NO_AUDIO, NAN_FEATURES)
 
 
-def compare_extractor() -> opensmile.Smile:
+def compare_extractor():
+    """openSMILE's ComParE_2016 functionals extractor (6373 values per segment)."""
+    import opensmile  # here, not at the top: jobs that only read features skip its import
+
     return opensmile.Smile(
         feature_set=opensmile.FeatureSet.ComParE_2016,
         feature_level=opensmile.FeatureLevel.Functionals,
@@ -89,7 +91,8 @@ def extract_level_functionals(
         ValueError: an interval lies outside its recording's audio (names both).
     """
     status = audio_status(intervals, audio_paths, min_duration_s)
-    n_columns = len(compare_extractor().feature_names)
+    columns = list(compare_extractor().feature_names)
+    n_columns = len(columns)
     features = np.full((len(intervals), n_columns), np.nan, dtype=np.float32)
     local = threading.local()
 
@@ -146,7 +149,7 @@ def extract_level_functionals(
     return LevelFunctionals(
         interval_ids=intervals["interval_id"].astype(str).to_numpy(),
         features=features,
-        columns=list(compare_extractor().feature_names),
+        columns=columns,
         status=status,
     )
 

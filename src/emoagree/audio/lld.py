@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import opensmile
 import pandas as pd
 
 from emoagree.audio.cache import save_npz_atomic
@@ -61,8 +60,10 @@ def delta_regression(values: np.ndarray, window: int = 2) -> np.ndarray:
     return total / (2 * sum(n * n for n in range(1, window + 1)))
 
 
-def lld_extractors(mfcc_config: str | Path) -> tuple[opensmile.Smile, opensmile.Smile]:
-    """The eGeMAPSv02 LLD extractor and the MFCC (+deltas) extractor."""
+def lld_extractors(mfcc_config: str | Path) -> tuple:
+    """The eGeMAPSv02 LLD extractor and the MFCC (+deltas) extractor (opensmile.Smile)."""
+    import opensmile  # here, not at the top: jobs that only read caches skip its import
+
     egemaps = opensmile.Smile(
         feature_set=opensmile.FeatureSet.eGeMAPSv02,
         feature_level=opensmile.FeatureLevel.LowLevelDescriptors,
@@ -71,7 +72,7 @@ def lld_extractors(mfcc_config: str | Path) -> tuple[opensmile.Smile, opensmile.
     return egemaps, mfcc
 
 
-def _frames(smile: opensmile.Smile, signal: np.ndarray, sample_rate: int) -> pd.DataFrame:
+def _frames(smile, signal: np.ndarray, sample_rate: int) -> pd.DataFrame:
     table = smile.process_signal(signal, sample_rate)
     starts = table.index.get_level_values("start").total_seconds().to_numpy()
     table.index = np.round(starts / FRAME_STEP_S).astype(np.int64)

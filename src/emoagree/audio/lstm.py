@@ -34,6 +34,7 @@ class LstmSettings:
     bidirectional: bool = False
     dropout: float = 0.0
     chunk_frames: int = 200
+    frame_stride: int = 1
     batch_size: int = 32
     learning_rate: float = 1e-3
     max_epochs: int = 15
@@ -104,6 +105,13 @@ class Normalizer:
 
     def __call__(self, sequence: np.ndarray) -> np.ndarray:
         return ((sequence - self.mean) / self.std).astype(np.float32)
+
+
+def prepare(
+    sequences: Sequence[np.ndarray], normalizer: Normalizer, settings: LstmSettings
+) -> list[np.ndarray]:
+    """Every ``frame_stride``-th frame of each sequence, standardised: the model's input."""
+    return [normalizer(s[:: settings.frame_stride]) for s in sequences]
 
 
 def _batch(chunks: Sequence[np.ndarray], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -233,9 +241,9 @@ def train_lstm(
     emotions = list(emotions)
     if not train_sequences:
         raise ValueError("no scorable training intervals: cannot train the LSTM")
-    normalizer = Normalizer.fit(train_sequences)
-    train_seq = [normalizer(s) for s in train_sequences]
-    val_seq = [normalizer(s) for s in val_sequences]
+    normalizer = Normalizer.fit([s[:: settings.frame_stride] for s in train_sequences])
+    train_seq = prepare(train_sequences, normalizer, settings)
+    val_seq = prepare(val_sequences, normalizer, settings)
     y_train = np.array([emotions.index(e) for e in train_labels], dtype=np.int64)
     val_labels = np.asarray(val_labels, dtype=object)
     chunks, owner = chunk_dataset(train_seq, settings.chunk_frames)

@@ -11,7 +11,6 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from emoagree.audio.classic import fit_classic, full_probabilities
 from emoagree.audio.functionals import (
     NAN_FEATURES,
     NO_AUDIO,
@@ -116,6 +115,8 @@ def run_train_classic(
     report_out: str,
     val_out: str,
 ) -> None:
+    from emoagree.audio.classic import fit_classic, full_probabilities
+
     table = read_level(level_csv)
     features, status = _aligned_functionals(table, functionals_npz)
     ok = status == OK
@@ -146,6 +147,8 @@ def run_train_classic(
 def run_predict_classic(
     model_path: str, level_csv: str, functionals_npz: str, emotions: Sequence[str], out: str
 ) -> None:
+    from emoagree.audio.classic import full_probabilities
+
     table = read_level(level_csv)
     features, status = _aligned_functionals(table, functionals_npz)
     rows = _split_rows(table, "test")
@@ -201,7 +204,13 @@ def run_train_lstm(
 ) -> None:
     import torch  # the LSTM steps alone need PyTorch (slow to import)
 
-    from emoagree.audio.lstm import LstmSettings, pick_device, predict_sequences, train_lstm
+    from emoagree.audio.lstm import (
+        LstmSettings,
+        pick_device,
+        predict_sequences,
+        prepare,
+        train_lstm,
+    )
 
     torch.set_num_threads(threads)
     table = read_level(level_csv)
@@ -237,7 +246,7 @@ def run_train_lstm(
     scored = np.array([status[r] == OK for r in val_rows], dtype=bool)
     probabilities[scored] = predict_sequences(
         trained.model,
-        [trained.normalizer(sequences[r]) for r in val_rows[scored]],
+        prepare([sequences[r] for r in val_rows[scored]], trained.normalizer, lstm_settings),
         lstm_settings,
         torch_device,
     )
@@ -257,7 +266,7 @@ def run_predict_lstm(
 ) -> None:
     import torch
 
-    from emoagree.audio.lstm import load_trained, pick_device, predict_sequences
+    from emoagree.audio.lstm import load_trained, pick_device, predict_sequences, prepare
 
     torch.set_num_threads(threads)
     table = read_level(level_csv)
@@ -273,6 +282,9 @@ def run_predict_lstm(
     scored = status[rows] == OK
     probabilities = np.full((len(rows), len(emotions)), np.nan)
     probabilities[scored] = predict_sequences(
-        model, [normalizer(sequences[r]) for r in rows[scored]], settings, torch_device
+        model,
+        prepare([sequences[r] for r in rows[scored]], normalizer, settings),
+        settings,
+        torch_device,
     )
     _write(table, rows, probabilities, emotions, out)
