@@ -21,10 +21,12 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/demo.smk"
 include: "workflow/rules/corpus.smk"
 include: "workflow/rules/levels.smk"
+include: "workflow/rules/audio.smk"
 
 
 rule all:
     input:
         corpus_targets(),
         levels_targets(),
+        audio_targets(),
     default_target: True
