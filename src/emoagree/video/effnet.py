@@ -188,7 +188,7 @@ def train_classifier(
             loss = loss_fn(model(images), labels)
             loss.backward()
             optimizer.step()
-            total += float(loss) * len(labels)
+            total += loss.item() * len(labels)
             seen += len(labels)
         elapsed = time.monotonic() - started
         entry = {"epoch": epoch + 1, "loss": total / seen, "img_per_s": seen / elapsed}
