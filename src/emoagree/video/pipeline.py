@@ -71,23 +71,28 @@ def detect_recording(
     return track
 
 
-def write_coverage(
-    face_paths: Sequence[str | Path], level_paths: Sequence[str | Path],
-    recordings_out: str | Path, levels_out: str | Path,
+def write_recording_coverage(face_paths: Sequence[str | Path], out: str | Path) -> None:
+    """Share of sampled frames with a face, per recording."""
+    table = recording_coverage(load_tracks(face_paths))
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, index=False, float_format="%.4f")
+    for row in table.itertuples(index=False):
+        log.info("%s: face on %d of %d sampled frames", row.recording, row.face_frames,
+                 row.sampled_frames)
+
+
+def write_level_coverage(
+    face_paths: Sequence[str | Path], level_csv: str | Path, out: str | Path
 ) -> None:
-    """Face coverage per recording and per level (one table, ``level`` column)."""
-    tracks = load_tracks(face_paths)
-    recording_coverage(tracks).to_csv(recordings_out, index=False, float_format="%.4f")
-    tables = []
-    for path in level_paths:
-        level = Path(path).stem.removeprefix("level")
-        table = level_coverage(read_level(path), tracks)
-        tables.append(table.assign(level=level)[["level", *table.columns]])
-        total = table.iloc[-1]
-        log.info("level %s: face on %.1f%% of sampled frames; %d of %d intervals without a face",
-                 level, 100 * (total["face_share"] if pd.notna(total["face_share"]) else 0),
-                 total["intervals_without_face"], total["intervals"])
-    pd.concat(tables).to_csv(levels_out, index=False, float_format="%.4f")
+    """Face coverage of one level's intervals per recording, with an ``ALL`` row; the
+    intervals without any face frame are those every video system leaves unscored."""
+    table = level_coverage(read_level(level_csv), load_tracks(face_paths))
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, index=False, float_format="%.4f")
+    total = table.iloc[-1]
+    share = total["face_share"] if pd.notna(total["face_share"]) else 0.0
+    log.info("%s: face on %.1f%% of sampled frames; %d of %d intervals without a face frame",
+             level_csv, 100 * share, total["intervals_without_face"], total["intervals"])
 
 
 # -- embeddings + Random Forest ---------------------------------------------------------
