@@ -14,9 +14,11 @@ report: "workflow/report/workflow.rst"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/corpus.smk"
+include: "workflow/rules/video.smk"
 
 
 rule all:
     input:
         all_outputs(),
+        video_targets(),
     default_target: True

@@ -8,9 +8,10 @@ import cv2
 import numpy as np
 
 
-def draw_face(image: np.ndarray, cx: int, cy: int, w: int, h: int) -> tuple[int, int, int, int]:
+def draw_face(image: np.ndarray, cx: int, cy: int, w: int, h: int,
+              skin=(150, 180, 220)) -> tuple[int, int, int, int]:
     """Draw a cartoon face (skin ellipse, eyes, brows, nose, mouth); returns its box."""
-    cv2.ellipse(image, (cx, cy), (w // 2, h // 2), 0, 0, 360, (150, 180, 220), -1)
+    cv2.ellipse(image, (cx, cy), (w // 2, h // 2), 0, 0, 360, skin, -1)
     ex, ey = w // 5, h // 8
     for sx in (-1, 1):
         cv2.ellipse(image, (cx + sx * ex, cy - ey), (w // 10, h // 16), 0, 0, 360,
