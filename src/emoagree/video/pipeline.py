@@ -2,6 +2,8 @@
 
 Each function reads its inputs, calls the small functions of this package and writes its
 outputs; settings come in explicitly (the rule's params), never from a global config.
+PyTorch and timm are imported only by the steps that use them (importing timm takes
+seconds, and the detection and Random Forest jobs are many and short).
 """
 
 from __future__ import annotations
@@ -14,13 +16,9 @@ from typing import Any
 import joblib
 import numpy as np
 import pandas as pd
-import torch
 
 from emoagree.predictions import make_predictions, write_predictions
-from emoagree.video.backbones import create_backbone, device_for_job
 from emoagree.video.detector import FaceDetector, locate_detector_files
-from emoagree.video.effnet import TrainSettings, build_model, predict_frames, train_classifier
-from emoagree.video.embeddings import embed_track, load_embeddings, save_embeddings
 from emoagree.video.faces import FaceTrack, extract_faces
 from emoagree.video.forest import (
     frame_matrix,
@@ -41,6 +39,11 @@ def read_level(path: str | Path) -> pd.DataFrame:
     if missing:
         raise ValueError(f"{path}: missing columns {sorted(missing)}")
     return table
+
+
+def _load_embeddings(path: str | Path) -> np.ndarray:
+    with np.load(path) as data:
+        return data["embeddings"]
 
 
 def load_tracks(paths: Sequence[str | Path]) -> dict[str, FaceTrack]:
@@ -100,6 +103,11 @@ def write_level_coverage(
 def embed_recording(faces_path: str | Path, cfg: Mapping[str, Any], out_path: str | Path,
                     threads: int = 1) -> None:
     """Per-frame embeddings of one recording's face crops (``cfg``: video.vggf_rf)."""
+    import torch
+
+    from emoagree.video.backbones import create_backbone, device_for_job
+    from emoagree.video.embeddings import embed_track, save_embeddings
+
     torch.set_num_threads(max(1, threads))
     device = device_for_job()
     model = create_backbone(cfg["backbone"], cfg["weights"], num_classes=0)
@@ -134,7 +142,7 @@ def train_vggf_rf(
 ) -> None:
     table = read_level(level_csv)
     tracks = load_tracks(face_paths)
-    embeddings = {Path(p).stem: load_embeddings(p) for p in embedding_paths}
+    embeddings = {Path(p).stem: _load_embeddings(p) for p in embedding_paths}
     cap = cfg.get("max_frames_per_interval")
     train = _split(table, "train")
     frames = _frames(train, tracks, cap, seed)
@@ -163,7 +171,7 @@ def predict_vggf_rf(
     saved = joblib.load(model_path)
     if list(saved["emotions"]) != list(emotions):
         raise ValueError(f"{model_path}: trained for {saved['emotions']}, not {list(emotions)}")
-    embeddings = {Path(p).stem: load_embeddings(p) for p in embedding_paths}
+    embeddings = {Path(p).stem: _load_embeddings(p) for p in embedding_paths}
     test = _split(read_level(level_csv), "test")
     _predict_rf(saved["forest"], test, load_tracks(face_paths), embeddings, emotions, out)
 
@@ -184,6 +192,11 @@ def train_effnet(
     checkpoint: str | Path, threads: int = 1,
 ) -> None:
     """Fine-tune on the train split of one level, select on val UAR, write val predictions."""
+    import torch
+
+    from emoagree.video.backbones import device_for_job
+    from emoagree.video.effnet import TrainSettings, build_model, train_classifier
+
     torch.set_num_threads(max(1, threads))
     table = read_level(level_csv)
     tracks = load_tracks(face_paths)
@@ -221,6 +234,9 @@ def train_effnet(
 
 
 def _predict_effnet(model, intervals, tracks, emotions, image_size, out):
+    from emoagree.video.backbones import device_for_job
+    from emoagree.video.effnet import predict_frames
+
     frames = _frames(intervals, tracks, None, 0)
     probs = predict_frames(model, _crops(frames, tracks), image_size=image_size,
                            device=device_for_job())
@@ -232,6 +248,10 @@ def predict_effnet(
     model_path: str | Path, level_csv: str | Path, face_paths: Sequence[str | Path],
     emotions: Sequence[str], out: str | Path, threads: int = 1,
 ) -> None:
+    import torch
+
+    from emoagree.video.effnet import build_model
+
     torch.set_num_threads(max(1, threads))
     saved = torch.load(model_path, map_location="cpu", weights_only=False)
     if list(saved["emotions"]) != list(emotions):
