@@ -149,3 +149,20 @@ def test_user_weights_file_is_loaded_through_timm(tmp_path):
     loaded = create_backbone("test_resnet", {"source": "file", "path": str(path)}, num_classes=0)
     for key, value in reference.state_dict().items():
         torch.testing.assert_close(loaded.state_dict()[key], value)
+
+
+def test_batchnorm_recalibration_sets_the_training_data_statistics():
+    from emoagree.video.backbones import normalization, to_tensor
+    from emoagree.video.effnet import CropDataset, recalibrate_batchnorm
+
+    crops, labels = tiny_data(16)
+    model = tiny_model()
+    model.backbone.bn1.running_mean.fill_(100.0)  # stale statistics, as after pretraining
+    settings = TrainSettings(epochs=1, batch_size=16, image_size=32)
+    mean, std = normalization(model.backbone)
+    recalibrate_batchnorm(model, CropDataset(crops, labels), settings, mean, std)
+    with torch.no_grad():
+        stem = model.backbone.conv_stem(to_tensor(crops, 32, mean, std))
+    torch.testing.assert_close(model.backbone.bn1.running_mean, stem.mean(dim=(0, 2, 3)),
+                               atol=1e-4, rtol=1e-4)
+    assert model.backbone.bn1.momentum == 0.1  # restored

@@ -1,10 +1,13 @@
 """``video_effnet``: EfficientNet fine-tuned end to end with the paper's head.
 
 Head after the backbone's pooled features: FC 1024 -> ReLU -> dropout 0.5 -> n classes;
-all layers are trained with Adam. Every epoch writes a checkpoint (model, optimizer, best
-model so far, history); a rerun with the same settings resumes after the last finished
-epoch. Each epoch seeds its own shuffling and dropout, so an interrupted and resumed run
-gives the same model as an uninterrupted one.
+all layers are trained with Adam. After each epoch the BatchNorm running statistics are
+re-estimated on the training crops (optional, on by default): with few small batches the
+momentum-averaged statistics still hold the pretraining data's values, and the model in
+eval mode then predicts one class for everything. Every epoch writes a checkpoint (model,
+optimizer, best model so far, history); a rerun with the same settings resumes after the
+last finished epoch. Each epoch seeds its own shuffling and dropout, so an interrupted and
+resumed run gives the same model as an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -83,6 +86,7 @@ class TrainSettings:
     seed: int = 0
     num_workers: int = 0
     device: str = "cpu"
+    recalibrate_bn: bool = True
 
     def fingerprint(self, extra: Mapping[str, Any]) -> str:
         """What a checkpoint must match to be resumed (epochs may grow)."""
@@ -109,6 +113,28 @@ def _save_atomic(obj: Any, path: Path) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+@torch.no_grad()
+def recalibrate_batchnorm(model: nn.Module, dataset: Dataset, settings: TrainSettings,
+                          mean, std) -> None:
+    """Replace BatchNorm running statistics by their average over ``dataset`` (train mode,
+    no gradient; as ``torch.optim.swa_utils.update_bn``)."""
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return
+    momenta = {}
+    for norm in norms:
+        norm.reset_running_stats()
+        momenta[norm], norm.momentum = norm.momentum, None  # None: cumulative average
+    was_training = model.training
+    model.train()
+    device = next(model.parameters()).device
+    for crops, _ in DataLoader(dataset, batch_size=settings.batch_size, shuffle=False):
+        model(to_tensor(crops, settings.image_size, mean, std).to(device))
+    for norm in norms:
+        norm.momentum = momenta[norm]
+    model.train(was_training)
 
 
 def _state_copy(model: nn.Module) -> dict:
@@ -191,6 +217,8 @@ def train_classifier(
             total += loss.item() * len(labels)
             seen += len(labels)
         elapsed = time.monotonic() - started
+        if settings.recalibrate_bn:
+            recalibrate_batchnorm(model, dataset, settings, mean, std)
         entry = {"epoch": epoch + 1, "loss": total / seen, "img_per_s": seen / elapsed}
         if has_val:
             probs = predict_frames(model, val_crops, image_size=settings.image_size,

@@ -208,7 +208,7 @@ def train_effnet(
         epochs=int(cfg["epochs"]), batch_size=int(cfg["batch_size"]),
         learning_rate=float(cfg["learning_rate"]), image_size=int(cfg["image_size"]),
         seed=int(seed), num_workers=int(threads if workers is None else workers),
-        device=str(device_for_job()),
+        device=str(device_for_job()), recalibrate_bn=bool(cfg.get("recalibrate_bn", True)),
     )
     log.info("%s: %d train intervals (%d frames), %d val intervals (%d frames), device %s",
              level_csv, len(train), len(train_frames), len(val), len(val_frames), settings.device)
