@@ -83,7 +83,11 @@ rule video_embeddings:
     output:
         "results/features/video_embeddings/{backbone}/{recording}.npz",
     params:
-        cfg=config["video"]["vggf_rf"],
+        # Only what shapes the embeddings: changing the forest settings must not re-embed.
+        cfg={
+            k: config["video"]["vggf_rf"][k]
+            for k in ("backbone", "weights", "image_size", "batch_size")
+        },
     log:
         "logs/video/embeddings/{backbone}/{recording}.log",
     benchmark:
@@ -231,7 +235,8 @@ rule video_effnet_predict:
         "../../envs/video.yaml"
     threads: 1
     resources:
+        # Inference of a few hundred crops: uses CUDA when present but does not hold a
+        # GPU slot, so the 5x5 predictions do not queue behind training jobs.
         mem_mb=3000,
-        gpu=1,
     script:
         "../../scripts/video_predict.py"
