@@ -22,6 +22,7 @@ include: "workflow/rules/demo.smk"
 include: "workflow/rules/corpus.smk"
 include: "workflow/rules/levels.smk"
 include: "workflow/rules/audio.smk"
+include: "workflow/rules/video.smk"
 
 
 rule all:
@@ -29,4 +30,5 @@ rule all:
         corpus_targets(),
         levels_targets(),
         audio_targets(),
+        video_targets(),
     default_target: True
