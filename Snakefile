@@ -14,9 +14,14 @@ report: "workflow/report/workflow.rst"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/corpus.smk"
+include: "workflow/rules/fusion.smk"
+include: "workflow/rules/evaluation.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
     input:
         all_outputs(),
+        evaluation_targets(),
+        report_targets(),
     default_target: True
