@@ -28,12 +28,20 @@ def level_frame(level: int, rng: np.random.Generator) -> pd.DataFrame:
         for k in range(n):
             emotion = EMOTIONS[k % len(EMOTIONS)]
             start = float(k)
-            rows.append({
-                "interval_id": f"L{level}_{split}_{k:03d}", "recording": f"rec{k % 4}",
-                "actor": f"a{k % 2}", "scenario": f"s{k % 3}", "emotion": emotion,
-                "level": level, "start_s": start, "end_s": start + 1.0, "duration_s": 1.0,
-                "split": split,
-            })
+            rows.append(
+                {
+                    "interval_id": f"L{level}_{split}_{k:03d}",
+                    "recording": f"rec{k % 4}",
+                    "actor": f"a{k % 2}",
+                    "scenario": f"s{k % 3}",
+                    "emotion": emotion,
+                    "level": level,
+                    "start_s": start,
+                    "end_s": start + 1.0,
+                    "duration_s": 1.0,
+                    "split": split,
+                }
+            )
     frame = pd.DataFrame(rows)[list(INTERVAL_COLUMNS)]
     return frame
 
@@ -78,7 +86,7 @@ def write_study(
                 codes = np.array([EMOTIONS.index(e) for e in subset["emotion"]])
                 probs = noisy_probs(codes, strengths[system] + 0.3 * i, rng, good)
                 if system.startswith("audio"):
-                    probs[:: 7] = np.nan  # some intervals audio cannot score
+                    probs[::7] = np.nan  # some intervals audio cannot score
                 table = make_predictions(subset["interval_id"], subset["emotion"], probs, EMOTIONS)
                 write_predictions(
                     table, root / f"results/predictions/{system}/train{i}/{name}.csv", EMOTIONS
@@ -89,19 +97,29 @@ def write_study(
         "corpus": {"format": corpus_format, "path": "unused"},
         "levels": levels,
         "level_overrides": {},
-        "fusion": {"draws": 200, "concentration": 1.0, "normalisation": "joint",
-                   "selection": "val", **(fusion_overrides or {})},
+        "fusion": {
+            "draws": 200,
+            "concentration": 1.0,
+            "normalisation": "joint",
+            "selection": "val",
+            **(fusion_overrides or {}),
+        },
         "evaluation": {"bootstrap_resamples": 200, "ci_level": 0.95},
     }
     (root / "config.yaml").write_text(yaml.safe_dump(config))
     fusion = [f"fusion_{a}_{v}" for a in audio for v in video]
-    (root / "Snakefile").write_text(HARNESS.format(
-        repo=REPO, audio=list(audio), video=list(video), fusion=fusion,
-    ))
+    (root / "Snakefile").write_text(
+        HARNESS.format(
+            repo=REPO,
+            audio=list(audio),
+            video=list(video),
+            fusion=fusion,
+        )
+    )
     return root
 
 
-HARNESS = '''
+HARNESS = """
 import os
 import sys
 
@@ -150,4 +168,4 @@ rule all:
         evaluation_targets(),
         report_targets(),
     default_target: True
-'''
+"""

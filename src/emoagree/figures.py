@@ -26,16 +26,26 @@ def crosseval_heatmap(frame: pd.DataFrame, title: str, path: str | Path) -> None
     tests = [c for c in frame.columns if c.startswith("test")]
     values = frame[tests].to_numpy(dtype=float)
     fig, ax = plt.subplots(figsize=(5.2, 4.2))
-    image = ax.imshow(values, cmap="viridis", vmin=np.nanmin(values) if np.isfinite(
-        values).any() else 0, vmax=np.nanmax(values) if np.isfinite(values).any() else 100)
+    image = ax.imshow(
+        values,
+        cmap="viridis",
+        vmin=np.nanmin(values) if np.isfinite(values).any() else 0,
+        vmax=np.nanmax(values) if np.isfinite(values).any() else 100,
+    )
     ax.set_xticks(range(len(tests)), [c.replace("test", "") for c in tests])
     ax.set_yticks(range(len(frame.index)), [str(i) for i in frame.index])
     ax.set_xlabel("test level")
     ax.set_ylabel("train level")
     for (r, c), value in np.ndenumerate(values):
-        ax.text(c, r, "n/a" if np.isnan(value) else f"{value:.1f}", ha="center",
-                va="center", color="white" if np.isnan(value) or value < np.nanmean(values)
-                else "black", fontsize=8)
+        ax.text(
+            c,
+            r,
+            "n/a" if np.isnan(value) else f"{value:.1f}",
+            ha="center",
+            va="center",
+            color="white" if np.isnan(value) or value < np.nanmean(values) else "black",
+            fontsize=8,
+        )
     fig.colorbar(image, ax=ax, label="UAR (%)")
     ax.set_title(title, fontsize=9)
     _save(fig, path)
@@ -61,15 +71,15 @@ def tradeoff_plot(
     label = f"{answer['system']} (mean over test levels, {100 * answer['ci_level']:.0f}% CI)"
     if answer.get("optimistic"):
         label += " OPTIMISTIC"
-    right.errorbar(levels, mean, yerr=[mean - low, high - mean], color="C3", marker="o",
-                   capsize=4, label=label)
+    right.errorbar(
+        levels, mean, yerr=[mean - low, high - mean], color="C3", marker="o", capsize=4, label=label
+    )
     for system, values in other_means.items():
         right.plot(levels, values, marker=".", linewidth=0.8, alpha=0.7, label=system)
     right.set_ylabel("mean UAR over test levels (%)")
     handles = ax.get_legend_handles_labels()
     handles2 = right.get_legend_handles_labels()
-    right.legend(handles[0] + handles2[0], handles[1] + handles2[1], fontsize=7,
-                 loc="lower right")
+    right.legend(handles[0] + handles2[0], handles[1] + handles2[1], fontsize=7, loc="lower right")
     ax.set_title("Annotation confidence vs. training sample size", fontsize=10)
     _save(fig, path)
 
@@ -93,6 +103,5 @@ def recall_plot(
     ax.set_ylabel("recall (%)")
     ax.set_ylim(0, 100)
     ax.legend(fontsize=7, ncol=len(levels))
-    ax.set_title(f"Per-class recall of {system}, trained and tested on the same level",
-                 fontsize=9)
+    ax.set_title(f"Per-class recall of {system}, trained and tested on the same level", fontsize=9)
     _save(fig, path)

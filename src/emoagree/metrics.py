@@ -189,9 +189,7 @@ def _num(value: float) -> float | None:
     return None if value is None or np.isnan(value) else float(value)
 
 
-def align_test_sets(
-    tables: Sequence[pd.DataFrame], names: Sequence[str]
-) -> list[pd.DataFrame]:
+def align_test_sets(tables: Sequence[pd.DataFrame], names: Sequence[str]) -> list[pd.DataFrame]:
     """Order prediction tables of the same test set by ``interval_id``; check they match."""
     reference = tables[0].sort_values("interval_id", kind="stable").reset_index(drop=True)
     aligned = [reference]
@@ -256,6 +254,7 @@ def paired_bootstrap(
     seed: int,
 ) -> float:
     """Probability (share of paired resamples of the test intervals) that A beats B in UAR."""
-    resampled = bootstrap_mean_uar([y_true], [np.stack([pred_a, pred_b])], n_labels,
-                                   n_resamples, seed)
+    resampled = bootstrap_mean_uar(
+        [y_true], [np.stack([pred_a, pred_b])], n_labels, n_resamples, seed
+    )
     return paired_probability(resampled, 0, 1)

@@ -334,10 +334,7 @@ def answer_text(answer: Mapping[str, Any], fmt: str = "md") -> str:
     threshold = answer["ci_level"]
     for baseline, comparison in answer["comparisons"].items():
         probability = comparison["probability_best_beats_baseline"]
-        verdict = (
-            "the lead holds" if probability >= threshold
-            else "the lead is not firm"
-        )
+        verdict = "the lead holds" if probability >= threshold else "the lead is not firm"
         lines.append(
             f"- Over training on level {baseline} ({pct(comparison['baseline_mean_uar'])}%): "
             f"lead {100 * comparison['lead']:+.2f} points; level {best} wins in "
@@ -351,8 +348,7 @@ def answer_text(answer: Mapping[str, Any], fmt: str = "md") -> str:
     lines.append(
         "Mean UAR over test levels per train level: "
         + "; ".join(
-            f"level {k}: {pct(mean[str(k)])}% [{pct(ci[str(k)][0], 1)}, "
-            f"{pct(ci[str(k)][1], 1)}]"
+            f"level {k}: {pct(mean[str(k)])}% [{pct(ci[str(k)][0], 1)}, {pct(ci[str(k)][1], 1)}]"
             for k in answer["levels"]
         )
         + "."
