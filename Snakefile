@@ -13,6 +13,7 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/common_evaluation.smk"
 include: "workflow/rules/corpus.smk"
 include: "workflow/rules/fusion.smk"
 include: "workflow/rules/evaluation.smk"

@@ -158,6 +158,7 @@ def level_table(level):
     return f"results/corpus/levels/level{{level}}.csv"
 
 
+include: "{repo}/workflow/rules/common_evaluation.smk"
 include: "{repo}/workflow/rules/fusion.smk"
 include: "{repo}/workflow/rules/evaluation.smk"
 include: "{repo}/workflow/rules/report.smk"

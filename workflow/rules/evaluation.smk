@@ -2,19 +2,6 @@
 # one per (system, train level) on the validation set (used to pick the headline system).
 
 
-def metrics_inputs(wildcards):
-    inputs = {
-        "predictions": f"results/predictions/{wildcards.system}/train{wildcards.train_level}"
-        f"/test{wildcards.test_level}.csv"
-    }
-    if wildcards.system in FUSION_SYSTEMS:
-        inputs["fusion_info"] = (
-            f"results/models/{wildcards.system}/train{wildcards.train_level}"
-            f"/test{wildcards.test_level}.json"
-        )
-    return inputs
-
-
 rule metrics:
     input:
         unpack(metrics_inputs),
@@ -57,18 +44,3 @@ rule metrics_val:
         mem_mb=1000,
     script:
         "../../scripts/evaluation_metrics.py"
-
-
-def metrics_file(system, train_level, test):
-    test_part = "val" if test == "val" else f"test{test}"
-    return f"results/metrics/{system}/train{train_level}/{test_part}.json"
-
-
-def evaluation_targets():
-    """Every cell of every system's 5x5, and every validation score."""
-    return [
-        metrics_file(system, i, j)
-        for system in SYSTEMS
-        for i in LEVELS
-        for j in [*LEVELS, "val"]
-    ]

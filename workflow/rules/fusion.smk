@@ -3,15 +3,6 @@
 # Fused systems are named fusion_<audio>_<video> and write the same files as any system.
 
 
-def fusion_settings(wildcards):
-    """The fusion section as seen by this train level's jobs."""
-    return settings(wildcards.train_level)["fusion"]
-
-
-def fusion_seed(wildcards):
-    return settings(wildcards.train_level)["seed"]
-
-
 rule fusion_weights:
     input:
         audio="results/predictions/{audio_system}/train{train_level}/val.csv",
@@ -59,12 +50,3 @@ rule fusion_apply:
         mem_mb=1000,
     script:
         "../../scripts/fusion_apply.py"
-
-
-def fusion_targets():
-    """Fusion weights of every (fusion system, train level)."""
-    return [
-        f"results/models/{system}/train{level}.json"
-        for system in FUSION_SYSTEMS
-        for level in LEVELS
-    ]

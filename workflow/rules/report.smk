@@ -1,22 +1,6 @@
 # Tables, figures and the study's answer, from the metrics and prediction files only.
 # Everything here is a small aggregation job; all of it goes into `snakemake --report`.
 
-# The headline system (Table 3, the answer, the trade-off plot) is the fused system with
-# the best mean validation UAR; without fusion (one-modality corpus) the best system.
-HEADLINE_CANDIDATES = FUSION_SYSTEMS or SYSTEMS
-OPTIMISTIC_FUSION = any(settings(k)["fusion"]["selection"] == "test" for k in LEVELS)
-
-
-def cell_keys(systems, tests):
-    return [[s, i, j] for s in systems for i in LEVELS for j in tests]
-
-
-def cell_files(systems, tests):
-    return [metrics_file(s, i, j) for s, i, j in cell_keys(systems, tests)]
-
-
-def same_level_keys(systems):
-    return [[s, k, k] for s in systems for k in LEVELS]
 
 
 rule report_best_system:
@@ -43,7 +27,7 @@ rule report_best_system:
 
 rule report_crosseval:
     input:
-        metrics=lambda w: cell_files([w.system], LEVELS),
+        metrics=system_cell_files,
     output:
         report(
             "results/tables/crosseval/{system}.csv",
@@ -53,7 +37,7 @@ rule report_crosseval:
             labels={"system": "{system}", "type": "5x5 UAR table"},
         ),
     params:
-        cells=lambda w: cell_keys([w.system], LEVELS),
+        cells=system_cell_keys,
         levels=LEVELS,
     log:
         "logs/report/crosseval/{system}.log",
@@ -162,10 +146,6 @@ rule report_paper_tables:
         mem_mb=500,
     script:
         "../../scripts/report_paper.py"
-
-
-def headline_prediction_keys():
-    return [[s, i, j] for s in HEADLINE_CANDIDATES for i in LEVELS for j in LEVELS]
 
 
 rule report_answer:
@@ -282,24 +262,3 @@ rule report_recall:
         mem_mb=500,
     script:
         "../../scripts/report_recall.py"
-
-
-def report_targets():
-    """Every table and figure of the report (what `snakemake --report` collects)."""
-    targets = [
-        "results/tables/best_system.json",
-        "results/tables/table2_uar.csv",
-        "results/tables/table2_uar.md",
-        "results/tables/table3_crosseval.csv",
-        "results/tables/table3_crosseval.md",
-        "results/tables/answer.md",
-        "results/tables/answer.rst",
-        "results/tables/answer.json",
-        "results/figures/tradeoff.png",
-        "results/figures/recall_per_class.png",
-    ]
-    targets += [f"results/tables/crosseval/{s}.csv" for s in SYSTEMS]
-    targets += [f"results/figures/crosseval/{s}.png" for s in SYSTEMS]
-    if config["corpus"]["format"] == "ramas":
-        targets += ["results/tables/paper_table2.csv", "results/tables/paper_table3.csv"]
-    return targets
