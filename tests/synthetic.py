@@ -145,9 +145,9 @@ SYSTEMS = AUDIO_SYSTEMS + VIDEO_SYSTEMS + FUSION_SYSTEMS
 wildcard_constraints:
     train_level="[0-9]+",
     test_level="[0-9]+",
-    system="|".join(SYSTEMS),
-    audio_system="|".join(AUDIO_SYSTEMS),
-    video_system="|".join(VIDEO_SYSTEMS),
+    system="|".join(SYSTEMS) or "__none__",
+    audio_system="|".join(AUDIO_SYSTEMS) or "__none__",
+    video_system="|".join(VIDEO_SYSTEMS) or "__none__",
 
 
 def settings(level):

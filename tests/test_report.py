@@ -247,3 +247,25 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
     assert "Training on agreement level" in html  # the answer at the top
     for name in ("table2_uar.csv", "table3_crosseval.md", "tradeoff.png", f"{fused}.csv"):
         assert name in html
+
+
+@pytest.mark.slow
+def test_one_modality_corpus_reports_the_best_single_system(tmp_path):
+    write_study(tmp_path, levels=(1, 2), audio=("audio_lr", "audio_svm"), video=())
+    run_snakemake(tmp_path)
+    results = tmp_path / "results"
+    assert not (results / "models").exists()  # no fusion planned
+    best = json.loads((results / "tables/best_system.json").read_text())
+    assert best["system"] in ("audio_lr", "audio_svm")
+    val = {
+        s: np.mean(
+            [json.loads((results / f"metrics/{s}/train{k}/val.json").read_text())["uar"]
+             for k in (1, 2)]
+        )
+        for s in ("audio_lr", "audio_svm")
+    }
+    assert best["system"] == max(val, key=val.get)
+    text = (results / "tables/answer.md").read_text()
+    assert "no fusion" in text
+    table2 = pd.read_csv(results / "tables/table2_uar.csv")
+    assert len(table2) == 2

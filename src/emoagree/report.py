@@ -318,16 +318,21 @@ def answer_text(answer: Mapping[str, Any], fmt: str = "md") -> str:
     mean = answer["mean_uar"]
     ci = answer["mean_uar_ci"]
     level_list = ", ".join(str(k) for k in answer["levels"])
-    strong = "**" if fmt == "md" else "**"
+    strong = "**"  # bold in both Markdown and reStructuredText
     lines = []
     head = "# The answer" if fmt == "md" else "The answer\n=========="
     lines.append(head)
     lines.append("")
+    kind = (
+        "the fused system"
+        if answer["system"].startswith("fusion_")
+        else "the best system (no fusion: the corpus has one modality)"
+    )
     sentence = (
         f"Training on agreement level {strong}{best}{strong} gives the highest mean UAR "
         f"across the test levels {level_list}: {pct(mean[str(best)])}% "
         f"[{pct(ci[str(best)][0], 1)}, {pct(ci[str(best)][1], 1)}] "
-        f"({answer['system']}, the fused system chosen on validation)."
+        f"({answer['system']}, {kind} chosen on validation)."
     )
     lines.append(sentence)
     lines.append("")
