@@ -15,6 +15,7 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/common_evaluation.smk"
 include: "workflow/rules/corpus.smk"
+include: "workflow/rules/levels.smk"
 include: "workflow/rules/fusion.smk"
 include: "workflow/rules/evaluation.smk"
 include: "workflow/rules/report.smk"
@@ -22,7 +23,7 @@ include: "workflow/rules/report.smk"
 
 rule all:
     input:
-        all_outputs(),
+        levels_targets(),
         evaluation_targets(),
         report_targets(),
     default_target: True

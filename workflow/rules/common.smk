@@ -37,17 +37,36 @@ def settings(level):
     return level_settings(config, level)
 
 
+# Levels stage (rules in levels.smk; functions live here, as the linter asks).
+def level_files():
+    """Every configured level's interval table, in level order."""
+    return [f"results/corpus/levels/level{level}.csv" for level in LEVELS]
+
+
+def alpha_files():
+    return [f"results/corpus/agreement/level{level}.json" for level in LEVELS]
+
+
+def truth_file():
+    """The demo corpus's hidden truth, written by the demo rule beside the corpus."""
+    return os.path.join(config["corpus"]["path"], "truth.csv")
+
+
+def levels_targets():
+    """Level tables, intervals, agreement, Table 1 and the corpus figures."""
+    targets = ["results/corpus/intervals.csv", *level_files(), *alpha_files()]
+    targets += [f"results/tables/table1_samples.{ext}" for ext in ("csv", "md")]
+    targets += [
+        f"results/figures/{name}.png"
+        for name in ("fig1_annotation_example", "fig2_counts", "fig3_lengths")
+    ]
+    if config["corpus"]["format"] == "demo":
+        targets.append("results/figures/fig_truth_accuracy.png")
+    return targets
+
+
 def level_table(level):
     return f"results/corpus/levels/level{level}.csv"
-
-
-def all_outputs():
-    outputs = [
-        "results/corpus/intervals.csv",
-        "results/tables/table1_samples.csv",
-        "results/tables/table1_samples.md",
-    ]
-    return outputs
 
 
 def planned_systems():
