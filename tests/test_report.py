@@ -238,6 +238,15 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
     assert answer["mean_uar"][str(best_level)] * 100 == pytest.approx(
         crosseval.loc[best_level, "mean"], abs=1e-2
     )
+    fusion_cells = [
+        json.loads((results / f"metrics/{fused}/train{i}/test{j}.json").read_text())["fusion"]
+        for i in LEVELS
+        for j in LEVELS
+    ]
+    video_only = sum(f["n_video_only"] for f in fusion_cells)
+    assert video_only == 45  # every 7th of 30 test intervals (5) in each of 9 cells
+    md3 = (results / "tables/table3_crosseval.md").read_text()
+    assert f"0 test intervals were decided by audio alone and {video_only} by video" in md3
     text = (results / "tables/answer.md").read_text()
     assert f"Training on agreement level **{best_level}**" in text
     # reruns resume: nothing left to do
@@ -259,8 +268,10 @@ def test_one_modality_corpus_reports_the_best_single_system(tmp_path):
     assert best["system"] in ("audio_lr", "audio_svm")
     val = {
         s: np.mean(
-            [json.loads((results / f"metrics/{s}/train{k}/val.json").read_text())["uar"]
-             for k in (1, 2)]
+            [
+                json.loads((results / f"metrics/{s}/train{k}/val.json").read_text())["uar"]
+                for k in (1, 2)
+            ]
         )
         for s in ("audio_lr", "audio_svm")
     }

@@ -194,6 +194,16 @@ def build_table3(
         "Rows: train level; columns: test level. UAR (%) [95% bootstrap interval] and "
         "coverage; bold (CSV: *) = best of the column."
     )
+    fusion = [cells[(system, i, j)].get("fusion") for i in levels for j in levels]
+    if all(fusion):
+        audio_only = sum(f["n_audio_only"] for f in fusion)
+        video_only = sum(f["n_video_only"] for f in fusion)
+        neither = sum(f["n_neither"] for f in fusion)
+        notes += (
+            f"\n\nOver the {len(fusion)} cells, {audio_only} test intervals were decided by "
+            f"audio alone and {video_only} by video alone (the other modality had no "
+            f"prediction); {neither} had neither and count as not scored."
+        )
     if is_optimistic(cells, system):
         title += " [OPTIMISTIC]"
         notes += "\n\n" + OPTIMISTIC_NOTE
