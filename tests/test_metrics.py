@@ -161,3 +161,28 @@ def test_evaluate_rejects_unknown_true_emotion():
     frame.loc[0, "emotion"] = "Calm"
     with pytest.raises(ValueError, match="Calm"):
         evaluate_predictions(pd.DataFrame(frame), EMOTIONS, 10, 0)
+
+
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        ([0.5, 0.5, np.nan, 0, 0, 0], "some probabilities empty"),
+        ([1.2, -0.2, 0, 0, 0, 0], "negative probability"),
+        ([0.5, 0.2, 0, 0, 0, 0], "probabilities do not sum to 1"),
+    ],
+)
+def test_broken_prediction_rows_are_named_by_file_and_row(tmp_path, row, problem):
+    from emoagree.evaluation import write_metrics
+    from emoagree.predictions import write_predictions
+
+    probs = one_hot_probs(["Angry", "Sad", "Happy"])
+    probs = probs / probs.sum(axis=1, keepdims=True)
+    probs[1] = row
+    path = tmp_path / "test1.csv"
+    write_predictions(
+        make_predictions(["a", "b", "c"], ["Angry", "Sad", "Happy"], probs, EMOTIONS),
+        path,
+        EMOTIONS,
+    )
+    with pytest.raises(ValueError, match=rf"test1.csv: row 2 \(interval 'b'\): {problem}"):
+        write_metrics(str(path), str(tmp_path / "m.json"), EMOTIONS, 10, 0.95, 0)

@@ -32,11 +32,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from emoagree.evaluation import load_checked
 from emoagree.metrics import UNSCORED, batch_uar, encode
 from emoagree.predictions import (
     make_predictions,
     prob_columns,
-    read_predictions,
     write_predictions,
 )
 
@@ -231,8 +231,8 @@ def weights_from_record(record: dict[str, Any], emotions: Sequence[str]) -> np.n
 
 def _read_pair(audio_path, video_path, emotions) -> Aligned:
     return align(
-        read_predictions(audio_path, emotions),
-        read_predictions(video_path, emotions),
+        load_checked(audio_path, emotions),
+        load_checked(video_path, emotions),
         emotions,
         names=(str(audio_path), str(video_path)),
     )
