@@ -17,7 +17,7 @@ import pandas as pd  # noqa: E402
 def _save(fig, path: str | Path) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
 
 
@@ -79,7 +79,15 @@ def tradeoff_plot(
     right.set_ylabel("mean UAR over test levels (%)")
     handles = ax.get_legend_handles_labels()
     handles2 = right.get_legend_handles_labels()
-    right.legend(handles[0] + handles2[0], handles[1] + handles2[1], fontsize=7, loc="lower right")
+    right.legend(
+        handles[0] + handles2[0],
+        handles[1] + handles2[1],
+        fontsize=7,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.16),
+        ncol=2,
+        frameon=False,
+    )
     ax.set_title("Annotation confidence vs. training sample size", fontsize=10)
     _save(fig, path)
 
