@@ -368,6 +368,17 @@ def answer_text(answer: Mapping[str, Any], fmt: str = "md") -> str:
         )
         + "."
     )
+    per_system = answer.get("best_level_per_system") or {}
+    if per_system:
+        lines.append("")
+        lines.append(
+            "Best train level of every system by its mean UAR over test levels: "
+            + "; ".join(
+                f"{system}: level {entry['level']} ({entry['mean_uar']:.2f}%)"
+                for system, entry in per_system.items()
+            )
+            + "."
+        )
     if answer["optimistic"]:
         lines.append("")
         lines.append(OPTIMISTIC_NOTE)
@@ -377,3 +388,59 @@ def answer_text(answer: Mapping[str, Any], fmt: str = "md") -> str:
 def write_text(path: str | Path, text: str) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(text)
+
+
+def best_level_per_system(crosseval: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, Any]]:
+    """Each system's train level with the highest mean UAR (%) over test levels."""
+    best = {}
+    for system, frame in crosseval.items():
+        means = frame["mean"].dropna()
+        if means.empty:
+            continue
+        level = int(means.idxmax())
+        best[system] = {"level": level, "mean_uar": float(means.loc[level])}
+    return best
+
+
+def write_answer(
+    best_path: str,
+    prediction_paths: Mapping[tuple[str, int, int], str],
+    crosseval_paths: Mapping[str, str],
+    levels: Sequence[int],
+    emotions: Sequence[str],
+    evaluation: Mapping[str, Any],
+    seed: int,
+    optimistic: bool,
+    outputs: Mapping[str, str],
+) -> dict[str, Any]:
+    """Compute the answer for the headline system and write it as JSON, Markdown and rST.
+
+    Args:
+        prediction_paths: prediction files by ``(system, train_level, test_level)``.
+        crosseval_paths: each system's numeric 5x5 CSV (for its own best train level).
+        outputs: paths under the keys ``json``, ``md`` and ``rst``.
+    """
+    from emoagree.evaluation import load_checked
+
+    system = load_json(best_path)["system"]
+    tables = {
+        (i, j): load_checked(prediction_paths[(system, i, j)], emotions)
+        for i in levels
+        for j in levels
+    }
+    answer = study_answer(
+        tables,
+        system,
+        levels,
+        emotions,
+        int(evaluation["bootstrap_resamples"]),
+        seed,
+        float(evaluation["ci_level"]),
+        optimistic and system.startswith("fusion_"),
+    )
+    crosseval = {s: pd.read_csv(p, index_col="train_level") for s, p in crosseval_paths.items()}
+    answer["best_level_per_system"] = best_level_per_system(crosseval)
+    write_text(outputs["json"], json.dumps(answer, indent=2) + "\n")
+    write_text(outputs["md"], answer_text(answer, "md"))
+    write_text(outputs["rst"], answer_text(answer, "rst"))
+    return answer

@@ -155,6 +155,7 @@ rule report_answer:
             f"results/predictions/{s}/train{i}/test{j}.csv"
             for s, i, j in headline_prediction_keys()
         ],
+        crosseval=[f"results/tables/crosseval/{s}.csv" for s in SYSTEMS],
     output:
         md=report(
             "results/tables/answer.md",
@@ -166,6 +167,7 @@ rule report_answer:
         json="results/tables/answer.json",
     params:
         cells=headline_prediction_keys(),
+        systems=SYSTEMS,
         levels=LEVELS,
         emotions=EMOTIONS,
         evaluation=config["evaluation"],
