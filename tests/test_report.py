@@ -247,6 +247,9 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
     assert video_only == 45  # every 7th of 30 test intervals (5) in each of 9 cells
     md3 = (results / "tables/table3_crosseval.md").read_text()
     assert f"0 test intervals were decided by audio alone and {video_only} by video" in md3
+    per_system = answer["best_level_per_system"]
+    assert set(per_system) == {"audio_lr", "video_effnet", fused}
+    assert per_system[fused]["level"] == best_level
     text = (results / "tables/answer.md").read_text()
     assert f"Training on agreement level **{best_level}**" in text
     # reruns resume: nothing left to do
