@@ -15,7 +15,8 @@ Each simulated annotator has a fixed profile for the whole corpus:
 - ``fragment``: the chance of splitting one episode into two marks;
 - ``neutral``: whether the annotator also marks Neutral stretches, and ``extra``: how often
   extra categories (Domination, Submission, Shame, Tiredness) are added. The workflow
-  drops both kinds.
+  drops both kinds. An annotator who noticed nothing on a recording marks it all
+  Neutral, so every recording has all of its annotators in the files.
 """
 
 from __future__ import annotations
@@ -140,6 +141,7 @@ def annotate(
     """
     rows: list[tuple[str, int, str, float, float]] = []
     for ann in annotators:
+        before = len(rows)
 
         def add(emotion: str, start: float, end: float, ann: Annotator = ann) -> None:
             mark = _mark(start, end, duration)
@@ -189,5 +191,7 @@ def annotate(
                         start + ann.lag_end + rng.normal(0, ann.jitter),
                         end + ann.lag_start + rng.normal(0, ann.jitter),
                     )
+        if len(rows) == before:  # watched it and saw nothing: the whole file is Neutral
+            add("Neutral", 0.0, duration)
     marks = pd.DataFrame(rows, columns=MARK_COLUMNS)
     return marks.sort_values(["annotator", "start_s", "emotion"], ignore_index=True)
