@@ -9,7 +9,9 @@ Each simulated annotator has a fixed profile for the whole corpus:
   happens while watching in real time) and their random spread;
 - ``confusion``: the chance of tagging a noticed episode with a similar emotion (Angry
   and Disgusted, Scared and Surprised, Sad and Scared, ...), sometimes in addition to
-  the right one;
+  the right one; besides, each episode has an *ambiguity* shared by all annotators, the
+  chance of taking it for one fixed look-alike emotion, so that wrong labels can also
+  reach agreement;
 - ``spurious_per_min``: marks where nothing happened (often the scenario's emotion the
   annotator expects);
 - ``fragment``: the chance of splitting one episode into two marks;
@@ -53,6 +55,9 @@ EXTRA_CATEGORIES = ("Domination", "Submission", "Shame", "Tiredness")
 
 MARK_COLUMNS = ["recording", "annotator", "emotion", "start_s", "end_s"]
 MIN_MARK_S = 0.25
+#: Beta distribution of an episode's ambiguity (the chance that an annotator who notices
+#: it takes it for its look-alike emotion); most episodes are hardly ambiguous.
+AMBIGUITY_BETA = (0.5, 5.0)
 
 
 @dataclass(frozen=True)
@@ -83,12 +88,12 @@ def annotator_pool(n: int, seed: int) -> list[Annotator]:
     def spread(low: float, high: float) -> np.ndarray:
         return low + (high - low) * (rng.permutation(n) + rng.random(n)) / n
 
-    threshold = spread(0.1, 0.55)
+    threshold = spread(0.05, 0.4)
     lag = spread(0.15, 0.7)
     lag_end_share = spread(0.4, 1.0)
     jitter = spread(0.15, 0.55)
-    confusion = spread(0.02, 0.09)
-    spurious = spread(0.2, 1.0)
+    confusion = spread(0.02, 0.1)
+    spurious = spread(0.05, 0.4)
     fragment = spread(0.0, 0.12)
     neutral = spread(0.0, 1.0) < 0.6
     extra = spread(0.0, 0.3)
@@ -140,6 +145,10 @@ def annotate(
             actor); spurious marks lean towards it.
     """
     rows: list[tuple[str, int, str, float, float]] = []
+    # Some episodes are ambiguous: whoever confuses them picks the same look-alike emotion,
+    # so wrong labels can reach agreement too (as RAMAS's moderate alpha shows).
+    ambiguity = rng.beta(AMBIGUITY_BETA[0], AMBIGUITY_BETA[1], size=len(episodes))
+    look_alike = [_confused(ep.emotion, emotions, rng) for ep in episodes]
     for ann in annotators:
         before = len(rows)
 
@@ -148,7 +157,7 @@ def annotate(
             if mark is not None:
                 rows.append((recording, ann.annotator_id, emotion, *mark))
 
-        for ep in episodes:
+        for index, ep in enumerate(episodes):
             p_notice = 1.0 / (1.0 + np.exp(-(ep.salience - ann.threshold) / 0.07))
             if rng.random() >= p_notice:
                 continue
@@ -157,7 +166,11 @@ def annotate(
             label = ep.emotion
             if rng.random() < ann.confusion * (1.6 - ep.salience):
                 label = _confused(ep.emotion, emotions, rng)
-                if rng.random() < 0.3:  # unsure: tags both
+                if rng.random() < 0.5:  # unsure: tags both
+                    add(ep.emotion, start, end)
+            elif rng.random() < ambiguity[index]:
+                label = look_alike[index]
+                if rng.random() < 0.3:
                     add(ep.emotion, start, end)
             if rng.random() < ann.fragment and end - start > 2.0:
                 cut = float(rng.uniform(start + 0.6, end - 0.6))
