@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
+from emoagree.agreement import level_alpha
 from emoagree.constants import DEFAULT_EMOTIONS
 from emoagree.corpus.demo import (
     RAMAS_CATEGORIES,
@@ -317,6 +318,13 @@ def test_levels_trade_size_for_truth(seed):
     assert (np.diff(lengths) < 0).all()
     assert (np.diff(accuracy) > -0.01).all()
     assert accuracy[4] - accuracy[0] > 0.2 and accuracy[4] > 0.9
+    # Agreement inside the intervals rises with the level (RAMAS: .73 .81 .85 .89 .94).
+    alphas = np.array([
+        level_alpha(agreement_intervals(marks, level, EMOTIONS), marks, EMOTIONS, 0.1).alpha
+        for level in range(1, 6)
+    ])
+    assert (np.diff(alphas) > -0.02).all() and alphas[4] - alphas[0] > 0.1
+    assert 0.55 < alphas[0] < 0.85
     # Only a minority of level-1 intervals are unanimous.
     unanimous = len(agreement_intervals(marks, DEMO_DEFAULTS["n_annotators"], EMOTIONS))
     assert unanimous < 0.5 * counts[0]
