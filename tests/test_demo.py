@@ -344,6 +344,18 @@ def test_trade_off_holds_on_the_written_tiny_corpus(corpus):
     assert label_accuracy(level5, truth) > label_accuracy(level1, truth) + 0.1
 
 
+def test_a_smaller_rerun_removes_the_files_of_the_larger_one(tmp_path):
+    small = {**TINY, "duration_s": 6.0, "n_dialogues": 2}
+    generate_demo(tmp_path, small, EMOTIONS, SEED, log=lambda message: None)
+    smaller = {**small, "n_dialogues": 1}
+    lines: list[str] = []
+    generate_demo(tmp_path, smaller, EMOTIONS, SEED, log=lines.append)
+    written = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
+    assert written == set(demo_files(smaller, SEED))
+    assert sum("removing stale" in line for line in lines) == 6  # wav, mov, ann.csv x 2
+    assert any("dialogue 1/1 written" in line for line in lines)
+
+
 # --- label_accuracy -----------------------------------------------------------------------
 
 
@@ -363,8 +375,7 @@ def test_label_accuracy_on_a_known_case():
     })
     assert label_accuracy(intervals, truth) == pytest.approx((1 + 2 + 0 + 2) / (2 + 4 + 2 + 2))
     assert label_accuracy(intervals.iloc[[3]], truth) == pytest.approx(1.0)
-    with pytest.raises(ValueError, match="no duration"):
-        label_accuracy(intervals.iloc[:0], truth)
+    assert np.isnan(label_accuracy(intervals.iloc[:0], truth))  # an empty level
     with pytest.raises(ValueError, match="lacks column"):
         label_accuracy(intervals.drop(columns="emotion"), truth)
 
