@@ -25,6 +25,7 @@ from emoagree.corpus.demo import (
 from emoagree.corpus.demo.actors import EXPRESSION, make_actor
 from emoagree.corpus.demo.audio import synthesize_voice
 from emoagree.corpus.demo.plan import DEMO_DEFAULTS, demo_settings
+from emoagree.corpus.demo.simulate import simulate_dialogues
 from emoagree.corpus.demo.timeline import CONTROL_RATE
 from emoagree.corpus.demo.video import EXPRESSION_KEYS, draw_face
 from emoagree.levels import agreement_intervals
@@ -263,6 +264,32 @@ def test_wavs_mix_own_voice_partner_and_noise(corpus):
         # Never digital silence: room noise is everywhere.
         quietest = min(samples[i:i + 1600].std() for i in range(0, len(samples) - 1600, 1600))
         assert quietest > 1e-4
+
+
+def test_silent_episodes_are_listened_not_spoken():
+    _, dialogues = simulate_dialogues(DEMO_DEFAULTS, EMOTIONS, SEED)
+    silent = voiced = 0
+    for dialogue in dialogues:
+        for side in (0, 1):
+            own, partner = dialogue.speaking[side], dialogue.speaking[1 - side]
+            for episode in dialogue.episodes[side]:
+                frames = slice(int(round(episode.start * CONTROL_RATE)),
+                               int(round(episode.end * CONTROL_RATE)))
+                if episode.voiced:
+                    voiced += 1
+                    assert own[frames].mean() > 0.9
+                else:
+                    silent += 1
+                    assert not own[frames].any()
+                    # The partner talks meanwhile, except where the partner listens too.
+                    quiet = np.zeros(len(partner), dtype=bool)
+                    for other in dialogue.episodes[1 - side]:
+                        if not other.voiced:
+                            quiet[int(round(other.start * CONTROL_RATE)):
+                                  int(round(other.end * CONTROL_RATE))] = True
+                    talking = partner[frames][~quiet[frames]]
+                    assert len(talking) == 0 or talking.mean() > 0.9
+    assert silent >= 0.1 * (silent + voiced) and voiced >= 0.6 * (silent + voiced)
 
 
 def pitch_hz(x: np.ndarray, sr: int) -> float:
