@@ -33,11 +33,11 @@ PROSODY: dict[str, dict[str, float]] = {
 #: opening, brow angle (degrees, + inner ends raised), brow height, eye opening, mouth
 #: asymmetry (sneer).
 EXPRESSION: dict[str, dict[str, float]] = {
-    "Angry": dict(curve=-0.5, open=0.25, brow_angle=-22.0, brow_h=-0.35, eye=-0.25, sneer=0.0),
-    "Happy": dict(curve=1.1, open=0.35, brow_angle=0.0, brow_h=0.15, eye=-0.2, sneer=0.0),
+    "Angry": dict(curve=-0.5, open=0.25, brow_angle=-22.0, brow_h=-0.35, eye=-0.2, sneer=0.0),
+    "Happy": dict(curve=1.1, open=0.35, brow_angle=0.0, brow_h=0.15, eye=-0.15, sneer=0.0),
     "Surprised": dict(curve=0.0, open=1.0, brow_angle=4.0, brow_h=0.8, eye=0.55, sneer=0.0),
-    "Sad": dict(curve=-0.8, open=0.0, brow_angle=18.0, brow_h=0.1, eye=-0.3, sneer=0.0),
-    "Disgusted": dict(curve=-0.6, open=0.15, brow_angle=-12.0, brow_h=-0.2, eye=-0.35,
+    "Sad": dict(curve=-0.7, open=0.0, brow_angle=18.0, brow_h=0.1, eye=-0.15, sneer=0.0),
+    "Disgusted": dict(curve=-0.6, open=0.15, brow_angle=-12.0, brow_h=-0.2, eye=-0.25,
                       sneer=0.8),
     "Scared": dict(curve=-0.35, open=0.55, brow_angle=20.0, brow_h=0.55, eye=0.45, sneer=0.0),
 }

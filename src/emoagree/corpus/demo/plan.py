@@ -162,8 +162,10 @@ def plan_demo(demo: Mapping[str, Any] | None, seed: int) -> pd.DataFrame:
     Dialogue ``d`` takes place on date ``d // dialogues_per_date``; every date has one
     actor pair (round-robin over all pairs, sides alternating). Each dialogue gives two
     recordings, ``<date>_<scenario>_1`` and ``<date>_<scenario>_2``, one per actor. Videos
-    are at 50 fps when ``dialogue + side`` is even and at 25 fps otherwise, so both rates
-    occur in every corpus and for every actor that plays more than one dialogue.
+    alternate per actor (an actor's k-th recording is at 50 fps when ``k + actor number``
+    is even, else at 25 fps), so every actor with two or more recordings has both rates
+    and the rate says nothing about who is filmed; a corpus with a single rate (possible
+    only with one dialogue) gets its last recording switched to the other rate.
 
     Returns:
         One row per recording: ``recording, actor, scenario, date, side, dialogue,
@@ -198,9 +200,14 @@ def plan_demo(demo: Mapping[str, Any] | None, seed: int) -> pd.DataFrame:
                 "partner": partner,
                 "audio_relpath": f"Data/Audio/{recording}_mic.wav",
                 "video_relpath": f"Data/Video_close/{recording}_Video.mov",
-                "fps": 50 if (dialogue + side) % 2 == 0 else 25,
+                "fps": 0,
             })
     plan = pd.DataFrame(rows, columns=PLAN_COLUMNS)
+    seen = plan.groupby("actor").cumcount()
+    number = plan["actor"].map(lambda name: int(name[1:]))
+    plan["fps"] = np.where((seen + number) % 2 == 0, 50, 25)
+    if plan["fps"].nunique() == 1:
+        plan.loc[plan.index[-1], "fps"] = 75 - int(plan["fps"].iloc[-1])
     duplicated = plan["recording"][plan["recording"].duplicated()]
     if len(duplicated):  # cannot happen with dialogues_per_date <= 13; guards the id scheme
         raise AssertionError(f"demo plan produced duplicate recording ids: {list(duplicated)}")

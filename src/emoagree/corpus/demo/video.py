@@ -91,7 +91,7 @@ def draw_face(frame_size: tuple[int, int], actor: Actor, p: np.ndarray) -> np.nd
     for k in range(6):  # shading towards the rim
         tone = tuple(int(c * (0.8 + 0.04 * k)) for c in skin)
         cv2.ellipse(img, (cx, cy), (max(1, hw - 2 * k), max(1, hh - 2 * k)), 0, 0, 360, tone, 2)
-    cv2.ellipse(img, (cx, cy - int(hh * 0.35)), (int(hw * 1.02), int(hh * 0.7)), 0, 180, 360,
+    cv2.ellipse(img, (cx, cy - int(hh * 0.5)), (int(hw * 0.97), int(hh * 0.55)), 0, 180, 360,
                 actor.hair, -1)
     eye_x = int(hw * actor.eye_spacing)
     eye_y = cy - int(hh * 0.12)
@@ -117,7 +117,7 @@ def draw_face(frame_size: tuple[int, int], actor: Actor, p: np.ndarray) -> np.nd
         cv2.ellipse(img, (cx, mouth_y), (int(mouth_w * (1 - 0.25 * opened)),
                                           max(1, int(hh * 0.18 * opened))),
                     0, 0, 360, (40, 30, 120), -1)
-    bend = int(float(np.clip(curve, -1.5, 1.5)) * hh * 0.14)
+    bend = int(float(np.clip(curve, -1.0, 1.4)) * hh * 0.14)
     lift = int(float(np.clip(sneer, -1, 1.5)) * hh * 0.08)
     lips = np.array([[cx - mouth_w, mouth_y - bend], [cx, mouth_y + bend],
                      [cx + mouth_w, mouth_y - bend - lift]], np.int32)
