@@ -15,7 +15,8 @@ Weights are drawn from a Dirichlet distribution (seeded). ``normalisation`` choo
   only the balance of the two modalities within each class is searched.
 
 All draws are scored at once (one ``(draws, n, K)`` array, vectorised UAR) and the draw
-with the highest UAR on the selection set wins (the first one on ties).
+with the highest UAR on the selection set wins; among draws tied at that UAR (common on
+small validation sets) the most even one is kept.
 
 Where only one modality scored an interval, that modality's own probabilities decide
 alone (unweighted); where neither did, the interval stays unscored.
@@ -185,9 +186,10 @@ def search_weights(
     uars = batch_uar(y_true, predictions_per_draw(weights, data), len(emotions))
     if np.all(np.isnan(uars)):
         raise ValueError("fusion weight search: no interval is scored by either system")
-    best = int(np.nanargmax(uars))
+    best, n_tied = _most_even_of_best(weights, uars)
     summary = {
         "selected_draw": best,
+        "n_draws_tied": n_tied,
         "selection_uar": float(uars[best]),
         "draw_uar_median": float(np.nanmedian(uars)),
         "audio_alone_uar": _single_uar(data.audio, y_true, len(emotions)),
@@ -195,6 +197,21 @@ def search_weights(
         **data.counts(),
     }
     return weights[best], summary
+
+
+def _most_even_of_best(weights: np.ndarray, uars: np.ndarray) -> tuple[int, int]:
+    """Index of the selected draw and how many draws share the best UAR.
+
+    Small validation sets leave many draws tied at the best UAR; among them the most even
+    one (least squared deviation from its own mean weight) is kept, so the data, not the
+    draw order, decides how far the weights depart from an even mix.
+    """
+    top = np.nanmax(uars)
+    tied = np.flatnonzero(np.isclose(uars, top, rtol=0, atol=1e-12))
+    spread = ((weights[tied] - weights[tied].mean(axis=(1, 2), keepdims=True)) ** 2).sum(
+        axis=(1, 2)
+    )
+    return int(tied[np.argmin(spread)]), int(len(tied))
 
 
 def _single_uar(probs: np.ndarray, y_true: np.ndarray, n_labels: int) -> float | None:
@@ -284,6 +301,13 @@ def run_weight_search(
             f"video alone {summary['video_alone_uar']})",
             file=log,
         )
+        if summary["n_intervals"] < 2 * len(emotions):
+            print(
+                f"WARNING: only {summary['n_intervals']} validation intervals for "
+                f"{len(emotions)} classes; {summary['n_draws_tied']} of {record['draws']} "
+                "draws tie at the best UAR: the chosen weights are barely determined",
+                file=log,
+            )
     Path(weights_path).parent.mkdir(parents=True, exist_ok=True)
     Path(weights_path).write_text(json.dumps(record, indent=2) + "\n")
     write_predictions(fused_table(weights, data, emotions), val_predictions_path, emotions)
