@@ -4,7 +4,8 @@ Every rule writes ``benchmarks/<stage>/<rule>/...tsv`` (Snakemake's ``benchmark:
 ``s`` column is the job's wall time in seconds). This script groups the files by stage
 and prints, per stage: jobs, summed job wall time, the longest job, the elapsed span
 (first job start to last job end, from the files' modification times: what the stage
-cost on the clock with parallel jobs) and its share of the summed total.
+cost on the clock with parallel jobs) and its share of the summed total. Spans are only
+meaningful for benchmark files of one run: start from a fresh ``benchmarks/`` folder.
 
 Usage::
 

@@ -212,3 +212,20 @@ def test_test_protocol_searches_on_test_labels_and_is_flagged_optimistic(tmp_pat
     assert info["optimistic"] is True and info["chosen_on"] == "test"
     assert json.loads((tmp_path / "t.json").read_text())["optimistic"] is True
     assert info["weights"] != shuffled["weights"]  # the test labels chose the weights
+
+
+def test_ties_at_the_best_uar_keep_the_most_even_draw():
+    # both modalities always right and per-class weights summing to one: every draw
+    # reaches UAR 1, all are tied
+    audio, _ = complementary(3, seed=1)
+    codes = [EMOTIONS.index(e) for e in audio["emotion"]]
+    probs = np.eye(6)[codes] * 0.9 + 0.1 / 6
+    perfect = make_predictions(audio["interval_id"], audio["emotion"], probs, EMOTIONS)
+    data = align(perfect, perfect, EMOTIONS)
+    weights, summary = search_weights(data, EMOTIONS, 200, 1.0, "per_class", seed=3)
+    assert summary["selection_uar"] == 1.0
+    assert summary["n_draws_tied"] == 200
+    draws = draw_weights(200, 6, 1.0, "per_class", seed=3)
+    spread = ((draws - 0.5) ** 2).sum(axis=(1, 2))
+    np.testing.assert_array_equal(weights, draws[np.argmin(spread)])
+    assert summary["selected_draw"] == int(np.argmin(spread))

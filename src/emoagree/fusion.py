@@ -15,7 +15,8 @@ Weights are drawn from a Dirichlet distribution (seeded). ``normalisation`` choo
   only the balance of the two modalities within each class is searched.
 
 All draws are scored at once (one ``(draws, n, K)`` array, vectorised UAR) and the draw
-with the highest UAR on the selection set wins (the first one on ties).
+with the highest UAR on the selection set wins; among draws tied at that UAR (common on
+small validation sets) the most even one is kept.
 
 Where only one modality scored an interval, that modality's own probabilities decide
 alone (unweighted); where neither did, the interval stays unscored.
@@ -27,18 +28,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
-from emoagree.evaluation import load_checked
 from emoagree.metrics import UNSCORED, batch_uar, encode
-from emoagree.predictions import (
-    make_predictions,
-    prob_columns,
-    write_predictions,
-)
+from emoagree.predarrays import PredictionArrays, read_checked, write_arrays
+
+if TYPE_CHECKING:  # pandas is imported lazily: short fusion jobs do without it
+    import pandas as pd
 
 NORMALISATIONS = ("joint", "per_class")
 SELECTIONS = ("val", "test")
@@ -95,32 +93,51 @@ def align(
     audio: pd.DataFrame, video: pd.DataFrame, emotions: Sequence[str], names=("audio", "video")
 ) -> Aligned:
     """Join two prediction tables on ``interval_id``; they must list the same intervals."""
-    columns = prob_columns(emotions)
-    for table, name in ((audio, names[0]), (video, names[1])):
-        duplicated = table["interval_id"][table["interval_id"].duplicated()]
-        if len(duplicated):
-            raise ValueError(f"{name}: interval_id {duplicated.iloc[0]!r} appears twice")
-    ids_a, ids_v = set(audio["interval_id"]), set(video["interval_id"])
-    if ids_a != ids_v:
-        only_a = sorted(ids_a - ids_v)[:3]
-        only_v = sorted(ids_v - ids_a)[:3]
-        raise ValueError(
-            f"{names[0]} and {names[1]} predict different intervals (only in {names[0]}: "
-            f"{only_a}, only in {names[1]}: {only_v})"
+    columns = [f"prob_{e}" for e in emotions]
+    return align_arrays(
+        *(
+            PredictionArrays(
+                name,
+                [str(i) for i in table["interval_id"]],
+                [str(e) for e in table["emotion"]],
+                table[columns].to_numpy(dtype=float),
+            )
+            for table, name in ((audio, names[0]), (video, names[1]))
         )
-    merged = audio.merge(video, on="interval_id", suffixes=("_a", "_v"), sort=True)
-    differ = merged["emotion_a"] != merged["emotion_v"]
-    if differ.any():
-        row = merged[differ].iloc[0]
+    )
+
+
+def align_arrays(audio: PredictionArrays, video: PredictionArrays) -> Aligned:
+    """Pair two systems' predictions of the same intervals, ordered by ``interval_id``."""
+    rows = []
+    for data in (audio, video):
+        index = {}
+        for row, interval in enumerate(data.interval_ids):
+            if interval in index:
+                raise ValueError(f"{data.path}: interval_id {interval!r} appears twice")
+            index[interval] = row
+        rows.append(index)
+    if rows[0].keys() != rows[1].keys():
+        only_a = sorted(rows[0].keys() - rows[1].keys())[:3]
+        only_v = sorted(rows[1].keys() - rows[0].keys())[:3]
         raise ValueError(
-            f"{names[0]} and {names[1]} disagree on the true emotion of interval "
-            f"{row['interval_id']!r}: {row['emotion_a']} vs {row['emotion_v']}"
+            f"{audio.path} and {video.path} predict different intervals (only in "
+            f"{audio.path}: {only_a}, only in {video.path}: {only_v})"
         )
+    ids = sorted(rows[0])
+    order_a = np.array([rows[0][i] for i in ids], dtype=int)
+    order_v = np.array([rows[1][i] for i in ids], dtype=int)
+    for interval, ra, rv in zip(ids, order_a, order_v, strict=True):
+        if audio.emotions_true[ra] != video.emotions_true[rv]:
+            raise ValueError(
+                f"{audio.path} and {video.path} disagree on the true emotion of interval "
+                f"{interval!r}: {audio.emotions_true[ra]} vs {video.emotions_true[rv]}"
+            )
     return Aligned(
-        interval_ids=merged["interval_id"].astype(str).tolist(),
-        emotions_true=merged["emotion_a"].astype(str).tolist(),
-        audio=merged[[f"{c}_a" for c in columns]].to_numpy(dtype=float),
-        video=merged[[f"{c}_v" for c in columns]].to_numpy(dtype=float),
+        interval_ids=ids,
+        emotions_true=[audio.emotions_true[r] for r in order_a],
+        audio=audio.probs[order_a].reshape(len(ids), -1),
+        video=video.probs[order_v].reshape(len(ids), -1),
     )
 
 
@@ -185,9 +202,10 @@ def search_weights(
     uars = batch_uar(y_true, predictions_per_draw(weights, data), len(emotions))
     if np.all(np.isnan(uars)):
         raise ValueError("fusion weight search: no interval is scored by either system")
-    best = int(np.nanargmax(uars))
+    best, n_tied = _most_even_of_best(weights, uars)
     summary = {
         "selected_draw": best,
+        "n_draws_tied": n_tied,
         "selection_uar": float(uars[best]),
         "draw_uar_median": float(np.nanmedian(uars)),
         "audio_alone_uar": _single_uar(data.audio, y_true, len(emotions)),
@@ -195,6 +213,21 @@ def search_weights(
         **data.counts(),
     }
     return weights[best], summary
+
+
+def _most_even_of_best(weights: np.ndarray, uars: np.ndarray) -> tuple[int, int]:
+    """Index of the selected draw and how many draws share the best UAR.
+
+    Small validation sets leave many draws tied at the best UAR; among them the most even
+    one (least squared deviation from its own mean weight) is kept, so the data, not the
+    draw order, decides how far the weights depart from an even mix.
+    """
+    top = np.nanmax(uars)
+    tied = np.flatnonzero(np.isclose(uars, top, rtol=0, atol=1e-12))
+    spread = ((weights[tied] - weights[tied].mean(axis=(1, 2), keepdims=True)) ** 2).sum(
+        axis=(1, 2)
+    )
+    return int(tied[np.argmin(spread)]), int(len(tied))
 
 
 def _single_uar(probs: np.ndarray, y_true: np.ndarray, n_labels: int) -> float | None:
@@ -208,9 +241,17 @@ def _single_uar(probs: np.ndarray, y_true: np.ndarray, n_labels: int) -> float |
 
 def fused_table(weights: np.ndarray, data: Aligned, emotions: Sequence[str]) -> pd.DataFrame:
     """The fused prediction table (same contract as any system's predictions)."""
+    from emoagree.predictions import make_predictions
+
     return make_predictions(
         data.interval_ids, data.emotions_true, fused_probabilities(weights, data), emotions
     )
+
+
+def write_fused(path, weights: np.ndarray, data: Aligned, emotions: Sequence[str]) -> None:
+    """Write the fused predictions (same contract as any system's prediction file)."""
+    probs = fused_probabilities(weights, data)
+    write_arrays(path, data.interval_ids, data.emotions_true, probs, emotions)
 
 
 def weights_record(weights: np.ndarray, emotions: Sequence[str]) -> dict[str, dict[str, float]]:
@@ -230,12 +271,7 @@ def weights_from_record(record: dict[str, Any], emotions: Sequence[str]) -> np.n
 
 
 def _read_pair(audio_path, video_path, emotions) -> Aligned:
-    return align(
-        load_checked(audio_path, emotions),
-        load_checked(video_path, emotions),
-        emotions,
-        names=(str(audio_path), str(video_path)),
-    )
+    return align_arrays(read_checked(audio_path, emotions), read_checked(video_path, emotions))
 
 
 def run_weight_search(
@@ -284,9 +320,16 @@ def run_weight_search(
             f"video alone {summary['video_alone_uar']})",
             file=log,
         )
+        if summary["n_intervals"] < 2 * len(emotions):
+            print(
+                f"WARNING: only {summary['n_intervals']} validation intervals for "
+                f"{len(emotions)} classes; {summary['n_draws_tied']} of {record['draws']} "
+                "draws tie at the best UAR: the chosen weights are barely determined",
+                file=log,
+            )
     Path(weights_path).parent.mkdir(parents=True, exist_ok=True)
     Path(weights_path).write_text(json.dumps(record, indent=2) + "\n")
-    write_predictions(fused_table(weights, data, emotions), val_predictions_path, emotions)
+    write_fused(val_predictions_path, weights, data, emotions)
     return record
 
 
@@ -339,7 +382,7 @@ def run_apply(
             f"{info['n_neither']} unscored",
             file=log,
         )
-    write_predictions(fused_table(weights, data, emotions), predictions_path, emotions)
+    write_fused(predictions_path, weights, data, emotions)
     Path(info_path).parent.mkdir(parents=True, exist_ok=True)
     Path(info_path).write_text(json.dumps(info, indent=2) + "\n")
     return info

@@ -8,12 +8,12 @@ intervals resample test intervals with replacement, all resamples at once (numpy
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
-from emoagree.predictions import prob_columns
+if TYPE_CHECKING:  # pandas is imported lazily: short evaluation jobs do without it
+    import pandas as pd
 
 #: Code of an interval that a system did not score (in integer label arrays).
 UNSCORED = -1
@@ -130,14 +130,19 @@ def bootstrap_uar(
     return float(low), float(high), uars
 
 
-def predicted_codes(table: pd.DataFrame, emotions: Sequence[str]) -> np.ndarray:
-    """Argmax class index of each row of a prediction table; ``UNSCORED`` where empty."""
-    probs = table[prob_columns(emotions)].to_numpy(dtype=float)
+def argmax_codes(probs: np.ndarray) -> np.ndarray:
+    """Argmax class index of each row of probabilities; ``UNSCORED`` where a row is empty."""
+    probs = np.asarray(probs, dtype=float)
     scored = ~np.isnan(probs).any(axis=1)
-    codes = np.full(len(table), UNSCORED, dtype=int)
+    codes = np.full(len(probs), UNSCORED, dtype=int)
     if scored.any():
         codes[scored] = np.argmax(probs[scored], axis=1)
     return codes
+
+
+def predicted_codes(table: pd.DataFrame, emotions: Sequence[str]) -> np.ndarray:
+    """Argmax class index of each row of a prediction table; ``UNSCORED`` where empty."""
+    return argmax_codes(table[[f"prob_{e}" for e in emotions]].to_numpy(dtype=float))
 
 
 def evaluate_predictions(
@@ -147,17 +152,36 @@ def evaluate_predictions(
     seed: int,
     ci_level: float = 0.95,
 ) -> dict[str, Any]:
-    """Every metric of one prediction table (one system, train level, test set).
+    """Every metric of one prediction table; see :func:`evaluate_arrays`."""
+    probs = table[[f"prob_{e}" for e in emotions]].to_numpy(dtype=float)
+    return evaluate_arrays(list(table["emotion"]), probs, emotions, n_resamples, seed, ci_level)
+
+
+def evaluate_arrays(
+    emotions_true: Sequence[str],
+    probs: np.ndarray,
+    emotions: Sequence[str],
+    n_resamples: int,
+    seed: int,
+    ci_level: float = 0.95,
+) -> dict[str, Any]:
+    """Every metric of one system on one set of intervals.
+
+    Args:
+        emotions_true: true emotion of each interval.
+        probs: probabilities ``(n, K)`` in ``emotions`` order; an all-NaN row is an
+            interval the system did not score.
 
     Returns a JSON-ready dict: ``uar`` (on scored intervals), ``uar_ci`` ([low, high]),
     ``recall`` per emotion, ``confusion`` (rows true, columns predicted), ``support``,
     ``n_intervals``, ``n_scored``, ``n_not_scored``, ``coverage``.
     """
     emotions = list(emotions)
-    y_true = encode(table["emotion"], emotions, what="true emotion")
-    y_pred = predicted_codes(table, emotions)
+    y_true = encode(emotions_true, emotions, what="true emotion")
+    y_pred = argmax_codes(probs)
     scored = y_pred != UNSCORED
     n_scored = int(scored.sum())
+    n_total = len(y_true)
     labels_true = [emotions[i] for i in y_true[scored]]
     labels_pred = [emotions[i] for i in y_pred[scored]]
     if n_scored:
@@ -177,10 +201,10 @@ def evaluate_predictions(
         "recall": {e: _num(r) for e, r in zip(emotions, recalls, strict=True)},
         "support": {e: int(s) for e, s in zip(emotions, confusion.sum(axis=1), strict=True)},
         "confusion": {"labels": emotions, "matrix": confusion.tolist()},
-        "n_intervals": int(len(table)),
+        "n_intervals": int(n_total),
         "n_scored": n_scored,
-        "n_not_scored": int(len(table) - n_scored),
-        "coverage": (n_scored / len(table)) if len(table) else float("nan"),
+        "n_not_scored": int(n_total - n_scored),
+        "coverage": (n_scored / n_total) if n_total else float("nan"),
     }
 
 

@@ -1,0 +1,111 @@
+"""Prediction files as plain arrays, read and written without pandas.
+
+The evaluation and fusion stages run one short job per (system, train level, test level)
+cell, several hundred per study; importing pandas would be most of each job's CPU time.
+These readers follow the same contract as :mod:`emoagree.predictions` (empty cells = not
+scored) and write byte-identical files (``%.6g`` floats, empty cells for NaN).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+#: How far a scored row's probabilities may sum from one (files keep 6 significant digits).
+SUM_TOLERANCE = 0.01
+
+
+@dataclass(frozen=True)
+class PredictionArrays:
+    """One prediction file: interval ids, true emotions, probabilities ``(n, K)``."""
+
+    path: str
+    interval_ids: list[str]
+    emotions_true: list[str]
+    probs: np.ndarray
+
+
+def _columns(emotions: Sequence[str]) -> list[str]:
+    return ["interval_id", "emotion", *(f"prob_{e}" for e in emotions)]
+
+
+def read_arrays(path: str | Path, emotions: Sequence[str]) -> PredictionArrays:
+    """Read a prediction file; raise naming the file (and row) on a malformed one."""
+    with open(path, newline="") as handle:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise ValueError(f"{path}: empty file (no header)") from None
+        missing = [c for c in _columns(emotions) if c not in header]
+        if missing:
+            raise ValueError(f"{path}: missing columns {missing}")
+        index = [header.index(c) for c in _columns(emotions)]
+        ids, truth, rows = [], [], []
+        for number, row in enumerate(reader, start=1):
+            if len(row) != len(header):
+                raise ValueError(
+                    f"{path}: row {number}: {len(row)} fields, the header has {len(header)}"
+                )
+            ids.append(row[index[0]])
+            truth.append(row[index[1]])
+            try:
+                rows.append([float(row[i]) if row[i] != "" else np.nan for i in index[2:]])
+            except ValueError as error:
+                raise ValueError(f"{path}: row {number}: {error}") from None
+    probs = np.array(rows, dtype=float).reshape(len(rows), len(emotions))
+    return PredictionArrays(str(path), ids, truth, probs)
+
+
+def check_arrays(data: PredictionArrays) -> None:
+    """Raise a ValueError naming the file and data row (1 = first after the header) of the
+    first broken row: a repeated interval, partly empty or negative probabilities, or
+    probabilities of a scored row that do not sum to one."""
+    seen: set[str] = set()
+    for row, interval in enumerate(data.interval_ids):
+        if interval in seen:
+            raise ValueError(f"{data.path}: row {row + 1}: interval_id {interval!r} repeated")
+        seen.add(interval)
+    probs = data.probs
+    empty = np.isnan(probs)
+    with np.errstate(invalid="ignore"):
+        problems = [
+            (empty.any(axis=1) & ~empty.all(axis=1), "some probabilities empty, others not"),
+            ((probs < 0).any(axis=1), "negative probability"),
+            (
+                ~empty.any(axis=1) & (np.abs(np.nansum(probs, axis=1) - 1) > SUM_TOLERANCE),
+                "probabilities do not sum to 1",
+            ),
+        ]
+    for mask, problem in problems:
+        if mask.any():
+            row = int(np.flatnonzero(mask)[0])
+            raise ValueError(
+                f"{data.path}: row {row + 1} (interval {data.interval_ids[row]!r}): {problem}"
+            )
+
+
+def read_checked(path: str | Path, emotions: Sequence[str]) -> PredictionArrays:
+    data = read_arrays(path, emotions)
+    check_arrays(data)
+    return data
+
+
+def write_arrays(
+    path: str | Path,
+    interval_ids: Sequence[str],
+    emotions_true: Sequence[str],
+    probs: np.ndarray,
+    emotions: Sequence[str],
+) -> None:
+    """Write a prediction file (the layout ``write_predictions`` gives)."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(_columns(emotions))
+        for interval, truth, row in zip(interval_ids, emotions_true, probs, strict=True):
+            writer.writerow([interval, truth, *("" if np.isnan(v) else f"{v:.6g}" for v in row)])
