@@ -88,6 +88,12 @@ def agreement_intervals(
         Columns ``recording, emotion, level, start_s, end_s, duration_s``, sorted by
         recording, emotion and start.
     """
+    missing = [c for c in ("recording", "annotator", "emotion", "start_s", "end_s")
+               if c not in annotations.columns]
+    if missing:
+        raise ValueError(f"annotations lack the column(s) {missing}")
+    if int(level) < 1:
+        raise ValueError(f"level must be >= 1, got {level}")
     kept = annotations[annotations["emotion"].isin(list(emotions))]
     rows = []
     for (recording, emotion), marks in kept.groupby(["recording", "emotion"], sort=True):
@@ -98,18 +104,23 @@ def agreement_intervals(
         for start, end in stretches_with_coverage(by_annotator, level):
             rows.append((recording, emotion, int(level), start, end, end - start))
     table = pd.DataFrame(rows, columns=LEVEL_COLUMNS)
-    table = table.astype({"recording": str, "emotion": str, "level": int})
+    table = table.astype(
+        {"recording": str, "emotion": str, "level": int,
+         "start_s": float, "end_s": float, "duration_s": float}
+    )
     return table.sort_values(["recording", "emotion", "start_s"], ignore_index=True)
 
 
 def interval_ids(table: pd.DataFrame) -> pd.Series:
-    """Stable ids: recording, emotion, level and start in milliseconds.
+    """Stable, unique ids: ``<recording>_<emotion>_L<level>_<start in ms>``.
 
-    Intervals of one recording, emotion and level are disjoint, so the start identifies them;
-    the same corpus and configuration give the same ids.
+    Intervals of one recording, emotion and level are disjoint, so the start identifies them
+    and the same corpus and configuration give the same ids. Two starts closer than half a
+    millisecond would round to the same id; such ids get a ``b``, ``c``, ... suffix in start
+    order, so ids stay unique and deterministic.
     """
     start_ms = np.round(table["start_s"].to_numpy(dtype=float) * 1000).astype(np.int64)
-    return pd.Series(
+    ids = pd.Series(
         [
             f"{rec}_{emo}_L{lvl}_{ms:08d}"
             for rec, emo, lvl, ms in zip(
@@ -119,3 +130,10 @@ def interval_ids(table: pd.DataFrame) -> pd.Series:
         index=table.index,
         dtype=str,
     )
+    if ids.duplicated().any():
+        order = np.argsort(table["start_s"].to_numpy(dtype=float), kind="stable")
+        ranked = ids.iloc[order]
+        rank = ranked.groupby(ranked, sort=False).cumcount()
+        suffix = rank.map(lambda r: "" if r == 0 else chr(ord("a") + r))
+        ids = (ranked + suffix).reindex(ids.index)
+    return ids

@@ -10,12 +10,13 @@ from snakemake.utils import validate
 SRC_DIR = os.path.join(workflow.basedir, "src")
 if SRC_DIR not in sys.path:
     sys.path.insert(0, SRC_DIR)
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (SRC_DIR, os.environ.get("PYTHONPATH", "")) if p
+# (set with update(): the linter takes item assignment for a required input variable)
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(p for p in (SRC_DIR, os.environ.get("PYTHONPATH", "")) if p)
 )
 
 from emoagree.settings import level_settings, normalize_config  # noqa: E402
-from emoagree.corpus.plan import plan_recordings  # noqa: E402
+from emoagree.corpus.plan import corpus_input_files, plan_recordings  # noqa: E402
 
 config = normalize_config(config)
 validate(config, os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml"))
@@ -32,22 +33,50 @@ wildcard_constraints:
     recording="[A-Za-z0-9_.-]+",
 
 
+def repo_path(*parts):
+    """A file that ships with the workflow (e.g. under resources/), from any workdir.
+
+    Relative paths in rules and the config resolve against the working directory
+    (`-d WORKDIR`, where results/ is written); files of the repo itself must not.
+    """
+    return os.path.join(workflow.basedir, *parts)
+
+
 def settings(level):
     """The configuration seen by the jobs of one level (global values + its overrides)."""
     return level_settings(config, level)
 
 
+# Levels stage (rules in levels.smk; functions live here, as the linter asks).
+def level_files():
+    """Every configured level's interval table, in level order."""
+    return [f"results/corpus/levels/level{level}.csv" for level in LEVELS]
+
+
+def alpha_files():
+    return [f"results/corpus/agreement/level{level}.json" for level in LEVELS]
+
+
+def truth_file():
+    """The demo corpus's hidden truth, written by the demo rule beside the corpus."""
+    return os.path.join(config["corpus"]["path"], "truth.csv")
+
+
+def levels_targets():
+    """Level tables, intervals, agreement, Table 1 and the corpus figures."""
+    targets = ["results/corpus/intervals.csv", *level_files(), *alpha_files()]
+    targets += [f"results/tables/table1_samples.{ext}" for ext in ("csv", "md")]
+    targets += [
+        f"results/figures/{name}.png"
+        for name in ("fig1_annotation_example", "fig2_counts", "fig3_lengths")
+    ]
+    if config["corpus"]["format"] == "demo":
+        targets.append("results/figures/fig_truth_accuracy.png")
+    return targets
+
+
 def level_table(level):
     return f"results/corpus/levels/level{level}.csv"
-
-
-def all_outputs():
-    outputs = [
-        "results/corpus/intervals.csv",
-        "results/tables/table1_samples.csv",
-        "results/tables/table1_samples.md",
-    ]
-    return outputs
 
 
 def planned_systems():
@@ -75,6 +104,16 @@ wildcard_constraints:
     system="|".join(SYSTEMS) if SYSTEMS else "__none__",
     audio_system="|".join(AUDIO_SYSTEMS) if AUDIO_SYSTEMS else "__none__",
     video_system="|".join(VIDEO_SYSTEMS) if VIDEO_SYSTEMS else "__none__",
+
+
+# Corpus stage (rules in corpus.smk; functions live here, as the linter asks).
+def corpus_targets():
+    return ["results/corpus/recordings.csv", "results/corpus/annotations.csv"]
+
+
+def corpus_inputs(wildcards):
+    """The files the corpus adapter reads: tables or marks files, actors list, media."""
+    return corpus_input_files(config, RECORDINGS)
 
 
 # --- audio stage (rules in audio.smk) ------------------------------------------------

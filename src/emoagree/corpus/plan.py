@@ -1,13 +1,140 @@
-"""Which recordings a corpus holds, known before any job runs (for the DAG)."""
+"""Which recordings a corpus holds, known before any job runs (for the DAG), and writing
+the normalized tables.
+
+:func:`plan_recordings` is called by ``workflow/rules/common.smk`` while the workflow is
+parsed, to expand the per-recording feature jobs. It returns exactly the recordings (and
+media paths) that the corpus rule will later write to ``results/corpus/recordings.csv``;
+the tests check this agreement for every format.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
+from emoagree.constants import ANNOTATION_COLUMNS, RECORDING_COLUMNS
+from emoagree.corpus.csv_adapter import ANNOTATIONS_FILE, RECORDINGS_FILE, plan_csv
+from emoagree.corpus.errors import CorpusError
+from emoagree.corpus.ramas import (
+    ACTORS_FILE,
+    audio_relpath,
+    marks_files,
+    plan_ramas,
+    video_relpath,
+)
+
+PLAN_COLUMNS = ["recording", "audio_path", "video_path"]
+
+
+def plan_demo_recordings(demo: Mapping[str, Any], seed: int, path: str) -> pd.DataFrame:
+    """The demo corpus's recordings, from the generator's plan (nothing generated yet).
+
+    The demo is written in the RAMAS layout and read through the RAMAS adapter, so its
+    planned media paths must be RAMAS paths; a disagreement is a bug and raises.
+    """
+    from emoagree.corpus.demo import plan_demo
+
+    plan = plan_demo(demo, seed)
+    for column, expected in (("audio_relpath", audio_relpath), ("video_relpath", video_relpath)):
+        wrong = plan[plan[column] != plan["recording"].map(expected)]
+        if not wrong.empty:
+            row = wrong.iloc[0]
+            raise CorpusError(
+                f"demo plan: recording {row['recording']}: {column} {row[column]!r} is not "
+                f"the RAMAS layout's {expected(row['recording'])!r}"
+            )
+    planned = pd.DataFrame(
+        {
+            "recording": plan["recording"].astype(str).to_numpy(),
+            # joined as the demo rule names its outputs (and as the RAMAS adapter does)
+            "audio_path": [os.path.join(path, p) for p in plan["audio_relpath"]],
+            "video_path": [os.path.join(path, p) for p in plan["video_relpath"]],
+        }
+    )
+    # The RAMAS adapter lists recordings sorted by id; so does the plan.
+    return planned.sort_values("recording", kind="stable").reset_index(drop=True)
+
 
 def plan_recordings(config: Mapping[str, Any]) -> pd.DataFrame:
-    """Recordings of the configured corpus: ``recording, audio_path, video_path``."""
-    raise NotImplementedError("corpus planning is not written yet")
+    """Recordings of the configured corpus: ``recording, audio_path, video_path``.
+
+    Args:
+        config: the workflow configuration (``corpus.format``, ``corpus.path``, and for the
+            demo ``corpus.demo`` and ``seed``).
+    """
+    corpus = config["corpus"]
+    fmt, path = corpus["format"], str(corpus["path"])
+    if fmt == "demo":
+        planned = plan_demo_recordings(corpus["demo"], config["seed"], path)
+    elif fmt == "ramas":
+        planned = plan_ramas(path)
+    elif fmt == "csv":
+        planned = plan_csv(path)
+    else:
+        raise CorpusError(f"unknown corpus format {fmt!r} (expected demo, ramas or csv)")
+    return planned[PLAN_COLUMNS].reset_index(drop=True)
+
+
+def corpus_input_files(config: Mapping[str, Any], planned: pd.DataFrame) -> list[str]:
+    """Every file the corpus rule reads, for its ``input:`` (sorted, unique).
+
+    Args:
+        config: the workflow configuration.
+        planned: :func:`plan_recordings`'s table; its media files are inputs too, since
+            the adapters read their duration and frame rate.
+    """
+    corpus = config["corpus"]
+    fmt, path = corpus["format"], str(corpus["path"])
+    if fmt == "demo":
+        from emoagree.corpus.demo import demo_files
+
+        tables = [os.path.join(path, p) for p in demo_files(corpus["demo"], config["seed"])]
+    elif fmt == "ramas":
+        tables = marks_files(path) + [os.path.join(path, ACTORS_FILE)]
+    elif fmt == "csv":
+        tables = [os.path.join(path, RECORDINGS_FILE), os.path.join(path, ANNOTATIONS_FILE)]
+    else:
+        raise CorpusError(f"unknown corpus format {fmt!r} (expected demo, ramas or csv)")
+    media = [
+        p for column in ("audio_path", "video_path") for p in planned[column] if isinstance(p, str)
+    ]
+    return sorted(set(tables) | {p for p in media if p})
+
+
+def write_normalized(
+    recordings: pd.DataFrame, annotations: pd.DataFrame, out_dir: str
+) -> tuple[str, str]:
+    """Write ``recordings.csv`` and ``annotations.csv`` (contract columns) into ``out_dir``.
+
+    Returns:
+        The two paths written.
+    """
+    os.makedirs(out_dir, exist_ok=True)
+    recording_columns = list(RECORDING_COLUMNS) + (
+        ["split"] if "split" in recordings.columns else []
+    )
+    paths = (os.path.join(out_dir, "recordings.csv"), os.path.join(out_dir, "annotations.csv"))
+    recordings[recording_columns].to_csv(paths[0], index=False)
+    annotations[list(ANNOTATION_COLUMNS)].to_csv(paths[1], index=False)
+    return paths
+
+
+def check_against_plan(recordings: pd.DataFrame, planned: list[str]) -> None:
+    """Fail when the adapter's recordings differ from those planned at parse time.
+
+    The per-recording jobs were expanded from the plan; a difference would leave
+    recordings without features or features without a recording.
+    """
+    read = list(recordings["recording"])
+    if read != list(planned):
+        only_read = sorted(set(read) - set(planned))
+        only_planned = sorted(set(planned) - set(read))
+        raise CorpusError(
+            "the corpus's recordings differ from those planned when the workflow was parsed "
+            f"(read only: {only_read[:10]}, planned only: {only_planned[:10]}, "
+            f"order differs: {not only_read and not only_planned}); rerun snakemake so it "
+            "plans from the current corpus"
+        )

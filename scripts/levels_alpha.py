@@ -1,0 +1,20 @@
+"""Rule alpha: Krippendorff's alpha of the annotators' frame labels inside one level."""
+
+import json
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
+
+from emoagree.agreement import level_alpha  # noqa: E402
+from emoagree.intervals_io import read_annotations, read_intervals  # noqa: E402
+
+params = snakemake.params  # noqa: F821
+result = level_alpha(
+    read_intervals(snakemake.input.level),  # noqa: F821
+    read_annotations(snakemake.input.annotations),  # noqa: F821
+    params.emotions, params.frame_step_s,
+)
+values = {"level": int(params.level), **result.to_dict()}
+with open(snakemake.output[0], "w") as handle:  # noqa: F821
+    json.dump(values, handle, indent=2)
+print(json.dumps(values), file=sys.stderr)

@@ -1,0 +1,17 @@
+"""Rule corpus_figures: Figures 1-3 (annotation example, counts, interval lengths)."""
+
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
+
+from emoagree import corpus_figures  # noqa: E402
+from emoagree.intervals_io import read_annotations, read_intervals  # noqa: E402
+
+params, inputs, outputs = snakemake.params, snakemake.input, snakemake.output  # noqa: F821
+levels = {k: read_intervals(path) for k, path in zip(params.levels, inputs.levels, strict=True)}
+drawn = corpus_figures.annotation_example(
+    read_annotations(inputs.annotations), levels, params.emotions, outputs.example
+)
+corpus_figures.sample_counts(levels, params.emotions, outputs.counts)
+corpus_figures.interval_lengths(levels, outputs.lengths)
+print(f"Figure 1 shows recording {drawn}", file=sys.stderr)

@@ -1,0 +1,13 @@
+"""Rule intervals: all levels in one table, for people and tables (rules read the levels)."""
+
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
+
+import pandas as pd  # noqa: E402
+
+from emoagree.intervals_io import read_intervals, write_intervals  # noqa: E402
+
+tables = [read_intervals(path) for path in snakemake.input]  # noqa: F821
+write_intervals(pd.concat(tables, ignore_index=True), snakemake.output[0])  # noqa: F821
+print(f"{sum(map(len, tables))} intervals over {len(tables)} levels", file=sys.stderr)

@@ -1,0 +1,25 @@
+"""Rule level: one level's intervals, each inheriting the split of its level-1 interval."""
+
+import logging
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
+logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
+
+from emoagree.intervals_io import (  # noqa: E402
+    read_annotations,
+    read_intervals,
+    read_recordings,
+    write_intervals,
+)
+from emoagree.split import level_table, split_counts  # noqa: E402
+
+params = snakemake.params  # noqa: F821
+table = level_table(
+    read_annotations(snakemake.input.annotations),  # noqa: F821
+    read_recordings(snakemake.input.recordings),  # noqa: F821
+    params.level, read_intervals(snakemake.input.split),  # noqa: F821
+    params.emotions, params.min_duration_s,
+)
+write_intervals(table, snakemake.output[0])  # noqa: F821
+logging.info("level %s: %d intervals %s", params.level, len(table), split_counts(table))

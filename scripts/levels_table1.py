@@ -1,0 +1,20 @@
+"""Rule table1: samples per split, mean duration and alpha per level (paper's beside RAMAS)."""
+
+import json
+import logging
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
+logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
+
+from emoagree.intervals_io import read_intervals  # noqa: E402
+from emoagree.tables import write_table1  # noqa: E402
+
+params, inputs = snakemake.params, snakemake.input  # noqa: F821
+levels = {k: read_intervals(path) for k, path in zip(params.levels, inputs.levels, strict=True)}
+alphas = {}
+for level, path in zip(params.levels, inputs.alphas, strict=True):
+    with open(path) as handle:
+        alphas[level] = json.load(handle)
+write_table1(levels, alphas, snakemake.output.csv, snakemake.output.md,  # noqa: F821
+             params.with_paper)

@@ -1,0 +1,20 @@
+"""Rule truth_accuracy_figure (demo): label accuracy against the hidden truth per level."""
+
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
+
+import pandas as pd  # noqa: E402
+
+from emoagree.corpus.demo import label_accuracy  # noqa: E402
+from emoagree.corpus_figures import truth_accuracy  # noqa: E402
+from emoagree.intervals_io import read_intervals  # noqa: E402
+
+params, inputs = snakemake.params, snakemake.input  # noqa: F821
+truth = pd.read_csv(inputs.truth, dtype={"recording": str})
+shares = {
+    level: label_accuracy(read_intervals(path), truth)
+    for level, path in zip(params.levels, inputs.levels, strict=True)
+}
+truth_accuracy(shares, snakemake.output[0])  # noqa: F821
+print(f"label accuracy per level: {shares}", file=sys.stderr)

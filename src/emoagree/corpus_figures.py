@@ -1,0 +1,179 @@
+"""Corpus figures: the paper's Figures 1-3 and, for the demo, label accuracy per level.
+
+(A module rather than ``figures/corpus.py``: the evaluation stage owns ``emoagree.figures``.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+from emoagree.constants import SPLITS  # noqa: E402
+
+#: Colour of marks outside the kept emotions (Neutral, Domination, ...).
+OTHER_COLOUR = "#c8c8c8"
+
+
+def emotion_colours(emotions: Sequence[str]) -> dict[str, tuple]:
+    """A fixed colour per kept emotion (tab10 in config order)."""
+    cmap = plt.get_cmap("tab10")
+    return {emotion: cmap(i % 10) for i, emotion in enumerate(emotions)}
+
+
+def _save(fig, path: str | Path) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+
+
+def _lanes(starts: Sequence[float], ends: Sequence[float]) -> tuple[list[int], int]:
+    """Greedy lanes so that overlapping bars of one row are drawn side by side, not hidden."""
+    lane_ends: list[float] = []
+    lanes = [0] * len(starts)
+    for index in sorted(range(len(starts)), key=lambda i: (starts[i], ends[i])):
+        free = [k for k, end in enumerate(lane_ends) if end <= starts[index]]
+        if free:
+            lanes[index] = free[0]
+            lane_ends[free[0]] = ends[index]
+        else:
+            lanes[index] = len(lane_ends)
+            lane_ends.append(ends[index])
+    return lanes, max(len(lane_ends), 1)
+
+
+def _bar_row(ax, row: int, bars: pd.DataFrame, colours: Mapping[str, tuple],
+             alpha: float = 1.0) -> None:
+    """One row of horizontal bars (start_s, end_s, emotion), overlaps split into lanes."""
+    starts = bars["start_s"].to_numpy(dtype=float)
+    ends = bars["end_s"].to_numpy(dtype=float)
+    lanes, n_lanes = _lanes(list(starts), list(ends))
+    height = 0.8 / n_lanes
+    for start, end, emotion, lane in zip(starts, ends, bars["emotion"], lanes, strict=True):
+        ax.barh(row - 0.4 + (lane + 0.5) * height, end - start, left=start, height=height,
+                color=colours.get(emotion, OTHER_COLOUR), alpha=alpha, edgecolor="none")
+
+
+def example_recording(levels: Mapping[int, pd.DataFrame]) -> str:
+    """The recording shown in Figure 1: most intervals at the highest non-empty level.
+
+    Ties go to the recording with more level-1 intervals, then to the first name.
+    """
+    for level in sorted(levels, reverse=True):
+        table = levels[level]
+        if len(table):
+            top = table["recording"].value_counts()
+            first = levels[min(levels)]["recording"].value_counts()
+            ranked = sorted(top.index, key=lambda r: (-top[r], -first.get(r, 0), str(r)))
+            return str(ranked[0])
+    raise ValueError("no level has any interval: nothing to draw in Figure 1")
+
+
+def annotation_example(
+    annotations: pd.DataFrame,
+    levels: Mapping[int, pd.DataFrame],
+    emotions: Sequence[str],
+    path: str | Path,
+    recording: str | None = None,
+) -> str:
+    """Figure 1: one recording's marks per annotator, and the level bands they give.
+
+    Returns:
+        The recording drawn.
+    """
+    recording = recording or example_recording(levels)
+    colours = emotion_colours(emotions)
+    marks = annotations[annotations["recording"].astype(str) == recording]
+    annotators = sorted(marks["annotator"].astype(str).unique())
+    ordered_levels = sorted(levels)
+    fig, (top, bottom) = plt.subplots(
+        2, 1, sharex=True, figsize=(10, 1.2 + 0.35 * (len(annotators) + len(ordered_levels))),
+        gridspec_kw={"height_ratios": [max(len(annotators), 1), max(len(ordered_levels), 1)]},
+    )
+    for row, annotator in enumerate(annotators):
+        _bar_row(top, row, marks[marks["annotator"].astype(str) == annotator], colours, 0.85)
+    top.set_yticks(range(len(annotators)), annotators)
+    top.invert_yaxis()
+    top.set_ylabel("annotator")
+    top.set_title(f"Annotation of {recording} and the resulting agreement levels")
+    for row, level in enumerate(ordered_levels):
+        table = levels[level]
+        _bar_row(bottom, row, table[table["recording"].astype(str) == recording], colours)
+    bottom.set_yticks(range(len(ordered_levels)), [f"level {k}" for k in ordered_levels])
+    bottom.invert_yaxis()
+    bottom.set_xlabel("time (s)")
+    handles = [Patch(color=colours[e], label=e) for e in emotions]
+    handles.append(Patch(color=OTHER_COLOUR, label="other (dropped)"))
+    top.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    _save(fig, path)
+    return recording
+
+
+def count_table(levels: Mapping[int, pd.DataFrame], emotions: Sequence[str]) -> pd.DataFrame:
+    """Interval counts indexed by (split, emotion), one column per level."""
+    index = pd.MultiIndex.from_product([list(SPLITS), list(emotions)],
+                                       names=["split", "emotion"])
+    columns = {}
+    for level in sorted(levels):
+        counts = levels[level].groupby(["split", "emotion"]).size()
+        columns[level] = counts.reindex(index, fill_value=0).astype(int)
+    return pd.DataFrame(columns, index=index)
+
+
+def sample_counts(levels: Mapping[int, pd.DataFrame], emotions: Sequence[str],
+                  path: str | Path) -> pd.DataFrame:
+    """Figure 2: samples per emotion (groups), level (bars) and split (panels)."""
+    counts = count_table(levels, emotions)
+    ordered = list(counts.columns)
+    fig, axes = plt.subplots(1, len(SPLITS), figsize=(4.2 * len(SPLITS), 3.6), sharey=False)
+    width = 0.8 / max(len(ordered), 1)
+    x = np.arange(len(emotions))
+    cmap = plt.get_cmap("viridis")
+    for ax, part in zip(axes, SPLITS, strict=True):
+        for i, level in enumerate(ordered):
+            ax.bar(x + (i - (len(ordered) - 1) / 2) * width, counts.loc[part, level].to_numpy(),
+                   width, color=cmap(i / max(len(ordered) - 1, 1)), label=f"level {level}")
+        ax.set_xticks(x, list(emotions), rotation=35, ha="right")
+        ax.set_title(part)
+    axes[0].set_ylabel("number of intervals")
+    axes[-1].legend(frameon=False, fontsize="small")
+    fig.suptitle("Samples per emotion, split and level of agreement")
+    _save(fig, path)
+    return counts
+
+
+def interval_lengths(levels: Mapping[int, pd.DataFrame], path: str | Path) -> None:
+    """Figure 3: interval lengths per level, whiskers at the 1st and 99th percentiles."""
+    ordered = sorted(levels)
+    data = [levels[k]["duration_s"].to_numpy(dtype=float) for k in ordered]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.boxplot([d if len(d) else [np.nan] for d in data], whis=(1, 99),
+               tick_labels=[str(k) for k in ordered], flierprops={"markersize": 2})
+    ax.set_xlabel("level of agreement")
+    ax.set_ylabel("interval length (s)")
+    ax.set_title("Interval lengths (whiskers: 1st and 99th percentiles)")
+    _save(fig, path)
+
+
+def truth_accuracy(shares: Mapping[int, float], path: str | Path) -> None:
+    """Demo only: share of interval time whose label matches the hidden truth, per level."""
+    ordered = sorted(shares)
+    values = [100 * float(shares[k]) for k in ordered]
+    fig, ax = plt.subplots(figsize=(5, 3.6))
+    ax.plot(ordered, values, marker="o")
+    for level, value in zip(ordered, values, strict=True):
+        ax.annotate(f"{value:.1f}", (level, value), textcoords="offset points", xytext=(0, 6),
+                    ha="center", fontsize="small")
+    ax.set_xticks(ordered)
+    ax.set_ylim(0, 105)
+    ax.set_xlabel("level of agreement")
+    ax.set_ylabel("label accuracy vs hidden truth (% of time)")
+    ax.set_title("Demo corpus: labels get cleaner with agreement")
+    _save(fig, path)

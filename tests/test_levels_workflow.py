@@ -1,0 +1,128 @@
+"""End to end: the corpus stage (demo corpus -> levels -> Table 1, figures) through snakemake.
+
+Runs once the demo generator and the corpus adapters are in the workflow (the ``demo`` and
+``corpus`` rules); until then it is skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib.image as mpimg
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+TINY_DEMO = """\
+corpus:
+  format: demo
+  path: demo_corpus
+  demo: {n_actors: 2, n_dialogues: 2, duration_s: 20.0, n_annotators: 5,
+         frame_size: [160, 120], sample_rate: 8000}
+"""
+
+TARGETS = [
+    "results/corpus/intervals.csv",
+    "results/tables/table1_samples.csv",
+    "results/tables/table1_samples.md",
+    "results/figures/fig1_annotation_example.png",
+    "results/figures/fig2_counts.png",
+    "results/figures/fig3_lengths.png",
+    "results/figures/fig_truth_accuracy.png",
+]
+
+
+def corpus_stage_present() -> bool:
+    rules = REPO / "workflow" / "rules"
+    if not (rules / "corpus.smk").exists() or "rule demo" not in "".join(
+        path.read_text() for path in rules.glob("*.smk")
+    ):
+        return False
+    return importlib.util.find_spec("emoagree.corpus.demo") is not None
+
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not corpus_stage_present(),
+                       reason="needs the demo and corpus rules (branches demo, adapters)"),
+]
+
+
+def snakemake(workdir: Path, config: Path, *args: str, extra_config: Path | None = None):
+    configs = [str(config)] + ([str(extra_config)] if extra_config else [])
+    command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"),
+               "-d", str(workdir), "--configfile", *configs, "--cores", "2", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600,
+                          cwd=workdir.parent)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("levels_e2e")
+    workdir = root / "work"
+    workdir.mkdir()
+    config = root / "tiny.yaml"
+    config.write_text(TINY_DEMO)
+    done = snakemake(workdir, config, *TARGETS)
+    assert done.returncode == 0, done.stderr[-4000:]
+    return workdir, config
+
+
+def test_table1_shows_the_trade_off(run):
+    workdir, _ = run
+    table = pd.read_csv(workdir / "results/tables/table1_samples.csv")
+    assert table["level"].tolist() == [1, 2, 3, 4, 5]
+    assert (table["train"] + table["val"] + table["test"] == table["total"]).all()
+    assert table.loc[0, "train"] > 0 and table.loc[0, "test"] > 0
+    first, last = table.iloc[0], table.iloc[-1]
+    assert last["total"] < first["total"]
+    assert last["mean_duration_s"] < first["mean_duration_s"]
+    assert last["alpha"] > first["alpha"]
+    assert "paper_train" not in table.columns  # the paper's values only beside RAMAS
+    md = (workdir / "results/tables/table1_samples.md").read_text()
+    assert md.count("\n| ") == 6  # header + 5 levels
+
+
+def test_levels_inherit_the_level_one_split(run):
+    workdir, _ = run
+    levels = {k: pd.read_csv(workdir / f"results/corpus/levels/level{k}.csv",
+                             dtype={"recording": str}) for k in range(1, 6)}
+    one = levels[1]
+    for k, table in levels.items():
+        assert set(table["split"]) <= {"train", "val", "test"}
+        for row in table.itertuples():
+            parent = one[(one["recording"] == row.recording) & (one["emotion"] == row.emotion)
+                         & (one["start_s"] <= row.start_s + 1e-6)
+                         & (one["end_s"] >= row.end_s - 1e-6)]
+            assert parent["split"].tolist() == [row.split], (k, row.interval_id)
+    combined = pd.read_csv(workdir / "results/corpus/intervals.csv")
+    assert len(combined) == sum(map(len, levels.values()))
+    assert combined["interval_id"].is_unique
+
+
+def test_figures_are_written(run):
+    workdir, _ = run
+    for name in ("fig1_annotation_example", "fig2_counts", "fig3_lengths",
+                 "fig_truth_accuracy"):
+        image = mpimg.imread(workdir / f"results/figures/{name}.png")
+        assert image.shape[0] > 100 and image[..., :3].std() > 0.05, name
+    assert (workdir / "logs/levels/corpus_figures.log").read_text().startswith("Figure 1")
+
+
+def test_changing_one_levels_setting_reruns_only_that_level(run):
+    workdir, config = run
+    again = snakemake(workdir, config, *TARGETS, "-n")
+    assert "Nothing to be done" in again.stdout + again.stderr
+    override = workdir.parent / "level3.yaml"
+    override.write_text('level_overrides:\n  "3": {min_duration_s: 0.5}\n')
+    dry = snakemake(workdir, config, *TARGETS, "-n", extra_config=override)
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    log = dry.stdout + dry.stderr
+    assert "results/corpus/levels/level3.csv" in log
+    for other in (1, 2, 4, 5):
+        assert f"output: results/corpus/levels/level{other}.csv" not in log
+    assert "output: results/corpus/split.csv" not in log

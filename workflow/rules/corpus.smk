@@ -1,0 +1,28 @@
+# Corpus stage: the configured adapter writes the normalized tables every later stage reads.
+# The demo corpus (written by the demo rule in the RAMAS layout) goes through the RAMAS
+# adapter, so that adapter runs on every demo run. Input functions are in common.smk.
+
+
+rule corpus:
+    input:
+        corpus_inputs,
+    output:
+        recordings="results/corpus/recordings.csv",
+        annotations="results/corpus/annotations.csv",
+    params:
+        format=config["corpus"]["format"],
+        path=config["corpus"]["path"],
+        tolerance_s=config["corpus"]["tolerance_s"],
+        # The recordings planned at parse time; the script checks the adapter agrees.
+        planned=list(RECORDINGS["recording"]),
+    log:
+        "logs/corpus/normalize.log",
+    benchmark:
+        "benchmarks/corpus/normalize.tsv"
+    conda:
+        "../../envs/corpus.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+    script:
+        "../../scripts/corpus_normalize.py"
