@@ -22,13 +22,8 @@ from emoagree.audio.lstm import (
     split_chunks,
     train_lstm,
 )
-from emoagree.audio.steps import (
-    run_functionals,
-    run_predict_classic,
-    run_predict_lstm,
-    run_train_classic,
-    run_train_lstm,
-)
+from emoagree.audio.lstm_steps import run_predict_lstm, run_train_lstm
+from emoagree.audio.steps import run_functionals, run_predict_classic, run_train_classic
 from emoagree.metrics import uar
 from emoagree.predictions import prob_columns, read_predictions, scored_mask
 

@@ -37,8 +37,16 @@ SCENARIO_LETTERS = ("D", "K", "N", "O")
 MONTHS = ("dec", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov")
 
 PLAN_COLUMNS = [
-    "recording", "actor", "scenario", "date", "side", "dialogue", "partner",
-    "audio_relpath", "video_relpath", "fps",
+    "recording",
+    "actor",
+    "scenario",
+    "date",
+    "side",
+    "dialogue",
+    "partner",
+    "audio_relpath",
+    "video_relpath",
+    "fps",
 ]
 
 
@@ -69,16 +77,32 @@ def demo_settings(demo: Mapping[str, Any] | None) -> DemoSettings:
         if not ok:
             raise ValueError(f"corpus.demo.{key} must be {what}, got {merged[key]!r}")
 
-    for key, low in (("n_actors", 2), ("n_dialogues", 1), ("n_annotators", 1),
-                     ("sample_rate", 8000), ("dialogues_per_date", 1)):
+    for key, low in (
+        ("n_actors", 2),
+        ("n_dialogues", 1),
+        ("n_annotators", 1),
+        ("sample_rate", 8000),
+        ("dialogues_per_date", 1),
+    ):
         need(key, isinstance(merged[key], int) and merged[key] >= low, f"an integer >= {low}")
-    need("duration_s", isinstance(merged["duration_s"], (int, float))
-         and merged["duration_s"] >= 5, "a number of seconds >= 5")
-    need("dialogues_per_date", merged["dialogues_per_date"] <= N_SCENARIOS,
-         f"at most {N_SCENARIOS} (scenarios on one date must differ)")
+    need(
+        "duration_s",
+        isinstance(merged["duration_s"], (int, float)) and merged["duration_s"] >= 5,
+        "a number of seconds >= 5",
+    )
+    need(
+        "dialogues_per_date",
+        merged["dialogues_per_date"] <= N_SCENARIOS,
+        f"at most {N_SCENARIOS} (scenarios on one date must differ)",
+    )
     size = merged["frame_size"]
-    need("frame_size", isinstance(size, Sequence) and len(size) == 2
-         and all(isinstance(v, int) and v >= 64 for v in size), "[width, height], each >= 64")
+    need(
+        "frame_size",
+        isinstance(size, Sequence)
+        and len(size) == 2
+        and all(isinstance(v, int) and v >= 64 for v in size),
+        "[width, height], each >= 64",
+    )
     return DemoSettings(
         n_actors=int(merged["n_actors"]),
         n_dialogues=int(merged["n_dialogues"]),
@@ -188,18 +212,20 @@ def plan_demo(demo: Mapping[str, Any] | None, seed: int) -> pd.DataFrame:
             actor = names[pair[side - 1]]
             partner = names[pair[2 - side]]
             recording = f"{date}_{codes[number]}_{side}"
-            rows.append({
-                "recording": recording,
-                "actor": actor,
-                "scenario": codes[number],
-                "date": date,
-                "side": side,
-                "dialogue": dialogue,
-                "partner": partner,
-                "audio_relpath": f"Data/Audio/{recording}_mic.wav",
-                "video_relpath": f"Data/Video_close/{recording}_Video.mov",
-                "fps": 50 if (dialogue + side) % 2 == 0 else 25,
-            })
+            rows.append(
+                {
+                    "recording": recording,
+                    "actor": actor,
+                    "scenario": codes[number],
+                    "date": date,
+                    "side": side,
+                    "dialogue": dialogue,
+                    "partner": partner,
+                    "audio_relpath": f"Data/Audio/{recording}_mic.wav",
+                    "video_relpath": f"Data/Video_close/{recording}_Video.mov",
+                    "fps": 50 if (dialogue + side) % 2 == 0 else 25,
+                }
+            )
     plan = pd.DataFrame(rows, columns=PLAN_COLUMNS)
     duplicated = plan["recording"][plan["recording"].duplicated()]
     if len(duplicated):  # cannot happen with dialogues_per_date <= 13; guards the id scheme
