@@ -325,3 +325,16 @@ def test_prepare_strides_and_standardises_frames():
     )
     (out,) = prepare([sequence], normalizer, LstmSettings(frame_stride=3))
     np.testing.assert_allclose(out, (sequence[[0, 3, 6, 9]] - [1, 2]) / [2, 4])
+
+
+def test_device_is_cuda_when_present_else_cpu(monkeypatch):
+    from emoagree.audio.lstm import pick_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert pick_device("auto").type == "cpu"
+    assert pick_device("cpu").type == "cpu"
+    with pytest.raises(RuntimeError, match="CUDA is not available"):
+        pick_device("cuda")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert pick_device("auto").type == "cuda"
+    assert pick_device("cpu").type == "cpu"
