@@ -14,7 +14,7 @@
 rule audio_lld:
     input:
         wav=audio_wav,
-        mfcc_config=config["audio"]["mfcc_config"],
+        mfcc_config=mfcc_config(),
     output:
         lld="results/features/audio_lld/{recording}.npz",
     log:

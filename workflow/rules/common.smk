@@ -135,6 +135,12 @@ def audio_wav(wildcards):
     return paths[wildcards.recording]
 
 
+def mfcc_config():
+    """The MFCC openSMILE config: the workflow's own unless the config names another."""
+    given = config["audio"]["mfcc_config"]
+    return given or os.path.join(workflow.basedir, "resources/opensmile/mfcc.conf")
+
+
 def lld_caches(wildcards=None):
     return [f"results/features/audio_lld/{r}.npz" for r in audio_paths()]
 

@@ -79,6 +79,14 @@ def run_train_lstm(
         status_counts(status),
     )
     lstm_settings = LstmSettings.from_config(settings["lstm"])
+    Path(model_out).parent.mkdir(parents=True, exist_ok=True)
+    if not train:
+        reason = "no scorable training intervals"
+        log.warning("audio_lstm: %s: no model is trained, every prediction stays empty", reason)
+        torch.save({"untrained": reason, "emotions": list(emotions)}, model_out)
+        empty = np.full((len(val_rows), len(emotions)), np.nan)
+        write_rows(table, val_rows, empty, emotions, val_out)
+        return
     torch_device = pick_device(device)
     log.info("audio_lstm: training on %s", torch_device)
     trained = train_lstm(
@@ -122,6 +130,11 @@ def run_predict_lstm(
     rows = split_rows(table, "test")
     log.info("test intervals of %s: %s", level_csv, status_counts(status[rows]))
     torch_device = pick_device(device)
+    if torch.load(model_path, map_location="cpu", weights_only=False).get("untrained"):
+        log.warning("%s holds no trained model: every prediction stays empty", model_path)
+        empty = np.full((len(rows), len(emotions)), np.nan)
+        write_rows(table, rows, empty, emotions, out)
+        return
     model, normalizer, settings, model_emotions = load_trained(model_path, torch_device)
     if list(model_emotions) != list(emotions):
         raise ValueError(

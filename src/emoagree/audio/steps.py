@@ -134,7 +134,7 @@ def run_train_classic(
     joblib.dump(model, model_out)
     report.update(
         system=system,
-        level_file=level_csv,
+        level_file=str(level_csv),
         not_scorable_train=status_counts(status[split_rows(table, "train")]),
     )
     Path(report_out).write_text(json.dumps(report, indent=2, default=float) + "\n")
