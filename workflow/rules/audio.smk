@@ -14,7 +14,7 @@
 rule audio_lld:
     input:
         wav=audio_wav,
-        mfcc_config=mfcc_config(),
+        mfcc_config=repo_path(config["audio"]["mfcc_config"]),
     output:
         lld="results/features/audio_lld/{recording}.npz",
     log:
@@ -82,7 +82,7 @@ rule audio_train_classic:
     conda:
         "../../envs/audio.yaml"
     script:
-        "../../scripts/audio_train_classic.py"
+        "../../scripts/audio_train.py"
 
 
 rule audio_train_lstm:
@@ -93,6 +93,7 @@ rule audio_train_lstm:
         model="results/models/audio_lstm/train{train_level}.pt",
         val="results/predictions/audio_lstm/train{train_level}/val.csv",
     params:
+        system="audio_lstm",
         settings=lambda wc: settings(wc.train_level)["audio"],
         audio_paths=lambda wc: audio_paths(),
         emotions=EMOTIONS,
@@ -112,7 +113,7 @@ rule audio_train_lstm:
     conda:
         "../../envs/audio.yaml"
     script:
-        "../../scripts/audio_train_lstm.py"
+        "../../scripts/audio_train.py"
 
 
 rule audio_predict_classic:
@@ -125,6 +126,7 @@ rule audio_predict_classic:
     wildcard_constraints:
         system="|".join(AUDIO_CLASSIC) if AUDIO_CLASSIC else "__none__",
     params:
+        system=lambda wc: wc.system,
         emotions=EMOTIONS,
     log:
         "logs/audio/predict/{system}_train{train_level}_test{test_level}.log",
@@ -137,7 +139,7 @@ rule audio_predict_classic:
     conda:
         "../../envs/audio.yaml"
     script:
-        "../../scripts/audio_predict_classic.py"
+        "../../scripts/audio_predict.py"
 
 
 rule audio_predict_lstm:
@@ -148,6 +150,7 @@ rule audio_predict_lstm:
     output:
         predictions="results/predictions/audio_lstm/train{train_level}/test{test_level}.csv",
     params:
+        system="audio_lstm",
         audio_paths=lambda wc: audio_paths(),
         min_duration_s=lambda wc: settings(wc.test_level)["audio"]["min_duration_s"],
         emotions=EMOTIONS,
@@ -162,4 +165,4 @@ rule audio_predict_lstm:
     conda:
         "../../envs/audio.yaml"
     script:
-        "../../scripts/audio_predict_lstm.py"
+        "../../scripts/audio_predict.py"

@@ -85,7 +85,17 @@ def planned_systems():
     has_video = bool(RECORDINGS["video_path"].fillna("").astype(str).str.len().gt(0).any())
     audio = list(config["systems"]["audio"]) if has_audio else []
     video = list(config["systems"]["video"]) if has_video else []
-    fusion = [f"fusion_{a}_{v}" for a in audio for v in video]
+    pairs = config["systems"].get("fusion", "all")
+    if pairs == "all":
+        pairs = [(a, v) for a in config["systems"]["audio"] for v in config["systems"]["video"]]
+    for pair in pairs:
+        unknown = [s for s in pair if s not in config["systems"]["audio"] + config["systems"]["video"]]
+        if unknown:
+            raise ValueError(
+                f"config systems.fusion pair {list(pair)} names {unknown}, which is not among "
+                "systems.audio / systems.video"
+            )
+    fusion = [f"fusion_{a}_{v}" for a, v in pairs if a in audio and v in video]
     if not has_audio or not has_video:
         missing = "audio" if not has_audio else "video"
         print(
@@ -133,12 +143,6 @@ def audio_wav(wildcards):
     if wildcards.recording not in paths:
         raise ValueError(f"recording {wildcards.recording!r} has no audio_path in the corpus")
     return paths[wildcards.recording]
-
-
-def mfcc_config():
-    """The MFCC openSMILE config: the workflow's own unless the config names another."""
-    given = config["audio"]["mfcc_config"]
-    return given or os.path.join(workflow.basedir, "resources/opensmile/mfcc.conf")
 
 
 def lld_caches(wildcards=None):

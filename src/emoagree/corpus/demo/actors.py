@@ -15,49 +15,30 @@ import numpy as np
 #: Prosody per unit of expressed emotion: pitch shift (semitones), pitch range factor
 #: (log), energy (dB), tempo (log rate), jitter, breathiness, brightness, tremor.
 PROSODY: dict[str, dict[str, float]] = {
-    "Angry": dict(
-        f0=4.0, range=0.5, energy=8.0, tempo=0.2, jitter=0.006, breath=0.0, bright=1.2, tremor=0.0
-    ),
-    "Happy": dict(
-        f0=5.0, range=0.7, energy=4.0, tempo=0.12, jitter=0.0, breath=0.0, bright=0.6, tremor=0.0
-    ),
-    "Surprised": dict(
-        f0=6.5, range=0.8, energy=4.5, tempo=-0.08, jitter=0.0, breath=0.03, bright=0.4, tremor=0.0
-    ),
-    "Sad": dict(
-        f0=-3.5,
-        range=-0.7,
-        energy=-7.0,
-        tempo=-0.3,
-        jitter=0.004,
-        breath=0.15,
-        bright=-1.0,
-        tremor=0.0,
-    ),
-    "Disgusted": dict(
-        f0=-2.0,
-        range=-0.4,
-        energy=0.0,
-        tempo=-0.2,
-        jitter=0.025,
-        breath=0.03,
-        bright=-0.4,
-        tremor=0.0,
-    ),
-    "Scared": dict(
-        f0=5.0, range=-0.4, energy=-3.0, tempo=0.3, jitter=0.01, breath=0.1, bright=0.0, tremor=1.0
-    ),
+    "Angry": dict(f0=4.0, range=0.5, energy=8.0, tempo=0.2, jitter=0.006, breath=0.0,
+                  bright=1.2, tremor=0.0),
+    "Happy": dict(f0=5.0, range=0.7, energy=4.0, tempo=0.12, jitter=0.0, breath=0.0,
+                  bright=0.6, tremor=0.0),
+    "Surprised": dict(f0=6.5, range=0.8, energy=4.5, tempo=-0.08, jitter=0.0, breath=0.03,
+                      bright=0.4, tremor=0.0),
+    "Sad": dict(f0=-3.5, range=-0.7, energy=-7.0, tempo=-0.3, jitter=0.004, breath=0.15,
+                bright=-1.0, tremor=0.0),
+    "Disgusted": dict(f0=-2.0, range=-0.4, energy=0.0, tempo=-0.2, jitter=0.025,
+                      breath=0.03, bright=-0.4, tremor=0.0),
+    "Scared": dict(f0=5.0, range=-0.4, energy=-3.0, tempo=0.3, jitter=0.01, breath=0.1,
+                   bright=0.0, tremor=1.0),
 }
 
 #: Face expression per unit of expressed emotion: mouth curvature (+ smile), mouth
 #: opening, brow angle (degrees, + inner ends raised), brow height, eye opening, mouth
 #: asymmetry (sneer).
 EXPRESSION: dict[str, dict[str, float]] = {
-    "Angry": dict(curve=-0.5, open=0.25, brow_angle=-22.0, brow_h=-0.35, eye=-0.25, sneer=0.0),
-    "Happy": dict(curve=1.1, open=0.35, brow_angle=0.0, brow_h=0.15, eye=-0.2, sneer=0.0),
+    "Angry": dict(curve=-0.5, open=0.25, brow_angle=-22.0, brow_h=-0.35, eye=-0.2, sneer=0.0),
+    "Happy": dict(curve=1.1, open=0.35, brow_angle=0.0, brow_h=0.15, eye=-0.15, sneer=0.0),
     "Surprised": dict(curve=0.0, open=1.0, brow_angle=4.0, brow_h=0.8, eye=0.55, sneer=0.0),
-    "Sad": dict(curve=-0.8, open=0.0, brow_angle=18.0, brow_h=0.1, eye=-0.3, sneer=0.0),
-    "Disgusted": dict(curve=-0.6, open=0.15, brow_angle=-12.0, brow_h=-0.2, eye=-0.35, sneer=0.8),
+    "Sad": dict(curve=-0.7, open=0.0, brow_angle=18.0, brow_h=0.1, eye=-0.15, sneer=0.0),
+    "Disgusted": dict(curve=-0.6, open=0.15, brow_angle=-12.0, brow_h=-0.2, eye=-0.25,
+                      sneer=0.8),
     "Scared": dict(curve=-0.35, open=0.55, brow_angle=20.0, brow_h=0.55, eye=0.45, sneer=0.0),
 }
 
@@ -98,9 +79,8 @@ def make_actor(name: str, seed: int) -> Actor:
     rng = np.random.default_rng([int(seed), 7501, int(name[1:])])
     skin_base = np.array([[185, 205, 235], [140, 175, 215], [105, 140, 190], [75, 105, 150]])
     skin = skin_base[int(rng.integers(len(skin_base)))] + rng.integers(-12, 13, size=3)
-    hair_base = np.array(
-        [[30, 30, 40], [40, 70, 120], [60, 100, 160], [20, 20, 20], [90, 110, 130]]
-    )
+    hair_base = np.array([[30, 30, 40], [40, 70, 120], [60, 100, 160], [20, 20, 20],
+                          [90, 110, 130]])
     hair = hair_base[int(rng.integers(len(hair_base)))]
     background = rng.integers(150, 225, size=3)
     return Actor(

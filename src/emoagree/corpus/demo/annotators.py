@@ -9,13 +9,16 @@ Each simulated annotator has a fixed profile for the whole corpus:
   happens while watching in real time) and their random spread;
 - ``confusion``: the chance of tagging a noticed episode with a similar emotion (Angry
   and Disgusted, Scared and Surprised, Sad and Scared, ...), sometimes in addition to
-  the right one;
+  the right one; besides, each episode has an *ambiguity* shared by all annotators, the
+  chance of taking it for one fixed look-alike emotion, so that wrong labels can also
+  reach agreement;
 - ``spurious_per_min``: marks where nothing happened (often the scenario's emotion the
   annotator expects);
 - ``fragment``: the chance of splitting one episode into two marks;
 - ``neutral``: whether the annotator also marks Neutral stretches, and ``extra``: how often
   extra categories (Domination, Submission, Shame, Tiredness) are added. The workflow
-  drops both kinds.
+  drops both kinds. An annotator who noticed nothing on a recording marks it all
+  Neutral, so every recording has all of its annotators in the files.
 """
 
 from __future__ import annotations
@@ -52,6 +55,9 @@ EXTRA_CATEGORIES = ("Domination", "Submission", "Shame", "Tiredness")
 
 MARK_COLUMNS = ["recording", "annotator", "emotion", "start_s", "end_s"]
 MIN_MARK_S = 0.25
+#: Beta distribution of an episode's ambiguity (the chance that an annotator who notices
+#: it takes it for its look-alike emotion); most episodes are hardly ambiguous.
+AMBIGUITY_BETA = (0.5, 5.0)
 
 
 @dataclass(frozen=True)
@@ -82,12 +88,12 @@ def annotator_pool(n: int, seed: int) -> list[Annotator]:
     def spread(low: float, high: float) -> np.ndarray:
         return low + (high - low) * (rng.permutation(n) + rng.random(n)) / n
 
-    threshold = spread(0.1, 0.55)
+    threshold = spread(0.05, 0.4)
     lag = spread(0.15, 0.7)
     lag_end_share = spread(0.4, 1.0)
     jitter = spread(0.15, 0.55)
-    confusion = spread(0.02, 0.09)
-    spurious = spread(0.2, 1.0)
+    confusion = spread(0.02, 0.1)
+    spurious = spread(0.05, 0.4)
     fragment = spread(0.0, 0.12)
     neutral = spread(0.0, 1.0) < 0.6
     extra = spread(0.0, 0.3)
@@ -139,14 +145,19 @@ def annotate(
             actor); spurious marks lean towards it.
     """
     rows: list[tuple[str, int, str, float, float]] = []
+    # Some episodes are ambiguous: whoever confuses them picks the same look-alike emotion,
+    # so wrong labels can reach agreement too (as RAMAS's moderate alpha shows).
+    ambiguity = rng.beta(AMBIGUITY_BETA[0], AMBIGUITY_BETA[1], size=len(episodes))
+    look_alike = [_confused(ep.emotion, emotions, rng) for ep in episodes]
     for ann in annotators:
+        before = len(rows)
 
         def add(emotion: str, start: float, end: float, ann: Annotator = ann) -> None:
             mark = _mark(start, end, duration)
             if mark is not None:
                 rows.append((recording, ann.annotator_id, emotion, *mark))
 
-        for ep in episodes:
+        for index, ep in enumerate(episodes):
             p_notice = 1.0 / (1.0 + np.exp(-(ep.salience - ann.threshold) / 0.07))
             if rng.random() >= p_notice:
                 continue
@@ -155,7 +166,11 @@ def annotate(
             label = ep.emotion
             if rng.random() < ann.confusion * (1.6 - ep.salience):
                 label = _confused(ep.emotion, emotions, rng)
-                if rng.random() < 0.3:  # unsure: tags both
+                if rng.random() < 0.5:  # unsure: tags both
+                    add(ep.emotion, start, end)
+            elif rng.random() < ambiguity[index]:
+                label = look_alike[index]
+                if rng.random() < 0.3:
                     add(ep.emotion, start, end)
             if rng.random() < ann.fragment and end - start > 2.0:
                 cut = float(rng.uniform(start + 0.6, end - 0.6))
@@ -189,5 +204,7 @@ def annotate(
                         start + ann.lag_end + rng.normal(0, ann.jitter),
                         end + ann.lag_start + rng.normal(0, ann.jitter),
                     )
+        if len(rows) == before:  # watched it and saw nothing: the whole file is Neutral
+            add("Neutral", 0.0, duration)
     marks = pd.DataFrame(rows, columns=MARK_COLUMNS)
     return marks.sort_values(["annotator", "start_s", "emotion"], ignore_index=True)

@@ -37,16 +37,8 @@ SCENARIO_LETTERS = ("D", "K", "N", "O")
 MONTHS = ("dec", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov")
 
 PLAN_COLUMNS = [
-    "recording",
-    "actor",
-    "scenario",
-    "date",
-    "side",
-    "dialogue",
-    "partner",
-    "audio_relpath",
-    "video_relpath",
-    "fps",
+    "recording", "actor", "scenario", "date", "side", "dialogue", "partner",
+    "audio_relpath", "video_relpath", "fps",
 ]
 
 
@@ -77,32 +69,16 @@ def demo_settings(demo: Mapping[str, Any] | None) -> DemoSettings:
         if not ok:
             raise ValueError(f"corpus.demo.{key} must be {what}, got {merged[key]!r}")
 
-    for key, low in (
-        ("n_actors", 2),
-        ("n_dialogues", 1),
-        ("n_annotators", 1),
-        ("sample_rate", 8000),
-        ("dialogues_per_date", 1),
-    ):
+    for key, low in (("n_actors", 2), ("n_dialogues", 1), ("n_annotators", 1),
+                     ("sample_rate", 8000), ("dialogues_per_date", 1)):
         need(key, isinstance(merged[key], int) and merged[key] >= low, f"an integer >= {low}")
-    need(
-        "duration_s",
-        isinstance(merged["duration_s"], (int, float)) and merged["duration_s"] >= 5,
-        "a number of seconds >= 5",
-    )
-    need(
-        "dialogues_per_date",
-        merged["dialogues_per_date"] <= N_SCENARIOS,
-        f"at most {N_SCENARIOS} (scenarios on one date must differ)",
-    )
+    need("duration_s", isinstance(merged["duration_s"], (int, float))
+         and merged["duration_s"] >= 5, "a number of seconds >= 5")
+    need("dialogues_per_date", merged["dialogues_per_date"] <= N_SCENARIOS,
+         f"at most {N_SCENARIOS} (scenarios on one date must differ)")
     size = merged["frame_size"]
-    need(
-        "frame_size",
-        isinstance(size, Sequence)
-        and len(size) == 2
-        and all(isinstance(v, int) and v >= 64 for v in size),
-        "[width, height], each >= 64",
-    )
+    need("frame_size", isinstance(size, Sequence) and len(size) == 2
+         and all(isinstance(v, int) and v >= 64 for v in size), "[width, height], each >= 64")
     return DemoSettings(
         n_actors=int(merged["n_actors"]),
         n_dialogues=int(merged["n_dialogues"]),
@@ -186,8 +162,10 @@ def plan_demo(demo: Mapping[str, Any] | None, seed: int) -> pd.DataFrame:
     Dialogue ``d`` takes place on date ``d // dialogues_per_date``; every date has one
     actor pair (round-robin over all pairs, sides alternating). Each dialogue gives two
     recordings, ``<date>_<scenario>_1`` and ``<date>_<scenario>_2``, one per actor. Videos
-    are at 50 fps when ``dialogue + side`` is even and at 25 fps otherwise, so both rates
-    occur in every corpus and for every actor that plays more than one dialogue.
+    alternate per actor (an actor's k-th recording is at 50 fps when ``k + actor number``
+    is even, else at 25 fps), so every actor with two or more recordings has both rates
+    and the rate says nothing about who is filmed; a corpus with a single rate (possible
+    only with one dialogue) gets its last recording switched to the other rate.
 
     Returns:
         One row per recording: ``recording, actor, scenario, date, side, dialogue,
@@ -212,21 +190,24 @@ def plan_demo(demo: Mapping[str, Any] | None, seed: int) -> pd.DataFrame:
             actor = names[pair[side - 1]]
             partner = names[pair[2 - side]]
             recording = f"{date}_{codes[number]}_{side}"
-            rows.append(
-                {
-                    "recording": recording,
-                    "actor": actor,
-                    "scenario": codes[number],
-                    "date": date,
-                    "side": side,
-                    "dialogue": dialogue,
-                    "partner": partner,
-                    "audio_relpath": f"Data/Audio/{recording}_mic.wav",
-                    "video_relpath": f"Data/Video_close/{recording}_Video.mov",
-                    "fps": 50 if (dialogue + side) % 2 == 0 else 25,
-                }
-            )
+            rows.append({
+                "recording": recording,
+                "actor": actor,
+                "scenario": codes[number],
+                "date": date,
+                "side": side,
+                "dialogue": dialogue,
+                "partner": partner,
+                "audio_relpath": f"Data/Audio/{recording}_mic.wav",
+                "video_relpath": f"Data/Video_close/{recording}_Video.mov",
+                "fps": 0,
+            })
     plan = pd.DataFrame(rows, columns=PLAN_COLUMNS)
+    seen = plan.groupby("actor").cumcount()
+    number = plan["actor"].map(lambda name: int(name[1:]))
+    plan["fps"] = np.where((seen + number) % 2 == 0, 50, 25)
+    if plan["fps"].nunique() == 1:
+        plan.loc[plan.index[-1], "fps"] = 75 - int(plan["fps"].iloc[-1])
     duplicated = plan["recording"][plan["recording"].duplicated()]
     if len(duplicated):  # cannot happen with dialogues_per_date <= 13; guards the id scheme
         raise AssertionError(f"demo plan produced duplicate recording ids: {list(duplicated)}")

@@ -80,72 +80,47 @@ def draw_face(frame_size: tuple[int, int], actor: Actor, p: np.ndarray) -> np.nd
     dark = tuple(int(c * 0.75) for c in skin)
     thick = max(1, height // 80)
     if actor.long_hair:
-        cv2.ellipse(
-            img, (cx, cy + hh // 6), (int(hw * 1.2), int(hh * 1.1)), 0, 0, 360, actor.hair, -1
-        )
-    cv2.ellipse(img, (cx, cy + int(hh * 1.1)), (int(hw * 0.5), int(hh * 0.5)), 0, 0, 360, dark, -1)
+        cv2.ellipse(img, (cx, cy + hh // 6), (int(hw * 1.2), int(hh * 1.1)), 0, 0, 360,
+                    actor.hair, -1)
+    cv2.ellipse(img, (cx, cy + int(hh * 1.1)), (int(hw * 0.5), int(hh * 0.5)), 0, 0, 360,
+                dark, -1)
     for s in (-1, 1):
-        cv2.ellipse(img, (cx + s * hw, cy), (int(hw * 0.15), int(hh * 0.22)), 0, 0, 360, dark, -1)
+        cv2.ellipse(img, (cx + s * hw, cy), (int(hw * 0.15), int(hh * 0.22)), 0, 0, 360,
+                    dark, -1)
     cv2.ellipse(img, (cx, cy), (hw, hh), 0, 0, 360, skin, -1)
     for k in range(6):  # shading towards the rim
         tone = tuple(int(c * (0.8 + 0.04 * k)) for c in skin)
         cv2.ellipse(img, (cx, cy), (max(1, hw - 2 * k), max(1, hh - 2 * k)), 0, 0, 360, tone, 2)
-    cv2.ellipse(
-        img, (cx, cy - int(hh * 0.35)), (int(hw * 1.02), int(hh * 0.7)), 0, 180, 360, actor.hair, -1
-    )
+    cv2.ellipse(img, (cx, cy - int(hh * 0.5)), (int(hw * 0.97), int(hh * 0.55)), 0, 180, 360,
+                actor.hair, -1)
     eye_x = int(hw * actor.eye_spacing)
     eye_y = cy - int(hh * 0.12)
     eye_r = max(2, int(hw * 0.2))
     opening = float(np.clip(1.0 + eye, 0.08, 1.9))
     for s in (-1, 1):
         x = cx + s * eye_x
-        cv2.ellipse(
-            img,
-            (x, eye_y),
-            (eye_r, max(1, int(eye_r * 0.6 * opening))),
-            0,
-            0,
-            360,
-            (255, 255, 255),
-            -1,
-        )
-        cv2.circle(img, (x, eye_y), max(1, int(eye_r * 0.7 * min(1.0, opening))), (40, 30, 20), -1)
+        cv2.ellipse(img, (x, eye_y), (eye_r, max(1, int(eye_r * 0.6 * opening))), 0, 0, 360,
+                    (255, 255, 255), -1)
+        cv2.circle(img, (x, eye_y), max(1, int(eye_r * 0.7 * min(1.0, opening))), (40, 30, 20),
+                   -1)
         brow_y = eye_y - int(eye_r * (1.3 + brow_h))
         half = int(eye_r * 1.2)
         rise = int(np.sin(np.radians(brow_angle)) * half)
         inner, outer = (x - s * half, x + s * half)
-        cv2.line(
-            img,
-            (inner, brow_y - rise),
-            (outer, brow_y + rise),
-            (30, 30, 50),
-            max(2, int(eye_r / 3 * actor.brow_width)),
-        )
+        cv2.line(img, (inner, brow_y - rise), (outer, brow_y + rise), (30, 30, 50),
+                 max(2, int(eye_r / 3 * actor.brow_width)))
     cv2.line(img, (cx, eye_y + eye_r), (cx - eye_r // 2, cy + int(hh * 0.2)), dark, thick + 1)
     mouth_y = cy + int(hh * 0.5)
     mouth_w = int(hw * 0.45)
     opened = float(np.clip(mouth_open, 0, 1.4))
     if opened > 0.05:
-        cv2.ellipse(
-            img,
-            (cx, mouth_y),
-            (int(mouth_w * (1 - 0.25 * opened)), max(1, int(hh * 0.18 * opened))),
-            0,
-            0,
-            360,
-            (40, 30, 120),
-            -1,
-        )
-    bend = int(float(np.clip(curve, -1.5, 1.5)) * hh * 0.14)
+        cv2.ellipse(img, (cx, mouth_y), (int(mouth_w * (1 - 0.25 * opened)),
+                                          max(1, int(hh * 0.18 * opened))),
+                    0, 0, 360, (40, 30, 120), -1)
+    bend = int(float(np.clip(curve, -1.0, 1.4)) * hh * 0.14)
     lift = int(float(np.clip(sneer, -1, 1.5)) * hh * 0.08)
-    lips = np.array(
-        [
-            [cx - mouth_w, mouth_y - bend],
-            [cx, mouth_y + bend],
-            [cx + mouth_w, mouth_y - bend - lift],
-        ],
-        np.int32,
-    )
+    lips = np.array([[cx - mouth_w, mouth_y - bend], [cx, mouth_y + bend],
+                     [cx + mouth_w, mouth_y - bend - lift]], np.int32)
     cv2.polylines(img, [lips], False, (30, 20, 100), max(2, eye_r // 3))
     sigma = max(0.8, width / 210)
     return cv2.GaussianBlur(img, (0, 0), sigma)

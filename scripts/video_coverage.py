@@ -1,0 +1,14 @@
+"""Rules video_coverage_*: share of sampled frames with a face, per recording or level."""
+
+import logging
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
+logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
+
+from emoagree.video.pipeline import write_level_coverage, write_recording_coverage  # noqa: E402
+
+if "level" in snakemake.input.keys():  # noqa: F821
+    write_level_coverage(snakemake.input.faces, snakemake.input.level, snakemake.output[0])  # noqa: F821
+else:
+    write_recording_coverage(snakemake.input.faces, snakemake.output[0])  # noqa: F821

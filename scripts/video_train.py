@@ -1,0 +1,17 @@
+"""Rules video_*_train: fit one video system on a train level; write val predictions."""
+
+import logging
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
+logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
+
+from emoagree.video.pipeline import train_effnet, train_vggf_rf  # noqa: E402
+
+inp, out, params = snakemake.input, snakemake.output, snakemake.params  # noqa: F821
+common = dict(emotions=params.emotions, seed=params.seed, model_out=out.model,
+              val_out=out.val, threads=snakemake.threads)  # noqa: F821
+if params.system == "video_vggf_rf":
+    train_vggf_rf(inp.level, inp.faces, inp.embeddings, params.cfg, **common)
+else:
+    train_effnet(inp.level, inp.faces, params.cfg, checkpoint=params.checkpoint, **common)

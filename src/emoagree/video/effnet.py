@@ -1,0 +1,246 @@
+"""``video_effnet``: EfficientNet fine-tuned end to end with the paper's head.
+
+Head after the backbone's pooled features: FC 1024 -> ReLU -> dropout 0.5 -> n classes;
+all layers are trained with Adam. After each epoch the BatchNorm running statistics are
+re-estimated on the training crops (optional, on by default): with few small batches the
+momentum-averaged statistics still hold the pretraining data's values, and the model in
+eval mode then predicts one class for everything. Every epoch writes a checkpoint (model,
+optimizer, best model so far, history); a rerun with the same settings resumes after the
+last finished epoch. Each epoch seeds its own shuffling and dropout, so an interrupted and
+resumed run gives the same model as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import timm
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+
+from emoagree.metrics import uar
+from emoagree.video.backbones import create_backbone, normalization, to_tensor
+from emoagree.video.forest import interval_probabilities
+
+log = logging.getLogger(__name__)
+
+
+class EmotionNet(nn.Module):
+    """Backbone (pooled features) + FC 1024, ReLU, dropout 0.5, FC n_classes."""
+
+    def __init__(self, backbone: nn.Module, n_classes: int, hidden: int = 1024,
+                 dropout: float = 0.5):
+        super().__init__()
+        self.backbone = backbone
+        self.head = nn.Sequential(
+            nn.Linear(backbone.num_features, hidden), nn.ReLU(), nn.Dropout(dropout),
+            nn.Linear(hidden, n_classes),
+        )
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.head(self.backbone(images))
+
+
+def build_model(name: str, n_classes: int, weights: Mapping[str, Any] | None,
+                hidden: int = 1024, dropout: float = 0.5) -> EmotionNet:
+    """The classifier; ``weights=None`` builds the bare architecture for loading a model."""
+    backbone = (
+        timm.create_model(name, pretrained=False, num_classes=0)
+        if weights is None else create_backbone(name, weights, num_classes=0)
+    )
+    return EmotionNet(backbone, n_classes, hidden, dropout)
+
+
+class CropDataset(Dataset):
+    """uint8 RGB crops (n, s, s, 3) and integer labels; tensors are made per batch."""
+
+    def __init__(self, crops: np.ndarray, labels: np.ndarray):
+        self.crops = torch.from_numpy(np.ascontiguousarray(crops))
+        self.labels = torch.as_tensor(labels, dtype=torch.long)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, index: int):
+        return self.crops[index], self.labels[index]
+
+
+@dataclass
+class TrainSettings:
+    epochs: int
+    batch_size: int = 32
+    learning_rate: float = 1e-3
+    image_size: int = 128
+    seed: int = 0
+    num_workers: int = 0
+    device: str = "cpu"
+    recalibrate_bn: bool = True
+
+    def fingerprint(self, extra: Mapping[str, Any]) -> str:
+        """What a checkpoint must match to be resumed (epochs may grow)."""
+        fields = {k: v for k, v in self.__dict__.items() if k not in ("epochs", "num_workers")}
+        text = json.dumps({**fields, **extra}, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass
+class TrainResult:
+    best_state: dict
+    best_epoch: int
+    best_uar: float
+    history: list = field(default_factory=list)
+
+
+def _save_atomic(obj: Any, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        torch.save(obj, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+@torch.no_grad()
+def recalibrate_batchnorm(model: nn.Module, dataset: Dataset, settings: TrainSettings,
+                          mean, std) -> None:
+    """Replace BatchNorm running statistics by their average over ``dataset`` (train mode,
+    no gradient; as ``torch.optim.swa_utils.update_bn``)."""
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return
+    momenta = {}
+    for norm in norms:
+        norm.reset_running_stats()
+        momenta[norm], norm.momentum = norm.momentum, None  # None: cumulative average
+    was_training = model.training
+    model.train()
+    device = next(model.parameters()).device
+    for crops, _ in DataLoader(dataset, batch_size=settings.batch_size, shuffle=False):
+        model(to_tensor(crops, settings.image_size, mean, std).to(device))
+    for norm in norms:
+        norm.momentum = momenta[norm]
+    model.train(was_training)
+
+
+def _state_copy(model: nn.Module) -> dict:
+    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+
+
+@torch.no_grad()
+def predict_frames(model: nn.Module, crops: np.ndarray, *, image_size: int,
+                   batch_size: int = 64, device: str | torch.device = "cpu") -> np.ndarray:
+    """Softmax probabilities (n, n_classes) for uint8 RGB crops."""
+    model = model.to(device).eval()
+    mean, std = normalization(model.backbone)
+    out = []
+    for start in range(0, len(crops), batch_size):
+        batch = to_tensor(crops[start:start + batch_size], image_size, mean, std).to(device)
+        out.append(torch.softmax(model(batch).float(), dim=1).cpu().numpy())
+    n_classes = model.head[-1].out_features
+    return np.concatenate(out) if out else np.zeros((0, n_classes))
+
+
+def train_classifier(
+    model: EmotionNet,
+    train_crops: np.ndarray,
+    train_labels: np.ndarray,
+    settings: TrainSettings,
+    *,
+    checkpoint: str | Path | None = None,
+    val_crops: np.ndarray | None = None,
+    val_frames: pd.DataFrame | None = None,
+    val_intervals: pd.DataFrame | None = None,
+    emotions: Sequence[str] = (),
+    fingerprint_extra: Mapping[str, Any] | None = None,
+) -> TrainResult:
+    """Train all layers with Adam and cross-entropy; keep the epoch with the best val UAR.
+
+    Validation UAR is computed on intervals (mean of frame probabilities), over the val
+    intervals that have face frames. Without any, the last epoch is kept (logged).
+    """
+    if len(train_labels) == 0:
+        raise ValueError("no training frames with a face: cannot train the EfficientNet")
+    device = torch.device(settings.device)
+    model = model.to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=settings.learning_rate)
+    loss_fn = nn.CrossEntropyLoss()
+    mean, std = normalization(model.backbone)
+    fingerprint = settings.fingerprint(dict(fingerprint_extra or {}, n_train=len(train_labels)))
+    checkpoint = Path(checkpoint) if checkpoint else None
+
+    start_epoch, best_uar, best_epoch, best_state, history = 0, -1.0, 0, None, []
+    if checkpoint is not None and checkpoint.is_file():
+        saved = torch.load(checkpoint, map_location="cpu", weights_only=False)
+        if saved.get("fingerprint") == fingerprint:
+            model.load_state_dict(saved["model"])
+            optimizer.load_state_dict(saved["optimizer"])
+            start_epoch, best_uar = saved["epoch"], saved["best_uar"]
+            best_epoch, best_state = saved["best_epoch"], saved["best_state"]
+            history = saved["history"]
+            log.info("resuming from %s after epoch %d", checkpoint, start_epoch)
+        else:
+            log.info("checkpoint %s is for other settings; training from scratch", checkpoint)
+
+    has_val = val_crops is not None and val_frames is not None and len(val_frames) > 0
+    if not has_val:
+        log.warning("no validation frames with a face: keeping the last epoch (no selection)")
+    dataset = CropDataset(train_crops, train_labels)
+    for epoch in range(start_epoch, settings.epochs):
+        torch.manual_seed(settings.seed * 1000 + epoch)
+        order = torch.Generator().manual_seed(settings.seed * 1000 + epoch)
+        loader = DataLoader(dataset, batch_size=settings.batch_size, shuffle=True,
+                            generator=order, num_workers=settings.num_workers)
+        model.train()
+        started, total, seen = time.monotonic(), 0.0, 0
+        for crops, labels in loader:
+            images = to_tensor(crops, settings.image_size, mean, std).to(device)
+            labels = labels.to(device)
+            optimizer.zero_grad()
+            loss = loss_fn(model(images), labels)
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(labels)
+            seen += len(labels)
+        elapsed = time.monotonic() - started
+        if settings.recalibrate_bn:
+            recalibrate_batchnorm(model, dataset, settings, mean, std)
+        entry = {"epoch": epoch + 1, "loss": total / seen, "img_per_s": seen / elapsed}
+        if has_val:
+            probs = predict_frames(model, val_crops, image_size=settings.image_size,
+                                   device=device)
+            interval_probs = interval_probabilities(val_intervals, val_frames, probs,
+                                                    len(emotions))
+            scored = ~np.isnan(interval_probs).any(axis=1)
+            if scored.any():
+                predicted = np.asarray(emotions)[interval_probs[scored].argmax(axis=1)]
+                entry["val_uar"] = uar(val_intervals["emotion"].to_numpy()[scored], predicted,
+                                       emotions)
+        score = entry.get("val_uar", float(epoch))
+        if score > best_uar:
+            best_uar, best_epoch, best_state = score, epoch + 1, _state_copy(model)
+        history.append(entry)
+        log.info("epoch %d/%d: %s", epoch + 1, settings.epochs,
+                 ", ".join(f"{k}={v:.4g}" for k, v in entry.items() if k != "epoch"))
+        if checkpoint is not None:
+            _save_atomic({"epoch": epoch + 1, "model": _state_copy(model),
+                          "optimizer": optimizer.state_dict(), "best_uar": best_uar,
+                          "best_epoch": best_epoch, "best_state": best_state,
+                          "history": history, "fingerprint": fingerprint}, checkpoint)
+    if best_state is None:  # zero epochs configured
+        best_state = _state_copy(model)
+    return TrainResult(best_state, best_epoch, best_uar if has_val else float("nan"), history)

