@@ -40,8 +40,10 @@ def make_corpus(seed=0, n_actors=4, n_scenarios=3, takes=2, n_annotators=5, dura
                     t += length + rng.uniform(0.5, 3.0)
             dialogue += 1
     recordings = pd.DataFrame(
-        recs, columns=["recording", "actor", "scenario", "audio_path", "video_path",
-                       "duration_s", "fps"])
+        recs,
+        columns=["recording", "actor", "scenario", "audio_path", "video_path", "duration_s", "fps"],
+    )
     annotations = pd.DataFrame(
-        marks, columns=["recording", "annotator", "emotion", "start_s", "end_s"])
+        marks, columns=["recording", "annotator", "emotion", "start_s", "end_s"]
+    )
     return recordings, annotations

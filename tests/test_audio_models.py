@@ -22,13 +22,8 @@ from emoagree.audio.lstm import (
     split_chunks,
     train_lstm,
 )
-from emoagree.audio.steps import (
-    run_functionals,
-    run_predict_classic,
-    run_predict_lstm,
-    run_train_classic,
-    run_train_lstm,
-)
+from emoagree.audio.lstm_steps import run_predict_lstm, run_train_lstm
+from emoagree.audio.steps import run_functionals, run_predict_classic, run_train_classic
 from emoagree.metrics import uar
 from emoagree.predictions import prob_columns, read_predictions, scored_mask
 
@@ -330,3 +325,62 @@ def test_prepare_strides_and_standardises_frames():
     )
     (out,) = prepare([sequence], normalizer, LstmSettings(frame_stride=3))
     np.testing.assert_allclose(out, (sequence[[0, 3, 6, 9]] - [1, 2]) / [2, 4])
+
+
+def test_device_is_cuda_when_present_else_cpu(monkeypatch):
+    from emoagree.audio.lstm import pick_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert pick_device("auto").type == "cpu"
+    assert pick_device("cpu").type == "cpu"
+    with pytest.raises(RuntimeError, match="CUDA is not available"):
+        pick_device("cuda")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert pick_device("auto").type == "cuda"
+    assert pick_device("cpu").type == "cpu"
+
+
+def test_a_level_without_training_intervals_gives_empty_predictions(level, lld_paths, tmp_path):
+    """A small corpus's top level can be empty: the DAG goes on, every row is unscored."""
+    table = pd.read_csv(level["csv"], dtype={"interval_id": str})
+    csv = tmp_path / "level5.csv"
+    table[table["split"] != "train"].to_csv(csv, index=False)
+    run_train_classic(
+        "audio_lr",
+        csv,
+        level["npz"],
+        EMOTIONS,
+        SETTINGS,
+        7,
+        tmp_path / "m.joblib",
+        tmp_path / "m.json",
+        tmp_path / "val.csv",
+    )
+    assert json.loads((tmp_path / "m.json").read_text())["untrained"]
+    run_predict_classic(tmp_path / "m.joblib", csv, level["npz"], EMOTIONS, tmp_path / "t.csv")
+    run_train_lstm(
+        csv,
+        lld_paths,
+        level["paths"],
+        EMOTIONS,
+        SETTINGS,
+        3,
+        "cpu",
+        tmp_path / "m.pt",
+        tmp_path / "m.ckpt",
+        tmp_path / "lstm_val.csv",
+    )
+    run_predict_lstm(
+        tmp_path / "m.pt",
+        csv,
+        lld_paths,
+        level["paths"],
+        0.1,
+        EMOTIONS,
+        "cpu",
+        tmp_path / "lstm_t.csv",
+    )
+    for name, rows in [("val.csv", 18), ("t.csv", 19), ("lstm_val.csv", 18), ("lstm_t.csv", 19)]:
+        predictions = read_predictions(tmp_path / name, EMOTIONS)
+        assert len(predictions) == rows
+        assert not scored_mask(predictions, EMOTIONS).any()

@@ -427,12 +427,19 @@ def test_corpus_rule_inputs_are_the_files_the_adapter_reads(fmt, csv_corpus, ram
     config = config_for(fmt, root)
     inputs = corpus_input_files(config, plan_recordings(config))
     if fmt == "csv":
-        expected = ["annotations.csv", "media/r1.mov", "media/r1.wav", "media/r2.wav",
-                    "recordings.csv"]
+        expected = [
+            "annotations.csv",
+            "media/r1.mov",
+            "media/r1.wav",
+            "media/r2.wav",
+            "recordings.csv",
+        ]
     else:
         expected = sorted(
-            [f"Annotations/Annotations_by_emotions/data_{c}.csv"
-             for c in ("Angry", "Domination", "Neutral")]
+            [
+                f"Annotations/Annotations_by_emotions/data_{c}.csv"
+                for c in ("Angry", "Domination", "Neutral")
+            ]
             + ["Docs/actors_descr.csv"]
             + [audio_relpath(r) for r in RAMAS_RECORDINGS]
             + [video_relpath(r) for r in RAMAS_RECORDINGS]
@@ -444,12 +451,17 @@ def test_corpus_rule_inputs_of_the_demo_are_the_generator_files(monkeypatch, tmp
     fake_demo(
         monkeypatch,
         pd.DataFrame(
-            {"recording": ["a_b_1"], "audio_relpath": [audio_relpath("a_b_1")],
-             "video_relpath": [video_relpath("a_b_1")]}
+            {
+                "recording": ["a_b_1"],
+                "audio_relpath": [audio_relpath("a_b_1")],
+                "video_relpath": [video_relpath("a_b_1")],
+            }
         ),
     )
     sys.modules["emoagree.corpus.demo"].demo_files = lambda demo, seed: [
-        "Docs/actors_descr.csv", audio_relpath("a_b_1"), "truth.csv"
+        "Docs/actors_descr.csv",
+        audio_relpath("a_b_1"),
+        "truth.csv",
     ]
     config = config_for("demo", tmp_path / "demo")
     config["corpus"]["demo"] = {}
@@ -457,8 +469,12 @@ def test_corpus_rule_inputs_of_the_demo_are_the_generator_files(monkeypatch, tmp
     root = str(tmp_path / "demo")
     assert inputs == sorted(
         os.path.join(root, p)
-        for p in ("Docs/actors_descr.csv", audio_relpath("a_b_1"), video_relpath("a_b_1"),
-                  "truth.csv")
+        for p in (
+            "Docs/actors_descr.csv",
+            audio_relpath("a_b_1"),
+            video_relpath("a_b_1"),
+            "truth.csv",
+        )
     )
 
 
@@ -468,8 +484,11 @@ def test_generated_demo_reads_through_the_ramas_adapter_as_planned(tmp_path):
     demo = {"n_actors": 2, "n_dialogues": 1, "duration_s": 6.0, "n_annotators": 5}
     root = tmp_path / "demo"
     demo_module.generate_demo(
-        root=str(root), demo=demo, emotions=["Angry", "Happy", "Surprised", "Sad",
-                                             "Disgusted", "Scared"], seed=5, threads=1,
+        root=str(root),
+        demo=demo,
+        emotions=["Angry", "Happy", "Surprised", "Sad", "Disgusted", "Scared"],
+        seed=5,
+        threads=1,
     )
     config = {"seed": 5, "corpus": {"format": "demo", "path": str(root), "demo": demo}}
     recordings, annotations = read_corpus("demo", str(root))

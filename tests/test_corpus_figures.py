@@ -28,8 +28,7 @@ def assert_png(path):
 def test_figure1_draws_the_recording_with_most_top_level_intervals(corpus_levels, tmp_path):
     annotations, levels = corpus_levels
     top = levels[5]["recording"].value_counts()
-    drawn = corpus_figures.annotation_example(annotations, levels, EMOTIONS,
-                                              tmp_path / "fig1.png")
+    drawn = corpus_figures.annotation_example(annotations, levels, EMOTIONS, tmp_path / "fig1.png")
     assert top[drawn] == top.max()
     assert_png(tmp_path / "fig1.png")
 

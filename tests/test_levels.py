@@ -118,8 +118,14 @@ def test_level_above_annotator_count_is_empty_with_typed_columns():
     ann = marks(("a", "Angry", 0.0, 1.0), ("b", "Angry", 0.0, 1.0))
     table = agreement_intervals(ann, 3, EMOTIONS)
     assert table.empty
-    assert list(table.columns) == ["recording", "emotion", "level", "start_s", "end_s",
-                                   "duration_s"]
+    assert list(table.columns) == [
+        "recording",
+        "emotion",
+        "level",
+        "start_s",
+        "end_s",
+        "duration_s",
+    ]
     assert table["start_s"].dtype == float
 
 
@@ -147,8 +153,11 @@ def test_union_of_marks_merges_touching_and_overlapping():
 
 def test_interval_ids_are_stable_and_unique():
     ann = marks(
-        ("a", "Angry", 0.0, 2.0), ("b", "Angry", 1.0, 3.0), ("a", "Angry", 5.0, 6.0),
-        ("b", "Happy", 0.0, 2.0), ("r2", "a", "Angry", 0.0, 2.0),
+        ("a", "Angry", 0.0, 2.0),
+        ("b", "Angry", 1.0, 3.0),
+        ("a", "Angry", 5.0, 6.0),
+        ("b", "Happy", 0.0, 2.0),
+        ("r2", "a", "Angry", 0.0, 2.0),
     )
     tables = [agreement_intervals(ann, k, EMOTIONS) for k in (1, 2)]
     both = pd.concat(tables, ignore_index=True)
@@ -159,15 +168,21 @@ def test_interval_ids_are_stable_and_unique():
     assert "r1_Angry_L2_00001000" in set(ids)
     # shuffling the marks does not change the ids
     shuffled = ann.sample(frac=1.0, random_state=3)
-    again = pd.concat([agreement_intervals(shuffled, k, EMOTIONS) for k in (1, 2)],
-                      ignore_index=True)
+    again = pd.concat(
+        [agreement_intervals(shuffled, k, EMOTIONS) for k in (1, 2)], ignore_index=True
+    )
     assert sorted(interval_ids(again)) == sorted(ids)
 
 
 def test_interval_ids_stay_unique_for_starts_within_a_millisecond():
-    table = pd.DataFrame({
-        "recording": ["r1", "r1"], "emotion": ["Sad", "Sad"], "level": [1, 1],
-        "start_s": [1.0001, 1.0], "end_s": [1.0003, 1.00005],
-    })
+    table = pd.DataFrame(
+        {
+            "recording": ["r1", "r1"],
+            "emotion": ["Sad", "Sad"],
+            "level": [1, 1],
+            "start_s": [1.0001, 1.0],
+            "end_s": [1.0003, 1.00005],
+        }
+    )
     ids = interval_ids(table)
     assert ids.tolist() == ["r1_Sad_L1_00001000b", "r1_Sad_L1_00001000"]

@@ -47,17 +47,30 @@ def corpus_stage_present() -> bool:
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not corpus_stage_present(),
-                       reason="needs the demo and corpus rules (branches demo, adapters)"),
+    pytest.mark.skipif(
+        not corpus_stage_present(),
+        reason="needs the demo and corpus rules (branches demo, adapters)",
+    ),
 ]
 
 
 def snakemake(workdir: Path, config: Path, *args: str, extra_config: Path | None = None):
     configs = [str(config)] + ([str(extra_config)] if extra_config else [])
-    command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"),
-               "-d", str(workdir), "--configfile", *configs, "--cores", "2", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600,
-                          cwd=workdir.parent)
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(REPO / "Snakefile"),
+        "-d",
+        str(workdir),
+        "--configfile",
+        *configs,
+        "--cores",
+        "2",
+        *args,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=workdir.parent)
 
 
 @pytest.fixture(scope="module")
@@ -89,15 +102,20 @@ def test_table1_shows_the_trade_off(run):
 
 def test_levels_inherit_the_level_one_split(run):
     workdir, _ = run
-    levels = {k: pd.read_csv(workdir / f"results/corpus/levels/level{k}.csv",
-                             dtype={"recording": str}) for k in range(1, 6)}
+    levels = {
+        k: pd.read_csv(workdir / f"results/corpus/levels/level{k}.csv", dtype={"recording": str})
+        for k in range(1, 6)
+    }
     one = levels[1]
     for k, table in levels.items():
         assert set(table["split"]) <= {"train", "val", "test"}
         for row in table.itertuples():
-            parent = one[(one["recording"] == row.recording) & (one["emotion"] == row.emotion)
-                         & (one["start_s"] <= row.start_s + 1e-6)
-                         & (one["end_s"] >= row.end_s - 1e-6)]
+            parent = one[
+                (one["recording"] == row.recording)
+                & (one["emotion"] == row.emotion)
+                & (one["start_s"] <= row.start_s + 1e-6)
+                & (one["end_s"] >= row.end_s - 1e-6)
+            ]
             assert parent["split"].tolist() == [row.split], (k, row.interval_id)
     combined = pd.read_csv(workdir / "results/corpus/intervals.csv")
     assert len(combined) == sum(map(len, levels.values()))
@@ -106,8 +124,7 @@ def test_levels_inherit_the_level_one_split(run):
 
 def test_figures_are_written(run):
     workdir, _ = run
-    for name in ("fig1_annotation_example", "fig2_counts", "fig3_lengths",
-                 "fig_truth_accuracy"):
+    for name in ("fig1_annotation_example", "fig2_counts", "fig3_lengths", "fig_truth_accuracy"):
         image = mpimg.imread(workdir / f"results/figures/{name}.png")
         assert image.shape[0] > 100 and image[..., :3].std() > 0.05, name
     assert (workdir / "logs/levels/corpus_figures.log").read_text().startswith("Figure 1")

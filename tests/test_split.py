@@ -25,15 +25,19 @@ def split_of(corpus, strategy="stratified", seed=7, test=0.2, val=0.2):
 
 def all_levels(corpus, split, min_duration=0.0):
     recordings, annotations = corpus
-    return {k: level_table(annotations, recordings, k, split, EMOTIONS, min_duration)
-            for k in LEVELS}
+    return {
+        k: level_table(annotations, recordings, k, split, EMOTIONS, min_duration) for k in LEVELS
+    }
 
 
 def parent_split(row, split):
     """The split of the level-1 interval containing ``row``, found by brute force."""
-    hits = split[(split["recording"] == row.recording) & (split["emotion"] == row.emotion)
-                 & (split["start_s"] <= row.start_s + 1e-9)
-                 & (split["end_s"] >= row.end_s - 1e-9)]
+    hits = split[
+        (split["recording"] == row.recording)
+        & (split["emotion"] == row.emotion)
+        & (split["start_s"] <= row.start_s + 1e-9)
+        & (split["end_s"] >= row.end_s - 1e-9)
+    ]
     assert len(hits) == 1
     return hits["split"].iloc[0]
 
@@ -98,22 +102,38 @@ def test_split_is_seeded(corpus):
     recordings, annotations = corpus
     shuffled = annotations.sample(frac=1.0, random_state=1)
     pd.testing.assert_frame_equal(
-        make_split(shuffled, recordings, EMOTIONS, "stratified", 0.2, 0.2, 7), first)
+        make_split(shuffled, recordings, EMOTIONS, "stratified", 0.2, 0.2, 7), first
+    )
 
 
-@pytest.mark.parametrize(("n", "expected"), [(0, 0), (1, 0), (2, 1), (3, 1), (5, 1), (8, 2),
-                                             (10, 2), (13, 3)])
+@pytest.mark.parametrize(
+    ("n", "expected"), [(0, 0), (1, 0), (2, 1), (3, 1), (5, 1), (8, 2), (10, 2), (13, 3)]
+)
 def test_small_strata_rule(n, expected):
     assert n_test_for_stratum(n, 0.2) == expected
 
 
 def test_tiny_corpus_never_fails():
-    recordings = pd.DataFrame({
-        "recording": ["r1", "r2"], "actor": ["a", "b"], "scenario": ["S1", "S1"],
-        "audio_path": ["", ""], "video_path": ["", ""], "duration_s": [10.0, 10.0],
-        "fps": [25.0, 25.0]})
-    one = pd.DataFrame({"recording": ["r1"], "annotator": ["x"], "emotion": ["Angry"],
-                        "start_s": [1.0], "end_s": [2.0]})
+    recordings = pd.DataFrame(
+        {
+            "recording": ["r1", "r2"],
+            "actor": ["a", "b"],
+            "scenario": ["S1", "S1"],
+            "audio_path": ["", ""],
+            "video_path": ["", ""],
+            "duration_s": [10.0, 10.0],
+            "fps": [25.0, 25.0],
+        }
+    )
+    one = pd.DataFrame(
+        {
+            "recording": ["r1"],
+            "annotator": ["x"],
+            "emotion": ["Angry"],
+            "start_s": [1.0],
+            "end_s": [2.0],
+        }
+    )
     split = make_split(one, recordings, EMOTIONS, "stratified", 0.2, 0.2, 1)
     assert split["split"].tolist() == ["train"]
     two = pd.concat([one, one.assign(recording="r2")], ignore_index=True)
@@ -155,8 +175,9 @@ def test_actor_strategy_needs_two_actors():
 
 def test_corpus_strategy_uses_the_given_split(corpus):
     recordings, annotations = corpus
-    given = ["test" if i % 4 == 0 else "val" if i % 4 == 1 else "train"
-             for i in range(len(recordings))]
+    given = [
+        "test" if i % 4 == 0 else "val" if i % 4 == 1 else "train" for i in range(len(recordings))
+    ]
     recordings = recordings.assign(split=given)
     split = make_split(annotations, recordings, EMOTIONS, "corpus", 0.2, 0.2, 3)
     expected = split["recording"].map(dict(zip(recordings["recording"], given, strict=True)))
@@ -199,8 +220,9 @@ def test_min_duration_filter_is_per_level_and_keeps_the_split(corpus):
 def test_split_from_other_annotations_is_an_error(corpus):
     split = split_of(corpus)
     recordings, annotations = corpus
-    moved = annotations.assign(start_s=annotations["start_s"] + 0.5,
-                               end_s=annotations["end_s"] + 0.5)
+    moved = annotations.assign(
+        start_s=annotations["start_s"] + 0.5, end_s=annotations["end_s"] + 0.5
+    )
     with pytest.raises(ValueError, match="lies in no level-1 interval"):
         level_table(moved, recordings, 2, split, EMOTIONS)
 

@@ -14,13 +14,14 @@ def level(split_counts, duration=2.0):
 
 
 def test_counts_means_and_alpha_per_level():
-    levels = {1: level({"train": 5, "val": 2, "test": 3}, 3.0),
-              2: level({"train": 2, "test": 1}, 1.5)}
+    levels = {
+        1: level({"train": 5, "val": 2, "test": 3}, 3.0),
+        2: level({"train": 2, "test": 1}, 1.5),
+    }
     alphas = {1: {"alpha": 0.5}, 2: {"alpha": None}}
     table = table1(levels, alphas)
     assert table["level"].tolist() == [1, 2]
-    assert table[["train", "val", "test", "total"]].values.tolist() == [[5, 2, 3, 10],
-                                                                       [2, 0, 1, 3]]
+    assert table[["train", "val", "test", "total"]].values.tolist() == [[5, 2, 3, 10], [2, 0, 1, 3]]
     assert table["mean_duration_s"].tolist() == [3.0, 1.5]
     assert table["alpha"].iloc[0] == 0.5 and pd.isna(table["alpha"].iloc[1])
     assert "paper_train" not in table.columns
@@ -28,8 +29,10 @@ def test_counts_means_and_alpha_per_level():
 
 def test_paper_values_and_warning_on_total_difference(tmp_path, caplog):
     # level 1 matches the paper's 2448 + 286 = 2734 within 5 %; level 2 (1854) is 10 % off
-    levels = {1: level({"train": 2300, "val": 150, "test": 300}),
-              2: level({"train": 1500, "val": 100, "test": 68})}
+    levels = {
+        1: level({"train": 2300, "val": 150, "test": 300}),
+        2: level({"train": 1500, "val": 100, "test": 68}),
+    }
     alphas = {1: {"alpha": 0.7}, 2: {"alpha": 0.8}}
     with caplog.at_level(logging.WARNING):
         table = write_table1(levels, alphas, tmp_path / "t.csv", tmp_path / "t.md", True)

@@ -101,8 +101,9 @@ def value_counts(
     blocks = []
     marks_by_recording = dict(tuple(annotations.groupby(annotations["recording"].astype(str))))
     for recording, block in intervals.groupby(intervals["recording"].astype(str), sort=True):
-        owner, times = frame_units(block["start_s"].to_numpy(), block["end_s"].to_numpy(),
-                                   frame_step_s)
+        owner, times = frame_units(
+            block["start_s"].to_numpy(), block["end_s"].to_numpy(), frame_step_s
+        )
         target = block["emotion"].map(code).to_numpy()[owner]
         counts = np.zeros((len(times), len(emotions)), dtype=np.int64)
         marks = marks_by_recording.get(recording)

@@ -49,16 +49,24 @@ def _lanes(starts: Sequence[float], ends: Sequence[float]) -> tuple[list[int], i
     return lanes, max(len(lane_ends), 1)
 
 
-def _bar_row(ax, row: int, bars: pd.DataFrame, colours: Mapping[str, tuple],
-             alpha: float = 1.0) -> None:
+def _bar_row(
+    ax, row: int, bars: pd.DataFrame, colours: Mapping[str, tuple], alpha: float = 1.0
+) -> None:
     """One row of horizontal bars (start_s, end_s, emotion), overlaps split into lanes."""
     starts = bars["start_s"].to_numpy(dtype=float)
     ends = bars["end_s"].to_numpy(dtype=float)
     lanes, n_lanes = _lanes(list(starts), list(ends))
     height = 0.8 / n_lanes
     for start, end, emotion, lane in zip(starts, ends, bars["emotion"], lanes, strict=True):
-        ax.barh(row - 0.4 + (lane + 0.5) * height, end - start, left=start, height=height,
-                color=colours.get(emotion, OTHER_COLOUR), alpha=alpha, edgecolor="none")
+        ax.barh(
+            row - 0.4 + (lane + 0.5) * height,
+            end - start,
+            left=start,
+            height=height,
+            color=colours.get(emotion, OTHER_COLOUR),
+            alpha=alpha,
+            edgecolor="none",
+        )
 
 
 def example_recording(levels: Mapping[int, pd.DataFrame]) -> str:
@@ -94,7 +102,10 @@ def annotation_example(
     annotators = sorted(marks["annotator"].astype(str).unique())
     ordered_levels = sorted(levels)
     fig, (top, bottom) = plt.subplots(
-        2, 1, sharex=True, figsize=(10, 1.2 + 0.35 * (len(annotators) + len(ordered_levels))),
+        2,
+        1,
+        sharex=True,
+        figsize=(10, 1.2 + 0.35 * (len(annotators) + len(ordered_levels))),
         gridspec_kw={"height_ratios": [max(len(annotators), 1), max(len(ordered_levels), 1)]},
     )
     for row, annotator in enumerate(annotators):
@@ -118,8 +129,7 @@ def annotation_example(
 
 def count_table(levels: Mapping[int, pd.DataFrame], emotions: Sequence[str]) -> pd.DataFrame:
     """Interval counts indexed by (split, emotion), one column per level."""
-    index = pd.MultiIndex.from_product([list(SPLITS), list(emotions)],
-                                       names=["split", "emotion"])
+    index = pd.MultiIndex.from_product([list(SPLITS), list(emotions)], names=["split", "emotion"])
     columns = {}
     for level in sorted(levels):
         counts = levels[level].groupby(["split", "emotion"]).size()
@@ -127,8 +137,9 @@ def count_table(levels: Mapping[int, pd.DataFrame], emotions: Sequence[str]) -> 
     return pd.DataFrame(columns, index=index)
 
 
-def sample_counts(levels: Mapping[int, pd.DataFrame], emotions: Sequence[str],
-                  path: str | Path) -> pd.DataFrame:
+def sample_counts(
+    levels: Mapping[int, pd.DataFrame], emotions: Sequence[str], path: str | Path
+) -> pd.DataFrame:
     """Figure 2: samples per emotion (groups), level (bars) and split (panels)."""
     counts = count_table(levels, emotions)
     ordered = list(counts.columns)
@@ -138,8 +149,13 @@ def sample_counts(levels: Mapping[int, pd.DataFrame], emotions: Sequence[str],
     cmap = plt.get_cmap("viridis")
     for ax, part in zip(axes, SPLITS, strict=True):
         for i, level in enumerate(ordered):
-            ax.bar(x + (i - (len(ordered) - 1) / 2) * width, counts.loc[part, level].to_numpy(),
-                   width, color=cmap(i / max(len(ordered) - 1, 1)), label=f"level {level}")
+            ax.bar(
+                x + (i - (len(ordered) - 1) / 2) * width,
+                counts.loc[part, level].to_numpy(),
+                width,
+                color=cmap(i / max(len(ordered) - 1, 1)),
+                label=f"level {level}",
+            )
         ax.set_xticks(x, list(emotions), rotation=35, ha="right")
         ax.set_title(part)
     axes[0].set_ylabel("number of intervals")
@@ -154,8 +170,12 @@ def interval_lengths(levels: Mapping[int, pd.DataFrame], path: str | Path) -> No
     ordered = sorted(levels)
     data = [levels[k]["duration_s"].to_numpy(dtype=float) for k in ordered]
     fig, ax = plt.subplots(figsize=(6, 4))
-    ax.boxplot([d if len(d) else [np.nan] for d in data], whis=(1, 99),
-               tick_labels=[str(k) for k in ordered], flierprops={"markersize": 2})
+    ax.boxplot(
+        [d if len(d) else [np.nan] for d in data],
+        whis=(1, 99),
+        tick_labels=[str(k) for k in ordered],
+        flierprops={"markersize": 2},
+    )
     ax.set_xlabel("level of agreement")
     ax.set_ylabel("interval length (s)")
     ax.set_title("Interval lengths (whiskers: 1st and 99th percentiles)")
@@ -169,8 +189,14 @@ def truth_accuracy(shares: Mapping[int, float], path: str | Path) -> None:
     fig, ax = plt.subplots(figsize=(5, 3.6))
     ax.plot(ordered, values, marker="o")
     for level, value in zip(ordered, values, strict=True):
-        ax.annotate(f"{value:.1f}", (level, value), textcoords="offset points", xytext=(0, 6),
-                    ha="center", fontsize="small")
+        ax.annotate(
+            f"{value:.1f}",
+            (level, value),
+            textcoords="offset points",
+            xytext=(0, 6),
+            ha="center",
+            fontsize="small",
+        )
     ax.set_xticks(ordered)
     ax.set_ylim(0, 105)
     ax.set_xlabel("level of agreement")

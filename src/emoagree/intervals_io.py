@@ -12,8 +12,17 @@ import pandas as pd
 
 from emoagree.constants import ANNOTATION_COLUMNS, INTERVAL_COLUMNS
 
-ID_COLUMNS = ("recording", "annotator", "actor", "scenario", "split", "emotion",
-              "interval_id", "audio_path", "video_path")
+ID_COLUMNS = (
+    "recording",
+    "annotator",
+    "actor",
+    "scenario",
+    "split",
+    "emotion",
+    "interval_id",
+    "audio_path",
+    "video_path",
+)
 
 
 def _read(path: str | Path, required: tuple[str, ...]) -> pd.DataFrame:
@@ -22,8 +31,12 @@ def _read(path: str | Path, required: tuple[str, ...]) -> pd.DataFrame:
     if missing:
         raise ValueError(f"{path}: missing column(s) {missing}")
     dtypes = {c: str for c in ID_COLUMNS if c in header}
-    return pd.read_csv(path, dtype=dtypes, keep_default_na=False,
-                       na_values={c: [""] for c in header if c not in dtypes})
+    return pd.read_csv(
+        path,
+        dtype=dtypes,
+        keep_default_na=False,
+        na_values={c: [""] for c in header if c not in dtypes},
+    )
 
 
 def read_recordings(path: str | Path) -> pd.DataFrame:

@@ -88,8 +88,11 @@ def agreement_intervals(
         Columns ``recording, emotion, level, start_s, end_s, duration_s``, sorted by
         recording, emotion and start.
     """
-    missing = [c for c in ("recording", "annotator", "emotion", "start_s", "end_s")
-               if c not in annotations.columns]
+    missing = [
+        c
+        for c in ("recording", "annotator", "emotion", "start_s", "end_s")
+        if c not in annotations.columns
+    ]
     if missing:
         raise ValueError(f"annotations lack the column(s) {missing}")
     if int(level) < 1:
@@ -105,8 +108,14 @@ def agreement_intervals(
             rows.append((recording, emotion, int(level), start, end, end - start))
     table = pd.DataFrame(rows, columns=LEVEL_COLUMNS)
     table = table.astype(
-        {"recording": str, "emotion": str, "level": int,
-         "start_s": float, "end_s": float, "duration_s": float}
+        {
+            "recording": str,
+            "emotion": str,
+            "level": int,
+            "start_s": float,
+            "end_s": float,
+            "duration_s": float,
+        }
     )
     return table.sort_values(["recording", "emotion", "start_s"], ignore_index=True)
 

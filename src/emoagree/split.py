@@ -86,8 +86,9 @@ def _shuffled(intervals: pd.DataFrame, seed: int, key: str) -> pd.Index:
     return ordered[_rng(seed, key).permutation(len(ordered))]
 
 
-def _carve_val(intervals: pd.DataFrame, split: pd.Series, val_fraction: float,
-               seed: int) -> pd.Series:
+def _carve_val(
+    intervals: pd.DataFrame, split: pd.Series, val_fraction: float, seed: int
+) -> pd.Series:
     """Move a stratified ``val_fraction`` of the train intervals to val (largest remainder)."""
     split = split.copy()
     train = intervals[split == "train"]
@@ -113,8 +114,9 @@ def _carve_val(intervals: pd.DataFrame, split: pd.Series, val_fraction: float,
     return split
 
 
-def _stratified(intervals: pd.DataFrame, test_fraction: float, val_fraction: float,
-                seed: int) -> pd.Series:
+def _stratified(
+    intervals: pd.DataFrame, test_fraction: float, val_fraction: float, seed: int
+) -> pd.Series:
     split = pd.Series("train", index=intervals.index, dtype=object)
     keys = _stratum_keys(intervals)
     for key in sorted(keys.unique()):
@@ -123,8 +125,9 @@ def _stratified(intervals: pd.DataFrame, test_fraction: float, val_fraction: flo
     return _carve_val(intervals, split, val_fraction, seed)
 
 
-def _by_actor(intervals: pd.DataFrame, test_fraction: float, val_fraction: float,
-              seed: int) -> pd.Series:
+def _by_actor(
+    intervals: pd.DataFrame, test_fraction: float, val_fraction: float, seed: int
+) -> pd.Series:
     actors = np.array(sorted(intervals["actor"].astype(str).unique()))
     if len(actors) < 2:
         raise ValueError(
@@ -141,15 +144,19 @@ def _by_actor(intervals: pd.DataFrame, test_fraction: float, val_fraction: float
     split = pd.Series("train", index=intervals.index, dtype=object)
     split[actor.isin(test_actors)] = "test"
     split[actor.isin(val_actors)] = "val"
-    log.info("actor split: test actors %s, val actors %s", sorted(test_actors),
-             sorted(val_actors) or "(none: validation carved from train actors)")
+    log.info(
+        "actor split: test actors %s, val actors %s",
+        sorted(test_actors),
+        sorted(val_actors) or "(none: validation carved from train actors)",
+    )
     if not val_actors:
         split = _carve_val(intervals, split, val_fraction, seed)
     return split
 
 
-def _from_corpus(intervals: pd.DataFrame, recordings: pd.DataFrame, val_fraction: float,
-                 seed: int) -> pd.Series:
+def _from_corpus(
+    intervals: pd.DataFrame, recordings: pd.DataFrame, val_fraction: float, seed: int
+) -> pd.Series:
     if "split" not in recordings.columns:
         raise ValueError(
             "split strategy 'corpus' needs a 'split' column in recordings.csv (train, val or "
@@ -178,9 +185,7 @@ def attach_recordings(intervals: pd.DataFrame, recordings: pd.DataFrame) -> pd.D
     info = info.set_index("recording")[["actor", "scenario"]].astype(str)
     unknown = sorted(set(intervals["recording"]) - set(info.index))
     if unknown:
-        raise ValueError(
-            f"annotations name recordings missing from recordings.csv: {unknown[:5]}"
-        )
+        raise ValueError(f"annotations name recordings missing from recordings.csv: {unknown[:5]}")
     joined = intervals.join(info, on="recording")
     return joined
 
@@ -219,8 +224,12 @@ def make_split(
         intervals["split"] = _from_corpus(intervals, recordings, val_fraction, seed)
     intervals["split"] = intervals["split"].astype(str)
     counts = intervals["split"].value_counts()
-    log.info("split (%s) of %d level-1 intervals: %s", strategy, len(intervals),
-             {part: int(counts.get(part, 0)) for part in SPLITS})
+    log.info(
+        "split (%s) of %d level-1 intervals: %s",
+        strategy,
+        len(intervals),
+        {part: int(counts.get(part, 0)) for part in SPLITS},
+    )
     for part in ("val", "test"):
         if counts.get(part, 0) == 0 and not (part == "val" and val_fraction == 0):
             log.warning("the %s part is empty: the corpus is too small to fill it", part)
@@ -254,10 +263,11 @@ def level_table(
             split was made from other annotations).
     """
     intervals = attach_recordings(agreement_intervals(annotations, level, emotions), recordings)
-    parents = split_table[["recording", "emotion", "start_s", "end_s", "split"]].rename(
-        columns={"start_s": "parent_start_s", "end_s": "parent_end_s"}
-    ).astype({"recording": str, "emotion": str, "parent_start_s": float,
-              "parent_end_s": float})
+    parents = (
+        split_table[["recording", "emotion", "start_s", "end_s", "split"]]
+        .rename(columns={"start_s": "parent_start_s", "end_s": "parent_end_s"})
+        .astype({"recording": str, "emotion": str, "parent_start_s": float, "parent_end_s": float})
+    )
     if intervals.empty:
         intervals["split"] = pd.Series(dtype=str)
     else:
@@ -265,7 +275,9 @@ def level_table(
         matched = pd.merge_asof(
             probe.sort_values("_probe"),
             parents.sort_values("parent_start_s"),
-            left_on="_probe", right_on="parent_start_s", by=["recording", "emotion"],
+            left_on="_probe",
+            right_on="parent_start_s",
+            by=["recording", "emotion"],
             direction="backward",
         ).sort_values(["recording", "emotion", "start_s"], ignore_index=True)
         inside = matched["parent_end_s"].notna() & (
@@ -281,8 +293,13 @@ def level_table(
         intervals = matched.drop(columns=["_probe", "parent_start_s", "parent_end_s"])
     kept = intervals[intervals["duration_s"] >= float(min_duration_s)].copy()
     if len(kept) < len(intervals):
-        log.info("level %s: dropped %d of %d intervals shorter than %.3f s", level,
-                 len(intervals) - len(kept), len(intervals), min_duration_s)
+        log.info(
+            "level %s: dropped %d of %d intervals shorter than %.3f s",
+            level,
+            len(intervals) - len(kept),
+            len(intervals),
+            min_duration_s,
+        )
     kept["interval_id"] = interval_ids(kept)
     kept["split"] = kept["split"].astype(str)
     return kept[list(INTERVAL_COLUMNS)].reset_index(drop=True)

@@ -56,13 +56,15 @@ def table1(
             )
             row["total_diff"] = (
                 (row["total"] - (paper[0] + paper[1])) / (paper[0] + paper[1])
-                if paper else math.nan
+                if paper
+                else math.nan
             )
         rows.append(row)
     result = pd.DataFrame(rows)
     if with_paper:
-        result = result.astype({"paper_train": "Int64", "paper_test": "Int64",
-                                "paper_alpha": "Float64"})
+        result = result.astype(
+            {"paper_train": "Int64", "paper_test": "Int64", "paper_alpha": "Float64"}
+        )
     return result
 
 
@@ -95,9 +97,16 @@ def _cell(value, column: str) -> str:
 
 
 HEADERS = {
-    "level": "Level", "train": "# Train", "val": "# Val", "test": "# Test", "total": "Total",
-    "mean_duration_s": "Mean duration (s)", "alpha": "Krippendorff's α",
-    "paper_train": "Paper # Train", "paper_test": "Paper # Test", "paper_alpha": "Paper α",
+    "level": "Level",
+    "train": "# Train",
+    "val": "# Val",
+    "test": "# Test",
+    "total": "Total",
+    "mean_duration_s": "Mean duration (s)",
+    "alpha": "Krippendorff's α",
+    "paper_train": "Paper # Train",
+    "paper_test": "Paper # Test",
+    "paper_alpha": "Paper α",
     "total_diff": "Total vs paper",
 }
 

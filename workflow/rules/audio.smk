@@ -82,7 +82,7 @@ rule audio_train_classic:
     conda:
         "../../envs/audio.yaml"
     script:
-        "../../scripts/audio_train.py"
+        "../../scripts/audio_train_classic.py"
 
 
 rule audio_train_lstm:
@@ -93,7 +93,6 @@ rule audio_train_lstm:
         model="results/models/audio_lstm/train{train_level}.pt",
         val="results/predictions/audio_lstm/train{train_level}/val.csv",
     params:
-        system="audio_lstm",
         settings=lambda wc: settings(wc.train_level)["audio"],
         audio_paths=lambda wc: audio_paths(),
         emotions=EMOTIONS,
@@ -113,7 +112,7 @@ rule audio_train_lstm:
     conda:
         "../../envs/audio.yaml"
     script:
-        "../../scripts/audio_train.py"
+        "../../scripts/audio_train_lstm.py"
 
 
 rule audio_predict_classic:
@@ -126,7 +125,6 @@ rule audio_predict_classic:
     wildcard_constraints:
         system="|".join(AUDIO_CLASSIC) if AUDIO_CLASSIC else "__none__",
     params:
-        system=lambda wc: wc.system,
         emotions=EMOTIONS,
     log:
         "logs/audio/predict/{system}_train{train_level}_test{test_level}.log",
@@ -139,7 +137,7 @@ rule audio_predict_classic:
     conda:
         "../../envs/audio.yaml"
     script:
-        "../../scripts/audio_predict.py"
+        "../../scripts/audio_predict_classic.py"
 
 
 rule audio_predict_lstm:
@@ -150,7 +148,6 @@ rule audio_predict_lstm:
     output:
         predictions="results/predictions/audio_lstm/train{train_level}/test{test_level}.csv",
     params:
-        system="audio_lstm",
         audio_paths=lambda wc: audio_paths(),
         min_duration_s=lambda wc: settings(wc.test_level)["audio"]["min_duration_s"],
         emotions=EMOTIONS,
@@ -165,4 +162,4 @@ rule audio_predict_lstm:
     conda:
         "../../envs/audio.yaml"
     script:
-        "../../scripts/audio_predict.py"
+        "../../scripts/audio_predict_lstm.py"

@@ -77,8 +77,19 @@ class ConstantModel:
         return np.ones((len(features), 1))
 
 
+@dataclass
+class UntrainedModel:
+    """Stand-in when a train level has no scorable training interval (a small corpus's
+    highest levels can be empty): it scores nothing, so every prediction is empty."""
+
+    reason: str
+
+
 def full_probabilities(model, features: np.ndarray, emotions: Sequence[str]) -> np.ndarray:
-    """Class probabilities in ``emotions`` order (0 for classes absent from training)."""
+    """Class probabilities in ``emotions`` order (0 for classes absent from training;
+    NaN, i.e. not scored, for an :class:`UntrainedModel`)."""
+    if isinstance(model, UntrainedModel):
+        return np.full((len(features), len(emotions)), np.nan)
     probabilities = np.zeros((len(features), len(emotions)))
     if len(features) == 0:
         return probabilities
@@ -117,7 +128,9 @@ def fit_classic(
     y_train = np.asarray(y_train, dtype=object)
     y_val = np.asarray(y_val, dtype=object)
     if len(y_train) == 0:
-        raise ValueError("no scorable training intervals: cannot fit an audio model")
+        reason = "no scorable training intervals"
+        log.warning("%s: no model is fitted and every prediction stays empty", reason)
+        return UntrainedModel(reason), {"chosen_c": None, "val_uar": {}, "untrained": reason}
     classes = sorted(set(y_train))
     if len(classes) < 2:
         log.warning("training split holds only class %s: predicting it always", classes[0])

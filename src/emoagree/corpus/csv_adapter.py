@@ -154,8 +154,7 @@ def read_annotations(root: str, recordings: pd.DataFrame, *, tolerance_s: float)
         recording = rows.at[index, "recording"]
         if recording not in known:
             problems.append(
-                f"{label}: recording {recording!r} is not in "
-                f"{os.path.join(root, RECORDINGS_FILE)}"
+                f"{label}: recording {recording!r} is not in {os.path.join(root, RECORDINGS_FILE)}"
             )
         for column in ("annotator", "emotion"):
             if rows.at[index, column] == "":

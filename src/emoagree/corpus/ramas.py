@@ -157,8 +157,9 @@ def read_actors(root: str) -> dict[tuple[str, str], str]:
     """``(date, side) -> actor`` from ``Docs/actors_descr.csv`` (date lower-cased)."""
     path = os.path.join(root, ACTORS_FILE)
     if not os.path.isdir(os.path.dirname(path)):
-        raise CorpusError(f"{os.path.dirname(path)}: folder not found (RAMAS keeps "
-                          "actors_descr.csv there)")
+        raise CorpusError(
+            f"{os.path.dirname(path)}: folder not found (RAMAS keeps actors_descr.csv there)"
+        )
     rows = read_rows(path, ACTOR_COLUMNS, sniff=True)
     actors: dict[tuple[str, str], str] = {}
     first_row: dict[tuple[str, str], int] = {}
@@ -265,18 +266,27 @@ def read_ramas(
     raise_problems(None, problems)
     table = pd.DataFrame(rows, columns=list(RECORDING_COLUMNS))
     unmarked = sorted(
-        set(name[: -len("_mic.wav")] for name in os.listdir(os.path.join(root, AUDIO_DIR))
-            if name.endswith("_mic.wav"))
+        set(
+            name[: -len("_mic.wav")]
+            for name in os.listdir(os.path.join(root, AUDIO_DIR))
+            if name.endswith("_mic.wav")
+        )
         - set(recordings)
     )
     if unmarked:
-        log.info("%d audio files have no marks and are left out, e.g. %s",
-                 len(unmarked), unmarked[:5])
+        log.info(
+            "%d audio files have no marks and are left out, e.g. %s", len(unmarked), unmarked[:5]
+        )
 
     duration = marks["recording"].map(table.set_index("recording")["duration_s"])
     keep, end = check_mark_times(
-        marks["start_s"], marks["end_s"], duration, marks["where"], problems,
-        tolerance_s=tolerance_s, zero_length_is_error=False,
+        marks["start_s"],
+        marks["end_s"],
+        duration,
+        marks["where"],
+        problems,
+        tolerance_s=tolerance_s,
+        zero_length_is_error=False,
     )
     raise_problems(None, problems)
     if (~keep).any():

@@ -42,7 +42,10 @@ def label_accuracy(intervals: pd.DataFrame, truth: pd.DataFrame) -> float:
     }
     matched = 0.0
     for rec, emo, start, end in zip(
-        intervals["recording"], intervals["emotion"], intervals["start_s"], intervals["end_s"],
+        intervals["recording"],
+        intervals["emotion"],
+        intervals["start_s"],
+        intervals["end_s"],
         strict=True,
     ):
         matched += _overlap(episodes.get((rec, emo), []), float(start), float(end))

@@ -167,7 +167,7 @@ def synthesize_voice(
             i0 = int(start * sr)
             m = min(n - i0, int(rng.uniform(0.02, 0.06) * sr))
             if m > 4:
-                burst[i0:i0 + m] += rng.normal(0, 0.5, m) * np.hanning(m)
+                burst[i0 : i0 + m] += rng.normal(0, 0.5, m) * np.hanning(m)
     voice += signal.sosfilt(hp, burst)
 
     energy_db = np.interp(t, t_ctrl, ctl["energy"])

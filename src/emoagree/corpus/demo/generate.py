@@ -87,8 +87,11 @@ def actors_table(plan: pd.DataFrame) -> pd.DataFrame:
     order = {d: i for i, d in enumerate(dict.fromkeys(plan["date"]))}
     rows = rows.assign(order=rows["date"].map(order)).sort_values(["order", "side"])
     return pd.DataFrame(
-        {"Date": rows["date"].to_numpy(), "ID": rows["side"].to_numpy(int),
-         "Name": rows["actor"].to_numpy()}
+        {
+            "Date": rows["date"].to_numpy(),
+            "ID": rows["side"].to_numpy(int),
+            "Name": rows["actor"].to_numpy(),
+        }
     )
 
 
@@ -109,8 +112,15 @@ def render_dialogue(
     for side in (0, 1):
         rng = np.random.default_rng([int(seed), 7601, dlg.dialogue, side])
         voices.append(
-            synthesize_voice(actors[side], curves[side], emotions, dlg.speaking[side],
-                             cfg.duration_s, cfg.sample_rate, rng)
+            synthesize_voice(
+                actors[side],
+                curves[side],
+                emotions,
+                dlg.speaking[side],
+                cfg.duration_s,
+                cfg.sample_rate,
+                rng,
+            )
         )
     for side, row in enumerate(rows.itertuples(index=False)):
         rng = np.random.default_rng([int(seed), 7701, dlg.dialogue, side])
@@ -121,10 +131,12 @@ def render_dialogue(
         os.replace(tmp, wav)
         rng = np.random.default_rng([int(seed), 7801, dlg.dialogue, side])
         frames = n_frames(cfg.duration_s, int(row.fps))
-        track = expression_track(curves[side], emotions, actors[side], voices[side][1],
-                                 int(row.fps), frames, rng)
-        write_video(str(root / row.video_relpath), cfg.frame_size, int(row.fps), actors[side],
-                    track)
+        track = expression_track(
+            curves[side], emotions, actors[side], voices[side][1], int(row.fps), frames, rng
+        )
+        write_video(
+            str(root / row.video_relpath), cfg.frame_size, int(row.fps), actors[side], track
+        )
 
 
 def _remove_stale(root: Path, keep: set[str], log: Log) -> None:
@@ -175,8 +187,13 @@ def generate_demo(
         f"{cfg.duration_s:g} s each), {len(marks)} raw marks by {cfg.n_annotators} "
         f"annotators per recording -> {root}"
     )
-    for folder in ("Data/Audio", "Data/Video_close", "Annotations/Annotations_by_files",
-                   "Annotations/Annotations_by_emotions", "Docs"):
+    for folder in (
+        "Data/Audio",
+        "Data/Video_close",
+        "Annotations/Annotations_by_files",
+        "Annotations/Annotations_by_emotions",
+        "Docs",
+    ):
         (root / folder).mkdir(parents=True, exist_ok=True)
     _remove_stale(root, set(demo_files(demo, seed)), log)
 

@@ -1,0 +1,20 @@
+"""Rule audio_predict_lstm: the LSTM of train level i on the test split of level j (CPU)."""
+
+from emoagree.audio.runlog import log_to
+
+log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
+
+from emoagree.audio.lstm_steps import run_predict_lstm  # noqa: E402
+
+inp, out, params = snakemake.input, snakemake.output, snakemake.params  # noqa: F821
+run_predict_lstm(
+    inp.model,
+    inp.level,
+    inp.lld,
+    params.audio_paths,
+    params.min_duration_s,
+    params.emotions,
+    "cpu",
+    out.predictions,
+    threads=snakemake.threads,  # noqa: F821
+)

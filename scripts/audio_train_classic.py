@@ -1,0 +1,21 @@
+"""Rule audio_train_classic: fit audio_svm or audio_lr on a train level (C chosen on its
+val split) and write the val predictions."""
+
+from emoagree.audio.runlog import log_to
+
+log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
+
+from emoagree.audio.steps import run_train_classic  # noqa: E402
+
+inp, out, params = snakemake.input, snakemake.output, snakemake.params  # noqa: F821
+run_train_classic(
+    params.system,
+    inp.level,
+    inp.features,
+    params.emotions,
+    params.settings,
+    params.seed,
+    out.model,
+    out.report,
+    out.val,
+)

@@ -1,0 +1,23 @@
+"""Rule audio_train_lstm: the LSTM over cached LLD sequences of a train level (early
+stopping on its val split, resumable checkpoint) and its val predictions."""
+
+from emoagree.audio.runlog import log_to
+
+log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
+
+from emoagree.audio.lstm_steps import run_train_lstm  # noqa: E402
+
+inp, out, params = snakemake.input, snakemake.output, snakemake.params  # noqa: F821
+run_train_lstm(
+    inp.level,
+    inp.lld,
+    params.audio_paths,
+    params.emotions,
+    params.settings,
+    params.seed,
+    params.settings["device"],
+    out.model,
+    params.checkpoint,
+    out.val,
+    threads=snakemake.threads,  # noqa: F821
+)

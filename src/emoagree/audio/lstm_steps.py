@@ -1,0 +1,151 @@
+"""The workflow's audio_lstm steps (training and prediction over cached LLD sequences)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from emoagree.audio.functionals import NAN_FEATURES, NO_AUDIO, OK, audio_status, status_counts
+from emoagree.audio.lld import load_lld
+from emoagree.audio.lstm import (
+    LstmSettings,
+    load_trained,
+    pick_device,
+    predict_sequences,
+    prepare,
+    train_lstm,
+)
+from emoagree.audio.steps import read_level, split_rows, write_rows
+
+log = logging.getLogger(__name__)
+
+
+def lld_sequences(
+    table: pd.DataFrame,
+    lld_paths: Sequence[str],
+    audio_paths: Mapping[str, str],
+    min_duration_s: float,
+) -> tuple[list, np.ndarray]:
+    """Per interval its LLD frames (a slice of its recording's cache) and its status."""
+    caches = {Path(p).name.removesuffix(".npz"): p for p in lld_paths}
+    status = audio_status(table, audio_paths, min_duration_s)
+    status[~table["recording"].isin(caches.keys()).to_numpy() & (status == OK)] = NO_AUDIO
+    sequences: list = [None] * len(table)
+    for recording, rows in table.groupby("recording", sort=True).indices.items():
+        if recording not in caches:
+            continue
+        cache = load_lld(caches[recording])
+        for row in rows:
+            if status[row] != OK:
+                continue
+            frames = cache.slice(float(table["start_s"].iat[row]), float(table["end_s"].iat[row]))
+            if len(frames) == 0 or not np.isfinite(frames).all():
+                status[row] = NAN_FEATURES
+            else:
+                sequences[row] = frames
+    return sequences, status
+
+
+def run_train_lstm(
+    level_csv: str,
+    lld_paths: Sequence[str],
+    audio_paths: Mapping[str, str],
+    emotions: Sequence[str],
+    settings: dict,
+    seed: int,
+    device: str,
+    model_out: str,
+    checkpoint: str,
+    val_out: str,
+    threads: int = 1,
+) -> None:
+    torch.set_num_threads(threads)
+    table = read_level(level_csv)
+    sequences, status = lld_sequences(table, lld_paths, audio_paths, settings["min_duration_s"])
+    labels = table["emotion"].to_numpy(dtype=object)
+    train = [r for r in split_rows(table, "train") if status[r] == OK]
+    val_rows = split_rows(table, "val")
+    val = [r for r in val_rows if status[r] == OK]
+    log.info(
+        "audio_lstm on %s: %d train, %d val scorable intervals; not scorable: %s",
+        level_csv,
+        len(train),
+        len(val),
+        status_counts(status),
+    )
+    lstm_settings = LstmSettings.from_config(settings["lstm"])
+    Path(model_out).parent.mkdir(parents=True, exist_ok=True)
+    if not train:
+        reason = "no scorable training intervals"
+        log.warning("audio_lstm: %s: no model is trained, every prediction stays empty", reason)
+        torch.save({"untrained": reason, "emotions": list(emotions)}, model_out)
+        empty = np.full((len(val_rows), len(emotions)), np.nan)
+        write_rows(table, val_rows, empty, emotions, val_out)
+        return
+    torch_device = pick_device(device)
+    log.info("audio_lstm: training on %s", torch_device)
+    trained = train_lstm(
+        [sequences[r] for r in train],
+        labels[train],
+        [sequences[r] for r in val],
+        labels[val],
+        emotions,
+        lstm_settings,
+        seed,
+        checkpoint,
+        torch_device,
+    )
+    Path(model_out).parent.mkdir(parents=True, exist_ok=True)
+    torch.save(trained.bundle(), model_out)
+    probabilities = np.full((len(val_rows), len(emotions)), np.nan)
+    scored = np.array([status[r] == OK for r in val_rows], dtype=bool)
+    probabilities[scored] = predict_sequences(
+        trained.model,
+        prepare([sequences[r] for r in val_rows[scored]], trained.normalizer, lstm_settings),
+        lstm_settings,
+        torch_device,
+    )
+    write_rows(table, val_rows, probabilities, emotions, val_out)
+
+
+def run_predict_lstm(
+    model_path: str,
+    level_csv: str,
+    lld_paths: Sequence[str],
+    audio_paths: Mapping[str, str],
+    min_duration_s: float,
+    emotions: Sequence[str],
+    device: str,
+    out: str,
+    threads: int = 1,
+) -> None:
+    torch.set_num_threads(threads)
+    table = read_level(level_csv)
+    sequences, status = lld_sequences(table, lld_paths, audio_paths, min_duration_s)
+    rows = split_rows(table, "test")
+    log.info("test intervals of %s: %s", level_csv, status_counts(status[rows]))
+    torch_device = pick_device(device)
+    if torch.load(model_path, map_location="cpu", weights_only=False).get("untrained"):
+        log.warning("%s holds no trained model: every prediction stays empty", model_path)
+        empty = np.full((len(rows), len(emotions)), np.nan)
+        write_rows(table, rows, empty, emotions, out)
+        return
+    model, normalizer, settings, model_emotions = load_trained(model_path, torch_device)
+    if list(model_emotions) != list(emotions):
+        raise ValueError(
+            f"{model_path}: trained for emotions {model_emotions}, asked for {emotions}"
+        )
+    scored = status[rows] == OK
+    probabilities = np.full((len(rows), len(emotions)), np.nan)
+    probabilities[scored] = predict_sequences(
+        model,
+        prepare([sequences[r] for r in rows[scored]], normalizer, settings),
+        settings,
+        torch_device,
+    )
+    write_rows(table, rows, probabilities, emotions, out)

@@ -1,0 +1,56 @@
+"""The audio rules as Snakemake plans them on the demo configuration (dry runs)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from emoagree.corpus.plan import plan_recordings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def job_counts(tmp_path: Path, levels: list[int]) -> dict[str, int]:
+    extra = tmp_path / f"levels{len(levels)}.yaml"
+    extra.write_text(yaml.safe_dump({"levels": levels}))
+    run = subprocess.run(
+        [
+            str(ROOT / ".venv/bin/snakemake"),
+            "-n",
+            "--forceall",
+            "--nolock",
+            "--cores",
+            "1",
+            "--configfile",
+            "config.yaml",
+            str(extra),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    table = run.stdout[run.stdout.index("Job stats:") :]
+    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", table, re.M)}
+
+
+@pytest.mark.slow
+def test_dry_run_plans_one_lld_job_per_recording_and_the_5x5_grid(tmp_path):
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    recordings = plan_recordings(config)
+    with_audio = int((recordings["audio_path"].fillna("").astype(str) != "").sum())
+    one = job_counts(tmp_path, [1])
+    five = job_counts(tmp_path, [1, 2, 3, 4, 5])
+    # LLDs are per recording: the same jobs whatever the levels
+    assert one["audio_lld"] == five["audio_lld"] == with_audio > 0
+    assert one["audio_functionals"] == 1 and five["audio_functionals"] == 5
+    assert five["audio_train_classic"] == 2 * 5  # audio_svm and audio_lr, 5 train levels
+    assert five["audio_train_lstm"] == 5
+    assert five["audio_predict_classic"] == 2 * 25
+    assert five["audio_predict_lstm"] == 25
+    assert one["audio_predict_lstm"] == 1
