@@ -30,6 +30,7 @@ if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
 fi
 
 stop_cluster
+rm -rf "$state"
 mkdir -p "$state"/{spool,ctld,log,run} /etc/slurm /etc/munge /run/munge /var/log/munge /var/lib/munge
 if [ ! -s /etc/munge/munge.key ]; then
   dd if=/dev/urandom bs=1 count=1024 of=/etc/munge/munge.key 2>/dev/null
@@ -58,8 +59,13 @@ SlurmdPidFile=$state/run/slurmd.pid
 SlurmctldLogFile=$state/log/slurmctld.log
 SlurmdLogFile=$state/log/slurmd.log
 GresTypes=gpu
-NodeName=localhost CPUs=$cpus RealMemory=$mem State=UNKNOWN
+NodeName=localhost CPUs=$cpus RealMemory=$mem Gres=gpu:1 State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
+CONF
+# One counted GPU slot (no device file): the workflow's gpu=1 jobs get scheduled one at a
+# time as on a GPU node, and run on the CPU.
+cat >/etc/slurm/gres.conf <<CONF
+NodeName=localhost Name=gpu File=/dev/null Count=1
 CONF
 runuser -u munge -- munged --force
 slurmctld
