@@ -161,6 +161,7 @@ rule video_vggf_rf_train:
     threads: 2
     resources:
         mem_mb=4000,
+        gpu=1,
     script:
         "../../scripts/video_train.py"
 
