@@ -18,14 +18,23 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/common_evaluation.smk"
+include: "workflow/rules/demo.smk"
 include: "workflow/rules/corpus.smk"
 include: "workflow/rules/levels.smk"
+include: "workflow/rules/audio.smk"
 include: "workflow/rules/video.smk"
+include: "workflow/rules/fusion.smk"
+include: "workflow/rules/evaluation.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
     input:
         corpus_targets(),
         levels_targets(),
+        audio_targets(),
         video_targets(),
+        evaluation_targets(),
+        report_targets(),
     default_target: True

@@ -8,7 +8,13 @@ SPLITS = ("train", "val", "test")
 
 #: Columns of ``results/corpus/recordings.csv``.
 RECORDING_COLUMNS = (
-    "recording", "actor", "scenario", "audio_path", "video_path", "duration_s", "fps",
+    "recording",
+    "actor",
+    "scenario",
+    "audio_path",
+    "video_path",
+    "duration_s",
+    "fps",
 )
 
 #: Columns of ``results/corpus/annotations.csv`` (one row per raw annotator mark).
@@ -16,6 +22,14 @@ ANNOTATION_COLUMNS = ("recording", "annotator", "emotion", "start_s", "end_s")
 
 #: Columns of ``results/corpus/intervals.csv`` and ``results/corpus/levels/level{k}.csv``.
 INTERVAL_COLUMNS = (
-    "interval_id", "recording", "actor", "scenario", "emotion", "level",
-    "start_s", "end_s", "duration_s", "split",
+    "interval_id",
+    "recording",
+    "actor",
+    "scenario",
+    "emotion",
+    "level",
+    "start_s",
+    "end_s",
+    "duration_s",
+    "split",
 )

@@ -114,3 +114,50 @@ def corpus_targets():
 def corpus_inputs(wildcards):
     """The files the corpus adapter reads: tables or marks files, actors list, media."""
     return corpus_input_files(config, RECORDINGS)
+
+
+# --- audio stage (rules in audio.smk) ------------------------------------------------
+
+AUDIO_CLASSIC = [s for s in AUDIO_SYSTEMS if s in ("audio_svm", "audio_lr")]
+AUDIO_MODEL_FILES = {"audio_svm": "joblib", "audio_lr": "joblib", "audio_lstm": "pt"}
+
+
+def audio_paths():
+    """recording -> wav path, for the recordings that have audio."""
+    paths = RECORDINGS["audio_path"].fillna("").astype(str)
+    return {str(r): p for r, p in zip(RECORDINGS["recording"], paths) if p}
+
+
+def audio_wav(wildcards):
+    paths = audio_paths()
+    if wildcards.recording not in paths:
+        raise ValueError(f"recording {wildcards.recording!r} has no audio_path in the corpus")
+    return paths[wildcards.recording]
+
+
+def lld_caches(wildcards=None):
+    return [f"results/features/audio_lld/{r}.npz" for r in audio_paths()]
+
+
+def functionals_of(level):
+    return f"results/features/audio_functionals/level{level}.npz"
+
+
+def audio_targets():
+    """Every audio prediction file (val and the 5x5 test grid), models and the per-level
+    counts of intervals too short for audio."""
+    targets = []
+    for system in AUDIO_SYSTEMS:
+        targets += expand(
+            "results/models/{system}/train{i}.{ext}",
+            system=system,
+            i=LEVELS,
+            ext=AUDIO_MODEL_FILES[system],
+        )
+        targets += expand("results/predictions/{system}/train{i}/val.csv", system=system, i=LEVELS)
+        targets += expand(
+            "results/predictions/{system}/train{i}/test{j}.csv", system=system, i=LEVELS, j=LEVELS
+        )
+    if AUDIO_CLASSIC:
+        targets += expand("results/features/audio_functionals/level{k}.json", k=LEVELS)
+    return targets

@@ -1,0 +1,11 @@
+"""The numeric 5x5 cross-evaluation table of one system."""
+
+import sys
+
+from emoagree.report import crosseval_frame, load_cells
+
+sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+
+cells = load_cells(snakemake.params.cells, snakemake.input.metrics)  # noqa: F821
+frame = crosseval_frame(cells, snakemake.wildcards.system, snakemake.params.levels)  # noqa: F821
+frame.to_csv(snakemake.output[0])  # noqa: F821

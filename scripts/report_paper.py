@@ -1,0 +1,10 @@
+"""The paper's Tables 2 and 3 as CSV (RAMAS only), labelled as the paper's."""
+
+import sys
+
+from emoagree.paper import paper_table2, paper_table3
+
+sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+
+paper_table2().to_csv(snakemake.output.table2)  # noqa: F821
+paper_table3().to_csv(snakemake.output.table3)  # noqa: F821

@@ -1,0 +1,14 @@
+"""Per-class recall of the headline system, trained and tested on each level."""
+
+import sys
+
+from emoagree.figures import recall_plot
+from emoagree.report import load_cells, load_json
+
+sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+
+p = snakemake.params  # noqa: F821
+cells = load_cells(p.cells, snakemake.input.metrics)  # noqa: F821
+system = load_json(snakemake.input.best)["system"]  # noqa: F821
+recalls = {k: cells[(system, k, k)]["recall"] for k in p.levels}
+recall_plot(recalls, p.emotions, system, snakemake.output[0])  # noqa: F821

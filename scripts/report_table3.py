@@ -1,0 +1,16 @@
+"""Table 3: the 5x5 cross-evaluation of the headline system (CSV and Markdown)."""
+
+import json
+import sys
+
+from emoagree.report import build_table3, load_cells, paper_markdown, write_text
+
+sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+
+cells = load_cells(snakemake.params.cells, snakemake.input.metrics)  # noqa: F821
+best = json.load(open(snakemake.input.best))["system"]  # noqa: F821
+table, md = build_table3(cells, best, snakemake.params.levels)  # noqa: F821
+if snakemake.params.corpus_format == "ramas":  # noqa: F821
+    md += "\n" + paper_markdown(3)
+table.to_csv(snakemake.output.csv, index=False)  # noqa: F821
+write_text(snakemake.output.md, md)  # noqa: F821

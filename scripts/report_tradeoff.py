@@ -1,0 +1,19 @@
+"""Trade-off plot: train sample count and mean UAR over test levels per train level."""
+
+import sys
+
+import pandas as pd
+
+from emoagree.figures import tradeoff_plot
+from emoagree.report import load_json, train_sample_counts
+
+sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+
+p = snakemake.params  # noqa: F821
+counts = train_sample_counts(dict(zip(p.levels, snakemake.input.levels, strict=True)))  # noqa: F821
+answer = load_json(snakemake.input.answer)  # noqa: F821
+others = {}
+for system, path in zip(p.systems, snakemake.input.crosseval, strict=True):  # noqa: F821
+    if system != answer["system"]:
+        others[system] = pd.read_csv(path, index_col="train_level").loc[p.levels, "mean"]
+tradeoff_plot(counts, answer, others, snakemake.output[0])  # noqa: F821

@@ -1,0 +1,193 @@
+"""Simulated annotators: continuous real-time marking with individual reliability.
+
+Each simulated annotator has a fixed profile for the whole corpus:
+
+- ``threshold``: how salient an episode must be to be noticed (the probability of
+  marking it is a logistic function of salience minus threshold), so weak episodes are
+  missed by many, strong ones by few;
+- ``lag_start`` / ``lag_end`` and ``jitter``: reaction delay on both boundaries (marking
+  happens while watching in real time) and their random spread;
+- ``confusion``: the chance of tagging a noticed episode with a similar emotion (Angry
+  and Disgusted, Scared and Surprised, Sad and Scared, ...), sometimes in addition to
+  the right one;
+- ``spurious_per_min``: marks where nothing happened (often the scenario's emotion the
+  annotator expects);
+- ``fragment``: the chance of splitting one episode into two marks;
+- ``neutral``: whether the annotator also marks Neutral stretches, and ``extra``: how often
+  extra categories (Domination, Submission, Shame, Tiredness) are added. The workflow
+  drops both kinds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from emoagree.corpus.demo.timeline import Episode
+
+#: Emotions annotators confuse, in order of likelihood.
+CONFUSABLE: dict[str, tuple[str, ...]] = {
+    "Angry": ("Disgusted", "Surprised"),
+    "Disgusted": ("Angry", "Sad"),
+    "Scared": ("Surprised", "Sad"),
+    "Surprised": ("Scared", "Happy"),
+    "Sad": ("Scared", "Disgusted"),
+    "Happy": ("Surprised",),
+}
+
+#: Extra categories an annotator may add over an episode of the given emotion.
+EXTRA_FOR: dict[str, tuple[str, ...]] = {
+    "Angry": ("Domination",),
+    "Disgusted": ("Domination", "Shame"),
+    "Scared": ("Submission",),
+    "Sad": ("Tiredness", "Submission", "Shame"),
+    "Happy": ("Domination",),
+    "Surprised": ("Submission",),
+}
+
+EXTRA_CATEGORIES = ("Domination", "Submission", "Shame", "Tiredness")
+
+MARK_COLUMNS = ["recording", "annotator", "emotion", "start_s", "end_s"]
+MIN_MARK_S = 0.25
+
+
+@dataclass(frozen=True)
+class Annotator:
+    """Reliability profile of one simulated annotator (see the module docstring)."""
+
+    annotator_id: int
+    threshold: float
+    lag_start: float
+    lag_end: float
+    jitter: float
+    confusion: float
+    spurious_per_min: float
+    fragment: float
+    neutral: bool
+    extra: float
+
+
+def annotator_pool(n: int, seed: int) -> list[Annotator]:
+    """``n`` annotators with ids ``1..n`` and their own reliability.
+
+    Traits are drawn by Latin hypercube sampling (each trait's range split into ``n``
+    strata, one annotator per stratum, shuffled per trait), so every pool mixes careful
+    and careless annotators and the level statistics vary little between seeds.
+    """
+    rng = np.random.default_rng([int(seed), 7301])
+
+    def spread(low: float, high: float) -> np.ndarray:
+        return low + (high - low) * (rng.permutation(n) + rng.random(n)) / n
+
+    threshold = spread(0.1, 0.55)
+    lag = spread(0.15, 0.7)
+    lag_end_share = spread(0.4, 1.0)
+    jitter = spread(0.15, 0.55)
+    confusion = spread(0.02, 0.09)
+    spurious = spread(0.2, 1.0)
+    fragment = spread(0.0, 0.12)
+    neutral = spread(0.0, 1.0) < 0.6
+    extra = spread(0.0, 0.3)
+    return [
+        Annotator(
+            annotator_id=i + 1,
+            threshold=float(threshold[i]),
+            lag_start=float(lag[i]),
+            lag_end=float(lag[i] * lag_end_share[i]),
+            jitter=float(jitter[i]),
+            confusion=float(confusion[i]),
+            spurious_per_min=float(spurious[i]),
+            fragment=float(fragment[i]),
+            neutral=bool(neutral[i]),
+            extra=float(extra[i]),
+        )
+        for i in range(n)
+    ]
+
+
+def _confused(emotion: str, emotions: Sequence[str], rng: np.random.Generator) -> str:
+    options = [e for e in CONFUSABLE.get(emotion, ()) if e in emotions]
+    if not options:
+        options = [e for e in emotions if e != emotion]
+    weights = np.array([2.0**-i for i in range(len(options))])
+    return options[int(rng.choice(len(options), p=weights / weights.sum()))]
+
+
+def _mark(start: float, end: float, duration: float) -> tuple[float, float] | None:
+    start, end = round(max(0.0, start), 3), round(min(duration, end), 3)
+    return (start, end) if end - start >= MIN_MARK_S else None
+
+
+def annotate(
+    recording: str,
+    episodes: Sequence[Episode],
+    annotators: Sequence[Annotator],
+    emotions: Sequence[str],
+    expected: str,
+    duration: float,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """Raw marks of ``annotators`` on one recording (``recording, annotator, emotion,
+    start_s, end_s``), times rounded to milliseconds.
+
+    Args:
+        episodes: the recording's true episodes.
+        expected: the emotion annotators expect (the scenario's primary emotion of this
+            actor); spurious marks lean towards it.
+    """
+    rows: list[tuple[str, int, str, float, float]] = []
+    for ann in annotators:
+
+        def add(emotion: str, start: float, end: float, ann: Annotator = ann) -> None:
+            mark = _mark(start, end, duration)
+            if mark is not None:
+                rows.append((recording, ann.annotator_id, emotion, *mark))
+
+        for ep in episodes:
+            p_notice = 1.0 / (1.0 + np.exp(-(ep.salience - ann.threshold) / 0.07))
+            if rng.random() >= p_notice:
+                continue
+            start = ep.start + ann.lag_start + rng.normal(0, ann.jitter)
+            end = ep.end + ann.lag_end + rng.normal(0, ann.jitter)
+            label = ep.emotion
+            if rng.random() < ann.confusion * (1.6 - ep.salience):
+                label = _confused(ep.emotion, emotions, rng)
+                if rng.random() < 0.3:  # unsure: tags both
+                    add(ep.emotion, start, end)
+            if rng.random() < ann.fragment and end - start > 2.0:
+                cut = float(rng.uniform(start + 0.6, end - 0.6))
+                gap = float(rng.uniform(0.2, 0.6))
+                add(label, start, cut - gap / 2)
+                add(label, cut + gap / 2, end)
+            else:
+                add(label, start, end)
+            extras = EXTRA_FOR.get(ep.emotion, ())
+            if extras and rng.random() < ann.extra:
+                extra = extras[int(rng.integers(len(extras)))]
+                add(extra, start + rng.normal(0, 0.5), end + rng.normal(0, 0.5))
+        n_spurious = rng.poisson(ann.spurious_per_min * duration / 60.0)
+        for _ in range(n_spurious):
+            length = float(rng.uniform(1.0, 3.5))
+            start = float(rng.uniform(0, duration - length))
+            u = rng.random()
+            if u < 0.15:  # a passing impression outside the six emotions
+                emotion = EXTRA_CATEGORIES[int(rng.integers(len(EXTRA_CATEGORIES)))]
+            elif u < 0.5 and expected in emotions:
+                emotion = expected
+            else:
+                emotion = emotions[int(rng.integers(len(emotions)))]
+            add(emotion, start, start + length)
+        if ann.neutral:
+            edges = [0.0] + [x for ep in episodes for x in (ep.start, ep.end)] + [duration]
+            for start, end in zip(edges[::2], edges[1::2], strict=True):
+                if end - start > 1.0 and rng.random() < 0.85:
+                    add(
+                        "Neutral",
+                        start + ann.lag_end + rng.normal(0, ann.jitter),
+                        end + ann.lag_start + rng.normal(0, ann.jitter),
+                    )
+    marks = pd.DataFrame(rows, columns=MARK_COLUMNS)
+    return marks.sort_values(["annotator", "start_s", "emotion"], ignore_index=True)

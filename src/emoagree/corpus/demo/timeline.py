@@ -1,0 +1,153 @@
+"""Hidden truth of the demo corpus: emotional episodes and who speaks when.
+
+Each recording (one actor's view of a dyadic dialogue) has a true emotion timeline:
+episodes of the actor's primary emotion, a few episodes of other emotions (often the
+partner's primary emotion, as emotions spread in a dialogue), neutral in between. Each
+episode has a *salience* in (0, 1]: how strongly it is expressed. Salience scales the
+actor's expression in voice and face and drives how many annotators notice it. Some
+episodes are *silent*: the actor listens while the partner talks, so only the face
+shows them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+#: Resolution of the control signals (speaking masks, expression curves), in Hz.
+CONTROL_RATE = 100
+
+#: Share of subtle episodes (low salience).
+WEAK_SHARE = 0.3
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One true emotional episode of one actor."""
+
+    emotion: str
+    start: float
+    end: float
+    salience: float
+    voiced: bool
+
+
+def true_episodes(
+    primary: str,
+    partner_primary: str,
+    emotions: Sequence[str],
+    duration: float,
+    rng: np.random.Generator,
+) -> list[Episode]:
+    """Draw one actor's emotional episodes over a recording of ``duration`` seconds.
+
+    Episodes last 1-9 s (log-normal, median ~2.8 s) and are separated by neutral stretches
+    of 1-3 s. Two episodes in three are of the primary emotion; the rest are the
+    partner's primary emotion or another one.
+    """
+    others = [e for e in emotions if e != primary]
+    episodes: list[Episode] = []
+    t = float(rng.uniform(0.8, 3.0))
+    while True:
+        length = float(np.clip(rng.lognormal(np.log(2.8), 0.45), 1.0, 9.0))
+        if t + length > duration - 0.5:
+            break
+        u = rng.random()
+        if u < 0.66 or not others:
+            emotion = primary
+        elif u < 0.80 and partner_primary in others:
+            emotion = partner_primary
+        else:
+            emotion = others[int(rng.integers(len(others)))]
+        # Most episodes are clear; about one in four is subtle, noticed by few annotators.
+        if rng.random() < WEAK_SHARE:
+            salience = float(np.clip(rng.beta(1.5, 4.0), 0.05, 1.0))
+        else:
+            salience = float(np.clip(rng.beta(3.0, 1.3), 0.05, 1.0))
+        voiced = bool(rng.random() < 0.8)
+        episodes.append(Episode(emotion, round(t, 3), round(t + length, 3), salience, voiced))
+        t += length + float(rng.uniform(1.0, 3.0))
+    return episodes
+
+
+def episodes_table(recording: str, episodes: Sequence[Episode]) -> pd.DataFrame:
+    """The truth table rows of one recording: ``recording, emotion, start_s, end_s``."""
+    return pd.DataFrame(
+        {
+            "recording": [recording] * len(episodes),
+            "emotion": [e.emotion for e in episodes],
+            "start_s": [e.start for e in episodes],
+            "end_s": [e.end for e in episodes],
+        }
+    )
+
+
+def _frames(start: float, end: float, n: int) -> slice:
+    return slice(max(0, int(round(start * CONTROL_RATE))), min(n, int(round(end * CONTROL_RATE))))
+
+
+def speaking_masks(
+    episodes_a: Sequence[Episode],
+    episodes_b: Sequence[Episode],
+    duration: float,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Who holds the floor, at :data:`CONTROL_RATE`, for the two actors of a dialogue.
+
+    Turns alternate (1.5-4.5 s, short silences between). A voiced episode gives its actor
+    the floor (both talk when both have one); a silent episode makes its actor listen
+    while the partner talks.
+    """
+    n = int(np.ceil(duration * CONTROL_RATE))
+    base = np.zeros(n, dtype=bool)
+    silence = np.zeros(n, dtype=bool)
+    t, speaker = 0.0, bool(rng.random() < 0.5)
+    while t < duration:
+        length = float(rng.uniform(1.5, 4.5))
+        base[_frames(t, t + length, n)] = speaker
+        gap = float(rng.uniform(0.1, 0.5))
+        silence[_frames(t + length, t + length + gap, n)] = True
+        t += length + gap
+        speaker = not speaker
+    masks = []
+    for own, other in ((episodes_a, episodes_b), (episodes_b, episodes_a)):
+        voiced_own = np.zeros(n, dtype=bool)
+        silent_own = np.zeros(n, dtype=bool)
+        voiced_other = np.zeros(n, dtype=bool)
+        silent_other = np.zeros(n, dtype=bool)
+        for ep in own:
+            (voiced_own if ep.voiced else silent_own)[_frames(ep.start, ep.end, n)] = True
+        for ep in other:
+            (voiced_other if ep.voiced else silent_other)[_frames(ep.start, ep.end, n)] = True
+        masks.append((voiced_own, silent_own, voiced_other, silent_other))
+    a = base & ~silence
+    b = ~base & ~silence
+    (va, sa, vb, sb), _ = masks
+    a = (a | sb | va) & ~(vb & ~va) & ~sa
+    b = (b | sa | vb) & ~(va & ~vb) & ~sb
+    return a, b
+
+
+def emotion_curves(
+    episodes: Sequence[Episode], emotions: Sequence[str], duration: float, ramp_s: float = 0.35
+) -> np.ndarray:
+    """Expressed intensity of each emotion over time, shape ``(len(emotions), n)``.
+
+    Each episode contributes ``0.3 + 0.7 * salience`` with smooth onset and offset ramps of
+    ``ramp_s`` seconds, so voice and face change gradually, as people do.
+    """
+    n = int(np.ceil(duration * CONTROL_RATE))
+    t = np.arange(n) / CONTROL_RATE
+    curves = np.zeros((len(emotions), n))
+    index = {e: i for i, e in enumerate(emotions)}
+    for ep in episodes:
+        rise = np.clip((t - ep.start) / ramp_s + 0.5, 0, 1)
+        fall = np.clip((ep.end - t) / ramp_s + 0.5, 0, 1)
+        shape = np.minimum(rise, fall)
+        shape = shape * shape * (3 - 2 * shape)  # smoothstep
+        strength = 0.3 + 0.7 * ep.salience  # even a barely noticed episode shows a little
+        curves[index[ep.emotion]] = np.maximum(curves[index[ep.emotion]], strength * shape)
+    return curves

@@ -1,0 +1,172 @@
+"""Fake-but-well-formed level files and prediction files for the fusion/report stage.
+
+Lets the evaluation, fusion and report rules run end to end without the corpus, audio
+and video branches: the harness Snakefile defines what common.smk would (levels, system
+lists, wildcard constraints, settings()) and includes only this stage's rule files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from emoagree.constants import DEFAULT_EMOTIONS, INTERVAL_COLUMNS
+from emoagree.predictions import make_predictions, write_predictions
+
+REPO = Path(__file__).resolve().parents[1]
+EMOTIONS = list(DEFAULT_EMOTIONS)
+
+
+def level_frame(level: int, rng: np.random.Generator) -> pd.DataFrame:
+    """A level file: fewer train intervals at higher levels, fixed val/test sizes."""
+    sizes = {"train": 60 - 8 * level, "val": 24, "test": 30}
+    rows = []
+    for split, n in sizes.items():
+        for k in range(n):
+            emotion = EMOTIONS[k % len(EMOTIONS)]
+            start = float(k)
+            rows.append(
+                {
+                    "interval_id": f"L{level}_{split}_{k:03d}",
+                    "recording": f"rec{k % 4}",
+                    "actor": f"a{k % 2}",
+                    "scenario": f"s{k % 3}",
+                    "emotion": emotion,
+                    "level": level,
+                    "start_s": start,
+                    "end_s": start + 1.0,
+                    "duration_s": 1.0,
+                    "split": split,
+                }
+            )
+    frame = pd.DataFrame(rows)[list(INTERVAL_COLUMNS)]
+    return frame
+
+
+def noisy_probs(true_codes, strength, rng, good_classes=None):
+    """Probabilities whose argmax is the true class with a chance rising with strength."""
+    n, k = len(true_codes), len(EMOTIONS)
+    logits = rng.normal(0, 1, size=(n, k))
+    boost = np.full(n, strength)
+    if good_classes is not None:
+        boost = np.where(np.isin(true_codes, good_classes), strength * 2, strength * 0.2)
+    logits[np.arange(n), true_codes] += boost
+    probs = np.exp(logits)
+    return probs / probs.sum(axis=1, keepdims=True)
+
+
+def write_study(
+    root: Path,
+    levels=(1, 2, 3),
+    audio=("audio_lr",),
+    video=("video_effnet",),
+    fusion_overrides: dict | None = None,
+    corpus_format: str = "demo",
+    seed: int = 7,
+) -> Path:
+    """Write level files, predictions of every single system, config and Snakefile."""
+    rng = np.random.default_rng(seed)
+    levels = list(levels)
+    frames = {k: level_frame(k, rng) for k in levels}
+    for k, frame in frames.items():
+        path = root / f"results/corpus/levels/level{k}.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(path, index=False)
+    strengths = {s: 1.0 + 0.5 * n for n, s in enumerate([*audio, *video])}
+    for system in [*audio, *video]:
+        good = [0, 1, 2] if system.startswith("audio") else [3, 4, 5]
+        for i in levels:
+            targets = {"val": frames[i][frames[i]["split"] == "val"]}
+            for j in levels:
+                targets[f"test{j}"] = frames[j][frames[j]["split"] == "test"]
+            for name, subset in targets.items():
+                codes = np.array([EMOTIONS.index(e) for e in subset["emotion"]])
+                probs = noisy_probs(codes, strengths[system] + 0.3 * i, rng, good)
+                if system.startswith("audio"):
+                    probs[::7] = np.nan  # some intervals audio cannot score
+                table = make_predictions(subset["interval_id"], subset["emotion"], probs, EMOTIONS)
+                write_predictions(
+                    table, root / f"results/predictions/{system}/train{i}/{name}.csv", EMOTIONS
+                )
+    config = {
+        "seed": seed,
+        "emotions": EMOTIONS,
+        "corpus": {"format": corpus_format, "path": "unused"},
+        "levels": levels,
+        "level_overrides": {},
+        "fusion": {
+            "draws": 200,
+            "concentration": 1.0,
+            "normalisation": "joint",
+            "selection": "val",
+            **(fusion_overrides or {}),
+        },
+        "evaluation": {"bootstrap_resamples": 200, "ci_level": 0.95},
+    }
+    (root / "config.yaml").write_text(yaml.safe_dump(config))
+    fusion = [f"fusion_{a}_{v}" for a in audio for v in video]
+    (root / "Snakefile").write_text(
+        HARNESS.format(
+            repo=REPO,
+            audio=list(audio),
+            video=list(video),
+            fusion=fusion,
+        )
+    )
+    return root
+
+
+HARNESS = """
+import os
+import sys
+
+sys.path.insert(0, "{repo}/src")
+os.environ["PYTHONPATH"] = "{repo}/src"
+from emoagree.settings import level_settings
+
+
+configfile: "config.yaml"
+
+
+report: "{repo}/workflow/report/workflow.rst"
+
+
+LEVELS = [int(k) for k in config["levels"]]
+EMOTIONS = list(config["emotions"])
+AUDIO_SYSTEMS = {audio}
+VIDEO_SYSTEMS = {video}
+FUSION_SYSTEMS = {fusion}
+SYSTEMS = AUDIO_SYSTEMS + VIDEO_SYSTEMS + FUSION_SYSTEMS
+
+
+wildcard_constraints:
+    train_level="[0-9]+",
+    test_level="[0-9]+",
+    system="|".join(SYSTEMS) or "__none__",
+    audio_system="|".join(AUDIO_SYSTEMS) or "__none__",
+    video_system="|".join(VIDEO_SYSTEMS) or "__none__",
+
+
+def settings(level):
+    return level_settings(config, level)
+
+
+def level_table(level):
+    return f"results/corpus/levels/level{{level}}.csv"
+
+
+include: "{repo}/workflow/rules/common_evaluation.smk"
+include: "{repo}/workflow/rules/fusion.smk"
+include: "{repo}/workflow/rules/evaluation.smk"
+include: "{repo}/workflow/rules/report.smk"
+
+
+rule all:
+    input:
+        evaluation_targets(),
+        report_targets(),
+    default_target: True
+"""

@@ -1,0 +1,168 @@
+# Audio stage: openSMILE features and the audio_svm, audio_lr and audio_lstm systems.
+#
+#   audio_lld             recording          -> results/features/audio_lld/{recording}.npz
+#   audio_functionals     level              -> results/features/audio_functionals/level{k}.{npz,json}
+#   audio_train_classic   system, train level -> results/models/{system}/train{i}.{joblib,json}, val.csv
+#   audio_train_lstm      train level        -> results/models/audio_lstm/train{i}.pt, val.csv
+#   audio_predict_*       train x test level -> results/predictions/{system}/train{i}/test{j}.csv
+#
+# LLDs are a per-recording cache read by every level (their job count is the number of
+# recordings, whatever the levels); functionals depend on a level's intervals. Training
+# reads settings(train level), prediction settings(test level), both through params.
+# Input functions and audio_targets() are in common.smk (audio section).
+
+rule audio_lld:
+    input:
+        wav=audio_wav,
+        mfcc_config=repo_path(config["audio"]["mfcc_config"]),
+    output:
+        lld="results/features/audio_lld/{recording}.npz",
+    log:
+        "logs/audio/lld/{recording}.log",
+    benchmark:
+        "benchmarks/audio/lld/{recording}.tsv"
+    threads: min(2, config["audio"]["threads"])
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    conda:
+        "../../envs/audio.yaml"
+    script:
+        "../../scripts/audio_lld.py"
+
+
+rule audio_functionals:
+    input:
+        level=lambda wc: level_table(wc.level),
+        wavs=lambda wc: list(audio_paths().values()),
+    output:
+        features="results/features/audio_functionals/level{level}.npz",
+        counts="results/features/audio_functionals/level{level}.json",
+    params:
+        level=lambda wc: int(wc.level),
+        audio_paths=lambda wc: audio_paths(),
+        min_duration_s=lambda wc: settings(wc.level)["audio"]["min_duration_s"],
+    log:
+        "logs/audio/functionals/level{level}.log",
+    benchmark:
+        "benchmarks/audio/functionals/level{level}.tsv"
+    threads: config["audio"]["threads"]
+    resources:
+        mem_mb=4000,
+        runtime=120,
+    conda:
+        "../../envs/audio.yaml"
+    script:
+        "../../scripts/audio_functionals.py"
+
+
+rule audio_train_classic:
+    input:
+        level=lambda wc: level_table(wc.train_level),
+        features=lambda wc: functionals_of(wc.train_level),
+    output:
+        model="results/models/{system}/train{train_level}.joblib",
+        report="results/models/{system}/train{train_level}.json",
+        val="results/predictions/{system}/train{train_level}/val.csv",
+    wildcard_constraints:
+        system="|".join(AUDIO_CLASSIC) if AUDIO_CLASSIC else "__none__",
+    params:
+        system=lambda wc: wc.system,
+        settings=lambda wc: settings(wc.train_level)["audio"],
+        emotions=EMOTIONS,
+        seed=config["seed"],
+    log:
+        "logs/audio/train/{system}_train{train_level}.log",
+    benchmark:
+        "benchmarks/audio/train/{system}_train{train_level}.tsv"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    conda:
+        "../../envs/audio.yaml"
+    script:
+        "../../scripts/audio_train.py"
+
+
+rule audio_train_lstm:
+    input:
+        level=lambda wc: level_table(wc.train_level),
+        lld=lld_caches,
+    output:
+        model="results/models/audio_lstm/train{train_level}.pt",
+        val="results/predictions/audio_lstm/train{train_level}/val.csv",
+    params:
+        system="audio_lstm",
+        settings=lambda wc: settings(wc.train_level)["audio"],
+        audio_paths=lambda wc: audio_paths(),
+        emotions=EMOTIONS,
+        seed=config["seed"],
+        # not an output: Snakemake would delete it before a rerun, and resuming from it
+        # after an interruption is its purpose; training removes it when done
+        checkpoint=lambda wc: f"results/models/audio_lstm/train{wc.train_level}.checkpoint.pt",
+    log:
+        "logs/audio/train/audio_lstm_train{train_level}.log",
+    benchmark:
+        "benchmarks/audio/train/audio_lstm_train{train_level}.tsv"
+    threads: config["audio"]["threads"]
+    resources:
+        mem_mb=4000,
+        runtime=240,
+        gpu=1,
+    conda:
+        "../../envs/audio.yaml"
+    script:
+        "../../scripts/audio_train.py"
+
+
+rule audio_predict_classic:
+    input:
+        model="results/models/{system}/train{train_level}.joblib",
+        level=lambda wc: level_table(wc.test_level),
+        features=lambda wc: functionals_of(wc.test_level),
+    output:
+        predictions="results/predictions/{system}/train{train_level}/test{test_level}.csv",
+    wildcard_constraints:
+        system="|".join(AUDIO_CLASSIC) if AUDIO_CLASSIC else "__none__",
+    params:
+        system=lambda wc: wc.system,
+        emotions=EMOTIONS,
+    log:
+        "logs/audio/predict/{system}_train{train_level}_test{test_level}.log",
+    benchmark:
+        "benchmarks/audio/predict/{system}_train{train_level}_test{test_level}.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    conda:
+        "../../envs/audio.yaml"
+    script:
+        "../../scripts/audio_predict.py"
+
+
+rule audio_predict_lstm:
+    input:
+        model="results/models/audio_lstm/train{train_level}.pt",
+        level=lambda wc: level_table(wc.test_level),
+        lld=lld_caches,
+    output:
+        predictions="results/predictions/audio_lstm/train{train_level}/test{test_level}.csv",
+    params:
+        system="audio_lstm",
+        audio_paths=lambda wc: audio_paths(),
+        min_duration_s=lambda wc: settings(wc.test_level)["audio"]["min_duration_s"],
+        emotions=EMOTIONS,
+    log:
+        "logs/audio/predict/audio_lstm_train{train_level}_test{test_level}.log",
+    benchmark:
+        "benchmarks/audio/predict/audio_lstm_train{train_level}_test{test_level}.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    conda:
+        "../../envs/audio.yaml"
+    script:
+        "../../scripts/audio_predict.py"

@@ -1,0 +1,106 @@
+# Input, params and target functions of the fusion, evaluation and report stages
+# (kept apart from the rules, as `snakemake --lint` asks). Included after common.smk.
+
+# --- fusion ---
+
+
+def fusion_settings(wildcards):
+    """The fusion section as seen by this train level's jobs."""
+    return settings(wildcards.train_level)["fusion"]
+
+
+def fusion_seed(wildcards):
+    return settings(wildcards.train_level)["seed"]
+
+
+def fusion_targets():
+    """Fusion weights of every (fusion system, train level)."""
+    return [
+        f"results/models/{system}/train{level}.json"
+        for system in FUSION_SYSTEMS
+        for level in LEVELS
+    ]
+
+
+# --- evaluation ---
+
+
+def metrics_inputs(wildcards):
+    """The cell's predictions; for a fused system also what its fusion applied."""
+    cell = f"{wildcards.system}/train{wildcards.train_level}/test{wildcards.test_level}"
+    inputs = {"predictions": f"results/predictions/{cell}.csv"}
+    if wildcards.system in FUSION_SYSTEMS:
+        inputs["fusion_info"] = f"results/models/{cell}.json"
+    return inputs
+
+
+def metrics_file(system, train_level, test):
+    test_part = "val" if test == "val" else f"test{test}"
+    return f"results/metrics/{system}/train{train_level}/{test_part}.json"
+
+
+def evaluation_targets():
+    """Every cell of every system's 5x5, and every validation score."""
+    return [
+        metrics_file(system, i, j)
+        for system in SYSTEMS
+        for i in LEVELS
+        for j in [*LEVELS, "val"]
+    ]
+
+
+# --- report ---
+
+
+# The headline system (Table 3, the answer, the trade-off plot) is the fused system with
+# the best mean validation UAR; without fusion (one-modality corpus), the best system.
+HEADLINE_CANDIDATES = FUSION_SYSTEMS or SYSTEMS
+# Whether any level's fusion weights are chosen on test labels (labelled optimistic).
+OPTIMISTIC_FUSION = any(settings(k)["fusion"]["selection"] == "test" for k in LEVELS)
+
+
+def cell_keys(systems, tests):
+    """(system, train level, test) keys of metrics files; tests are levels or "val"."""
+    return [[s, i, j] for s in systems for i in LEVELS for j in tests]
+
+
+def cell_files(systems, tests):
+    """Metrics files in the order of cell_keys(systems, tests)."""
+    return [metrics_file(s, i, j) for s, i, j in cell_keys(systems, tests)]
+
+
+def same_level_keys(systems):
+    return [[s, k, k] for s in systems for k in LEVELS]
+
+
+def headline_prediction_keys():
+    return [[s, i, j] for s in HEADLINE_CANDIDATES for i in LEVELS for j in LEVELS]
+
+
+def report_targets():
+    """Every table and figure of the report (what `snakemake --report` collects)."""
+    targets = [
+        "results/tables/best_system.json",
+        "results/tables/table2_uar.csv",
+        "results/tables/table2_uar.md",
+        "results/tables/table3_crosseval.csv",
+        "results/tables/table3_crosseval.md",
+        "results/tables/answer.md",
+        "results/tables/answer.rst",
+        "results/tables/answer.json",
+        "results/figures/tradeoff.png",
+        "results/figures/recall_per_class.png",
+    ]
+    targets += [f"results/tables/crosseval/{s}.csv" for s in SYSTEMS]
+    targets += [f"results/figures/crosseval/{s}.png" for s in SYSTEMS]
+    if config["corpus"]["format"] == "ramas":
+        targets += ["results/tables/paper_table2.csv", "results/tables/paper_table3.csv"]
+    return targets
+
+
+def system_cell_files(wildcards):
+    return cell_files([wildcards.system], LEVELS)
+
+
+def system_cell_keys(wildcards):
+    return cell_keys([wildcards.system], LEVELS)

@@ -1,0 +1,46 @@
+# Evaluation nodes: one job per (system, train level, test level) cell of the 5x5, plus
+# one per (system, train level) on the validation set (used to pick the headline system).
+
+
+rule metrics:
+    input:
+        unpack(metrics_inputs),
+    output:
+        "results/metrics/{system}/train{train_level}/test{test_level}.json",
+    params:
+        emotions=EMOTIONS,
+        evaluation=config["evaluation"],
+        seed=config["seed"],
+    log:
+        "logs/evaluation/metrics/{system}/train{train_level}/test{test_level}.log",
+    benchmark:
+        "benchmarks/evaluation/metrics/{system}/train{train_level}/test{test_level}.tsv"
+    conda:
+        "../../envs/fusion.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+    script:
+        "../../scripts/evaluation_metrics.py"
+
+
+rule metrics_val:
+    input:
+        predictions="results/predictions/{system}/train{train_level}/val.csv",
+    output:
+        "results/metrics/{system}/train{train_level}/val.json",
+    params:
+        emotions=EMOTIONS,
+        evaluation=config["evaluation"],
+        seed=config["seed"],
+    log:
+        "logs/evaluation/metrics_val/{system}/train{train_level}.log",
+    benchmark:
+        "benchmarks/evaluation/metrics_val/{system}/train{train_level}.tsv"
+    conda:
+        "../../envs/fusion.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+    script:
+        "../../scripts/evaluation_metrics.py"

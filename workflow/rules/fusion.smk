@@ -1,0 +1,52 @@
+# Fusion of one audio and one video system (paper, section 2): Dirichlet weight search on
+# the train level's validation predictions, then the chosen weights fuse every test level.
+# Fused systems are named fusion_<audio>_<video> and write the same files as any system.
+
+
+rule fusion_weights:
+    input:
+        audio="results/predictions/{audio_system}/train{train_level}/val.csv",
+        video="results/predictions/{video_system}/train{train_level}/val.csv",
+    output:
+        weights="results/models/fusion_{audio_system}_{video_system}/train{train_level}.json",
+        val="results/predictions/fusion_{audio_system}_{video_system}/train{train_level}/val.csv",
+    params:
+        emotions=EMOTIONS,
+        fusion=fusion_settings,
+        seed=fusion_seed,
+    log:
+        "logs/fusion/weights/fusion_{audio_system}_{video_system}/train{train_level}.log",
+    benchmark:
+        "benchmarks/fusion/weights/fusion_{audio_system}_{video_system}/train{train_level}.tsv"
+    conda:
+        "../../envs/fusion.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+    script:
+        "../../scripts/fusion_weights.py"
+
+
+rule fusion_apply:
+    input:
+        weights="results/models/fusion_{audio_system}_{video_system}/train{train_level}.json",
+        audio="results/predictions/{audio_system}/train{train_level}/test{test_level}.csv",
+        video="results/predictions/{video_system}/train{train_level}/test{test_level}.csv",
+    output:
+        predictions="results/predictions/fusion_{audio_system}_{video_system}/train{train_level}/test{test_level}.csv",
+        info="results/models/fusion_{audio_system}_{video_system}/train{train_level}/test{test_level}.json",
+    params:
+        emotions=EMOTIONS,
+        fusion=fusion_settings,
+        seed=fusion_seed,
+    log:
+        "logs/fusion/apply/fusion_{audio_system}_{video_system}/train{train_level}/test{test_level}.log",
+    benchmark:
+        "benchmarks/fusion/apply/fusion_{audio_system}_{video_system}/train{train_level}/test{test_level}.tsv"
+    conda:
+        "../../envs/fusion.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+    script:
+        "../../scripts/fusion_apply.py"

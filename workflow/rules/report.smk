@@ -1,0 +1,266 @@
+# Tables, figures and the study's answer, from the metrics and prediction files only.
+# Everything here is a small aggregation job; all of it goes into `snakemake --report`.
+
+
+
+rule report_best_system:
+    input:
+        metrics=cell_files(HEADLINE_CANDIDATES, ["val"]),
+    output:
+        "results/tables/best_system.json",
+    params:
+        cells=cell_keys(HEADLINE_CANDIDATES, ["val"]),
+        candidates=HEADLINE_CANDIDATES,
+        levels=LEVELS,
+    log:
+        "logs/report/best_system.log",
+    benchmark:
+        "benchmarks/report/best_system.tsv"
+    conda:
+        "../../envs/fusion.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+    script:
+        "../../scripts/report_best.py"
+
+
+rule report_crosseval:
+    input:
+        metrics=system_cell_files,
+    output:
+        report(
+            "results/tables/crosseval/{system}.csv",
+            caption="../report/crosseval_table.rst",
+            category="3. Cross-evaluation",
+            subcategory="Tables",
+            labels={"system": "{system}", "type": "5x5 UAR table"},
+        ),
+    params:
+        cells=system_cell_keys,
+        levels=LEVELS,
+    log:
+        "logs/report/crosseval/{system}.log",
+    benchmark:
+        "benchmarks/report/crosseval/{system}.tsv"
+    conda:
+        "../../envs/fusion.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+    script:
+        "../../scripts/report_crosseval.py"
+
+
+rule report_table2:
+    input:
+        metrics=[metrics_file(s, i, j) for s, i, j in same_level_keys(SYSTEMS)],
+        best="results/tables/best_system.json",
+    output:
+        csv=report(
+            "results/tables/table2_uar.csv",
+            caption="../report/table2.rst",
+            category="2. Tables",
+            labels={"table": "Table 2", "format": "CSV"},
+        ),
+        md=report(
+            "results/tables/table2_uar.md",
+            caption="../report/table2.rst",
+            category="2. Tables",
+            labels={"table": "Table 2", "format": "Markdown"},
+        ),
+    params:
+        cells=same_level_keys(SYSTEMS),
+        systems=SYSTEMS,
+        levels=LEVELS,
+        corpus_format=config["corpus"]["format"],
+    log:
+        "logs/report/table2.log",
+    benchmark:
+        "benchmarks/report/table2.tsv"
+    conda:
+        "../../envs/fusion.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+    script:
+        "../../scripts/report_table2.py"
+
+
+rule report_table3:
+    input:
+        metrics=cell_files(HEADLINE_CANDIDATES, LEVELS),
+        best="results/tables/best_system.json",
+    output:
+        csv=report(
+            "results/tables/table3_crosseval.csv",
+            caption="../report/table3.rst",
+            category="2. Tables",
+            labels={"table": "Table 3", "format": "CSV"},
+        ),
+        md=report(
+            "results/tables/table3_crosseval.md",
+            caption="../report/table3.rst",
+            category="2. Tables",
+            labels={"table": "Table 3", "format": "Markdown"},
+        ),
+    params:
+        cells=cell_keys(HEADLINE_CANDIDATES, LEVELS),
+        levels=LEVELS,
+        corpus_format=config["corpus"]["format"],
+    log:
+        "logs/report/table3.log",
+    benchmark:
+        "benchmarks/report/table3.tsv"
+    conda:
+        "../../envs/fusion.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+    script:
+        "../../scripts/report_table3.py"
+
+
+rule report_paper_tables:
+    output:
+        table2=report(
+            "results/tables/paper_table2.csv",
+            caption="../report/paper_tables.rst",
+            category="2. Tables",
+            labels={"table": "Table 2 (the paper's)", "format": "CSV"},
+        ),
+        table3=report(
+            "results/tables/paper_table3.csv",
+            caption="../report/paper_tables.rst",
+            category="2. Tables",
+            labels={"table": "Table 3 (the paper's)", "format": "CSV"},
+        ),
+    log:
+        "logs/report/paper_tables.log",
+    benchmark:
+        "benchmarks/report/paper_tables.tsv"
+    conda:
+        "../../envs/fusion.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+    script:
+        "../../scripts/report_paper.py"
+
+
+rule report_answer:
+    input:
+        best="results/tables/best_system.json",
+        predictions=[
+            f"results/predictions/{s}/train{i}/test{j}.csv"
+            for s, i, j in headline_prediction_keys()
+        ],
+        crosseval=[f"results/tables/crosseval/{s}.csv" for s in SYSTEMS],
+    output:
+        md=report(
+            "results/tables/answer.md",
+            caption="../report/answer.rst",
+            category="1. Answer",
+            labels={"item": "answer", "format": "Markdown"},
+        ),
+        rst="results/tables/answer.rst",
+        json="results/tables/answer.json",
+    params:
+        cells=headline_prediction_keys(),
+        systems=SYSTEMS,
+        levels=LEVELS,
+        emotions=EMOTIONS,
+        evaluation=config["evaluation"],
+        seed=config["seed"],
+        optimistic=OPTIMISTIC_FUSION,
+    log:
+        "logs/report/answer.log",
+    benchmark:
+        "benchmarks/report/answer.tsv"
+    conda:
+        "../../envs/fusion.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+    script:
+        "../../scripts/report_answer.py"
+
+
+rule report_heatmap:
+    input:
+        "results/tables/crosseval/{system}.csv",
+    output:
+        report(
+            "results/figures/crosseval/{system}.png",
+            caption="../report/heatmap.rst",
+            category="3. Cross-evaluation",
+            subcategory="Heatmaps",
+            labels={"system": "{system}", "type": "heatmap"},
+        ),
+    log:
+        "logs/report/heatmap/{system}.log",
+    benchmark:
+        "benchmarks/report/heatmap/{system}.tsv"
+    conda:
+        "../../envs/fusion.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+    script:
+        "../../scripts/report_heatmap.py"
+
+
+rule report_tradeoff:
+    input:
+        levels=[level_table(k) for k in LEVELS],
+        answer="results/tables/answer.json",
+        crosseval=[f"results/tables/crosseval/{s}.csv" for s in SYSTEMS],
+    output:
+        report(
+            "results/figures/tradeoff.png",
+            caption="../report/tradeoff.rst",
+            category="1. Answer",
+            labels={"item": "trade-off plot", "format": "PNG"},
+        ),
+    params:
+        levels=LEVELS,
+        systems=SYSTEMS,
+    log:
+        "logs/report/tradeoff.log",
+    benchmark:
+        "benchmarks/report/tradeoff.tsv"
+    conda:
+        "../../envs/fusion.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+    script:
+        "../../scripts/report_tradeoff.py"
+
+
+rule report_recall:
+    input:
+        metrics=[metrics_file(s, i, j) for s, i, j in same_level_keys(HEADLINE_CANDIDATES)],
+        best="results/tables/best_system.json",
+    output:
+        report(
+            "results/figures/recall_per_class.png",
+            caption="../report/recall.rst",
+            category="4. Per-class recall",
+            labels={"item": "per-class recall", "format": "PNG"},
+        ),
+    params:
+        cells=same_level_keys(HEADLINE_CANDIDATES),
+        levels=LEVELS,
+        emotions=EMOTIONS,
+    log:
+        "logs/report/recall.log",
+    benchmark:
+        "benchmarks/report/recall.tsv"
+    conda:
+        "../../envs/fusion.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+    script:
+        "../../scripts/report_recall.py"
