@@ -46,5 +46,5 @@ def test_detection_jobs_equal_recordings_for_any_level_set(tmp_path):
         assert jobs["video_embeddings"] == len(RECORDINGS)
         for system in ("video_vggf_rf", "video_effnet"):
             assert jobs[f"{system}_train"] == n
-            assert jobs[f"{system}_predict"] == n * n
+        assert jobs["video_predict"] == 2 * n * n
         assert "audio_svm" not in " ".join(jobs)  # a video-only corpus plans no audio jobs
