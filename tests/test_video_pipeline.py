@@ -91,14 +91,22 @@ def test_system_trains_and_predicts_every_interval(study, system):
             embeddings.append(out / "emb" / face.name)
             pipeline.embed_recording(face, cfg["vggf_rf"], embeddings[-1])
         pipeline.train_vggf_rf(root / "level1.csv", faces, embeddings, cfg["vggf_rf"], EMOTIONS,
-                               0, out / "model.joblib", out / "val.csv")
-        pipeline.predict_vggf_rf(out / "model.joblib", root / "level1.csv", faces, embeddings,
-                                 EMOTIONS, out / "test.csv")
+                               0, out / "model.joblib", out / "val.csv", out / "frames.npz")
     else:
         pipeline.train_effnet(root / "level1.csv", faces, cfg["effnet"], EMOTIONS, 0,
-                              out / "model.pt", out / "val.csv", out / "ckpt.pt")
-        pipeline.predict_effnet(out / "model.pt", root / "level1.csv", faces, EMOTIONS,
-                                out / "test.csv")
+                              out / "model.pt", out / "val.csv", out / "frames.npz",
+                              out / "ckpt.pt")
+        # the saved model reproduces the frame scores it wrote
+        model, size = pipeline.load_effnet(out / "model.pt", EMOTIONS)
+        from emoagree.video.effnet import predict_frames
+
+        track = pipeline.load_tracks(faces[:1])["rec0"]
+        again = predict_frames(model, track.crops[track.has_face], image_size=size)
+        saved = pipeline.load_frame_scores(out / "frames.npz", EMOTIONS)["rec0"]
+        np.testing.assert_allclose(saved[track.has_face], again, atol=1e-5)
+        assert np.isnan(saved[~track.has_face]).all()
+    pipeline.predict_level(out / "frames.npz", root / "level1.csv", faces, EMOTIONS,
+                           out / "test.csv")
     test = read_predictions(out / "test.csv", EMOTIONS)
     expected = level[level["split"] == "test"]["interval_id"].tolist()
     assert test["interval_id"].tolist() == expected

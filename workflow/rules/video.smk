@@ -4,55 +4,20 @@
 #
 #   video_faces        recording          -> results/features/faces/{recording}.npz
 #   video_embeddings   recording          -> results/features/video_embeddings/{backbone}/{recording}.npz
-#   video_*_train      train level        -> results/models/{system}/train{i}.*, val.csv
-#   video_*_predict    train x test level -> results/predictions/{system}/train{i}/test{j}.csv
+#   video_*_train      train level        -> results/models/{system}/train{i}.{joblib|pt},
+#                                            train{i}.frames.npz (frame scores), val.csv
+#   video_predict      train x test level -> results/predictions/{system}/train{i}/test{j}.csv
 #   video_coverage_*   recordings, level  -> results/tables/video_face_coverage_*.csv
 #
 # Face detection and embeddings read the global `video:` settings (they are per-recording
 # caches shared by all levels); training and prediction read settings(level).
 
 
+include: "common_video.smk"
+
+
 wildcard_constraints:
     backbone="[A-Za-z0-9_.-]+",
-
-
-def video_recordings():
-    has_video = RECORDINGS["video_path"].fillna("").astype(str).str.len() > 0
-    return list(RECORDINGS.loc[has_video, "recording"].astype(str))
-
-
-def video_file(wildcards):
-    rows = RECORDINGS[RECORDINGS["recording"].astype(str) == wildcards.recording]
-    return str(rows["video_path"].iloc[0])
-
-
-def face_caches(wildcards=None):
-    return [f"results/features/faces/{r}.npz" for r in video_recordings()]
-
-
-def embedding_caches(wildcards=None):
-    backbone = config["video"]["vggf_rf"]["backbone"]
-    return [f"results/features/video_embeddings/{backbone}/{r}.npz" for r in video_recordings()]
-
-
-def video_targets():
-    if not VIDEO_SYSTEMS:
-        return []
-    extension = {"video_vggf_rf": "joblib", "video_effnet": "pt"}
-    targets = ["results/tables/video_face_coverage_recordings.csv"]
-    targets += expand("results/tables/video_face_coverage_level{level}.csv", level=LEVELS)
-    for system in VIDEO_SYSTEMS:
-        targets += expand(
-            "results/models/{system}/train{i}.{ext}", system=system, i=LEVELS,
-            ext=extension[system],
-        )
-        targets += expand("results/predictions/{system}/train{i}/val.csv", system=system,
-                          i=LEVELS)
-        targets += expand(
-            "results/predictions/{system}/train{i}/test{j}.csv", system=system, i=LEVELS,
-            j=LEVELS,
-        )
-    return targets
 
 
 rule video_faces:
@@ -147,6 +112,7 @@ rule video_vggf_rf_train:
     output:
         model="results/models/video_vggf_rf/train{train_level}.joblib",
         val="results/predictions/video_vggf_rf/train{train_level}/val.csv",
+        scores="results/models/video_vggf_rf/train{train_level}.frames.npz",
     params:
         system="video_vggf_rf",
         cfg=lambda w: settings(w.train_level)["video"]["vggf_rf"],
@@ -165,30 +131,6 @@ rule video_vggf_rf_train:
         "../../scripts/video_train.py"
 
 
-rule video_vggf_rf_predict:
-    input:
-        model="results/models/video_vggf_rf/train{train_level}.joblib",
-        level=lambda w: level_table(w.test_level),
-        faces=face_caches,
-        embeddings=embedding_caches,
-    output:
-        "results/predictions/video_vggf_rf/train{train_level}/test{test_level}.csv",
-    params:
-        system="video_vggf_rf",
-        emotions=EMOTIONS,
-    log:
-        "logs/video/video_vggf_rf/train{train_level}_test{test_level}.log",
-    benchmark:
-        "benchmarks/video/video_vggf_rf/train{train_level}_test{test_level}.tsv"
-    conda:
-        "../../envs/video.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-    script:
-        "../../scripts/video_predict.py"
-
-
 rule video_effnet_train:
     input:
         level=lambda w: level_table(w.train_level),
@@ -196,6 +138,7 @@ rule video_effnet_train:
     output:
         model="results/models/video_effnet/train{train_level}.pt",
         val="results/predictions/video_effnet/train{train_level}/val.csv",
+        scores="results/models/video_effnet/train{train_level}.frames.npz",
     params:
         system="video_effnet",
         cfg=lambda w: settings(w.train_level)["video"]["effnet"],
@@ -217,26 +160,25 @@ rule video_effnet_train:
         "../../scripts/video_train.py"
 
 
-rule video_effnet_predict:
+# A trained model has scored every face frame once (train{i}.frames.npz); each test level
+# only averages the frames of its intervals, so the 5x5 cells need no model, torch or GPU.
+rule video_predict:
     input:
-        model="results/models/video_effnet/train{train_level}.pt",
+        scores="results/models/{video_system}/train{train_level}.frames.npz",
         level=lambda w: level_table(w.test_level),
         faces=face_caches,
     output:
-        "results/predictions/video_effnet/train{train_level}/test{test_level}.csv",
+        "results/predictions/{video_system}/train{train_level}/test{test_level}.csv",
     params:
-        system="video_effnet",
         emotions=EMOTIONS,
     log:
-        "logs/video/video_effnet/train{train_level}_test{test_level}.log",
+        "logs/video/{video_system}/train{train_level}_test{test_level}.log",
     benchmark:
-        "benchmarks/video/video_effnet/train{train_level}_test{test_level}.tsv"
+        "benchmarks/video/{video_system}/train{train_level}_test{test_level}.tsv"
     conda:
         "../../envs/video.yaml"
     threads: 1
     resources:
-        # Inference of a few hundred crops: uses CUDA when present but does not hold a
-        # GPU slot, so the 5x5 predictions do not queue behind training jobs.
-        mem_mb=3000,
+        mem_mb=1000,
     script:
         "../../scripts/video_predict.py"

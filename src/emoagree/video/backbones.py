@@ -110,6 +110,23 @@ def to_tensor(crops, size: int, mean, std) -> torch.Tensor:
     return (images - mean_t) / std_t
 
 
+def resize_crops(crops, size: int, chunk: int = 512):
+    """uint8 RGB crops (n, h, w, 3) resized once to (n, size, size, 3) uint8 (antialiased
+    bilinear), so that training epochs and inference do no per-batch resizing."""
+    import numpy as np
+
+    crops = np.asarray(crops)
+    if crops.shape[1:3] == (size, size):
+        return crops
+    out = np.empty((len(crops), size, size, 3), dtype=np.uint8)
+    for start in range(0, len(crops), chunk):
+        part = torch.as_tensor(crops[start:start + chunk]).permute(0, 3, 1, 2).float()
+        part = nn.functional.interpolate(part, size=(size, size), mode="bilinear",
+                                         align_corners=False, antialias=True)
+        out[start:start + chunk] = part.round().clamp(0, 255).byte().permute(0, 2, 3, 1).numpy()
+    return out
+
+
 def device_for_job() -> torch.device:
     """CUDA when present, else CPU."""
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")

@@ -31,7 +31,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from emoagree.metrics import uar
-from emoagree.video.backbones import create_backbone, normalization, to_tensor
+from emoagree.video.backbones import create_backbone, normalization, resize_crops, to_tensor
 from emoagree.video.forest import interval_probabilities
 
 log = logging.getLogger(__name__)
@@ -147,6 +147,7 @@ def predict_frames(model: nn.Module, crops: np.ndarray, *, image_size: int,
     """Softmax probabilities (n, n_classes) for uint8 RGB crops."""
     model = model.to(device).eval()
     mean, std = normalization(model.backbone)
+    crops = resize_crops(crops, image_size)
     out = []
     for start in range(0, len(crops), batch_size):
         batch = to_tensor(crops[start:start + batch_size], image_size, mean, std).to(device)
@@ -199,7 +200,9 @@ def train_classifier(
     has_val = val_crops is not None and val_frames is not None and len(val_frames) > 0
     if not has_val:
         log.warning("no validation frames with a face: keeping the last epoch (no selection)")
-    dataset = CropDataset(train_crops, train_labels)
+    dataset = CropDataset(resize_crops(train_crops, settings.image_size), train_labels)
+    if has_val:
+        val_crops = resize_crops(val_crops, settings.image_size)
     for epoch in range(start_epoch, settings.epochs):
         torch.manual_seed(settings.seed * 1000 + epoch)
         order = torch.Generator().manual_seed(settings.seed * 1000 + epoch)

@@ -55,13 +55,16 @@ class FaceTrack:
         )
 
     @classmethod
-    def load(cls, path: str | Path) -> FaceTrack:
+    def load(cls, path: str | Path, crops: bool = True) -> FaceTrack:
+        """Read a cache; ``crops=False`` skips decompressing the crops (an empty array)."""
         try:
             with np.load(path) as data:
                 return cls(
                     frame_index=data["frame_index"], timestamp_s=data["timestamp_s"],
                     has_face=data["has_face"].astype(bool), box=data["box"],
-                    score=data["score"], crops=data["crops"], fps=float(data["fps"]),
+                    score=data["score"],
+                    crops=data["crops"] if crops else np.zeros((0, 0, 0, 3), np.uint8),
+                    fps=float(data["fps"]),
                     step=int(data["step"]), frame_size=tuple(int(v) for v in data["frame_size"]),
                 )
         except (OSError, KeyError, ValueError) as error:

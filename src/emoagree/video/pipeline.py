@@ -19,7 +19,7 @@ import pandas as pd
 
 from emoagree.predictions import make_predictions, write_predictions
 from emoagree.video.detector import FaceDetector, locate_detector_files
-from emoagree.video.faces import FaceTrack, extract_faces
+from emoagree.video.faces import FaceTrack, atomic_savez, extract_faces
 from emoagree.video.forest import (
     frame_matrix,
     frame_probabilities,
@@ -46,9 +46,50 @@ def _load_embeddings(path: str | Path) -> np.ndarray:
         return data["embeddings"]
 
 
-def load_tracks(paths: Sequence[str | Path]) -> dict[str, FaceTrack]:
+def load_tracks(paths: Sequence[str | Path], crops: bool = True) -> dict[str, FaceTrack]:
     """Face caches by recording (the file stem is the recording id)."""
-    return {Path(p).stem: FaceTrack.load(p) for p in paths}
+    return {Path(p).stem: FaceTrack.load(p, crops=crops) for p in paths}
+
+
+def save_frame_scores(path: str | Path, scores: Mapping[str, np.ndarray],
+                      emotions: Sequence[str]) -> None:
+    """Class probabilities of every sampled frame of every recording (NaN rows: no face).
+
+    A trained model scores all face frames once; the prediction jobs of its 5 test levels
+    only average the frames of their intervals, without loading a model or torch.
+    """
+    atomic_savez(path, __emotions__=np.asarray(list(emotions)),
+                 **{f"rec_{name}": values for name, values in scores.items()})
+
+
+def load_frame_scores(path: str | Path, emotions: Sequence[str]) -> dict[str, np.ndarray]:
+    with np.load(path) as data:
+        saved = [str(e) for e in data["__emotions__"]]
+        if saved != list(emotions):
+            raise ValueError(f"{path}: scores are for emotions {saved}, not {list(emotions)}")
+        return {k.removeprefix("rec_"): data[k] for k in data.files if k.startswith("rec_")}
+
+
+def interval_scores(intervals: pd.DataFrame, tracks: Mapping[str, FaceTrack],
+                    scores: Mapping[str, np.ndarray], n_classes: int) -> np.ndarray:
+    """Mean frame probability of each interval over all its face frames (NaN: none)."""
+    frames = interval_frames(intervals, tracks)
+    frame_probs = (
+        np.stack([scores[r][i] for r, i in zip(frames["recording"], frames["row"], strict=True)])
+        if len(frames) else np.zeros((0, n_classes))
+    )
+    return interval_probabilities(intervals, frames, frame_probs, n_classes)
+
+
+def predict_level(frame_scores: str | Path, level_csv: str | Path,
+                  face_paths: Sequence[str | Path], emotions: Sequence[str],
+                  out: str | Path) -> None:
+    """Predictions of a trained video model for the test intervals of one level."""
+    test = _split(read_level(level_csv), "test")
+    tracks = load_tracks(face_paths, crops=False)
+    probs = interval_scores(test, tracks, load_frame_scores(frame_scores, emotions),
+                            len(emotions))
+    _write(test, probs, emotions, out)
 
 
 # -- faces -----------------------------------------------------------------------------
@@ -138,10 +179,12 @@ def _write(intervals, probs, emotions, path):
 def train_vggf_rf(
     level_csv: str | Path, face_paths: Sequence[str | Path],
     embedding_paths: Sequence[str | Path], cfg: Mapping[str, Any], emotions: Sequence[str],
-    seed: int, model_out: str | Path, val_out: str | Path, threads: int = 1,
+    seed: int, model_out: str | Path, val_out: str | Path, scores_out: str | Path,
+    threads: int = 1,
 ) -> None:
+    """Fit the forest on the train split's face frames; score every face frame once."""
     table = read_level(level_csv)
-    tracks = load_tracks(face_paths)
+    tracks = load_tracks(face_paths, crops=False)
     embeddings = {Path(p).stem: _load_embeddings(p) for p in embedding_paths}
     cap = cfg.get("max_frames_per_interval")
     train = _split(table, "train")
@@ -154,26 +197,14 @@ def train_vggf_rf(
     )
     Path(model_out).parent.mkdir(parents=True, exist_ok=True)
     joblib.dump({"forest": forest, "emotions": list(emotions)}, model_out)
-    _predict_rf(forest, _split(table, "val"), tracks, embeddings, emotions, val_out)
-
-
-def _predict_rf(forest, intervals, tracks, embeddings, emotions, out):
-    frames = _frames(intervals, tracks, None, 0)
-    probs = frame_probabilities(forest, frame_matrix(frames, embeddings), emotions)
-    _write(intervals, interval_probabilities(intervals, frames, probs, len(emotions)),
-           emotions, out)
-
-
-def predict_vggf_rf(
-    model_path: str | Path, level_csv: str | Path, face_paths: Sequence[str | Path],
-    embedding_paths: Sequence[str | Path], emotions: Sequence[str], out: str | Path,
-) -> None:
-    saved = joblib.load(model_path)
-    if list(saved["emotions"]) != list(emotions):
-        raise ValueError(f"{model_path}: trained for {saved['emotions']}, not {list(emotions)}")
-    embeddings = {Path(p).stem: _load_embeddings(p) for p in embedding_paths}
-    test = _split(read_level(level_csv), "test")
-    _predict_rf(saved["forest"], test, load_tracks(face_paths), embeddings, emotions, out)
+    scores = {}
+    for name, track in tracks.items():
+        scores[name] = np.full((len(track.has_face), len(emotions)), np.nan)
+        scores[name][track.has_face] = frame_probabilities(
+            forest, embeddings[name][track.has_face], emotions)
+    save_frame_scores(scores_out, scores, emotions)
+    val = _split(table, "val")
+    _write(val, interval_scores(val, tracks, scores, len(emotions)), emotions, val_out)
 
 
 # -- EfficientNet fine-tuning -------------------------------------------------------------
@@ -189,9 +220,10 @@ def _crops(frames: pd.DataFrame, tracks: Mapping[str, FaceTrack]) -> np.ndarray:
 def train_effnet(
     level_csv: str | Path, face_paths: Sequence[str | Path], cfg: Mapping[str, Any],
     emotions: Sequence[str], seed: int, model_out: str | Path, val_out: str | Path,
-    checkpoint: str | Path, threads: int = 1,
+    scores_out: str | Path, checkpoint: str | Path, threads: int = 1,
 ) -> None:
-    """Fine-tune on the train split of one level, select on val UAR, write val predictions."""
+    """Fine-tune on the train split of one level, select on val UAR, write val predictions
+    and the selected model's probabilities of every face frame (``scores_out``)."""
     import torch
 
     from emoagree.video.backbones import device_for_job
@@ -230,33 +262,27 @@ def train_effnet(
                 "image_size": settings.image_size, "emotions": list(emotions),
                 "best_epoch": result.best_epoch, "val_uar": result.best_uar,
                 "history": result.history}, model_out)
-    _predict_effnet(model, val, tracks, emotions, settings.image_size, val_out)
-
-
-def _predict_effnet(model, intervals, tracks, emotions, image_size, out):
-    from emoagree.video.backbones import device_for_job
     from emoagree.video.effnet import predict_frames
 
-    frames = _frames(intervals, tracks, None, 0)
-    probs = predict_frames(model, _crops(frames, tracks), image_size=image_size,
-                           device=device_for_job())
-    _write(intervals, interval_probabilities(intervals, frames, probs, len(emotions)),
-           emotions, out)
+    scores = {}
+    for name, track in tracks.items():
+        scores[name] = np.full((len(track.has_face), len(emotions)), np.nan)
+        scores[name][track.has_face] = predict_frames(
+            model, track.crops[track.has_face], image_size=settings.image_size,
+            device=settings.device)
+    save_frame_scores(scores_out, scores, emotions)
+    _write(val, interval_scores(val, tracks, scores, len(emotions)), emotions, val_out)
 
 
-def predict_effnet(
-    model_path: str | Path, level_csv: str | Path, face_paths: Sequence[str | Path],
-    emotions: Sequence[str], out: str | Path, threads: int = 1,
-) -> None:
+def load_effnet(model_path: str | Path, emotions: Sequence[str]):
+    """A trained ``video_effnet`` model (eval mode) and its input size, for reuse."""
     import torch
 
     from emoagree.video.effnet import build_model
 
-    torch.set_num_threads(max(1, threads))
     saved = torch.load(model_path, map_location="cpu", weights_only=False)
     if list(saved["emotions"]) != list(emotions):
         raise ValueError(f"{model_path}: trained for {saved['emotions']}, not {list(emotions)}")
     model = build_model(saved["backbone"], len(emotions), None)
     model.load_state_dict(saved["state_dict"])
-    test = _split(read_level(level_csv), "test")
-    _predict_effnet(model, test, load_tracks(face_paths), emotions, saved["image_size"], out)
+    return model.eval(), int(saved["image_size"])

@@ -1,0 +1,50 @@
+"""The video rules in the DAG: one detection job per recording, whatever the levels."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from video_fixtures import write_video
+
+REPO = Path(__file__).resolve().parents[1]
+RECORDINGS = ["r1", "r2", "r3"]
+
+
+def job_counts(workdir: Path, config: Path, *args: str) -> dict[str, int]:
+    command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d",
+               str(workdir), "--configfile", str(config), "-n", "--quiet", "rules", *args]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return {m[0]: int(m[1]) for m in re.findall(r"^(\w+)\s+(\d+)$", done.stdout, re.MULTILINE)}
+
+
+@pytest.mark.slow
+def test_detection_jobs_equal_recordings_for_any_level_set(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in RECORDINGS:
+        write_video(corpus / f"{name}.mov", 25, 25)
+    (corpus / "recordings.csv").write_text(
+        "recording,actor,scenario,audio_path,video_path,duration_s,fps\n"
+        + "".join(f"{r},a{i},S,,{r}.mov,,\n" for i, r in enumerate(RECORDINGS))
+    )
+    (corpus / "annotations.csv").write_text(
+        "recording,annotator,emotion,start_s,end_s\n"
+        + "".join(f"{r},1,Angry,0,0.9\n" for r in RECORDINGS)
+    )
+    counts = {}
+    for levels in ([1], [1, 2, 3, 4, 5]):
+        config = tmp_path / f"levels{len(levels)}.yaml"
+        config.write_text(f"corpus: {{format: csv, path: corpus}}\nlevels: {levels}\n")
+        counts[len(levels)] = job_counts(tmp_path, config)
+    for n, jobs in counts.items():
+        assert jobs["video_faces"] == len(RECORDINGS)
+        assert jobs["video_embeddings"] == len(RECORDINGS)
+        for system in ("video_vggf_rf", "video_effnet"):
+            assert jobs[f"{system}_train"] == n
+        assert jobs["video_predict"] == 2 * n * n
+        assert "audio_svm" not in " ".join(jobs)  # a video-only corpus plans no audio jobs
