@@ -1,4 +1,4 @@
-"""The workflow passes ``snakemake --lint`` with nothing to say, for every corpus format."""
+"""The workflow passes ``snakemake --lint`` with nothing to say (default configuration)."""
 
 from __future__ import annotations
 
