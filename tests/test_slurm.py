@@ -60,6 +60,13 @@ def test_slurm_profile_runs_the_study_like_a_local_run(tmp_path, slurm_cluster):
         "--slurm-no-account",
         "--jobs",
         "4",
+        # the test node has 2 CPUs: one part per group job
+        "--group-components",
+        "recording_features=2",
+        "audio_cells=2",
+        "video_cells=2",
+        "fusion_cells=2",
+        "metric_cells=2",
         configfiles=(TINY_CONFIG, cluster / "small.yaml"),
     )
     submitted = [line for line in out.splitlines() if "SLURM run ID" in line or "sbatch" in line]
