@@ -92,8 +92,8 @@ def uar_train_test(x: np.ndarray, table: pd.DataFrame, emotions: list[str]) -> f
 
 def uar_cv(x: np.ndarray, y: np.ndarray) -> float:
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from sklearn.metrics import recall_score
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -128,8 +128,8 @@ def main() -> None:
                            split_cfg["test_fraction"], split_cfg["val_fraction"], seed)
         levels = {k: level_table(annotations, recordings, k, split, emotions)
                   for k in range(1, 6)}
-        audio_paths = dict(zip(recordings["recording"], recordings["audio_path"]))
-        video_paths = dict(zip(recordings["recording"], recordings["video_path"]))
+        audio_paths = dict(zip(recordings["recording"], recordings["audio_path"], strict=True))
+        video_paths = dict(zip(recordings["recording"], recordings["video_path"], strict=True))
 
         import opensmile
 
@@ -154,12 +154,12 @@ def main() -> None:
                 v = video_features(table, video_paths)
                 line += f"  {uar_train_test(v, table, emotions):9.3f}"
             print(line, flush=True)
-        truth_x = audio_features(truth, audio_paths, smile)
-        print(f"hidden true episodes ({len(truth)}): audio 5-fold CV UAR "
-              f"{uar_cv(truth_x, truth['emotion'].astype(str).to_numpy()):.3f}"
-              + ("" if args.no_video else
-                 f", video {uar_cv(video_features(truth, video_paths), truth['emotion'].astype(str).to_numpy()):.3f}")
-              + f"  (features {time.perf_counter() - began:.1f} s)")
+        labels = truth["emotion"].astype(str).to_numpy()
+        line = (f"hidden true episodes ({len(truth)}): audio 5-fold CV UAR "
+                f"{uar_cv(audio_features(truth, audio_paths, smile), labels):.3f}")
+        if not args.no_video:
+            line += f", video {uar_cv(video_features(truth, video_paths), labels):.3f}"
+        print(f"{line}  (features {time.perf_counter() - began:.1f} s)")
 
 
 if __name__ == "__main__":
