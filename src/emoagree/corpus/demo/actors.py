@@ -27,11 +27,11 @@ PROSODY: dict[str, dict[str, float]] = {
                   bright=0.6, tremor=0.0, rise=0.0, creak=0.0),
     "Surprised": dict(f0=8.0, range=1.0, energy=3.5, tempo=-0.1, jitter=0.0, breath=0.06,
                       bright=0.2, tremor=0.0, rise=7.0, creak=0.0),
-    "Sad": dict(f0=-4.0, range=-0.9, energy=-9.0, tempo=-0.45, jitter=0.004, breath=0.3,
+    "Sad": dict(f0=-4.0, range=-0.9, energy=-9.0, tempo=-0.45, jitter=0.004, breath=0.22,
                 bright=-1.4, tremor=0.0, rise=-1.0, creak=0.0),
     "Disgusted": dict(f0=-4.5, range=-0.3, energy=1.0, tempo=-0.35, jitter=0.02,
                       breath=0.02, bright=-0.4, tremor=0.0, rise=-0.5, creak=1.0),
-    "Scared": dict(f0=7.0, range=-0.5, energy=-2.0, tempo=0.45, jitter=0.01, breath=0.18,
+    "Scared": dict(f0=7.0, range=-0.5, energy=-2.0, tempo=0.45, jitter=0.01, breath=0.12,
                    bright=0.0, tremor=1.5, rise=0.0, creak=0.0),
 }
 

@@ -188,7 +188,7 @@ def synthesize_voice(
 
     energy_db = np.interp(t, t_ctrl, ctl["energy"])
     loudness = 10 ** (energy_db / 20) * (1 + 0.25 * np.clip(tremor, 0, 1) * shake)
-    speech = voice * env * loudness * 0.1
+    speech = voice * env * loudness * 0.07
     env_ctrl = np.interp(t_ctrl, t, env) * 10 ** (ctl["energy"] / 40)
     return speech.astype(np.float32), np.clip(env_ctrl, 0, 1.5)
 
@@ -201,6 +201,8 @@ def mix_microphone(
 ) -> np.ndarray:
     """One actor's microphone: own voice, attenuated and delayed partner, room noise.
 
+    Peaks above 0.7 of full scale are softly limited (never reaching 1.0).
+
     Returns int16 samples.
     """
     crosstalk = float(rng.uniform(0.05, 0.12))
@@ -212,4 +214,8 @@ def mix_microphone(
     noise *= float(rng.uniform(0.002, 0.005)) / (np.std(noise) + 1e-12)
     hum = 0.001 * np.sin(2 * np.pi * 50.0 * np.arange(len(own)) / sr)
     mic = own + crosstalk * bleed + noise + hum
+    # Soft limiter above 0.7 full scale, so loud (angry) peaks never clip.
+    peak = np.abs(mic)
+    over = peak > 0.7
+    mic[over] = np.sign(mic[over]) * (0.7 + 0.29 * np.tanh((peak[over] - 0.7) / 0.29))
     return np.clip(np.round(mic * 32767), -32768, 32767).astype(np.int16)
