@@ -20,19 +20,21 @@ import numpy as np
 #: functionals (openSMILE ComParE / eGeMAPS) separate them: Angry loud, tense and bright;
 #: Happy high, wide and fast; Surprised highest with rising contours; Sad low, quiet,
 #: slow and breathy; Disgusted low, slow and creaky; Scared high, narrow, fast, trembling.
+#: Sizes are set so that audio recognition is well above chance at every level yet stays
+#: below the face's (bench/demo_signal.py measures both).
 PROSODY: dict[str, dict[str, float]] = {
-    "Angry": dict(f0=3.5, range=0.3, energy=10.0, tempo=0.15, jitter=0.004, breath=0.0,
-                  bright=2.0, tremor=0.0, rise=-1.5, creak=0.0),
-    "Happy": dict(f0=6.0, range=0.9, energy=5.0, tempo=0.3, jitter=0.0, breath=0.0,
-                  bright=0.6, tremor=0.0, rise=0.0, creak=0.0),
-    "Surprised": dict(f0=8.0, range=1.0, energy=3.5, tempo=-0.1, jitter=0.0, breath=0.06,
-                      bright=0.2, tremor=0.0, rise=7.0, creak=0.0),
-    "Sad": dict(f0=-4.0, range=-0.9, energy=-9.0, tempo=-0.45, jitter=0.004, breath=0.22,
-                bright=-1.4, tremor=0.0, rise=-1.0, creak=0.0),
-    "Disgusted": dict(f0=-4.5, range=-0.3, energy=1.0, tempo=-0.35, jitter=0.02,
-                      breath=0.02, bright=-0.4, tremor=0.0, rise=-0.5, creak=1.0),
-    "Scared": dict(f0=7.0, range=-0.5, energy=-2.0, tempo=0.45, jitter=0.01, breath=0.12,
-                   bright=0.0, tremor=1.5, rise=0.0, creak=0.0),
+    "Angry": dict(f0=2.5, range=0.2, energy=8.0, tempo=0.1, jitter=0.003, breath=0.0,
+                  bright=1.4, tremor=0.0, rise=-1.0, creak=0.0),
+    "Happy": dict(f0=4.2, range=0.65, energy=3.5, tempo=0.2, jitter=0.0, breath=0.0,
+                  bright=0.4, tremor=0.0, rise=0.0, creak=0.0),
+    "Surprised": dict(f0=5.6, range=0.7, energy=2.5, tempo=-0.07, jitter=0.0, breath=0.04,
+                      bright=0.15, tremor=0.0, rise=5.0, creak=0.0),
+    "Sad": dict(f0=-3.0, range=-0.65, energy=-8.0, tempo=-0.3, jitter=0.003, breath=0.15,
+                bright=-1.0, tremor=0.0, rise=-0.7, creak=0.0),
+    "Disgusted": dict(f0=-3.2, range=-0.2, energy=0.7, tempo=-0.25, jitter=0.014,
+                      breath=0.015, bright=-0.3, tremor=0.0, rise=-0.35, creak=0.7),
+    "Scared": dict(f0=5.0, range=-0.35, energy=-1.4, tempo=0.3, jitter=0.007, breath=0.085,
+                   bright=0.0, tremor=1.05, rise=0.0, creak=0.0),
 }
 
 #: Face expression per unit of expressed emotion: mouth curvature (+ smile), mouth
