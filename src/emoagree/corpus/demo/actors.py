@@ -13,20 +13,28 @@ from dataclasses import dataclass
 import numpy as np
 
 #: Prosody per unit of expressed emotion: pitch shift (semitones), pitch range factor
-#: (log), energy (dB), tempo (log rate), jitter, breathiness, brightness, tremor.
+#: (log), energy (dB), tempo (log rate), jitter, breathiness, brightness (spectral tilt,
+#: + flatter i.e. tenser), tremor (7 Hz pitch and loudness wobble), rise (semitones of
+#: upward glide across each syllable: rising contours) and creak (period doubling and
+#: shimmer: creaky voice). Every emotion has its own profile, so that utterance-level
+#: functionals (openSMILE ComParE / eGeMAPS) separate them: Angry loud, tense and bright;
+#: Happy high, wide and fast; Surprised highest with rising contours; Sad low, quiet,
+#: slow and breathy; Disgusted low, slow and creaky; Scared high, narrow, fast, trembling.
+#: Sizes are set so that audio recognition is well above chance at every level yet stays
+#: below the face's (bench/demo_signal.py measures both).
 PROSODY: dict[str, dict[str, float]] = {
-    "Angry": dict(f0=4.0, range=0.5, energy=8.0, tempo=0.2, jitter=0.006, breath=0.0,
-                  bright=1.2, tremor=0.0),
-    "Happy": dict(f0=5.0, range=0.7, energy=4.0, tempo=0.12, jitter=0.0, breath=0.0,
-                  bright=0.6, tremor=0.0),
-    "Surprised": dict(f0=6.5, range=0.8, energy=4.5, tempo=-0.08, jitter=0.0, breath=0.03,
-                      bright=0.4, tremor=0.0),
-    "Sad": dict(f0=-3.5, range=-0.7, energy=-7.0, tempo=-0.3, jitter=0.004, breath=0.15,
-                bright=-1.0, tremor=0.0),
-    "Disgusted": dict(f0=-2.0, range=-0.4, energy=0.0, tempo=-0.2, jitter=0.025,
-                      breath=0.03, bright=-0.4, tremor=0.0),
-    "Scared": dict(f0=5.0, range=-0.4, energy=-3.0, tempo=0.3, jitter=0.01, breath=0.1,
-                   bright=0.0, tremor=1.0),
+    "Angry": dict(f0=2.5, range=0.2, energy=8.0, tempo=0.1, jitter=0.003, breath=0.0,
+                  bright=1.4, tremor=0.0, rise=-1.0, creak=0.0),
+    "Happy": dict(f0=4.2, range=0.65, energy=3.5, tempo=0.2, jitter=0.0, breath=0.0,
+                  bright=0.4, tremor=0.0, rise=0.0, creak=0.0),
+    "Surprised": dict(f0=5.6, range=0.7, energy=2.5, tempo=-0.07, jitter=0.0, breath=0.04,
+                      bright=0.15, tremor=0.0, rise=5.0, creak=0.0),
+    "Sad": dict(f0=-3.0, range=-0.65, energy=-8.0, tempo=-0.3, jitter=0.003, breath=0.15,
+                bright=-1.0, tremor=0.0, rise=-0.7, creak=0.0),
+    "Disgusted": dict(f0=-3.2, range=-0.2, energy=0.7, tempo=-0.25, jitter=0.014,
+                      breath=0.015, bright=-0.3, tremor=0.0, rise=-0.35, creak=0.7),
+    "Scared": dict(f0=5.0, range=-0.35, energy=-1.4, tempo=0.3, jitter=0.007, breath=0.085,
+                   bright=0.0, tremor=1.05, rise=0.0, creak=0.0),
 }
 
 #: Face expression per unit of expressed emotion: mouth curvature (+ smile), mouth

@@ -93,7 +93,7 @@ def annotator_pool(n: int, seed: int) -> list[Annotator]:
     lag_end_share = spread(0.4, 1.0)
     jitter = spread(0.15, 0.55)
     confusion = spread(0.02, 0.1)
-    spurious = spread(0.05, 0.4)
+    spurious = spread(0.1, 0.7)  # per minute; episodes come every ~3 s
     fragment = spread(0.0, 0.12)
     neutral = spread(0.0, 1.0) < 0.6
     extra = spread(0.0, 0.3)

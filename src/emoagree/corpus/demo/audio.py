@@ -1,11 +1,12 @@
 """Speech-like audio: a glottal pulse source through vowel formants, in syllables.
 
 The voice of one actor is a pulse train at the pitch contour (with jitter and, when
-scared, tremor), shaped by a glottal low-pass whose brightness varies, mixed with breath
-noise, filtered by the formants of a vowel per syllable (scaled by the actor's vocal
-tract), cut into syllables, words and phrases while the actor holds the floor. Pitch
-level and range, energy, tempo, jitter, breathiness and brightness follow the expressed
-emotions with the actor's own voice expressiveness.
+scared, tremor; when disgusted, creaky period doubling and shimmer), shaped by a glottal
+low-pass whose brightness varies, mixed with breath noise, filtered by the formants of a
+vowel per syllable (scaled by the actor's vocal tract), cut into syllables, words and
+phrases while the actor holds the floor. Pitch level, range and contour, energy, tempo,
+jitter, creak, breathiness and brightness follow the expressed emotions with the actor's
+own voice expressiveness.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from scipy import signal
 from emoagree.corpus.demo.actors import PROSODY, VOWELS, Actor
 from emoagree.corpus.demo.timeline import CONTROL_RATE
 
-PROSODY_KEYS = ("f0", "range", "energy", "tempo", "jitter", "breath", "bright", "tremor")
+PROSODY_KEYS = (
+    "f0", "range", "energy", "tempo", "jitter", "breath", "bright", "tremor", "rise", "creak",
+)
 
 
 def prosody_controls(
@@ -109,6 +112,7 @@ def synthesize_voice(
     env = np.zeros(n)
     vowel_w = np.zeros((len(VOWELS), n))
     accent = np.zeros(n_ctrl)
+    glide = np.zeros(n_ctrl)  # 0 -> 1 across each syllable, for rising or falling contours
     for start, end, vowel, acc in syllables:
         i0, i1 = int(start * sr), min(n, int(end * sr))
         if i1 - i0 < 8:
@@ -123,25 +127,37 @@ def synthesize_voice(
         vowel_w[vowel, i0:i1] = 1.0
         c0, c1 = int(start * CONTROL_RATE), min(n_ctrl, int(end * CONTROL_RATE) + 1)
         accent[c0:c1] = acc * np.sin(np.linspace(0, np.pi, c1 - c0))
+        glide[c0:c1] = np.linspace(0.0, 1.0, c1 - c0)
     # Phrase declination: pitch drifts down while the actor keeps talking.
     talk_time = np.zeros(n_ctrl)
     for i in range(1, n_ctrl):
         talk_time[i] = talk_time[i - 1] + 1 / CONTROL_RATE if speaking[i] else 0.0
-    semitones = ctl["f0"] + 2.5 * np.exp(ctl["range"]) * accent - 0.8 * np.minimum(talk_time, 3)
+    semitones = (
+        ctl["f0"]
+        + 2.5 * np.exp(ctl["range"]) * accent
+        + ctl["rise"] * glide
+        - 0.8 * np.minimum(talk_time, 3)
+    )
     f0_ctrl = actor.f0 * 2 ** (semitones / 12)
     f0 = np.interp(t, t_ctrl, f0_ctrl)
     jitter = np.interp(t, t_ctrl, actor.jitter + np.clip(ctl["jitter"], 0, None))
     tremor = np.interp(t, t_ctrl, np.clip(ctl["tremor"], 0, None))
     wobble = signal.lfilter([0.02], [1, -0.98], rng.normal(0, 1, n))  # slow random drift
-    f0 = f0 * (1 + jitter * 6 * wobble + 0.04 * tremor * np.sin(2 * np.pi * 7.0 * t))
+    shake = np.sin(2 * np.pi * 7.0 * t)
+    f0 = f0 * (1 + jitter * 6 * wobble + 0.05 * tremor * shake)
     f0 *= 1 + jitter * rng.normal(0, 1, n) * 0.5
 
     phase = np.cumsum(f0 / sr)
     pulses = np.zeros(n)
-    pulses[1:][np.diff(np.floor(phase)) > 0] = 1.0
+    onsets = np.flatnonzero(np.diff(np.floor(phase)) > 0) + 1
+    # Creak: every other pulse weaker (period doubling) plus random pulse amplitudes.
+    creak = np.clip(np.interp(onsets / sr, t_ctrl, ctl["creak"]), 0, 1)
+    pulses[onsets] = (1 - 0.7 * creak * (np.arange(len(onsets)) % 2)) * (
+        1 + (0.05 + 0.35 * creak) * rng.normal(0, 1, len(onsets))
+    )
     glottal = signal.lfilter([1 - actor.tilt], [1, -actor.tilt], pulses)
     glottal = signal.lfilter([1 - actor.tilt], [1, -actor.tilt], glottal)
-    bright = np.interp(t, t_ctrl, np.clip(0.6 + 0.5 * ctl["bright"], 0.05, 2.0))
+    bright = np.interp(t, t_ctrl, np.clip(0.6 + 0.5 * ctl["bright"], 0.05, 2.5))
     source = glottal + bright * np.diff(glottal, prepend=0.0) * 4.0
     source /= np.std(source) + 1e-9
     breath = np.interp(t, t_ctrl, actor.breath + np.clip(ctl["breath"], 0, None))
@@ -171,7 +187,8 @@ def synthesize_voice(
     voice += signal.sosfilt(hp, burst)
 
     energy_db = np.interp(t, t_ctrl, ctl["energy"])
-    speech = voice * env * 10 ** (energy_db / 20) * 0.1
+    loudness = 10 ** (energy_db / 20) * (1 + 0.25 * np.clip(tremor, 0, 1) * shake)
+    speech = voice * env * loudness * 0.07
     env_ctrl = np.interp(t_ctrl, t, env) * 10 ** (ctl["energy"] / 40)
     return speech.astype(np.float32), np.clip(env_ctrl, 0, 1.5)
 
@@ -184,9 +201,11 @@ def mix_microphone(
 ) -> np.ndarray:
     """One actor's microphone: own voice, attenuated and delayed partner, room noise.
 
+    Peaks above 0.7 of full scale are softly limited (never reaching 1.0).
+
     Returns int16 samples.
     """
-    crosstalk = float(rng.uniform(0.08, 0.2))
+    crosstalk = float(rng.uniform(0.05, 0.12))
     delay = int(rng.uniform(0.003, 0.01) * sr)
     bleed = np.zeros_like(own)
     bleed[delay:] = partner[: len(partner) - delay]
@@ -195,4 +214,8 @@ def mix_microphone(
     noise *= float(rng.uniform(0.002, 0.005)) / (np.std(noise) + 1e-12)
     hum = 0.001 * np.sin(2 * np.pi * 50.0 * np.arange(len(own)) / sr)
     mic = own + crosstalk * bleed + noise + hum
+    # Soft limiter above 0.7 full scale, so loud (angry) peaks never clip.
+    peak = np.abs(mic)
+    over = peak > 0.7
+    mic[over] = np.sign(mic[over]) * (0.7 + 0.29 * np.tanh((peak[over] - 0.7) / 0.29))
     return np.clip(np.round(mic * 32767), -32768, 32767).astype(np.int16)

@@ -21,7 +21,13 @@ import pandas as pd
 CONTROL_RATE = 100
 
 #: Share of subtle episodes (low salience).
-WEAK_SHARE = 0.3
+WEAK_SHARE = 0.36
+
+#: Median length of a true episode (s).
+EPISODE_MEDIAN_S = 1.9
+
+#: Share of voiced episodes; the rest are silent (listening), shown by the face only.
+VOICED_SHARE = 0.85
 
 
 @dataclass(frozen=True)
@@ -44,15 +50,16 @@ def true_episodes(
 ) -> list[Episode]:
     """Draw one actor's emotional episodes over a recording of ``duration`` seconds.
 
-    Episodes last 1-9 s (log-normal, median ~2.8 s) and are separated by neutral stretches
-    of 1-3 s. Two episodes in three are of the primary emotion; the rest are the
-    partner's primary emotion or another one.
+    Episodes last 0.9-6 s (log-normal, median ~1.9 s) and are separated by neutral
+    stretches of 0.6-1.6 s, so a 40 s recording holds about 12 episodes. Two episodes in
+    three are of the primary emotion; the rest are the partner's primary emotion or
+    another one.
     """
     others = [e for e in emotions if e != primary]
     episodes: list[Episode] = []
-    t = float(rng.uniform(0.8, 3.0))
+    t = float(rng.uniform(0.5, 1.5))
     while True:
-        length = float(np.clip(rng.lognormal(np.log(2.8), 0.45), 1.0, 9.0))
+        length = float(np.clip(rng.lognormal(np.log(EPISODE_MEDIAN_S), 0.4), 0.9, 6.0))
         if t + length > duration - 0.5:
             break
         u = rng.random()
@@ -67,9 +74,9 @@ def true_episodes(
             salience = float(np.clip(rng.beta(1.5, 4.0), 0.05, 1.0))
         else:
             salience = float(np.clip(rng.beta(3.0, 1.3), 0.05, 1.0))
-        voiced = bool(rng.random() < 0.8)
+        voiced = bool(rng.random() < VOICED_SHARE)
         episodes.append(Episode(emotion, round(t, 3), round(t + length, 3), salience, voiced))
-        t += length + float(rng.uniform(1.0, 3.0))
+        t += length + float(rng.uniform(0.6, 1.6))
     return episodes
 
 
