@@ -19,6 +19,7 @@ from emoagree.audio.lstm import (
     LstmSettings,
     class_weights,
     predict_sequences,
+    prepare,
     split_chunks,
     train_lstm,
 )
@@ -191,6 +192,36 @@ def test_interval_prediction_is_the_mean_of_its_chunks():
     np.testing.assert_allclose(whole[0], each.mean(axis=0), rtol=1e-5)
 
 
+def test_mean_pooling_averages_the_outputs_of_real_frames_only():
+    torch.manual_seed(0)
+    settings = LstmSettings(hidden_size=5, pooling="mean", bidirectional=True)
+    model = LstmClassifier(3, 6, settings).eval()
+    rng = np.random.default_rng(1)
+    short, long = (torch.from_numpy(rng.normal(size=(n, 3)).astype(np.float32)) for n in (4, 9))
+    padded = torch.nn.utils.rnn.pad_sequence([short, long], batch_first=True)
+    with torch.no_grad():
+        batched = model(padded, torch.tensor([4, 9]))
+        alone = model(short[None], torch.tensor([4]))
+        outputs, _ = model.lstm(short[None])  # (1, 4, 2 * hidden): every frame's output
+        by_hand = model.head(outputs.mean(dim=1))
+    torch.testing.assert_close(batched[0], alone[0])  # the 5 padded frames do not count
+    torch.testing.assert_close(alone, by_hand)
+
+
+def test_last_pooling_uses_the_final_hidden_state():
+    torch.manual_seed(0)
+    model = LstmClassifier(3, 6, LstmSettings(hidden_size=5, pooling="last")).eval()
+    sequence = torch.from_numpy(np.random.default_rng(2).normal(size=(1, 7, 3)).astype(np.float32))
+    with torch.no_grad():
+        outputs, _ = model.lstm(sequence)
+        torch.testing.assert_close(model(sequence, torch.tensor([7])), model.head(outputs[:, -1]))
+
+
+def test_unknown_pooling_is_refused():
+    with pytest.raises(ValueError, match=r"pooling must be one of \('last', 'mean'\), not 'max'"):
+        LstmClassifier(3, 6, LstmSettings(pooling="max"))
+
+
 @pytest.fixture(scope="module")
 def lld_paths(level):
     out = level["root"] / "lld"
@@ -316,8 +347,31 @@ def test_lstm_stops_early_on_validation_uar(tmp_path):
     assert len(epochs) - result.best_epoch == 2  # stopped after `patience` epochs without gain
 
 
+def test_mean_pooled_regularised_lstm_learns_the_toy_classes(tmp_path):
+    train, y_train = _toy_sequences(0, 6)
+    val, y_val = _toy_sequences(1, 4)
+    settings = LstmSettings(
+        hidden_size=8,
+        chunk_frames=15,
+        pooling="mean",
+        dropout=0.3,
+        weight_decay=1e-3,
+        learning_rate=0.01,
+        max_epochs=30,
+        patience=5,
+    )
+    result = train_lstm(
+        train, y_train, val, y_val, EMOTIONS, settings, 0, tmp_path / "e.ckpt", torch.device("cpu")
+    )
+    assert result.best_val_uar == 1.0  # classes differ by 2 noise sds: all separable
+    probabilities = predict_sequences(
+        result.model, prepare(val, result.normalizer, settings), settings, torch.device("cpu")
+    )
+    assert (np.asarray(EMOTIONS, dtype=object)[probabilities.argmax(1)] == y_val).all()
+
+
 def test_prepare_strides_and_standardises_frames():
-    from emoagree.audio.lstm import Normalizer, prepare
+    from emoagree.audio.lstm import Normalizer
 
     sequence = np.arange(20, dtype=np.float32).reshape(10, 2)
     normalizer = Normalizer(

@@ -20,11 +20,16 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
 
 from emoagree.metrics import uar
 
 log = logging.getLogger(__name__)
+
+
+#: How a chunk's LSTM outputs become one vector: the last hidden state (both directions
+#: if bidirectional) or the mean of the outputs over the chunk's frames.
+POOLINGS = ("last", "mean")
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,8 @@ class LstmSettings:
     frame_stride: int = 1
     batch_size: int = 32
     learning_rate: float = 1e-3
+    weight_decay: float = 0.0
+    pooling: str = "last"
     max_epochs: int = 15
     patience: int = 5
 
@@ -46,7 +53,7 @@ class LstmSettings:
 
 
 class LstmClassifier(nn.Module):
-    """LSTM whose last hidden state (both directions if bidirectional) feeds a linear layer."""
+    """LSTM whose pooled outputs (``settings.pooling``) feed a linear layer."""
 
     def __init__(self, input_size: int, n_classes: int, settings: LstmSettings):
         super().__init__()
@@ -62,12 +69,19 @@ class LstmClassifier(nn.Module):
         self.dropout = nn.Dropout(settings.dropout)
         self.head = nn.Linear(settings.hidden_size * directions, n_classes)
         self.directions = directions
+        if settings.pooling not in POOLINGS:
+            raise ValueError(f"LSTM pooling must be one of {POOLINGS}, not {settings.pooling!r}")
+        self.pooling = settings.pooling
 
     def forward(self, padded: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         packed = pack_padded_sequence(padded, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        _, (hidden, _) = self.lstm(packed)
-        last = torch.cat(list(hidden[-self.directions :]), dim=1)
-        return self.head(self.dropout(last))
+        outputs, (hidden, _) = self.lstm(packed)
+        if self.pooling == "last":
+            summary = torch.cat(list(hidden[-self.directions :]), dim=1)
+        else:
+            steps, _ = pad_packed_sequence(outputs, batch_first=True)  # padded steps are 0
+            summary = steps.sum(dim=1) / lengths.to(steps.device, steps.dtype)[:, None]
+        return self.head(self.dropout(summary))
 
 
 def split_chunks(sequence: np.ndarray, chunk_frames: int) -> list[np.ndarray]:
@@ -262,7 +276,9 @@ def train_lstm(
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model = LstmClassifier(train_seq[0].shape[1], len(emotions), settings).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=settings.learning_rate)
+    optimizer = torch.optim.Adam(
+        model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay
+    )
     weights = torch.tensor(class_weights(chunk_labels, len(emotions)), dtype=torch.float32)
     loss_fn = nn.CrossEntropyLoss(weight=weights.to(device))
     state = {
