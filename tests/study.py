@@ -22,9 +22,9 @@ def snakemake(workdir: Path, *args: str, configfiles=(TINY_CONFIG,), timeout: in
         str(REPO / "Snakefile"),
         "-d",
         str(workdir),
-        "--configfile",
-        *[str(c) for c in configfiles],
         *args,
+        "--configfile",  # last: it takes every word up to the next option
+        *[str(c) for c in configfiles],
     ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=workdir)
     if result.returncode != 0:

@@ -1,21 +1,13 @@
-"""End to end: the corpus stage (demo corpus -> levels -> Table 1, figures) through snakemake.
-
-Runs once the demo generator and the corpus adapters are in the workflow (the ``demo`` and
-``corpus`` rules); until then it is skipped with the reason.
-"""
+"""End to end: the corpus stage (demo corpus -> levels -> Table 1, figures) through snakemake."""
 
 from __future__ import annotations
 
-import importlib.util
-import subprocess
-import sys
 from pathlib import Path
 
 import matplotlib.image as mpimg
 import pandas as pd
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
+from study import planned_jobs, snakemake
 
 TINY_DEMO = """\
 corpus:
@@ -36,41 +28,12 @@ TARGETS = [
 ]
 
 
-def corpus_stage_present() -> bool:
-    rules = REPO / "workflow" / "rules"
-    if not (rules / "corpus.smk").exists() or "rule demo" not in "".join(
-        path.read_text() for path in rules.glob("*.smk")
-    ):
-        return False
-    return importlib.util.find_spec("emoagree.corpus.demo") is not None
+pytestmark = pytest.mark.slow
 
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not corpus_stage_present(),
-        reason="needs the demo and corpus rules (branches demo, adapters)",
-    ),
-]
-
-
-def snakemake(workdir: Path, config: Path, *args: str, extra_config: Path | None = None):
-    configs = [str(config)] + ([str(extra_config)] if extra_config else [])
-    command = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "-s",
-        str(REPO / "Snakefile"),
-        "-d",
-        str(workdir),
-        "--configfile",
-        *configs,
-        "--cores",
-        "2",
-        *args,
-    ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=workdir.parent)
+def run_corpus_stage(workdir: Path, *args: str, configfiles: tuple[Path, ...]) -> str:
+    """The corpus-stage targets through snakemake on 2 cores; its output (raises on failure)."""
+    return snakemake(workdir, *TARGETS, "--cores", "2", *args, configfiles=configfiles, timeout=600)
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +43,7 @@ def run(tmp_path_factory):
     workdir.mkdir()
     config = root / "tiny.yaml"
     config.write_text(TINY_DEMO)
-    done = snakemake(workdir, config, *TARGETS)
-    assert done.returncode == 0, done.stderr[-4000:]
+    run_corpus_stage(workdir, configfiles=(config,))
     return workdir, config
 
 
@@ -132,14 +94,14 @@ def test_figures_are_written(run):
 
 def test_changing_one_levels_setting_reruns_only_that_level(run):
     workdir, config = run
-    again = snakemake(workdir, config, *TARGETS, "-n")
-    assert "Nothing to be done" in again.stdout + again.stderr
+    again = run_corpus_stage(workdir, "-n", configfiles=(config,))
+    assert "Nothing to be done" in again
     override = workdir.parent / "level3.yaml"
     override.write_text('level_overrides:\n  "3": {min_duration_s: 0.5}\n')
-    dry = snakemake(workdir, config, *TARGETS, "-n", extra_config=override)
-    assert dry.returncode == 0, dry.stderr[-3000:]
-    log = dry.stdout + dry.stderr
-    assert "results/corpus/levels/level3.csv" in log
+    planned = planned_jobs(run_corpus_stage(workdir, "-n", configfiles=(config, override)))
+    outputs = {output for job in planned for output in job.outputs}
+    assert "results/corpus/levels/level3.csv" in outputs
     for other in (1, 2, 4, 5):
-        assert f"output: results/corpus/levels/level{other}.csv" not in log
-    assert "output: results/corpus/split.csv" not in log
+        assert f"results/corpus/levels/level{other}.csv" not in outputs
+    assert "results/corpus/split.csv" not in outputs
+    assert {job.wildcards.get("level") for job in planned if job.wildcards} <= {"3"}
