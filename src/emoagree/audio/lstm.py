@@ -57,6 +57,8 @@ class LstmClassifier(nn.Module):
 
     def __init__(self, input_size: int, n_classes: int, settings: LstmSettings):
         super().__init__()
+        if settings.pooling not in POOLINGS:
+            raise ValueError(f"LSTM pooling must be one of {POOLINGS}, not {settings.pooling!r}")
         self.lstm = nn.LSTM(
             input_size,
             settings.hidden_size,
@@ -69,8 +71,6 @@ class LstmClassifier(nn.Module):
         self.dropout = nn.Dropout(settings.dropout)
         self.head = nn.Linear(settings.hidden_size * directions, n_classes)
         self.directions = directions
-        if settings.pooling not in POOLINGS:
-            raise ValueError(f"LSTM pooling must be one of {POOLINGS}, not {settings.pooling!r}")
         self.pooling = settings.pooling
 
     def forward(self, padded: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
