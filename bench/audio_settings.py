@@ -38,7 +38,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from emoagree.audio.classic import CLASSIC_SYSTEMS, fit_classic, predict_labels  # noqa: E402
-from emoagree.audio.functionals import OK, load_functionals  # noqa: E402
+from emoagree.audio.functionals import OK  # noqa: E402
 from emoagree.audio.lstm import (  # noqa: E402
     LstmSettings,
     predict_sequences,
@@ -46,7 +46,7 @@ from emoagree.audio.lstm import (  # noqa: E402
     train_lstm,
 )
 from emoagree.audio.lstm_steps import lld_sequences  # noqa: E402
-from emoagree.audio.steps import read_level, split_rows  # noqa: E402
+from emoagree.audio.steps import aligned_functionals, read_level, split_rows  # noqa: E402
 from emoagree.metrics import uar  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,19 +81,25 @@ def lstm_variants(configured: LstmSettings) -> dict[str, LstmSettings]:
     }
 
 
-def functionals_data(results: Path, level: int):
-    """Per split of ``level``: (functionals, labels) of its scorable intervals."""
-    table = read_level(results / "corpus" / "levels" / f"level{level}.csv")
-    stored = load_functionals(results / "features" / "audio_functionals" / f"level{level}.npz")
-    row = {interval: i for i, interval in enumerate(stored.interval_ids)}
-    order = np.array([row[i] for i in table["interval_id"]])
-    features, status = stored.features[order], stored.status[order]
+def scorable_splits(table: pd.DataFrame, values, status: np.ndarray) -> dict:
+    """Per split: (``values`` of its scorable intervals, their labels)."""
     labels = table["emotion"].to_numpy(dtype=object)
     data = {}
     for split in ("train", "val", "test"):
         rows = [r for r in split_rows(table, split) if status[r] == OK]
-        data[split] = (features[rows], labels[rows])
+        data[split] = ([values[r] for r in rows], labels[rows])
     return data
+
+
+def functionals_data(results: Path, level: int):
+    """Per split of ``level``: (functionals, labels) of its scorable intervals."""
+    table = read_level(results / "corpus" / "levels" / f"level{level}.csv")
+    npz = results / "features" / "audio_functionals" / f"level{level}.npz"
+    features, status = aligned_functionals(table, npz)
+    return {
+        split: (np.asarray(rows), labels)
+        for split, (rows, labels) in scorable_splits(table, features, status).items()
+    }
 
 
 def lld_data(results: Path, run_dir: Path, level: int, min_duration_s: float):
@@ -106,12 +112,7 @@ def lld_data(results: Path, run_dir: Path, level: int, min_duration_s: float):
     }
     lld_paths = sorted(str(p) for p in (results / "features" / "audio_lld").glob("*.npz"))
     sequences, status = lld_sequences(table, lld_paths, audio, min_duration_s)
-    labels = table["emotion"].to_numpy(dtype=object)
-    data = {}
-    for split in ("train", "val", "test"):
-        rows = [r for r in split_rows(table, split) if status[r] == OK]
-        data[split] = ([sequences[r] for r in rows], labels[rows])
-    return data
+    return scorable_splits(table, sequences, status)
 
 
 def classic_test_uar(data, emotions, system: str, audio: dict, seed: int) -> float:

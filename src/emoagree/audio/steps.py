@@ -87,7 +87,7 @@ def run_functionals(
     log.info("level %s: %s", level, report)
 
 
-def _aligned_functionals(table: pd.DataFrame, npz: str) -> tuple[np.ndarray, np.ndarray]:
+def aligned_functionals(table: pd.DataFrame, npz: str) -> tuple[np.ndarray, np.ndarray]:
     """Features and status in the row order of ``table`` (the level file)."""
     functionals = load_functionals(npz)
     position = pd.Series(np.arange(len(functionals.interval_ids)), index=functionals.interval_ids)
@@ -118,7 +118,7 @@ def run_train_classic(
     from emoagree.audio.classic import fit_classic, full_probabilities
 
     table = read_level(level_csv)
-    features, status = _aligned_functionals(table, functionals_npz)
+    features, status = aligned_functionals(table, functionals_npz)
     ok = status == OK
     train = np.intersect1d(split_rows(table, "train"), np.flatnonzero(ok))
     val_rows = split_rows(table, "val")
@@ -150,7 +150,7 @@ def run_predict_classic(
     from emoagree.audio.classic import full_probabilities
 
     table = read_level(level_csv)
-    features, status = _aligned_functionals(table, functionals_npz)
+    features, status = aligned_functionals(table, functionals_npz)
     rows = split_rows(table, "test")
     scored = status[rows] == OK
     log.info("test intervals of %s: %s", level_csv, status_counts(status[rows]))
