@@ -309,3 +309,30 @@ def split_counts(table: pd.DataFrame) -> Mapping[str, int]:
     """Number of intervals per part, every part present."""
     counts = table["split"].value_counts()
     return {part: int(counts.get(part, 0)) for part in SPLITS}
+
+
+def fold_view(table: pd.DataFrame, fold: int, n_folds: int, with_val: bool = True) -> pd.DataFrame:
+    """The intervals as fold ``fold`` of ``n_folds`` sees them: ``split`` set to its part.
+
+    With one fold the table's own ``split`` column is the partition (``fold`` must be 0).
+    With ``K >= 3`` folds the ``fold`` column says in which fold each interval is tested:
+    in fold ``f`` the intervals of fold ``f`` are ``test``, those of fold ``(f + 1) % K``
+    are ``val`` (validation is carved from the fold's training part by whole folds, so by
+    the same split units) and the rest are ``train``; ``with_val=False`` (no validation
+    part) leaves them in ``train``. Every consumer of a level table that needs the parts
+    of one fold goes through this function.
+    """
+    fold, n_folds = int(fold), int(n_folds)
+    if n_folds < 1 or n_folds == 2:
+        raise ValueError(f"split.folds must be 1 or at least 3, not {n_folds}")
+    if not 0 <= fold < n_folds:
+        raise ValueError(f"fold {fold} is outside 0..{n_folds - 1}")
+    if n_folds == 1:
+        return table
+    if "fold" not in table.columns:
+        raise ValueError(f"the interval table has no 'fold' column for {n_folds} folds")
+    folds = table["fold"].astype(int).to_numpy()
+    part = np.where(folds == fold, "test", "train").astype(object)
+    if with_val:
+        part[folds == (fold + 1) % n_folds] = "val"
+    return table.assign(split=part)
