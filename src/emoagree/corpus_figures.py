@@ -17,6 +17,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from emoagree.constants import SPLITS  # noqa: E402
+from emoagree.split import mean_part_counts  # noqa: E402
 
 #: Colour of marks outside the kept emotions (Neutral, Domination, ...).
 OTHER_COLOUR = "#c8c8c8"
@@ -127,21 +128,35 @@ def annotation_example(
     return recording
 
 
-def count_table(levels: Mapping[int, pd.DataFrame], emotions: Sequence[str]) -> pd.DataFrame:
-    """Interval counts indexed by (split, emotion), one column per level."""
+def count_table(
+    levels: Mapping[int, pd.DataFrame], emotions: Sequence[str], folds: int = 1
+) -> pd.DataFrame:
+    """Interval counts indexed by (split, emotion), one column per level.
+
+    With K >= 3 folds each count is the mean over the folds of the part's size
+    (:func:`emoagree.split.mean_part_counts`; val of fold f is fold f + 1), so a level's
+    counts still add up to its number of intervals. With one fold they are the counts.
+    """
     index = pd.MultiIndex.from_product([list(SPLITS), list(emotions)], names=["split", "emotion"])
     columns = {}
     for level in sorted(levels):
-        counts = levels[level].groupby(["split", "emotion"]).size()
-        columns[level] = counts.reindex(index, fill_value=0).astype(int)
-    return pd.DataFrame(columns, index=index)
+        counts = mean_part_counts(levels[level], folds, by=["emotion"])
+        columns[level] = counts.reindex(index, fill_value=0.0).astype(float)
+    table = pd.DataFrame(columns, index=index)
+    return table.astype(int) if int(folds) == 1 else table
 
 
 def sample_counts(
-    levels: Mapping[int, pd.DataFrame], emotions: Sequence[str], path: str | Path
+    levels: Mapping[int, pd.DataFrame],
+    emotions: Sequence[str],
+    path: str | Path,
+    folds: int = 1,
 ) -> pd.DataFrame:
-    """Figure 2: samples per emotion (groups), level (bars) and split (panels)."""
-    counts = count_table(levels, emotions)
+    """Figure 2: samples per emotion (groups), level (bars) and split (panels).
+
+    With K >= 3 folds the bars are the per-fold means (:func:`count_table`).
+    """
+    counts = count_table(levels, emotions, folds)
     ordered = list(counts.columns)
     fig, axes = plt.subplots(1, len(SPLITS), figsize=(4.2 * len(SPLITS), 3.6), sharey=False)
     width = 0.8 / max(len(ordered), 1)
@@ -158,9 +173,11 @@ def sample_counts(
             )
         ax.set_xticks(x, list(emotions), rotation=35, ha="right")
         ax.set_title(part)
-    axes[0].set_ylabel("number of intervals")
+    folds = int(folds)
+    axes[0].set_ylabel("number of intervals" + (f" (mean of {folds} folds)" if folds > 1 else ""))
     axes[-1].legend(frameon=False, fontsize="small")
-    fig.suptitle("Samples per emotion, split and level of agreement")
+    title = "Samples per emotion, split and level of agreement"
+    fig.suptitle(title + (f": mean per fold of {folds}" if folds > 1 else ""))
     _save(fig, path)
     return counts
 
