@@ -1,6 +1,8 @@
 """Split invariants: fixed on level-1 units, inherited by every level, seeded, stratified,
 dealt into folds, and free of shared time between parts."""
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,6 +22,7 @@ from emoagree.split import (
     n_folds,
     n_test_for_stratum,
     overlap_summary,
+    split_counts,
 )
 from emoagree.units import segment_ids, sessions_of, unit_ids, unit_table
 
@@ -576,3 +579,11 @@ def test_overlap_summary_and_protocol_text(corpus):
         "tested once"
     )
     assert describe_protocol("actor", "interval", 1).startswith("split unit: actor")
+
+
+def test_interval_unit_with_one_fold_is_the_previous_per_interval_split(corpus):
+    # pinned from the per-interval split this package made before split units existed
+    split = split_of(corpus, unit="interval")
+    assert split_counts(split) == {"train": 121, "val": 30, "test": 39}
+    lines = "\n".join(split["interval_id"] + " " + split["split"])
+    assert hashlib.sha256(lines.encode()).hexdigest()[:16] == "d6c7cc59b85b6b49"
