@@ -40,6 +40,8 @@ def level_frame(level: int, rng: np.random.Generator) -> pd.DataFrame:
                     "end_s": start + 1.0,
                     "duration_s": 1.0,
                     "split": split,
+                    "unit": f"rec:rec{k % 4}",
+                    "fold": 0,
                 }
             )
     frame = pd.DataFrame(rows)[list(INTERVAL_COLUMNS)]

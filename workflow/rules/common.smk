@@ -68,8 +68,10 @@ def truth_file():
 
 
 def levels_targets():
-    """Level tables, intervals, agreement, Table 1 and the corpus figures."""
+    """Level tables, intervals, the split's overlap check, agreement, Table 1 and the corpus
+    figures."""
     targets = ["results/corpus/intervals.csv", *level_files(), *alpha_files()]
+    targets.append("results/corpus/split_overlap.json")
     targets += [f"results/tables/table1_samples.{ext}" for ext in ("csv", "md")]
     targets += [
         f"results/figures/{name}.png"
