@@ -21,7 +21,11 @@ EMOTIONS = list(DEFAULT_EMOTIONS)
 
 
 def level_frame(level: int, rng: np.random.Generator) -> pd.DataFrame:
-    """A level file: fewer train intervals at higher levels, fixed val/test sizes."""
+    """A level file: fewer train intervals at higher levels, fixed val/test sizes.
+
+    One held-out fold (``fold`` 0); the test intervals of every level share ten split
+    units (three intervals each), as level-k intervals share their level-1 stretch's unit.
+    """
     sizes = {"train": 60 - 8 * level, "val": 24, "test": 30}
     rows = []
     for split, n in sizes.items():
@@ -43,6 +47,9 @@ def level_frame(level: int, rng: np.random.Generator) -> pd.DataFrame:
                 }
             )
     frame = pd.DataFrame(rows)[list(INTERVAL_COLUMNS)]
+    number = frame["interval_id"].str[-3:].astype(int)
+    frame["unit"] = frame["split"] + "_u" + (number % 10).astype(str)
+    frame["fold"] = 0
     return frame
 
 
@@ -75,6 +82,8 @@ def write_study(
         path = root / f"results/corpus/levels/level{k}.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
         frame.to_csv(path, index=False)
+    # split.csv: the level-1 intervals with their units (the bootstrap's unit list)
+    frames[levels[0]].to_csv(root / "results/corpus/split.csv", index=False)
     strengths = {s: 1.0 + 0.5 * n for n, s in enumerate([*audio, *video])}
     for system in [*audio, *video]:
         good = [0, 1, 2] if system.startswith("audio") else [3, 4, 5]
