@@ -44,7 +44,7 @@ def load_checked(path: str, emotions: Sequence[str]) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class TestIntervals:
+class LevelTestSet:
     """The test intervals of one level table: id, true emotion, split unit, test fold.
 
     ``has_units`` is False for a table without a ``unit`` column (each interval is then
@@ -60,7 +60,7 @@ class TestIntervals:
     has_folds: bool
 
 
-def read_test_intervals(path: str | Path) -> TestIntervals:
+def read_test_intervals(path: str | Path) -> LevelTestSet:
     """The rows with ``split == "test"`` of a level table (or ``split.csv``)."""
     with open(path, newline="") as handle:
         reader = csv.DictReader(handle)
@@ -77,7 +77,7 @@ def read_test_intervals(path: str | Path) -> TestIntervals:
             emotions.append(row["emotion"])
             units.append(row["unit"] if has_units else row["interval_id"])
             folds.append(int(float(row["fold"])) if has_folds else 0)
-    return TestIntervals(
+    return LevelTestSet(
         str(path), ids, emotions, units, np.asarray(folds, dtype=int), has_units, has_folds
     )
 
@@ -91,7 +91,7 @@ def split_units(path: str | Path) -> list[str]:
     return sorted(set(read_test_intervals(path).units))
 
 
-def shared_units(units: Sequence[str], tests: Sequence[TestIntervals]) -> list[str]:
+def shared_units(units: Sequence[str], tests: Sequence[LevelTestSet]) -> list[str]:
     """The bootstrap's unit list: ``split.csv``'s test units.
 
     Every test interval of a level table with a ``unit`` column must belong to one of
@@ -112,7 +112,7 @@ def shared_units(units: Sequence[str], tests: Sequence[TestIntervals]) -> list[s
     return sorted(shared)
 
 
-def aligned_probs(data: PredictionArrays, test: TestIntervals) -> np.ndarray:
+def aligned_probs(data: PredictionArrays, test: LevelTestSet) -> np.ndarray:
     """The prediction file's probabilities in the level table's test-interval order.
 
     The file must list exactly the level's test intervals with their true emotions (one

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from emoagree.evaluation import (
-    TestIntervals,
+    LevelTestSet,
     aligned_probs,
     read_test_intervals,
     shared_units,
@@ -298,7 +298,7 @@ UNIT_WORDS = {
 
 def study_protocol(
     protocol: Mapping[str, Any] | None,
-    tests: Mapping[int, TestIntervals],
+    tests: Mapping[int, LevelTestSet],
     replicates: int,
     n_units: int,
 ) -> dict[str, Any]:
@@ -325,7 +325,7 @@ def study_protocol(
 
 def study_answer(
     cells: Mapping[tuple[int, int], Sequence[PredictionArrays] | PredictionArrays],
-    tests: Mapping[int, TestIntervals],
+    tests: Mapping[int, LevelTestSet],
     units: Sequence[str],
     system: str,
     levels: Sequence[int],
@@ -470,8 +470,8 @@ def protocol_text(answer: Mapping[str, Any]) -> list[str]:
         )
     return [
         f"Protocol. Split unit: {UNIT_WORDS.get(protocol['unit'], protocol['unit'])}; "
-        f"{parts}; {replicates} training replicate{'s' if replicates != 1 else ''} (seeds) "
-        "per (system, fold, train level), one drawn per resample. What chose what: " + chose,
+        f"{parts}; {replicates} seeded training replicate{'s' if replicates != 1 else ''} "
+        "per (system, fold, train level) (each resample draws one). What chose what: " + chose,
         "",
         f"Bootstrap: {answer['bootstrap_resamples']} resamples of the "
         f"{protocol['bootstrap_units']} split units with replacement (seed {answer['seed']}), "
