@@ -336,3 +336,52 @@ def fold_view(table: pd.DataFrame, fold: int, n_folds: int, with_val: bool = Tru
     if with_val:
         part[folds == (fold + 1) % n_folds] = "val"
     return table.assign(split=part)
+
+
+def fold_test_rows(table: pd.DataFrame, n_folds: int) -> list[tuple[int, np.ndarray]]:
+    """``(fold, rows)`` for every fold: the positions of the intervals that fold tests.
+
+    With one fold these are the rows whose ``split`` is ``test``; with ``K >= 3`` folds
+    the rows whose ``fold`` is ``f``. Each interval is in at most one fold's rows, so the
+    pooled test predictions of a cell hold every interval once, predicted by the model
+    that did not see it.
+    """
+    n_folds = int(n_folds)
+    if n_folds == 1:
+        return [(0, np.flatnonzero(table["split"].astype(str).to_numpy() == "test"))]
+    fold_view(table.iloc[:0], 0, n_folds)  # checks n_folds and the fold column
+    folds = table["fold"].astype(int).to_numpy()
+    return [(f, np.flatnonzero(folds == f)) for f in range(n_folds)]
+
+
+def pool_folds(table: pd.DataFrame, n_folds: int, n_classes: int, predict_fold) -> tuple:
+    """Test predictions of a cell pooled over the folds.
+
+    Args:
+        table: the test level's interval table.
+        n_folds: K.
+        n_classes: number of probability columns.
+        predict_fold: ``predict_fold(fold, rows) -> probabilities (len(rows), n_classes)``,
+            the model of ``fold`` applied to those rows of ``table`` (NaN rows: not scored).
+
+    Returns:
+        ``(rows, probabilities)``: every tested row once, in table order, and its
+        probabilities from the model of the fold that held it out.
+    """
+    parts = fold_test_rows(table, n_folds)
+    rows = np.sort(np.concatenate([r for _, r in parts])) if parts else np.zeros(0, int)
+    position = {int(r): i for i, r in enumerate(rows)}
+    probabilities = np.full((len(rows), n_classes), np.nan)
+    for fold, fold_rows in parts:
+        if len(fold_rows) == 0:
+            continue
+        values = np.asarray(predict_fold(fold, fold_rows), dtype=float)
+        probabilities[[position[int(r)] for r in fold_rows]] = values
+    return rows, probabilities
+
+
+def as_fold_paths(paths) -> list:
+    """One model file per fold, in fold order; a single path stands for a one-fold study."""
+    if isinstance(paths, (str, bytes)) or hasattr(paths, "__fspath__"):
+        return [paths]
+    return list(paths)

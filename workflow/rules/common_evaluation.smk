@@ -14,10 +14,11 @@ def fusion_seed(wildcards):
 
 
 def fusion_targets():
-    """Fusion weights of every (fusion system, train level)."""
+    """Fusion weights of every (fusion system, fold, train level)."""
     return [
-        f"results/models/{system}/train{level}.json"
+        f"results/models/{system}/fold{fold}/train{level}.json"
         for system in FUSION_SYSTEMS
+        for fold in FOLDS
         for level in LEVELS
     ]
 
