@@ -97,8 +97,10 @@ def write_study(
                 if system.startswith("audio"):
                     probs[::7] = np.nan  # some intervals audio cannot score
                 table = make_predictions(subset["interval_id"], subset["emotion"], probs, EMOTIONS)
+                # val: the (one) fold model's own val part; pool_val pools the folds
+                part = f"fold0/train{i}/val" if name == "val" else f"train{i}/{name}"
                 write_predictions(
-                    table, root / f"results/predictions/{system}/train{i}/{name}.csv", EMOTIONS
+                    table, root / f"results/predictions/{system}/{part}.csv", EMOTIONS
                 )
     config = {
         "seed": seed,
@@ -151,7 +153,12 @@ FUSION_SYSTEMS = {fusion}
 SYSTEMS = AUDIO_SYSTEMS + VIDEO_SYSTEMS + FUSION_SYSTEMS
 
 
+N_FOLDS = 1
+FOLDS = [0]
+
+
 wildcard_constraints:
+    fold="[0-9]+",
     train_level="[0-9]+",
     test_level="[0-9]+",
     system="|".join(SYSTEMS) or "__none__",
@@ -165,6 +172,21 @@ def settings(level):
 
 def level_table(level):
     return f"results/corpus/levels/level{{level}}.csv"
+
+
+def fold_models(system, extension):
+    def models(wildcards):
+        name = system.format(**wildcards)
+        return [
+            f"results/models/{{name}}/fold{{f}}/train{{wildcards.train_level}}.{{extension}}"
+            for f in FOLDS
+        ]
+
+    return models
+
+
+def fold_val_predictions(system, train_level):
+    return [f"results/predictions/{{system}}/fold{{f}}/train{{train_level}}/val.csv" for f in FOLDS]
 
 
 include: "{repo}/workflow/rules/common_evaluation.smk"

@@ -326,8 +326,9 @@ def test_dry_run_lists_25_metric_jobs_per_system(tmp_path):
     shutil.rmtree(tmp_path / "results/predictions")
     for system in ("audio_lr", "audio_lstm", "video_effnet"):
         for i in range(1, 6):
-            for name in ["val", *[f"test{j}" for j in range(1, 6)]]:
-                path = tmp_path / f"results/predictions/{system}/train{i}/{name}.csv"
+            names = [f"train{i}/test{j}" for j in range(1, 6)] + [f"fold0/train{i}/val"]
+            for name in names:
+                path = tmp_path / f"results/predictions/{system}/{name}.csv"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text("interval_id,emotion\n")
     out = run_snakemake(tmp_path, "-n")

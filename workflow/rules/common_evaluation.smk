@@ -73,8 +73,6 @@ def evaluation_targets():
 HEADLINE_CANDIDATES = FUSION_SYSTEMS or SYSTEMS
 # Whether any level's fusion weights are chosen on test labels (labelled optimistic).
 OPTIMISTIC_FUSION = any(settings(k)["fusion"]["selection"] == "test" for k in LEVELS)
-# Folds of the split (1: one held-out test part; level tables without `fold` are one fold).
-SPLIT_FOLDS = int(config.get("split", {}).get("folds", 1))
 
 
 def study_protocol():

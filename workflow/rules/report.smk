@@ -228,7 +228,7 @@ rule report_tradeoff:
     params:
         levels=LEVELS,
         systems=SYSTEMS,
-        folds=SPLIT_FOLDS,
+        folds=N_FOLDS,
     log:
         "logs/report/tradeoff.log",
     benchmark:
