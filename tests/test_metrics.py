@@ -284,3 +284,118 @@ def test_broken_prediction_rows_are_named_by_file_and_row(tmp_path, row, problem
     )
     with pytest.raises(ValueError, match=rf"test1.csv: row 2 \(interval 'b'\): {problem}"):
         write_metrics(str(path), str(tmp_path / "m.json"), EMOTIONS, 10, 0.95, 0)
+
+
+def level_csv(path, rows, units=True):
+    """A level table (only the columns evaluation reads): id, emotion, split[, unit, fold]."""
+    header = "interval_id,emotion,split" + (",unit,fold" if units else "")
+    lines = [header]
+    for interval, emotion, split, unit, fold in rows:
+        lines.append(f"{interval},{emotion},{split}" + (f",{unit},{fold}" if units else ""))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_write_metrics_reads_units_and_folds_from_the_level_table(tmp_path):
+    import json
+
+    from emoagree.evaluation import write_metrics
+    from emoagree.predictions import write_predictions
+
+    # three folds (every interval tested once); units u0..u3, u3 only at level 1
+    split = level_csv(
+        tmp_path / "split.csv",
+        [(f"s{k}", "Angry", "test", f"u{k}", k % 3) for k in range(4)],
+    )
+    rows = [
+        ("a", "Angry", "test", "u0", 0),
+        ("b", "Sad", "test", "u0", 0),
+        ("c", "Angry", "test", "u1", 1),
+        ("d", "Sad", "test", "u2", 2),
+    ]
+    level = level_csv(tmp_path / "level2.csv", rows)
+    predictions = tmp_path / "test2.csv"
+    pred = ["Angry", "Angry", "Angry", "Sad"]
+    write_predictions(
+        make_predictions(
+            ["d", "c", "b", "a"],
+            ["Sad", "Angry", "Sad", "Angry"],
+            one_hot_probs(pred[::-1]),
+            EMOTIONS,
+        ),
+        predictions,
+        EMOTIONS,
+    )
+    out = tmp_path / "m.json"
+    write_metrics(
+        str(predictions),
+        str(out),
+        EMOTIONS,
+        100,
+        0.95,
+        1,
+        level_path=str(level),
+        split_path=str(split),
+        replicate_key="s/train1",
+    )
+    metrics = json.loads(out.read_text())
+    assert metrics["bootstrap_units"] == 4 and metrics["bootstrap_unit"] == "split unit"
+    assert metrics["uar"] == pytest.approx((1.0 + 0.5) / 2)
+    assert metrics["per_fold"] == {
+        "0": {"uar": 0.5, "n": 2, "n_scored": 2},
+        "1": {"uar": 1.0, "n": 1, "n_scored": 1},
+        "2": {"uar": 1.0, "n": 1, "n_scored": 1},
+    }
+    assert metrics["absent_classes"] == ["Happy", "Surprised", "Disgusted", "Scared"]
+    # a prediction file that misses a test interval of the level is an error
+    write_predictions(
+        make_predictions(["a", "b"], ["Angry", "Sad"], one_hot_probs(["Angry", "Sad"]), EMOTIONS),
+        predictions,
+        EMOTIONS,
+    )
+    with pytest.raises(ValueError, match="2 of them missing"):
+        write_metrics(
+            str(predictions),
+            str(out),
+            EMOTIONS,
+            10,
+            0.95,
+            1,
+            level_path=str(level),
+            split_path=str(split),
+        )
+
+
+def test_write_metrics_accepts_level_tables_without_units(tmp_path):
+    import json
+
+    from emoagree.evaluation import write_metrics
+    from emoagree.predictions import write_predictions
+
+    rows = [
+        ("a", "Angry", "test", "", 0),
+        ("b", "Sad", "test", "", 0),
+        ("t", "Sad", "train", "", 0),
+    ]
+    split = level_csv(tmp_path / "split.csv", rows, units=False)
+    level = level_csv(tmp_path / "level1.csv", rows, units=False)
+    predictions = tmp_path / "test1.csv"
+    write_predictions(
+        make_predictions(["a", "b"], ["Angry", "Sad"], one_hot_probs(["Angry", "Sad"]), EMOTIONS),
+        predictions,
+        EMOTIONS,
+    )
+    out = tmp_path / "m.json"
+    write_metrics(
+        str(predictions),
+        str(out),
+        EMOTIONS,
+        50,
+        0.95,
+        1,
+        level_path=str(level),
+        split_path=str(split),
+    )
+    metrics = json.loads(out.read_text())
+    assert metrics["bootstrap_unit"] == "interval" and metrics["bootstrap_units"] == 2
+    assert metrics["uar"] == 1.0 and list(metrics["per_fold"]) == ["0"]
