@@ -203,7 +203,12 @@ def test_paper_config_selects_the_vggface2_backbone_with_its_preprocessing():
     root = Path(__file__).resolve().parents[1]
     paper = yaml.safe_load((root / "config/ramas_paper.yaml").read_text())
     base = yaml.safe_load((root / "config.yaml").read_text())
-    merged = {**base, "video": {**base["video"], **paper["video"]}}
+
+    def merge(a, b):  # as Snakemake merges a --configfile over config.yaml
+        return {**a, **{k: merge(a[k], v) if isinstance(v, dict) and isinstance(a.get(k), dict)
+                        else v for k, v in b.items()}}
+
+    merged = merge(base, paper)
     validate(merged, str(root / "workflow/schemas/config.schema.yaml"))
     rf = paper["video"]["vggf_rf"]
     assert rf["backbone"] == NAME and rf["image_size"] == 224
