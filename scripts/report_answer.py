@@ -17,4 +17,5 @@ write_answer(
     seed=p.seed,
     optimistic=p.optimistic,
     outputs=snakemake.output,  # noqa: F821
+    labels=p.labels,
 )

@@ -34,11 +34,12 @@ rule report_crosseval:
             caption="../report/crosseval_table.rst",
             category="3. Cross-evaluation",
             subcategory="Tables",
-            labels={"system": "{system}", "type": "5x5 UAR table"},
+            labels=lambda w: {"system": SYSTEM_LABELS[w.system], "type": "5x5 UAR table"},
         ),
     params:
         cells=system_cell_keys,
         levels=LEVELS,
+        label=lambda w: SYSTEM_LABELS[w.system],
     log:
         "logs/report/crosseval/{system}.log",
     benchmark:
@@ -74,6 +75,7 @@ rule report_table2:
         systems=SYSTEMS,
         levels=LEVELS,
         corpus_format=config["corpus"]["format"],
+        labels=SYSTEM_LABELS,
     log:
         "logs/report/table2.log",
     benchmark:
@@ -108,6 +110,7 @@ rule report_table3:
         cells=cell_keys(HEADLINE_CANDIDATES, LEVELS),
         levels=LEVELS,
         corpus_format=config["corpus"]["format"],
+        labels=SYSTEM_LABELS,
     log:
         "logs/report/table3.log",
     benchmark:
@@ -173,6 +176,7 @@ rule report_answer:
         evaluation=config["evaluation"],
         seed=config["seed"],
         optimistic=OPTIMISTIC_FUSION,
+        labels=SYSTEM_LABELS,
     log:
         "logs/report/answer.log",
     benchmark:
@@ -195,8 +199,10 @@ rule report_heatmap:
             caption="../report/heatmap.rst",
             category="3. Cross-evaluation",
             subcategory="Heatmaps",
-            labels={"system": "{system}", "type": "heatmap"},
+            labels=lambda w: {"system": SYSTEM_LABELS[w.system], "type": "heatmap"},
         ),
+    params:
+        label=lambda w: SYSTEM_LABELS[w.system],
     log:
         "logs/report/heatmap/{system}.log",
     benchmark:
@@ -225,6 +231,7 @@ rule report_tradeoff:
     params:
         levels=LEVELS,
         systems=SYSTEMS,
+        labels=SYSTEM_LABELS,
     log:
         "logs/report/tradeoff.log",
     benchmark:
@@ -253,6 +260,7 @@ rule report_recall:
         cells=same_level_keys(HEADLINE_CANDIDATES),
         levels=LEVELS,
         emotions=EMOTIONS,
+        labels=SYSTEM_LABELS,
     log:
         "logs/report/recall.log",
     benchmark:
