@@ -1,6 +1,40 @@
 # Tables, figures and the study's answer, from the metrics and prediction files only.
 # Everything here is a small aggregation job; all of it goes into `snakemake --report`.
 
+# The paper's settings, beside the workflow (not in the working directory).
+PAPER_CONFIG = os.path.normpath(
+    os.path.join(workflow.current_basedir, "../../config/ramas_paper.yaml")
+)
+DEFAULT_CONFIG = os.path.normpath(os.path.join(workflow.current_basedir, "../../config.yaml"))
+
+
+rule report_departures:
+    input:
+        paper=PAPER_CONFIG,
+        defaults=DEFAULT_CONFIG,
+    output:
+        md=report(
+            "results/tables/departures.md",
+            caption="../report/departures.rst",
+            category="0. Departures from the paper",
+            labels={"item": "departures from config/ramas_paper.yaml", "format": "Markdown"},
+        ),
+        csv="results/tables/departures.csv",
+    params:
+        run={k: v for k, v in config.items()},
+        labels=SYSTEM_LABELS,
+    log:
+        "logs/report/departures.log",
+    benchmark:
+        "benchmarks/report/departures.tsv"
+    conda:
+        "../../envs/fusion.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+    script:
+        "../../scripts/report_departures.py"
+
 
 
 rule report_best_system:
