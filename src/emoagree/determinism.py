@@ -8,9 +8,10 @@ PyTorch documents what else is needed (https://pytorch.org/docs/stable/notes/ran
 - ``torch.backends.cudnn.deterministic = True`` and ``benchmark = False`` (no
   timing-based choice of convolution algorithms);
 - ``torch.use_deterministic_algorithms(True)``: deterministic kernels where PyTorch has
-  them. With ``warn_only`` (the default here) an operation without one (e.g. the backward
-  pass of adaptive average pooling, EfficientNet's global pool) logs a warning instead of
-  stopping the job; such a job's results may differ in the last digits between runs.
+  them. With ``warn_only`` (the default here) an operation without one logs a warning
+  instead of stopping the job; on the training paths PyTorch lists the cross-entropy loss
+  (``NLLLoss`` on CUDA) and the backward pass of adaptive average pooling (EfficientNet's
+  global pool). Such a job's results may differ in the last digits between runs.
 - TF32 matrix products are switched off, so CUDA results stay close to the CPU's.
 
 The training and embedding code calls :func:`deterministic_torch` when it picks a CUDA
