@@ -215,3 +215,23 @@ def test_paper_config_selects_the_vggface2_backbone_with_its_preprocessing():
     assert resolve_preprocessing(rf["backbone"], rf["weights"]) == VGGFACE2
     # the cached crop is the detector box grown by 0.3 in all (0.15 per side)
     assert paper["video"]["detector"]["margin"] == pytest.approx(0.15)
+
+
+def test_embedding_step_runs_the_vggface2_backbone_on_a_face_cache(tmp_path, caplog):
+    from emoagree.video.faces import FaceTrack
+    from emoagree.video.pipeline import embed_recording
+
+    rng = np.random.default_rng(0)
+    crops = rng.integers(0, 255, (3, 40, 40, 3)).astype(np.uint8)
+    FaceTrack(np.arange(3) * 3, np.arange(3) * 3 / 25, np.array([True, False, True]),
+              np.zeros((3, 4), np.float32), np.ones(3, np.float32), crops, 25.0, 3,
+              (64, 48)).save(tmp_path / "r1.npz")
+    cfg = {"backbone": NAME, "weights": {"source": "random"}, "image_size": 64,
+           "batch_size": 2}
+    with caplog.at_level(logging.INFO):
+        embed_recording(tmp_path / "r1.npz", cfg, tmp_path / "e.npz")
+    assert "input preprocessing vggface2: BGR, 0-255 pixels" in caplog.text
+    with np.load(tmp_path / "e.npz") as data:
+        embeddings = data["embeddings"]
+    assert embeddings.shape == (3, 2048)
+    assert np.isnan(embeddings[1]).all() and np.isfinite(embeddings[[0, 2]]).all()
