@@ -81,6 +81,8 @@ def _get(tree: Mapping[str, Any], path: str, default: Any = None) -> Any:
 def _effective(tree: Mapping[str, Any], key: str, default: Any = None) -> Any:
     """The value at ``key``; an unset preprocessing is the backbone's own preset."""
     value = _get(tree, key, default)
+    if isinstance(value, Mapping) and set(value) == {"preset"}:
+        value = value["preset"]  # {preset: vggface2} is the preset itself
     if key.endswith(".weights.preprocessing") and value is None:
         backbone = _get(tree, key.removesuffix(".weights.preprocessing") + ".backbone")
         if backbone is not None:

