@@ -12,6 +12,7 @@ table = write_departures(
     defaults_file=snakemake.input.defaults,  # noqa: F821
     csv_out=snakemake.output.csv,  # noqa: F821
     md_out=snakemake.output.md,  # noqa: F821
+    rst_out=snakemake.output.rst,  # noqa: F821
 )
 print(f"{len(table)} settings differ from the paper's", file=sys.stderr)
 for row in table.itertuples(index=False):

@@ -77,9 +77,17 @@ def test_protocol_changes_and_per_level_overrides_are_listed():
 
 def test_written_list_has_markdown_bullets_and_a_csv(tmp_path):
     demo = yaml.safe_load(DEFAULTS.read_text())
-    table = write_departures(demo, PAPER_FILE, DEFAULTS, tmp_path / "d.csv", tmp_path / "d.md")
+    table = write_departures(demo, PAPER_FILE, DEFAULTS, tmp_path / "d.csv", tmp_path / "d.md",
+                             tmp_path / "d.rst")
     text = (tmp_path / "d.md").read_text()
     assert text.startswith("# Departures from config/ramas_paper.yaml")
     assert "- **video_vggf_rf backbone**: efficientnet_lite0 (paper: vggface2_resnet50)" in text
     assert "- **PCA components**: 100 (paper: 300)" in text
     assert len(pd.read_csv(tmp_path / "d.csv")) == len(table)
+    rst = (tmp_path / "d.rst").read_text()
+    assert rst.startswith("Departures from config/ramas_paper.yaml\n=====")
+    assert "- **PCA components**: ``100`` (paper: ``300``)" in rst
+    from docutils.core import publish_parts  # the report renders it with docutils
+
+    html = publish_parts(rst, writer="html")["body"]
+    assert "<strong>video_vggf_rf backbone</strong>" in html and "ERROR" not in html

@@ -266,6 +266,9 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
     html = (results / "report.html").read_text()
     assert "Training on agreement level" in html  # the answer at the top
     assert "Departures from the paper" in html
+    # the report opens with the departures list, then the answer
+    assert html.index("Departures from config/ramas_paper.yaml") < html.index(
+        "Training on agreement level")
     assert "video_effnet (EfficientNet-Lite0, ImageNet weights)" in html  # captions
     for name in ("table2_uar.csv", "table3_crosseval.md", "tradeoff.png", f"{fused}.csv"):
         assert name in html

@@ -163,16 +163,34 @@ def departures_markdown(table: pd.DataFrame, paper_name: str = "config/ramas_pap
     return "\n".join(lines) + "\n"
 
 
+def departures_rst(table: pd.DataFrame, paper_name: str = "config/ramas_paper.yaml") -> str:
+    """The list as reStructuredText, for the top of the HTML report (values as literals)."""
+    title = f"Departures from {paper_name}"
+    lines = [title, "=" * len(title), ""]
+    if table.empty:
+        lines.append(f"None: this run uses the settings of ``{paper_name}``.")
+    else:
+        lines.append(f"This run differs from the paper's settings in {len(table)} "
+                     f"setting{'s' if len(table) != 1 else ''}:")
+        lines.append("")
+        for row in table.itertuples(index=False):
+            lines.append(f"- **{row.setting}**: ``{row.run}`` (paper: ``{row.paper}``)")
+    return "\n".join(lines) + "\n"
+
+
 def write_departures(
     run: Mapping[str, Any], paper_file: str | Path, defaults_file: str | Path,
-    csv_out: str | Path, md_out: str | Path,
+    csv_out: str | Path, md_out: str | Path, rst_out: str | Path | None = None,
 ) -> pd.DataFrame:
-    """Compare the run's configuration with the paper's; write CSV and Markdown."""
+    """Compare the run's configuration with the paper's; write CSV, Markdown (and rST)."""
     paper_tree = yaml.safe_load(Path(paper_file).read_text()) or {}
     paper = paper_settings(paper_file, defaults_file)
     table = departures(run, paper, compared_keys(paper_tree))
-    for path in (csv_out, md_out):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    for path in (csv_out, md_out, rst_out):
+        if path is not None:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(csv_out, index=False)
     Path(md_out).write_text(departures_markdown(table))
+    if rst_out is not None:
+        Path(rst_out).write_text(departures_rst(table))
     return table

@@ -82,6 +82,7 @@ def report_targets():
     targets = [
         "results/tables/departures.md",
         "results/tables/departures.csv",
+        "results/tables/departures.rst",
         "results/tables/best_system.json",
         "results/tables/table2_uar.csv",
         "results/tables/table2_uar.md",

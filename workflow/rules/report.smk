@@ -20,6 +20,7 @@ rule report_departures:
             labels={"item": "departures from config/ramas_paper.yaml", "format": "Markdown"},
         ),
         csv="results/tables/departures.csv",
+        rst="results/tables/departures.rst",
     params:
         run={k: v for k, v in config.items()},
         labels=SYSTEM_LABELS,
