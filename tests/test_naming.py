@@ -57,10 +57,14 @@ def test_tables_and_answer_show_the_labels():
     answer = {
         "system": systems[-1], "optimistic": False, "levels": [1, 2],
         "mean_uar": {"1": 0.4, "2": 0.5}, "mean_uar_ci": {"1": [0.3, 0.5], "2": [0.4, 0.6]},
-        "best_train_level": 2, "comparisons": {}, "bootstrap_resamples": 10, "ci_level": 0.95,
+        "p_best": {"1": 0.1, "2": 0.9}, "top_level": 2, "top_p_best": 0.9,
+        "clear_best": 0.8, "clearly_best": True, "neighbours": [],
+        "protocol": {"unit": "segment", "folds": 1, "replicates": 1,
+                     "fusion_selection": "val", "bootstrap_units": 10},
+        "bootstrap_resamples": 10, "ci_level": 0.95, "seed": 1,
         "best_level_per_system": {"video_vggf_rf": {"level": 2, "mean_uar": 50.0}},
     }
     add_labels(answer, labels)
     text = answer_text(answer)
-    assert f"({labels[systems[-1]]}, the fused system chosen on validation)" in text
+    assert f"{labels[systems[-1]]}, the fused system chosen on validation" in text
     assert "video_vggf_rf (EfficientNet-Lite0, ImageNet weights): level 2" in text

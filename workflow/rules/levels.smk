@@ -1,7 +1,15 @@
-# Agreement levels stage: the split is fixed once on the level-1 intervals; every level's
-# intervals inherit it. Per-level settings (min_duration_s, agreement.frame_step_s) reach
-# the jobs only through params functions of {level}, so changing level 3's settings reruns
-# only level 3. Input and target functions are in common.smk.
+# Agreement levels stage: the split (parts or K folds of split units) is fixed once on the
+# level-1 intervals; every level's intervals inherit it (split, unit, fold). Per-level
+# settings (min_duration_s, agreement.frame_step_s) reach the jobs only through params
+# functions of {level}, so changing level 3's settings reruns only level 3. Input and
+# target functions are in common.smk.
+from emoagree.split import describe_protocol, n_folds
+
+# K folds (1: one held-out test part) and the one-line protocol that tables state.
+SPLIT_FOLDS = n_folds(config["split"])
+SPLIT_PROTOCOL = describe_protocol(
+    config["split"]["strategy"], config["split"]["unit"], SPLIT_FOLDS
+)
 
 
 rule split:
@@ -13,6 +21,8 @@ rule split:
     params:
         emotions=EMOTIONS,
         strategy=config["split"]["strategy"],
+        unit=config["split"]["unit"],
+        folds=SPLIT_FOLDS,
         test_fraction=config["split"]["test_fraction"],
         val_fraction=config["split"]["val_fraction"],
         seed=config["seed"],
@@ -71,6 +81,29 @@ rule intervals:
         "../../scripts/levels_intervals.py"
 
 
+rule split_overlap:
+    input:
+        recordings="results/corpus/recordings.csv",
+        levels=level_files(),
+    output:
+        "results/corpus/split_overlap.json",
+    params:
+        strategy=config["split"]["strategy"],
+        unit=config["split"]["unit"],
+        folds=SPLIT_FOLDS,
+    log:
+        "logs/levels/split_overlap.log",
+    benchmark:
+        "benchmarks/levels/split_overlap.tsv"
+    conda:
+        "../../envs/corpus.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+    script:
+        "../../scripts/levels_split_overlap.py"
+
+
 rule alpha:
     input:
         level="results/corpus/levels/level{level}.csv",
@@ -113,6 +146,8 @@ rule table1:
         ),
     params:
         levels=LEVELS,
+        folds=SPLIT_FOLDS,
+        protocol=SPLIT_PROTOCOL,
         with_paper=config["corpus"]["format"] == "ramas",
     log:
         "logs/levels/table1.log",
@@ -153,6 +188,7 @@ rule corpus_figures:
     params:
         levels=LEVELS,
         emotions=EMOTIONS,
+        folds=SPLIT_FOLDS,
     log:
         "logs/levels/corpus_figures.log",
     benchmark:

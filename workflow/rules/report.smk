@@ -194,6 +194,8 @@ rule report_answer:
             for s, i, j in headline_prediction_keys()
         ],
         crosseval=[f"results/tables/crosseval/{s}.csv" for s in SYSTEMS],
+        levels=[level_table(k) for k in LEVELS],
+        split=SPLIT_TABLE,
     output:
         md=report(
             "results/tables/answer.md",
@@ -211,6 +213,7 @@ rule report_answer:
         evaluation=config["evaluation"],
         seed=config["seed"],
         optimistic=OPTIMISTIC_FUSION,
+        protocol=study_protocol(),
         labels=SYSTEM_LABELS,
     log:
         "logs/report/answer.log",
@@ -266,6 +269,7 @@ rule report_tradeoff:
     params:
         levels=LEVELS,
         systems=SYSTEMS,
+        folds=N_FOLDS,
         labels=SYSTEM_LABELS,
     log:
         "logs/report/tradeoff.log",
