@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+import warnings
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -146,8 +147,10 @@ def read_weights(path: str | Path) -> dict[str, torch.Tensor]:
             with open(path, "rb") as handle:
                 raw = _ArrayUnpickler(handle, encoding="latin1").load()
         except (pickle.UnpicklingError, EOFError, ValueError) as error:
-            try:
-                raw = torch.load(path, map_location="cpu", weights_only=True)
+            try:  # a legacy (not zip) torch.save file
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    raw = torch.load(path, map_location="cpu", weights_only=True)
             except Exception:  # noqa: BLE001 (report the first, more telling error)
                 raise ValueError(f"{path}: not a VGGFace2 weight file ({error})") from error
     if isinstance(raw, Mapping) and isinstance(raw.get("state_dict"), Mapping):
