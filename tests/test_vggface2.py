@@ -101,6 +101,18 @@ def test_authors_pickle_and_state_dict_give_the_same_network(model, tmp_path):
     assert a.shape == (2, 2048)
     torch.testing.assert_close(a, b, rtol=0, atol=0)
     assert from_pickle.preprocessing == VGGFACE2
+    # a legacy (not zip) torch.save file and a wrapped, DataParallel-named one load too
+    legacy = tmp_path / "legacy.pth"
+    torch.save({k: torch.from_numpy(v) for k, v in arrays.items()}, legacy,
+               _use_new_zipfile_serialization=False)
+    wrapped = tmp_path / "wrapped.pth"
+    torch.save({"state_dict": {f"module.{k}": torch.from_numpy(v) for k, v in arrays.items()}},
+               wrapped)
+    for path in (legacy, wrapped):
+        tensors = read_weights(path)
+        assert set(tensors) == set(arrays)
+        np.testing.assert_array_equal(tensors["layer4.2.conv3.weight"].numpy(),
+                                      arrays["layer4.2.conv3.weight"])
 
 
 def test_weight_files_that_do_not_fit_are_refused(model, tmp_path):
