@@ -143,16 +143,20 @@ def read_weights(path: str | Path) -> dict[str, torch.Tensor]:
     if zipfile.is_zipfile(path):
         raw = torch.load(path, map_location="cpu", weights_only=True)
     else:
+        problem = None
         try:
             with open(path, "rb") as handle:
                 raw = _ArrayUnpickler(handle, encoding="latin1").load()
         except (pickle.UnpicklingError, EOFError, ValueError) as error:
-            try:  # a legacy (not zip) torch.save file
+            raw, problem = None, error
+        if not isinstance(raw, Mapping):  # a legacy (not zip) torch.save file?
+            try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     raw = torch.load(path, map_location="cpu", weights_only=True)
-            except Exception:  # noqa: BLE001 (report the first, more telling error)
-                raise ValueError(f"{path}: not a VGGFace2 weight file ({error})") from error
+            except Exception as error:  # noqa: BLE001 (report the more telling error)
+                raise ValueError(f"{path}: not a VGGFace2 weight file "
+                                 f"({problem or error})") from error
     if isinstance(raw, Mapping) and isinstance(raw.get("state_dict"), Mapping):
         raw = raw["state_dict"]
     if not isinstance(raw, Mapping):
