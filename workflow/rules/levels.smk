@@ -3,13 +3,6 @@
 # settings (min_duration_s, agreement.frame_step_s) reach the jobs only through params
 # functions of {level}, so changing level 3's settings reruns only level 3. Input and
 # target functions are in common.smk.
-from emoagree.split import describe_protocol, n_folds
-
-# K folds (1: one held-out test part) and the one-line protocol that tables state.
-SPLIT_FOLDS = n_folds(config["split"])
-SPLIT_PROTOCOL = describe_protocol(
-    config["split"]["strategy"], config["split"]["unit"], SPLIT_FOLDS
-)
 
 
 rule split:
@@ -22,7 +15,7 @@ rule split:
         emotions=EMOTIONS,
         strategy=config["split"]["strategy"],
         unit=config["split"]["unit"],
-        folds=SPLIT_FOLDS,
+        folds=N_FOLDS,
         test_fraction=config["split"]["test_fraction"],
         val_fraction=config["split"]["val_fraction"],
         seed=config["seed"],
@@ -90,7 +83,7 @@ rule split_overlap:
     params:
         strategy=config["split"]["strategy"],
         unit=config["split"]["unit"],
-        folds=SPLIT_FOLDS,
+        folds=N_FOLDS,
     log:
         "logs/levels/split_overlap.log",
     benchmark:
@@ -146,7 +139,7 @@ rule table1:
         ),
     params:
         levels=LEVELS,
-        folds=SPLIT_FOLDS,
+        folds=N_FOLDS,
         protocol=SPLIT_PROTOCOL,
         with_paper=config["corpus"]["format"] == "ramas",
     log:
@@ -188,7 +181,7 @@ rule corpus_figures:
     params:
         levels=LEVELS,
         emotions=EMOTIONS,
-        folds=SPLIT_FOLDS,
+        folds=N_FOLDS,
     log:
         "logs/levels/corpus_figures.log",
     benchmark:
