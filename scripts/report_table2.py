@@ -10,7 +10,8 @@ sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 cells = load_cells(snakemake.params.cells, snakemake.input.metrics)  # noqa: F821
 best = json.load(open(snakemake.input.best))["system"]  # noqa: F821
 best = best if best.startswith("fusion_") else None
-table, md = build_table2(cells, snakemake.params.systems, best, snakemake.params.levels)  # noqa: F821
+table, md = build_table2(cells, snakemake.params.systems, best, snakemake.params.levels,  # noqa: F821
+                         labels=snakemake.params.labels)  # noqa: F821
 if snakemake.params.corpus_format == "ramas":  # noqa: F821
     md += "\n" + paper_markdown(2)
 table.to_csv(snakemake.output.csv, index=False)  # noqa: F821

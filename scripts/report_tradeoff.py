@@ -17,5 +17,6 @@ answer = load_json(snakemake.input.answer)  # noqa: F821
 others = {}
 for system, path in zip(p.systems, snakemake.input.crosseval, strict=True):  # noqa: F821
     if system != answer["system"]:
-        others[system] = pd.read_csv(path, index_col="train_level").loc[p.levels, "mean"]
+        label = p.labels.get(system, system)
+        others[label] = pd.read_csv(path, index_col="train_level").loc[p.levels, "mean"]
 tradeoff_plot(counts, answer, others, snakemake.output[0])  # noqa: F821

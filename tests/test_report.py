@@ -369,6 +369,13 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
     assert best == fused
     md2 = (results / "tables/table2_uar.md").read_text()
     assert "The paper's Table 2" in md2 and "76.53" in md2
+    # video systems are named with the backbone and weights that ran
+    assert "V video_effnet (EfficientNet-Lite0, ImageNet weights)" in md2
+    assert "(video_effnet: EfficientNet-Lite0, ImageNet weights)" in (
+        results / "tables/table3_crosseval.md").read_text()
+    departures = (results / "tables/departures.md").read_text()
+    assert departures.startswith("# Departures from config/ramas_paper.yaml")
+    assert "- **video_effnet backbone**: efficientnet_lite0 (paper: efficientnet_b3)" in departures
     assert (results / "tables/paper_table3.csv").exists()
     crosseval = pd.read_csv(results / f"tables/crosseval/{fused}.csv", index_col="train_level")
     answer = json.loads((results / "tables/answer.json").read_text())
@@ -396,11 +403,16 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
     assert per_system[fused]["level"] == int(crosseval["mean"].idxmax())
     text = (results / "tables/answer.md").read_text()
     assert ("clearly best" in text) and f"level {top}" in text
+    assert f"{fused} (video_effnet: EfficientNet-Lite0, ImageNet weights), the fused" in text
     # reruns resume: nothing left to do
     assert "Nothing to be done" in run_snakemake(tmp_path, "-n")
     run_snakemake(tmp_path, "--report", "results/report.html")
     html = (results / "report.html").read_text()
     assert "P(best)" in html  # the answer at the top
+    assert "Departures from the paper" in html
+    # the report opens with the departures list, then the answer
+    assert html.index("Departures from config/ramas_paper.yaml") < html.index("P(best)")
+    assert "video_effnet (EfficientNet-Lite0, ImageNet weights)" in html  # captions
     for name in ("table2_uar.csv", "table3_crosseval.md", "tradeoff.png", f"{fused}.csv"):
         assert name in html
 

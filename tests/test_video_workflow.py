@@ -12,6 +12,7 @@ from video_fixtures import write_video
 
 REPO = Path(__file__).resolve().parents[1]
 RECORDINGS = ["r1", "r2", "r3"]
+FOLDS = 5  # the default split.folds
 
 
 def job_counts(workdir: Path, config: Path, *args: str) -> dict[str, int]:
@@ -45,6 +46,7 @@ def test_detection_jobs_equal_recordings_for_any_level_set(tmp_path):
         assert jobs["video_faces"] == len(RECORDINGS)
         assert jobs["video_embeddings"] == len(RECORDINGS)
         for system in ("video_vggf_rf", "video_effnet"):
-            assert jobs[f"{system}_train"] == n
+            # one model per (system, fold, train level); split.folds defaults to 5
+            assert jobs[f"{system}_train"] == FOLDS * n
         assert jobs["video_predict"] == 2 * n * n
         assert "audio_svm" not in " ".join(jobs)  # a video-only corpus plans no audio jobs

@@ -60,3 +60,55 @@ def iou(a, b) -> float:
     inter = max(0.0, x2 - x1) * max(0.0, y2 - y1)
     area = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return inter / area
+
+
+def make_variable_rate(path: Path, first_frames: int, slow: int = 2) -> Path:
+    """Turn an mp4v file that OpenCV wrote into a variable-frame-rate one, in place.
+
+    OpenCV (here without an ffmpeg binary) writes only constant rates, so this rewrites the
+    MP4 sample table: the first ``first_frames`` frames keep their duration, the rest last
+    ``slow`` times longer: the file becomes two constant-rate parts joined (e.g. 25 fps,
+    then 12.5 fps). The ``stts`` box grows by one entry (its parent boxes by 8 bytes);
+    the track, movie and edit-list durations are updated. OpenCV's muxer puts ``moov``
+    after ``mdat``, so no chunk offset moves.
+    """
+    import struct
+
+    data = bytearray(path.read_bytes())
+
+    def chain(types):
+        offset, end, found = 0, len(data), []
+        for box in types:
+            while offset < end:
+                size, kind = struct.unpack(">I4s", data[offset:offset + 8])
+                if kind == box:
+                    found.append((offset, size))
+                    end, offset = offset + size, offset + 8
+                    break
+                offset += size
+            else:
+                raise ValueError(f"{path}: no {box!r} box")
+        return found
+
+    boxes = chain([b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stts"])
+    stts, stts_size = boxes[-1]
+    assert chain([b"mdat"])[0][0] < boxes[0][0], "moov must follow mdat"
+    _, entries, count, delta = struct.unpack(">IIII", data[stts + 8:stts + 24])
+    assert entries == 1, "expected a constant-rate sample table"
+    data[stts:stts + stts_size] = struct.pack(
+        ">I4sIIIIII", stts_size + 8, b"stts", 0, 2, first_frames, delta,
+        count - first_frames, delta * slow)
+    for offset, size in boxes[:-1]:
+        struct.pack_into(">I", data, offset, size + 8)
+    total = first_frames * delta + (count - first_frames) * delta * slow
+    mdhd = chain([b"moov", b"trak", b"mdia", b"mdhd"])[-1][0]
+    timescale = struct.unpack(">I", data[mdhd + 20:mdhd + 24])[0]
+    struct.pack_into(">I", data, mdhd + 24, total)
+    mvhd = chain([b"moov", b"mvhd"])[-1][0]
+    movie_duration = round(total / timescale * struct.unpack(">I", data[mvhd + 20:mvhd + 24])[0])
+    struct.pack_into(">I", data, mvhd + 24, movie_duration)
+    struct.pack_into(">I", data, chain([b"moov", b"trak", b"tkhd"])[-1][0] + 28, movie_duration)
+    struct.pack_into(">I", data, chain([b"moov", b"trak", b"edts", b"elst"])[-1][0] + 16,
+                     movie_duration)
+    path.write_bytes(bytes(data))
+    return path

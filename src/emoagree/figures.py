@@ -57,7 +57,10 @@ def tradeoff_plot(
     other_means: Mapping[str, Sequence[float]],
     path: str | Path,
 ) -> None:
-    """Training sample count (bars) and mean UAR over test levels (line, with interval)."""
+    """Training sample count (bars) and mean UAR over test levels (line, with interval).
+
+    ``other_means`` is keyed by the name each line has in the legend (its display name).
+    """
     levels = answer["levels"]
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     ax.bar(levels, [counts[k] for k in levels], color="#cccccc", label="train samples")
@@ -68,7 +71,8 @@ def tradeoff_plot(
     mean = np.array([100 * answer["mean_uar"][str(k)] for k in levels])
     low = np.array([100 * answer["mean_uar_ci"][str(k)][0] for k in levels])
     high = np.array([100 * answer["mean_uar_ci"][str(k)][1] for k in levels])
-    label = f"{answer['system']} (mean over test levels, {100 * answer['ci_level']:.0f}% CI)"
+    name = answer.get("system_label", answer["system"])
+    label = f"{name} (mean over test levels, {100 * answer['ci_level']:.0f}% CI)"
     if answer.get("optimistic"):
         label += " OPTIMISTIC"
     right.errorbar(

@@ -35,6 +35,7 @@ from emoagree.metrics import (
     replicate_choice,
     resampled_uars,
 )
+from emoagree.naming import label_of
 from emoagree.paper import paper_table2, paper_table3
 from emoagree.predarrays import PredictionArrays, read_checked
 
@@ -163,26 +164,28 @@ def build_table2(
     systems: Sequence[str],
     best_fusion: str | None,
     levels: Sequence[int],
+    labels: Mapping[str, str] | None = None,
 ) -> tuple[pd.DataFrame, str]:
     """Table 2: each system trained and tested on the same level.
 
-    Rows are the single systems and the best fused system (chosen on validation);
-    ``*`` in the CSV / bold in Markdown marks the best UAR of each column.
+    Rows are the single systems and the best fused system (chosen on validation), named
+    by ``labels`` (``emoagree.naming.system_labels``: backbone and weights of video
+    systems); ``*`` in the CSV / bold in Markdown marks the best UAR of each column.
     """
     rows = [s for s in systems if not s.startswith("fusion_")]
     if best_fusion:
         rows.append(best_fusion)
-    labels = []
+    row_names = []
     for system in rows:
-        label = f"{modality(system)} {system}"
+        label = f"{modality(system)} {label_of(labels, system)}"
         if system == best_fusion:
             label += " (best fusion, chosen on val)"
             if is_optimistic(cells, system):
                 label += " [OPTIMISTIC]"
-        labels.append(label)
+        row_names.append(label)
     columns = [f"M{k}" for k in levels]
     metrics = [[cells[(s, k, k)] for k in levels] for s in rows]
-    text, bold = _marked_frames(labels, columns, metrics, "system")
+    text, bold = _marked_frames(row_names, columns, metrics, "system")
     notes = [
         "UAR (%) on the intervals each system scored, trained and tested on level k (M k); "
         "[95% cluster-bootstrap interval over split units]; cov = share of test intervals "
@@ -197,14 +200,16 @@ def build_table2(
 
 
 def build_table3(
-    cells: Mapping[Cell, dict], system: str, levels: Sequence[int]
+    cells: Mapping[Cell, dict], system: str, levels: Sequence[int],
+    labels: Mapping[str, str] | None = None,
 ) -> tuple[pd.DataFrame, str]:
     """Table 3: the 5x5 cross-evaluation of one system (rows train, columns test level)."""
     rows = [f"M{k}" for k in levels]
     columns = [f"Test {k}" for k in levels]
     metrics = [[cells[(system, i, j)] for j in levels] for i in levels]
     text, bold = _marked_frames(rows, columns, metrics, "train level")
-    title = f"# Table 3: cross-evaluation of {system} (best fusion, chosen on val)"
+    title = (f"# Table 3: cross-evaluation of {label_of(labels, system)} "
+             "(best fusion, chosen on val)")
     notes = (
         "Rows: train level; columns: test level. UAR (%) [95% cluster-bootstrap interval "
         "over split units] and "
@@ -494,7 +499,7 @@ def answer_text(answer: Mapping[str, Any], fmt: str = "md") -> str:
         if answer["system"].startswith("fusion_")
         else "the best system (no fusion: the corpus has one modality)"
     )
-    who = f"{answer['system']}, {kind} chosen on validation"
+    who = f"{answer.get('system_label', answer['system'])}, {kind} chosen on validation"
     top_mean = f"{pct(mean[str(top)])}% {_interval(ci[str(top)])}"
     if answer["clearly_best"]:
         lines.append(
@@ -545,7 +550,8 @@ def answer_text(answer: Mapping[str, Any], fmt: str = "md") -> str:
             "For orientation, the train level with the highest mean UAR over test levels "
             "of every system (point estimates, no interval): "
             + "; ".join(
-                f"{system}: level {entry['level']} ({entry['mean_uar']:.2f}%)"
+                f"{entry.get('label', system)}: level {entry['level']} "
+                f"({entry['mean_uar']:.2f}%)"
                 for system, entry in per_system.items()
             )
             + "."
@@ -554,6 +560,13 @@ def answer_text(answer: Mapping[str, Any], fmt: str = "md") -> str:
         lines.append("")
         lines.append(OPTIMISTIC_NOTE)
     return "\n".join(lines) + "\n"
+
+
+def add_labels(answer: dict[str, Any], labels: Mapping[str, str] | None) -> None:
+    """Display names (backbone and weights of video systems) beside the system ids."""
+    answer["system_label"] = label_of(labels, answer["system"])
+    for system, entry in (answer.get("best_level_per_system") or {}).items():
+        entry["label"] = label_of(labels, system)
 
 
 def write_text(path: str | Path, text: str) -> None:
@@ -586,6 +599,7 @@ def write_answer(
     optimistic: bool,
     outputs: Mapping[str, str],
     protocol: Mapping[str, Any] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Compute the answer for the headline system and write it as JSON, Markdown and rST.
 
@@ -596,6 +610,7 @@ def write_answer(
         level_paths, split_path: the test levels' tables and ``split.csv`` (split units).
         evaluation: the config's ``evaluation`` section.
         outputs: paths under the keys ``json``, ``md`` and ``rst``.
+        labels: display names by system id (``emoagree.naming.system_labels``).
     """
     system = load_json(best_path)["system"]
     cells = {}
@@ -620,6 +635,7 @@ def write_answer(
     )
     crosseval = {s: pd.read_csv(p, index_col="train_level") for s, p in crosseval_paths.items()}
     answer["best_level_per_system"] = best_level_per_system(crosseval)
+    add_labels(answer, labels)
     write_text(outputs["json"], json.dumps(answer, indent=2) + "\n")
     write_text(outputs["md"], answer_text(answer, "md"))
     write_text(outputs["rst"], answer_text(answer, "rst"))

@@ -17,6 +17,7 @@ os.environ.update(
 
 from emoagree.settings import level_settings, normalize_config  # noqa: E402
 from emoagree.corpus.plan import corpus_input_files, plan_recordings  # noqa: E402
+from emoagree.naming import system_labels  # noqa: E402
 from emoagree.split import describe_protocol, n_folds  # noqa: E402
 
 config = normalize_config(config)
@@ -137,6 +138,9 @@ def planned_systems():
 
 AUDIO_SYSTEMS, VIDEO_SYSTEMS, FUSION_SYSTEMS = planned_systems()
 SYSTEMS = AUDIO_SYSTEMS + VIDEO_SYSTEMS + FUSION_SYSTEMS
+# What tables, figures, captions and the answer call each system: a video system's name
+# carries the backbone and weights that ran ("video_vggf_rf (EfficientNet-Lite0, ...)").
+SYSTEM_LABELS = system_labels(SYSTEMS, config)
 
 
 wildcard_constraints:

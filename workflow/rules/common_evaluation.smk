@@ -106,6 +106,9 @@ def headline_prediction_keys():
 def report_targets():
     """Every table and figure of the report (what `snakemake --report` collects)."""
     targets = [
+        "results/tables/departures.md",
+        "results/tables/departures.csv",
+        "results/tables/departures.rst",
         "results/tables/best_system.json",
         "results/tables/table2_uar.csv",
         "results/tables/table2_uar.md",

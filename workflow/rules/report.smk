@@ -1,6 +1,41 @@
 # Tables, figures and the study's answer, from the metrics and prediction files only.
 # Everything here is a small aggregation job; all of it goes into `snakemake --report`.
 
+# The paper's settings, beside the workflow (not in the working directory).
+PAPER_CONFIG = os.path.normpath(
+    os.path.join(workflow.current_basedir, "../../config/ramas_paper.yaml")
+)
+DEFAULT_CONFIG = os.path.normpath(os.path.join(workflow.current_basedir, "../../config.yaml"))
+
+
+rule report_departures:
+    input:
+        paper=PAPER_CONFIG,
+        defaults=DEFAULT_CONFIG,
+    output:
+        md=report(
+            "results/tables/departures.md",
+            caption="../report/departures.rst",
+            category="0. Departures from the paper",
+            labels={"item": "departures from config/ramas_paper.yaml", "format": "Markdown"},
+        ),
+        csv="results/tables/departures.csv",
+        rst="results/tables/departures.rst",
+    params:
+        run={k: v for k, v in config.items()},
+        labels=SYSTEM_LABELS,
+    log:
+        "logs/report/departures.log",
+    benchmark:
+        "benchmarks/report/departures.tsv"
+    conda:
+        "../../envs/fusion.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+    script:
+        "../../scripts/report_departures.py"
+
 
 
 rule report_best_system:
@@ -34,11 +69,12 @@ rule report_crosseval:
             caption="../report/crosseval_table.rst",
             category="3. Cross-evaluation",
             subcategory="Tables",
-            labels={"system": "{system}", "type": "5x5 UAR table"},
+            labels=lambda w: {"system": SYSTEM_LABELS[w.system], "type": "5x5 UAR table"},
         ),
     params:
         cells=system_cell_keys,
         levels=LEVELS,
+        label=lambda w: SYSTEM_LABELS[w.system],
     log:
         "logs/report/crosseval/{system}.log",
     benchmark:
@@ -74,6 +110,7 @@ rule report_table2:
         systems=SYSTEMS,
         levels=LEVELS,
         corpus_format=config["corpus"]["format"],
+        labels=SYSTEM_LABELS,
     log:
         "logs/report/table2.log",
     benchmark:
@@ -108,6 +145,7 @@ rule report_table3:
         cells=cell_keys(HEADLINE_CANDIDATES, LEVELS),
         levels=LEVELS,
         corpus_format=config["corpus"]["format"],
+        labels=SYSTEM_LABELS,
     log:
         "logs/report/table3.log",
     benchmark:
@@ -176,6 +214,7 @@ rule report_answer:
         seed=config["seed"],
         optimistic=OPTIMISTIC_FUSION,
         protocol=study_protocol(),
+        labels=SYSTEM_LABELS,
     log:
         "logs/report/answer.log",
     benchmark:
@@ -198,8 +237,10 @@ rule report_heatmap:
             caption="../report/heatmap.rst",
             category="3. Cross-evaluation",
             subcategory="Heatmaps",
-            labels={"system": "{system}", "type": "heatmap"},
+            labels=lambda w: {"system": SYSTEM_LABELS[w.system], "type": "heatmap"},
         ),
+    params:
+        label=lambda w: SYSTEM_LABELS[w.system],
     log:
         "logs/report/heatmap/{system}.log",
     benchmark:
@@ -229,6 +270,7 @@ rule report_tradeoff:
         levels=LEVELS,
         systems=SYSTEMS,
         folds=N_FOLDS,
+        labels=SYSTEM_LABELS,
     log:
         "logs/report/tradeoff.log",
     benchmark:
@@ -257,6 +299,7 @@ rule report_recall:
         cells=same_level_keys(HEADLINE_CANDIDATES),
         levels=LEVELS,
         emotions=EMOTIONS,
+        labels=SYSTEM_LABELS,
     log:
         "logs/report/recall.log",
     benchmark:

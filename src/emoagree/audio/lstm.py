@@ -166,11 +166,14 @@ def class_weights(labels: np.ndarray, n_classes: int) -> np.ndarray:
 
 
 def pick_device(prefer: str = "auto") -> torch.device:
-    """CUDA when available (or asked for), else CPU."""
+    """CUDA when available (or asked for; with PyTorch's determinism settings), else CPU."""
     if prefer == "cpu" or (prefer == "auto" and not torch.cuda.is_available()):
         return torch.device("cpu")
     if not torch.cuda.is_available():
         raise RuntimeError("device 'cuda' requested but CUDA is not available")
+    from emoagree.determinism import deterministic_torch
+
+    deterministic_torch("cuda")
     return torch.device("cuda")
 
 

