@@ -538,3 +538,45 @@ def classic_training_set(
         return rows, labels[rows], inputs.weights
     copies, copy_labels, weights = soft_expand(inputs.targets, emotions)
     return rows[copies], copy_labels, weights
+
+
+def classic_sample_set(
+    sample_intervals: Sequence[str],
+    intervals: pd.DataFrame,
+    arm: str | None,
+    emotions: Sequence[str],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """:func:`classic_training_set` for samples that are parts of intervals (the face
+    frames a forest trains on): each sample takes its interval's label(s) and weight(s).
+
+    Args:
+        sample_intervals: the ``interval_id`` of each sample.
+        intervals: the training intervals (an arm table's rows when ``arm`` is set).
+
+    Returns:
+        ``(samples, labels, sample_weight)``: the position in ``sample_intervals`` of each
+        training sample (repeated per emotion for ``soft``), its label and its weight.
+    """
+    rows, labels, weights = classic_training_set(
+        intervals, np.arange(len(intervals)), arm, emotions
+    )
+    copies = pd.DataFrame(
+        {
+            "interval_id": intervals["interval_id"].astype(str).to_numpy()[rows],
+            "label": labels,
+            "weight": 1.0 if weights is None else weights,
+        }
+    )
+    samples = pd.DataFrame(
+        {
+            "interval_id": np.asarray(sample_intervals, dtype=str),
+            "sample": np.arange(len(sample_intervals)),
+        }
+    )
+    joined = samples.merge(copies, on="interval_id", how="inner", sort=False)
+    joined = joined.sort_values("sample", kind="stable")
+    return (
+        joined["sample"].to_numpy(dtype=int),
+        joined["label"].to_numpy(dtype=object),
+        None if weights is None else joined["weight"].to_numpy(dtype=float),
+    )
