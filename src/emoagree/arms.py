@@ -580,3 +580,75 @@ def classic_sample_set(
         joined["label"].to_numpy(dtype=object),
         None if weights is None else joined["weight"].to_numpy(dtype=float),
     )
+
+
+# --- the workflow's steps (the scripts stay thin) ----------------------------------------
+
+
+def run_arm_table(
+    level1_csv: str, annotations_csv: str, emotions: Sequence[str], arm: str, out: str
+) -> pd.DataFrame:
+    """Rule arm_table: ``results/corpus/arms/{arm}.csv`` from level 1 and the marks.
+
+    Every arm's file holds the same columns (the level-1 table, ``weight``,
+    ``target_<Emotion>``, ``max_level``); each arm's training reads its own file, so
+    adding an arm plans only its own jobs.
+    """
+    from pathlib import Path
+
+    from emoagree.intervals_io import read_annotations, read_intervals
+
+    if arm not in ARMS:
+        raise ValueError(f"unknown training arm {arm!r}; choose one of {ARMS}")
+    table = arm_table(read_intervals(level1_csv), read_annotations(annotations_csv), emotions)
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, index=False)
+    log.info(
+        "arm %s (%s): %d level-1 intervals; weight mean %.3f (min %.3f); max_level counts %s",
+        arm, ARM_ROWS[arm], len(table),
+        float(table[WEIGHT_COLUMN].mean()) if len(table) else float("nan"),
+        float(table[WEIGHT_COLUMN].min()) if len(table) else float("nan"),
+        table[MAX_LEVEL_COLUMN].value_counts().sort_index().to_dict(),
+    )
+    return table
+
+
+def truth_accuracy_table(
+    levels: Mapping[int, pd.DataFrame],
+    arms: Mapping[str, pd.DataFrame],
+    truth: pd.DataFrame,
+    emotions: Sequence[str],
+    curriculum: Mapping | None = None,
+) -> pd.DataFrame:
+    """Demo only: label accuracy of each train row's data against the hidden truth.
+
+    Rows: every level (plain time share, as the truth figure), then each configured arm
+    (``Mw`` weight-averaged, ``Ms`` target-averaged, ``Mc`` per curriculum stage as
+    ``Mc>=k``; :func:`arm_truth_accuracy`). Over every interval of the table (all parts),
+    as the levels' figure. Columns ``row, data, accuracy, intervals``.
+    """
+    from emoagree.corpus.demo.accuracy import label_accuracy
+
+    rows = [
+        {"row": str(level), "data": f"level {level}", "accuracy": label_accuracy(table, truth),
+         "intervals": len(table)}
+        for level, table in sorted(levels.items())
+    ]
+    stages = curriculum_settings(curriculum)["stages"]
+    for arm in ARMS:
+        if arm not in arms:
+            continue
+        table = arms[arm]
+        shares = arm_truth_accuracy(table, truth, emotions, stages=stages)
+        if arm == "weighted":
+            rows.append({"row": "Mw", "data": "level 1, weight-averaged",
+                         "accuracy": shares["Mw"], "intervals": len(table)})
+        elif arm == "soft":
+            rows.append({"row": "Ms", "data": "level 1, target-averaged",
+                         "accuracy": shares["Ms"], "intervals": len(table)})
+        else:
+            for stage in stages:
+                admitted = int((table[MAX_LEVEL_COLUMN] >= stage).sum())
+                rows.append({"row": "Mc", "data": f"curriculum stage max_level >= {stage}",
+                             "accuracy": shares[f"Mc>={stage}"], "intervals": admitted})
+    return pd.DataFrame(rows, columns=["row", "data", "accuracy", "intervals"])
