@@ -17,4 +17,4 @@ for level, path in zip(params.levels, inputs.alphas, strict=True):
     with open(path) as handle:
         alphas[level] = json.load(handle)
 write_table1(levels, alphas, snakemake.output.csv, snakemake.output.md,  # noqa: F821
-             params.with_paper)
+             params.with_paper, params.folds, params.protocol)

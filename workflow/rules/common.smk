@@ -17,6 +17,7 @@ os.environ.update(
 
 from emoagree.settings import level_settings, normalize_config  # noqa: E402
 from emoagree.corpus.plan import corpus_input_files, plan_recordings  # noqa: E402
+from emoagree.split import describe_protocol, n_folds  # noqa: E402
 
 config = normalize_config(config)
 validate(config, os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml"))
@@ -26,8 +27,10 @@ EMOTIONS = list(config["emotions"])
 RECORDINGS = plan_recordings(config)  # recording, audio_path, video_path (known before any job)
 # Folds of the cross-validation: one model per (system, fold, train level); a cell pools the
 # folds' test predictions. strategy corpus keeps the corpus's own single partition.
-N_FOLDS = 1 if config["split"]["strategy"] == "corpus" else int(config["split"].get("folds", 1))
+N_FOLDS = n_folds(config["split"])
 FOLDS = list(range(N_FOLDS))
+# The one-line protocol (strategy, unit, folds) that tables and the answer state.
+SPLIT_PROTOCOL = describe_protocol(config["split"]["strategy"], config["split"]["unit"], N_FOLDS)
 
 
 wildcard_constraints:
@@ -68,8 +71,10 @@ def truth_file():
 
 
 def levels_targets():
-    """Level tables, intervals, agreement, Table 1 and the corpus figures."""
+    """Level tables, intervals, the split's overlap check, agreement, Table 1 and the corpus
+    figures."""
     targets = ["results/corpus/intervals.csv", *level_files(), *alpha_files()]
+    targets.append("results/corpus/split_overlap.json")
     targets += [f"results/tables/table1_samples.{ext}" for ext in ("csv", "md")]
     targets += [
         f"results/figures/{name}.png"
