@@ -23,4 +23,5 @@ write_answer(
     optimistic=p.optimistic,
     outputs=snakemake.output,  # noqa: F821
     protocol=p.protocol,
+    arm_rows=p.arm_rows,
 )

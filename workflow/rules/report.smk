@@ -5,11 +5,11 @@
 
 rule report_best_system:
     input:
-        metrics=cell_files(HEADLINE_CANDIDATES, ["val"]),
+        metrics=cell_files(HEADLINE_CANDIDATES, ["val"], arms=False),
     output:
         "results/tables/best_system.json",
     params:
-        cells=cell_keys(HEADLINE_CANDIDATES, ["val"]),
+        cells=cell_keys(HEADLINE_CANDIDATES, ["val"], arms=False),
         candidates=HEADLINE_CANDIDATES,
         levels=LEVELS,
     log:
@@ -39,6 +39,7 @@ rule report_crosseval:
     params:
         cells=system_cell_keys,
         levels=LEVELS,
+        train_rows=lambda wildcards: train_rows(wildcards.system),
     log:
         "logs/report/crosseval/{system}.log",
     benchmark:
@@ -107,6 +108,7 @@ rule report_table3:
     params:
         cells=cell_keys(HEADLINE_CANDIDATES, LEVELS),
         levels=LEVELS,
+        train_rows={s: train_rows(s) for s in HEADLINE_CANDIDATES},
         corpus_format=config["corpus"]["format"],
     log:
         "logs/report/table3.log",
@@ -176,6 +178,7 @@ rule report_answer:
         seed=config["seed"],
         optimistic=OPTIMISTIC_FUSION,
         protocol=study_protocol(),
+        arm_rows={s: system_arm_rows(s) for s in HEADLINE_CANDIDATES},
     log:
         "logs/report/answer.log",
     benchmark:
