@@ -186,7 +186,7 @@ wildcard_constraints:
 
 
 def settings(level):
-    return level_settings(config, level)
+    return level_settings(config, 1 if str(level) in ("Mw", "Ms", "Mc") else level)
 
 
 def level_table(level):
