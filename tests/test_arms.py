@@ -199,7 +199,8 @@ def test_arm_table_is_level_one_plus_columns(three_annotators):
 def test_schedule_epochs_per_stage():
     section = {"stages": [5, 4, 3, 2, 1], "epochs_per_stage": 2}
     assert curriculum_schedule(12, section) == [5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 1, 1]
-    assert curriculum_schedule(3, section) == [5, 5, 4]
+    assert curriculum_schedule(3, section) == [5, 5, 1]  # the last epoch sees all data
+    assert curriculum_schedule(1, section) == [1]
 
 
 def test_schedule_warmup_fraction():

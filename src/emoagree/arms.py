@@ -329,6 +329,8 @@ def curriculum_schedule(n_epochs: int, section: Mapping | None) -> list[int]:
       (n - 1))}`` while ``p < warmup``. This fits any number of epochs (3 epochs and
       stages 5..1 at warmup 0.5: 5, 3, 1).
 
+    The last epoch always uses ``s_{n-1}``, so a curriculum ends on all its data even
+    when the epochs are too few to walk through every stage (1 epoch: ``s_{n-1}`` only).
     A stage with no training interval is skipped by the trainer (see
     :func:`curriculum_rows`).
     """
@@ -344,6 +346,8 @@ def curriculum_schedule(n_epochs: int, section: Mapping | None) -> list[int]:
             warmup = settings["warmup_fraction"]
             index = n - 1 if position >= warmup else int(math.floor(position / warmup * (n - 1)))
         schedule.append(stages[index])
+    if schedule:
+        schedule[-1] = stages[-1]
     return schedule
 
 
