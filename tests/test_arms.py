@@ -317,3 +317,17 @@ def test_weighted_and_soft_losses():
     # soft target (2/3, 1/3) on the first sample only
     got = soft_cross_entropy(logits[:1], torch.tensor([[2 / 3, 1 / 3]]))
     assert got.item() == pytest.approx(-(2 / 3 * log_p[0, 0] + 1 / 3 * log_p[0, 1]).item())
+
+
+def test_plain_truth_accuracy_is_the_demo_label_accuracy():
+    from emoagree.arms import plain_truth_accuracy
+    from emoagree.corpus.demo.accuracy import label_accuracy
+
+    intervals = pd.DataFrame({"recording": ["r1", "r1", "r2"], "emotion": ["Angry", "Sad", "Sad"],
+                              "start_s": [0.0, 1.0, 0.0], "end_s": [2.0, 4.0, 1.0]})
+    truth = pd.DataFrame({"recording": ["r1", "r1", "r2"], "emotion": ["Angry", "Sad", "Happy"],
+                          "start_s": [0.5, 3.0, 0.0], "end_s": [3.0, 3.5, 1.0]})
+    assert plain_truth_accuracy(intervals, truth, EMOTIONS) == pytest.approx(
+        label_accuracy(intervals, truth)
+    )
+    assert plain_truth_accuracy(intervals, truth, EMOTIONS) == pytest.approx(2.0 / 6.0)
