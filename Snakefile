@@ -22,6 +22,7 @@ include: "workflow/rules/common_evaluation.smk"
 include: "workflow/rules/demo.smk"
 include: "workflow/rules/corpus.smk"
 include: "workflow/rules/levels.smk"
+include: "workflow/rules/arms.smk"
 include: "workflow/rules/audio.smk"
 include: "workflow/rules/video.smk"
 include: "workflow/rules/fusion.smk"
@@ -33,6 +34,7 @@ rule all:
     input:
         corpus_targets(),
         levels_targets(),
+        arms_targets(),
         audio_targets(),
         video_targets(),
         evaluation_targets(),

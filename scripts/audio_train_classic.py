@@ -20,4 +20,5 @@ run_train_classic(
     out.val,
     fold=params.fold,
     n_folds=params.n_folds,
+    arm=getattr(params, "arm", None),
 )

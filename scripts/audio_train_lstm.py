@@ -22,4 +22,6 @@ run_train_lstm(
     threads=snakemake.threads,  # noqa: F821
     fold=params.fold,
     n_folds=params.n_folds,
+    arm=getattr(params, "arm", None),
+    curriculum=getattr(params, "curriculum", None),
 )

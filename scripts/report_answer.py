@@ -24,4 +24,5 @@ write_answer(
     outputs=snakemake.output,  # noqa: F821
     protocol=p.protocol,
     labels=p.labels,
+    arm_rows=p.arm_rows,
 )

@@ -7,5 +7,6 @@ from emoagree.report import crosseval_frame, load_cells
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
 cells = load_cells(snakemake.params.cells, snakemake.input.metrics)  # noqa: F821
-frame = crosseval_frame(cells, snakemake.wildcards.system, snakemake.params.levels)  # noqa: F821
+p = snakemake.params  # noqa: F821
+frame = crosseval_frame(cells, snakemake.wildcards.system, p.levels, p.train_rows)  # noqa: F821
 frame.to_csv(snakemake.output[0])  # noqa: F821

@@ -9,7 +9,10 @@ sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
 cells = load_cells(snakemake.params.cells, snakemake.input.metrics)  # noqa: F821
 best = json.load(open(snakemake.input.best))["system"]  # noqa: F821
-table, md = build_table3(cells, best, snakemake.params.levels, labels=snakemake.params.labels)  # noqa: F821
+rows = snakemake.params.train_rows[best]  # noqa: F821 (levels and the arms it has)
+table, md = build_table3(
+    cells, best, snakemake.params.levels, rows, labels=snakemake.params.labels  # noqa: F821
+)
 if snakemake.params.corpus_format == "ramas":  # noqa: F821
     md += "\n" + paper_markdown(3)
 table.to_csv(snakemake.output.csv, index=False)  # noqa: F821

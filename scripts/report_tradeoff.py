@@ -6,7 +6,7 @@ import sys
 import pandas as pd
 
 from emoagree.figures import tradeoff_plot
-from emoagree.report import load_json, train_sample_counts
+from emoagree.report import load_json, train_row, train_sample_counts
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
@@ -17,6 +17,7 @@ answer = load_json(snakemake.input.answer)  # noqa: F821
 others = {}
 for system, path in zip(p.systems, snakemake.input.crosseval, strict=True):  # noqa: F821
     if system != answer["system"]:
-        label = p.labels.get(system, system)
-        others[label] = pd.read_csv(path, index_col="train_level").loc[p.levels, "mean"]
+        frame = pd.read_csv(path, index_col="train_level")
+        frame.index = [train_row(i) for i in frame.index]  # levels and arm rows (Mw, ...)
+        others[p.labels.get(system, system)] = frame.loc[p.levels, "mean"]
 tradeoff_plot(counts, answer, others, snakemake.output[0])  # noqa: F821

@@ -75,8 +75,13 @@ def write_study(
     fusion_overrides: dict | None = None,
     corpus_format: str = "demo",
     seed: int = 7,
+    arms=(),
 ) -> Path:
-    """Write level files, predictions of every single system, config and Snakefile."""
+    """Write level files, predictions of every single system, config and Snakefile.
+
+    ``arms``: training arms' rows (``Mw``, ``Ms``, ``Mc``) to plan as further train rows
+    (``Mc`` only for the networks, and for a fused pair only when both members have it);
+    their predictions are drawn like level 1's, a little stronger."""
     rng = np.random.default_rng(seed)
     levels = list(levels)
     frames = {k: level_frame(k, rng) for k in levels}
@@ -87,15 +92,24 @@ def write_study(
     # split.csv: the level-1 intervals with their units (the bootstrap's unit list)
     frames[levels[0]].to_csv(root / "results/corpus/split.csv", index=False)
     strengths = {s: 1.0 + 0.5 * n for n, s in enumerate([*audio, *video])}
+    arm_rows = {
+        s: [r for r in arms if r != "Mc" or s in ("audio_lstm", "video_effnet")]
+        for s in [*audio, *video]
+    }
+    for a in audio:
+        for v in video:
+            arm_rows[f"fusion_{a}_{v}"] = [r for r in arm_rows[a] if r in arm_rows[v]]
     for system in [*audio, *video]:
         good = [0, 1, 2] if system.startswith("audio") else [3, 4, 5]
-        for i in levels:
-            targets = {"val": frames[i][frames[i]["split"] == "val"]}
+        for i in [*levels, *arm_rows[system]]:
+            own = frames[i] if i in frames else frames[levels[0]]  # an arm: level 1's data
+            targets = {"val": own[own["split"] == "val"]}
             for j in levels:
                 targets[f"test{j}"] = frames[j][frames[j]["split"] == "test"]
             for name, subset in targets.items():
                 codes = np.array([EMOTIONS.index(e) for e in subset["emotion"]])
-                probs = noisy_probs(codes, strengths[system] + 0.3 * i, rng, good)
+                step = i if i in frames else 2.5
+                probs = noisy_probs(codes, strengths[system] + 0.3 * step, rng, good)
                 if system.startswith("audio"):
                     probs[::7] = np.nan  # some intervals audio cannot score
                 table = make_predictions(subset["interval_id"], subset["emotion"], probs, EMOTIONS)
@@ -132,6 +146,7 @@ def write_study(
             audio=list(audio),
             video=list(video),
             fusion=fusion,
+            arm_rows=arm_rows,
         )
     )
     return root
@@ -164,11 +179,13 @@ SYSTEM_LABELS = system_labels(SYSTEMS, config)
 
 N_FOLDS = 1
 FOLDS = [0]
+# training arms' rows (Mw, Ms, Mc) per system, as common_arms.smk plans them
+ARM_ROWS = {arm_rows}
 
 
 wildcard_constraints:
     fold="[0-9]+",
-    train_level="[0-9]+",
+    train_level="[0-9]+|Mw|Ms|Mc",
     test_level="[0-9]+",
     system="|".join(SYSTEMS) or "__none__",
     audio_system="|".join(AUDIO_SYSTEMS) or "__none__",
@@ -176,7 +193,7 @@ wildcard_constraints:
 
 
 def settings(level):
-    return level_settings(config, level)
+    return level_settings(config, 1 if str(level) in ("Mw", "Ms", "Mc") else level)
 
 
 def level_table(level):
@@ -196,6 +213,14 @@ def fold_models(system, extension):
 
 def fold_val_predictions(system, train_level):
     return [f"results/predictions/{{system}}/fold{{f}}/train{{train_level}}/val.csv" for f in FOLDS]
+
+
+def system_arm_rows(system):
+    return ARM_ROWS.get(system, [])
+
+
+def train_rows(system):
+    return [*LEVELS, *system_arm_rows(system)]
 
 
 include: "{repo}/workflow/rules/common_evaluation.smk"

@@ -439,3 +439,97 @@ def test_one_modality_corpus_reports_the_best_single_system(tmp_path):
     assert "no fusion" in text
     table2 = pd.read_csv(results / "tables/table2_uar.csv")
     assert len(table2) == 2
+
+
+def test_arm_rows_join_the_answer_and_are_compared_with_the_best_level():
+    """Mw is far better than every level: it takes P(best) and beats the best hard level
+    (level 3) in every resample; Ms is as good as level 1 and does not clearly beat it."""
+    cells, tests, units = answer_study({1: 0.3, 2: 0.4, 3: 0.6, "Mw": 0.95, "Ms": 0.3})
+    rng = np.random.default_rng(5)
+    for row, accuracy in (("Mw", 0.95), ("Ms", 0.3)):
+        for j in LEVELS:
+            test = tests[j]
+            codes = np.array([EMOTIONS.index(e) for e in test.emotions])
+            pred = np.where(rng.random(len(codes)) < accuracy, codes, (codes + 1) % 6)
+            cells[(row, j)] = PredictionArrays(
+                f"train{row}/test{j}.csv", list(test.interval_ids), list(test.emotions),
+                np.eye(6)[pred] * 0.9 + 0.1 / 6,
+            )
+    answer = study_answer(cells, tests, units, "fusion_x", LEVELS, EMOTIONS, 300, 1, 0.95,
+                          0.8, arm_rows=["Mw", "Ms"])
+    assert answer["levels"] == LEVELS and answer["arm_rows"] == ["Mw", "Ms"]
+    assert set(answer["p_best"]) == {"1", "2", "3", "Mw", "Ms"}
+    assert sum(answer["p_best"].values()) == pytest.approx(1.0)
+    assert answer["top_level"] == "Mw" and answer["clearly_best"]
+    arms = {entry["row"]: entry for entry in answer["arms"]}
+    assert arms["Mw"]["best_level"] == 3
+    assert arms["Mw"]["probability_arm_is_higher"] == 1.0 and arms["Mw"]["difference"] > 0.2
+    assert arms["Ms"]["probability_arm_is_higher"] < 0.5
+    assert {(p["lower"], p["higher"]) for p in answer["neighbours"]} == {(1, 2), (2, 3)}
+    text = answer_text(answer)
+    assert "**Train with the arm Mw**" in text
+    assert "- arm Mw:" in text and "- arm Ms:" in text
+    assert "Mw vs level 3:" in text and "it beats the best hard level" in text
+    assert "Ms vs level 3:" in text and "does not clearly beat" in text
+    # without arms the answer is what it was
+    plain = study_answer({k: v for k, v in cells.items() if isinstance(k[0], int)}, tests,
+                         units, "fusion_x", LEVELS, EMOTIONS, 300, 1, 0.95, 0.8)
+    assert "arms" not in plain and set(plain["p_best"]) == {"1", "2", "3"}
+
+
+def test_table3_and_crosseval_frame_carry_arm_rows():
+    rows = [*LEVELS, "Mw", "Mc"]
+    cells = {("fusion_x", i, j): metric(0.5) for i in rows for j in LEVELS}
+    cells[("fusion_x", "Mc", 2)] = metric(0.8)
+    csv, md = build_table3(cells, "fusion_x", LEVELS, rows)
+    assert csv["train level"].tolist() == ["M1", "M2", "M3", "Mw", "Mc"]
+    assert csv.loc[4, "Test 2"].endswith(" *") and "Rows Mw, Ms, Mc" in md
+    frame = crosseval_frame(cells, "fusion_x", LEVELS, rows)
+    assert frame.index.tolist() == rows
+    assert frame.loc["Mc", "test2"] == pytest.approx(80.0)
+
+
+def test_load_cells_keys_arm_rows(tmp_path):
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(metric(0.5)))
+    cells = load_cells([["fusion_x", "Mw", "1"], ["fusion_x", "2", "val"]], [path, path])
+    assert set(cells) == {("fusion_x", "Mw", 1), ("fusion_x", 2, "val")}
+
+
+def test_dry_run_plans_the_arm_rows(tmp_path):
+    """Mw and Ms rows for every system; Mc only for the networks and for a pair of two."""
+    write_study(tmp_path, levels=(1, 2), audio=("audio_lr", "audio_lstm"),
+                video=("video_effnet",), arms=("Mw", "Ms", "Mc"))
+    out = run_snakemake(tmp_path, "-n")
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", out, flags=re.M))
+    # rows: audio_lr 2+2, audio_lstm 2+3, video_effnet 2+3, lr+effnet 2+2, lstm+effnet 2+3
+    assert int(counts["metrics"]) == (4 + 5 + 5 + 4 + 5) * 2
+    assert int(counts["fusion_weights"]) == 4 + 5
+    assert "trainMc/test1" in out and "fusion_audio_lstm_video_effnet/trainMc" in out
+    assert "fusion_audio_lr_video_effnet/trainMc" not in out
+    assert "audio_lr/trainMc" not in out
+
+
+@pytest.mark.slow
+def test_end_to_end_report_with_arm_rows(tmp_path):
+    write_study(tmp_path, levels=(1, 2, 3), audio=("audio_lstm",), video=("video_effnet",),
+                arms=("Mw", "Mc"))
+    run_snakemake(tmp_path)
+    results = tmp_path / "results"
+    fused = "fusion_audio_lstm_video_effnet"
+    crosseval = pd.read_csv(results / f"tables/crosseval/{fused}.csv", index_col="train_level")
+    assert [str(i) for i in crosseval.index] == ["1", "2", "3", "Mw", "Mc"]
+    answer = json.loads((results / "tables/answer.json").read_text())
+    assert answer["system"] == fused and answer["arm_rows"] == ["Mw", "Mc"]
+    for row in ("1", "Mw", "Mc"):  # the answer's means are the mean of the cells' UARs
+        assert answer["mean_uar"][row] * 100 == pytest.approx(crosseval.loc[row, "mean"],
+                                                              abs=1e-2)
+    assert sum(answer["p_best"].values()) == pytest.approx(1.0)
+    assert [entry["row"] for entry in answer["arms"]] == ["Mw", "Mc"]
+    table3 = pd.read_csv(results / "tables/table3_crosseval.csv")
+    assert table3["train level"].tolist() == ["M1", "M2", "M3", "Mw", "Mc"]
+    assert "Training arms against the best hard level" in (
+        results / "tables/answer.md"
+    ).read_text()
+    for name in ("tradeoff.png", f"crosseval/{fused}.png"):
+        assert (results / "figures" / name).stat().st_size > 1000

@@ -35,7 +35,7 @@ def crosseval_heatmap(frame: pd.DataFrame, title: str, path: str | Path) -> None
     ax.set_xticks(range(len(tests)), [c.replace("test", "") for c in tests])
     ax.set_yticks(range(len(frame.index)), [str(i) for i in frame.index])
     ax.set_xlabel("test level")
-    ax.set_ylabel("train level")
+    ax.set_ylabel("train level" if all(str(i).isdigit() for i in frame.index) else "train row")
     for (r, c), value in np.ndenumerate(values):
         ax.text(
             c,
@@ -80,6 +80,16 @@ def tradeoff_plot(
     )
     for system, values in other_means.items():
         right.plot(levels, values, marker=".", linewidth=0.8, alpha=0.7, label=system)
+    # training arms (all level-1 intervals): no sample count of their own, so a line each
+    for n, row in enumerate(answer.get("arm_rows") or []):
+        value, bounds = answer["mean_uar"].get(str(row)), answer["mean_uar_ci"].get(str(row))
+        if value is None:
+            continue
+        color = f"C{5 + n}"
+        right.axhline(100 * value, color=color, linestyle="--", linewidth=1,
+                      label=f"{answer['system']} arm {row} (all level-1 intervals)")
+        if bounds and None not in bounds:
+            right.axhspan(100 * bounds[0], 100 * bounds[1], color=color, alpha=0.08)
     right.set_ylabel("mean UAR over test levels (%)")
     handles = ax.get_legend_handles_labels()
     handles2 = right.get_legend_handles_labels()

@@ -45,7 +45,19 @@ OPTIMISTIC_NOTE = (
     "system would reach on unseen data."
 )
 
-Cell = tuple[str, int, Any]
+Cell = tuple[str, int | str, Any]
+
+
+def train_row(value: Any) -> int | str:
+    """A train row as cells key it: an agreement level (int) or a training arm's row name
+    (``Mw``, ``Ms``, ``Mc``; see :mod:`emoagree.arms`)."""
+    text = str(value)
+    return int(text) if text.isdigit() else text
+
+
+def row_label(row: int | str) -> str:
+    """``M3`` for train level 3; an arm's row keeps its name (``Mw``)."""
+    return f"M{row}" if isinstance(train_row(row), int) else str(row)
 
 
 def load_json(path: str | Path) -> dict[str, Any]:
@@ -65,7 +77,7 @@ def load_cells(keys: Sequence[Sequence[Any]], paths: Sequence[str]) -> dict[Cell
         test = test if test == "val" else int(test)
         metrics = load_json(path)
         metrics["_path"] = str(path)
-        cells[(str(system), int(train), test)] = metrics
+        cells[(str(system), train_row(train), test)] = metrics
     return cells
 
 
@@ -200,13 +212,18 @@ def build_table2(
 
 
 def build_table3(
-    cells: Mapping[Cell, dict], system: str, levels: Sequence[int],
+    cells: Mapping[Cell, dict],
+    system: str,
+    levels: Sequence[int],
+    train_rows: Sequence[int | str] | None = None,
     labels: Mapping[str, str] | None = None,
 ) -> tuple[pd.DataFrame, str]:
-    """Table 3: the 5x5 cross-evaluation of one system (rows train, columns test level)."""
-    rows = [f"M{k}" for k in levels]
+    """Table 3: the 5x5 cross-evaluation of one system (rows train, columns test level);
+    ``train_rows`` (default: ``levels``) may add training arms' rows (``Mw``, ...)."""
+    train_rows = [train_row(r) for r in (levels if train_rows is None else train_rows)]
+    rows = [row_label(i) for i in train_rows]
     columns = [f"Test {k}" for k in levels]
-    metrics = [[cells[(system, i, j)] for j in levels] for i in levels]
+    metrics = [[cells[(system, i, j)] for j in levels] for i in train_rows]
     text, bold = _marked_frames(rows, columns, metrics, "train level")
     title = (f"# Table 3: cross-evaluation of {label_of(labels, system)} "
              "(best fusion, chosen on val)")
@@ -215,7 +232,12 @@ def build_table3(
         "over split units] and "
         "coverage; bold (CSV: *) = best of the column."
     )
-    fusion = [cells[(system, i, j)].get("fusion") for i in levels for j in levels]
+    if any(isinstance(i, str) for i in train_rows):
+        notes += (
+            "\n\nRows Mw, Ms, Mc: training arms on all level-1 intervals (agreement-weighted, "
+            "soft targets, curriculum), tested on the same test sets."
+        )
+    fusion = [cells[(system, i, j)].get("fusion") for i in train_rows for j in levels]
     if all(fusion):
         audio_only = sum(f["n_audio_only"] for f in fusion)
         video_only = sum(f["n_video_only"] for f in fusion)
@@ -232,18 +254,25 @@ def build_table3(
     return _csv_with_marks(text, bold), md
 
 
-def crosseval_frame(cells: Mapping[Cell, dict], system: str, levels: Sequence[int]) -> pd.DataFrame:
-    """Numeric 5x5 of one system: UAR (%) with rows train level, columns test level."""
+def crosseval_frame(
+    cells: Mapping[Cell, dict],
+    system: str,
+    levels: Sequence[int],
+    train_rows: Sequence[int | str] | None = None,
+) -> pd.DataFrame:
+    """Numeric 5x5 of one system: UAR (%) with rows train level, columns test level;
+    ``train_rows`` (default: ``levels``) may add training arms' rows (``Mw``, ...)."""
+    rows = [train_row(r) for r in (levels if train_rows is None else train_rows)]
     data = {}
     for j in levels:
         data[f"test{j}"] = [
             None if cells[(system, i, j)]["uar"] is None else 100 * cells[(system, i, j)]["uar"]
-            for i in levels
+            for i in rows
         ]
-    frame = pd.DataFrame(data, index=pd.Index(levels, name="train_level"), dtype=float)
+    frame = pd.DataFrame(data, index=pd.Index(rows, name="train_level"), dtype=float)
     frame["mean"] = frame.mean(axis=1)
     frame["coverage_mean"] = [
-        float(np.mean([cells[(system, i, j)]["coverage"] for j in levels])) for i in levels
+        float(np.mean([cells[(system, i, j)]["coverage"] for j in levels])) for i in rows
     ]
     return frame.round(3)
 
@@ -341,6 +370,7 @@ def study_answer(
     clear_best: float = 0.8,
     optimistic: bool = False,
     protocol: Mapping[str, Any] | None = None,
+    arm_rows: Sequence[str] = (),
 ) -> dict[str, Any]:
     """How firmly the data single out one train level of ``system``.
 
@@ -351,6 +381,8 @@ def study_answer(
         units: ``split.csv``'s test units (the shared bootstrap's unit list).
         clear_best: the P(best) a level needs to be called clearly best.
         protocol: the config's ``unit``, ``strategy`` and ``fusion_selection``.
+        arm_rows: training arms' rows of ``system`` (``Mw``, ``Ms``, ``Mc``; cells keyed
+            ``(row, test_level)``): further train rows, tested on the same test levels.
 
     Every cell is scored on the same cluster-bootstrap resamples the cell metrics use.
     Per train level: the mean UAR over the test levels with its interval; P(best), the
@@ -360,18 +392,25 @@ def study_answer(
     P(best) is named; it is *clearly best* only when its P(best) reaches ``clear_best``.
     The level is read off the same test data, so no further claim (no "lead holds") is
     made for it.
+
+    With ``arm_rows``, P(best) is taken over the levels and the arms together (the named
+    row may be an arm), and each arm is compared with the best hard level (the level with
+    the highest P(best) among the levels): the difference of means with its interval and
+    the share of resamples in which the arm's mean is higher (``arms``).
     """
     emotions = list(emotions)
     levels = sorted(int(k) for k in levels)
+    arm_rows = [str(r) for r in arm_rows]
+    rows = [*levels, *arm_rows]
     bootstrap = ClusterBootstrap(
         tuple(shared_units(units, [tests[j] for j in levels])), int(n_resamples), int(seed)
     )
     truth = {j: encode(tests[j].emotions, emotions, "true emotion") for j in levels}
     index = {j: bootstrap.index(tests[j].units, tests[j].path) for j in levels}
     sums, choices = [], []
-    points = np.empty((len(levels), len(levels)))
+    points = np.empty((len(rows), len(levels)))
     replicates = set()
-    for a, i in enumerate(levels):
+    for a, i in enumerate(rows):
         arrays = {j: _replicates(cells[(i, j)]) for j in levels}
         counts = {len(v) for v in arrays.values()}
         if len(counts) != 1:
@@ -387,12 +426,12 @@ def study_answer(
             sums.append(cell)
             choices.append(choice)
     resampled = resampled_uars(bootstrap, sums, choices)
-    means = resampled.reshape(-1, len(levels), len(levels)).mean(axis=2)  # (B, train level)
+    means = resampled.reshape(-1, len(rows), len(levels)).mean(axis=2)  # (B, train row)
     point = points.mean(axis=1)
     lows, highs = percentile_interval(means, ci_level)
     p_best = probability_best(means)
     ranked = sorted(
-        range(len(levels)),
+        range(len(rows)),
         key=lambda a: (-np.nan_to_num(p_best[a], nan=-1), -np.nan_to_num(point[a], nan=-1), a),
     )
     top = ranked[0]
@@ -408,16 +447,35 @@ def study_answer(
                 "probability_higher_is_higher": probability_higher(means, a + 1, a),
             }
         )
-    return {
+    arms = []
+    if arm_rows:
+        level_p = probability_best(means[:, : len(levels)])
+        best_level = min(
+            range(len(levels)),
+            key=lambda a: (-np.nan_to_num(level_p[a], nan=-1), -np.nan_to_num(point[a], nan=-1)),
+        )
+        for offset, row in enumerate(arm_rows):
+            a = len(levels) + offset
+            low, high = percentile_interval(means[:, a] - means[:, best_level], ci_level)
+            arms.append(
+                {
+                    "row": row,
+                    "best_level": levels[best_level],
+                    "difference": _float(point[a] - point[best_level]),
+                    "difference_ci": [_float(low), _float(high)],
+                    "probability_arm_is_higher": probability_higher(means, a, best_level),
+                }
+            )
+    answer = {
         "system": system,
         "optimistic": bool(optimistic),
         "levels": levels,
-        "mean_uar": {str(k): _float(v) for k, v in zip(levels, point, strict=True)},
+        "mean_uar": {str(k): _float(v) for k, v in zip(rows, point, strict=True)},
         "mean_uar_ci": {
-            str(k): [_float(lo), _float(hi)] for k, lo, hi in zip(levels, lows, highs, strict=True)
+            str(k): [_float(lo), _float(hi)] for k, lo, hi in zip(rows, lows, highs, strict=True)
         },
-        "p_best": {str(k): _float(v) for k, v in zip(levels, p_best, strict=True)},
-        "top_level": levels[top],
+        "p_best": {str(k): _float(v) for k, v in zip(rows, p_best, strict=True)},
+        "top_level": rows[top],
         "top_p_best": _float(p_best[top]),
         "clearly_best": bool(p_best[top] >= clear_best),
         "clear_best": float(clear_best),
@@ -427,6 +485,10 @@ def study_answer(
         "ci_level": ci_level,
         "seed": int(seed),
     }
+    if arm_rows:
+        answer["arm_rows"] = arm_rows
+        answer["arms"] = arms
+    return answer
 
 
 def _replicates(value: Sequence[PredictionArrays] | PredictionArrays) -> list[PredictionArrays]:
@@ -501,7 +563,18 @@ def answer_text(answer: Mapping[str, Any], fmt: str = "md") -> str:
     )
     who = f"{answer.get('system_label', answer['system'])}, {kind} chosen on validation"
     top_mean = f"{pct(mean[str(top)])}% {_interval(ci[str(top)])}"
-    if answer["clearly_best"]:
+    arm_rows = list(answer.get("arm_rows") or [])
+    if arm_rows:
+        level_list += " (train rows: levels and the arms " + ", ".join(arm_rows) + ")"
+    if answer["clearly_best"] and str(top) in arm_rows:
+        lines.append(
+            f"**Train with the arm {top}** (all level-1 intervals with their agreement). "
+            f"{top} has the highest mean UAR over the test levels {level_list} in "
+            f"{100 * answer['top_p_best']:.1f}% of the bootstrap resamples (P(best) "
+            f"{answer['top_p_best']:.2f} >= {threshold:.2f}): it is clearly best for {who}. "
+            f"Its mean UAR: {top_mean}."
+        )
+    elif answer["clearly_best"]:
         lines.append(
             f"**Train on agreement level {top}.** Level {top} has the highest mean UAR over "
             f"the test levels {level_list} in {100 * answer['top_p_best']:.1f}% of the "
@@ -511,7 +584,8 @@ def answer_text(answer: Mapping[str, Any], fmt: str = "md") -> str:
     else:
         lines.append(
             f"**No level is clearly best** for {who}: no train level reaches P(best) >= "
-            f"{threshold:.2f}. The highest P(best) is level {top}'s, "
+            f"{threshold:.2f}. The highest P(best) is "
+            f"{'level ' + str(top) if str(top) not in arm_rows else 'the arm ' + str(top)}'s, "
             f"{answer['top_p_best']:.2f} (mean UAR over the test levels {level_list}: "
             f"{top_mean})."
         )
@@ -525,6 +599,10 @@ def answer_text(answer: Mapping[str, Any], fmt: str = "md") -> str:
         probability = p_best[str(k)]
         shown = "n/a" if probability is None else f"{probability:.2f}"
         lines.append(f"- level {k}: {pct(mean[str(k)])}% {_interval(ci[str(k)])}, P(best) {shown}")
+    for k in arm_rows:
+        probability = p_best[str(k)]
+        shown = "n/a" if probability is None else f"{probability:.2f}"
+        lines.append(f"- arm {k}: {pct(mean[str(k)])}% {_interval(ci[str(k)])}, P(best) {shown}")
     lines.append("")
     lines.append(
         "Neighbouring train levels (difference of mean UAR in points, paired over the "
@@ -541,6 +619,34 @@ def answer_text(answer: Mapping[str, Any], fmt: str = "md") -> str:
             f"{pair['higher']} higher in {100 * pair['probability_higher_is_higher']:.1f}% "
             "of resamples"
         )
+    if answer.get("arms"):
+        lines.append("")
+        lines.append(
+            "Training arms against the best hard level (the level with the highest P(best) "
+            "among the levels; difference of mean UAR in points, paired over the same "
+            "resamples). Mw: every level-1 interval weighted by its agreement; Ms: soft "
+            "targets (the annotators' shares of the emotions); Mc: a curriculum from the "
+            "highest level down:"
+        )
+        lines.append("")
+        for entry in answer["arms"]:
+            difference = entry["difference"]
+            shown = "n/a" if difference is None else f"{100 * difference:+.2f}"
+            low, high = entry["difference_ci"]
+            bounds = "[n/a]" if low is None else f"[{100 * low:+.1f}, {100 * high:+.1f}]"
+            probability = entry["probability_arm_is_higher"]
+            share = "n/a" if probability is None or np.isnan(probability) else (
+                f"{100 * probability:.1f}%"
+            )
+            verdict = (
+                "beats" if probability is not None and probability >= threshold
+                else "does not clearly beat"
+            )
+            lines.append(
+                f"- {entry['row']} vs level {entry['best_level']}: {shown} points {bounds}; "
+                f"{entry['row']} higher in {share} of resamples: it {verdict} the best hard "
+                f"level (threshold {threshold:.2f})"
+            )
     lines.append("")
     lines.extend(protocol_text(answer))
     per_system = answer.get("best_level_per_system") or {}
@@ -550,7 +656,7 @@ def answer_text(answer: Mapping[str, Any], fmt: str = "md") -> str:
             "For orientation, the train level with the highest mean UAR over test levels "
             "of every system (point estimates, no interval): "
             + "; ".join(
-                f"{entry.get('label', system)}: level {entry['level']} "
+                f"{entry.get('label', system)}: {_row_words(entry['level'])} "
                 f"({entry['mean_uar']:.2f}%)"
                 for system, entry in per_system.items()
             )
@@ -569,6 +675,10 @@ def add_labels(answer: dict[str, Any], labels: Mapping[str, str] | None) -> None
         entry["label"] = label_of(labels, system)
 
 
+def _row_words(row: int | str) -> str:
+    return f"level {row}" if isinstance(train_row(row), int) else f"arm {row}"
+
+
 def write_text(path: str | Path, text: str) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(text)
@@ -581,8 +691,8 @@ def best_level_per_system(crosseval: Mapping[str, pd.DataFrame]) -> dict[str, di
         means = frame["mean"].dropna()
         if means.empty:
             continue
-        level = int(means.idxmax())
-        best[system] = {"level": level, "mean_uar": float(means.loc[level])}
+        label = means.idxmax()
+        best[system] = {"level": train_row(label), "mean_uar": float(means.loc[label])}
     return best
 
 
@@ -600,6 +710,7 @@ def write_answer(
     outputs: Mapping[str, str],
     protocol: Mapping[str, Any] | None = None,
     labels: Mapping[str, str] | None = None,
+    arm_rows: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:
     """Compute the answer for the headline system and write it as JSON, Markdown and rST.
 
@@ -611,10 +722,13 @@ def write_answer(
         evaluation: the config's ``evaluation`` section.
         outputs: paths under the keys ``json``, ``md`` and ``rst``.
         labels: display names by system id (``emoagree.naming.system_labels``).
+        arm_rows: each system's training arms' rows (``Mw``, ``Ms``, ``Mc``), further train
+            rows of the answer (P(best) over levels and arms together).
     """
     system = load_json(best_path)["system"]
+    arms = [str(r) for r in (arm_rows or {}).get(system, [])]
     cells = {}
-    for i in levels:
+    for i in [*levels, *arms]:
         for j in levels:
             paths = prediction_paths[(system, i, j)]
             paths = [paths] if isinstance(paths, str | Path) else list(paths)
@@ -632,6 +746,7 @@ def write_answer(
         float(evaluation.get("clear_best", 0.8)),
         optimistic and system.startswith("fusion_"),
         protocol,
+        arm_rows=arms,
     )
     crosseval = {s: pd.read_csv(p, index_col="train_level") for s, p in crosseval_paths.items()}
     answer["best_level_per_system"] = best_level_per_system(crosseval)

@@ -60,16 +60,18 @@ rule audio_functionals:
 
 rule audio_train_classic:
     input:
-        level=lambda wc: level_table(wc.train_level),
-        features=lambda wc: functionals_of(wc.train_level),
+        level=lambda wc: train_table(wc.train_level),
+        features=lambda wc: functionals_of(train_data_level(wc.train_level)),
     output:
         model="results/models/{system}/fold{fold}/train{train_level}.joblib",
         report="results/models/{system}/fold{fold}/train{train_level}.json",
         val="results/predictions/{system}/fold{fold}/train{train_level}/val.csv",
     wildcard_constraints:
         system="|".join(AUDIO_CLASSIC) if AUDIO_CLASSIC else "__none__",
+        train_level="[0-9]+|Mw|Ms",  # no curriculum for the classic models
     params:
         system=lambda wc: wc.system,
+        arm=lambda wc: train_arm(wc.train_level),
         settings=lambda wc: settings(wc.train_level)["audio"],
         emotions=EMOTIONS,
         seed=config["seed"],
@@ -91,7 +93,7 @@ rule audio_train_classic:
 
 rule audio_train_lstm:
     input:
-        level=lambda wc: level_table(wc.train_level),
+        level=lambda wc: train_table(wc.train_level),
         lld=lld_caches,
     output:
         model="results/models/audio_lstm/fold{fold}/train{train_level}.pt",
@@ -103,6 +105,8 @@ rule audio_train_lstm:
         seed=config["seed"],
         fold=lambda wc: int(wc.fold),
         n_folds=N_FOLDS,
+        arm=lambda wc: train_arm(wc.train_level),
+        curriculum=lambda wc: ARM_SETTINGS.get("curriculum") if train_arm(wc.train_level) else None,
         # not an output: Snakemake would delete it before a rerun, and resuming from it
         # after an interruption is its purpose; training removes it when done
         checkpoint=lambda wc: (

@@ -19,6 +19,7 @@ from emoagree.settings import level_settings, normalize_config  # noqa: E402
 from emoagree.corpus.plan import corpus_input_files, plan_recordings  # noqa: E402
 from emoagree.naming import system_labels  # noqa: E402
 from emoagree.split import describe_protocol, n_folds  # noqa: E402
+from emoagree.arms import ROW_ARMS  # noqa: E402
 
 config = normalize_config(config)
 validate(config, os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml"))
@@ -37,7 +38,8 @@ SPLIT_PROTOCOL = describe_protocol(config["split"]["strategy"], config["split"][
 wildcard_constraints:
     fold="[0-9]+",
     level="[0-9]+",
-    train_level="[0-9]+",
+    # an agreement level, or a training arm's row (Mw, Ms, Mc: see common_arms.smk)
+    train_level="[0-9]+|Mw|Ms|Mc",
     test_level="[0-9]+",
     recording="[A-Za-z0-9_.-]+",
 
@@ -52,8 +54,10 @@ def repo_path(*parts):
 
 
 def settings(level):
-    """The configuration seen by the jobs of one level (global values + its overrides)."""
-    return level_settings(config, level)
+    """The configuration seen by the jobs of one level (global values + its overrides).
+    A training arm's row (Mw, Ms, Mc) trains on level 1's intervals with level 1's
+    settings."""
+    return level_settings(config, 1 if str(level) in ROW_ARMS else level)
 
 
 # Levels stage (rules in levels.smk; functions live here, as the linter asks).
@@ -195,12 +199,17 @@ def audio_targets():
             "results/models/{system}/fold{f}/train{i}.{ext}",
             system=system,
             f=FOLDS,
-            i=LEVELS,
+            i=train_rows(system),
             ext=AUDIO_MODEL_FILES[system],
         )
-        targets += expand("results/predictions/{system}/train{i}/val.csv", system=system, i=LEVELS)
         targets += expand(
-            "results/predictions/{system}/train{i}/test{j}.csv", system=system, i=LEVELS, j=LEVELS
+            "results/predictions/{system}/train{i}/val.csv", system=system, i=train_rows(system)
+        )
+        targets += expand(
+            "results/predictions/{system}/train{i}/test{j}.csv",
+            system=system,
+            i=train_rows(system),
+            j=LEVELS,
         )
     if AUDIO_CLASSIC:
         targets += expand("results/features/audio_functionals/level{k}.json", k=LEVELS)

@@ -19,7 +19,7 @@ def fusion_targets():
         f"results/models/{system}/fold{fold}/train{level}.json"
         for system in FUSION_SYSTEMS
         for fold in FOLDS
-        for level in LEVELS
+        for level in train_rows(system)
     ]
 
 
@@ -56,11 +56,11 @@ def metrics_file(system, train_level, test):
 
 
 def evaluation_targets():
-    """Every cell of every system's 5x5, and every validation score."""
+    """Every cell of every system's 5x5 (plus its arm rows), and every validation score."""
     return [
         metrics_file(system, i, j)
         for system in SYSTEMS
-        for i in LEVELS
+        for i in train_rows(system)
         for j in [*LEVELS, "val"]
     ]
 
@@ -85,14 +85,17 @@ def study_protocol():
     }
 
 
-def cell_keys(systems, tests):
-    """(system, train level, test) keys of metrics files; tests are levels or "val"."""
-    return [[s, i, j] for s in systems for i in LEVELS for j in tests]
+def cell_keys(systems, tests, arms=True):
+    """(system, train row, test) keys of metrics files; tests are levels or "val"; train
+    rows are the levels and (``arms``) each system's training arms' rows."""
+    return [
+        [s, i, j] for s in systems for i in (train_rows(s) if arms else LEVELS) for j in tests
+    ]
 
 
-def cell_files(systems, tests):
-    """Metrics files in the order of cell_keys(systems, tests)."""
-    return [metrics_file(s, i, j) for s, i, j in cell_keys(systems, tests)]
+def cell_files(systems, tests, arms=True):
+    """Metrics files in the order of cell_keys(systems, tests, arms)."""
+    return [metrics_file(s, i, j) for s, i, j in cell_keys(systems, tests, arms)]
 
 
 def same_level_keys(systems):
@@ -100,7 +103,7 @@ def same_level_keys(systems):
 
 
 def headline_prediction_keys():
-    return [[s, i, j] for s in HEADLINE_CANDIDATES for i in LEVELS for j in LEVELS]
+    return [[s, i, j] for s in HEADLINE_CANDIDATES for i in train_rows(s) for j in LEVELS]
 
 
 def report_targets():

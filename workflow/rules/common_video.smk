@@ -29,12 +29,12 @@ def video_targets():
     for system in VIDEO_SYSTEMS:
         targets += expand(
             "results/models/{system}/fold{f}/train{i}.{ext}", system=system, f=FOLDS,
-            i=LEVELS, ext=extension[system],
+            i=train_rows(system), ext=extension[system],
         )
         targets += expand("results/predictions/{system}/train{i}/val.csv", system=system,
-                          i=LEVELS)
+                          i=train_rows(system))
         targets += expand(
-            "results/predictions/{system}/train{i}/test{j}.csv", system=system, i=LEVELS,
-            j=LEVELS,
+            "results/predictions/{system}/train{i}/test{j}.csv", system=system,
+            i=train_rows(system), j=LEVELS,
         )
     return targets

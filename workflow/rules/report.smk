@@ -40,11 +40,11 @@ rule report_departures:
 
 rule report_best_system:
     input:
-        metrics=cell_files(HEADLINE_CANDIDATES, ["val"]),
+        metrics=cell_files(HEADLINE_CANDIDATES, ["val"], arms=False),
     output:
         "results/tables/best_system.json",
     params:
-        cells=cell_keys(HEADLINE_CANDIDATES, ["val"]),
+        cells=cell_keys(HEADLINE_CANDIDATES, ["val"], arms=False),
         candidates=HEADLINE_CANDIDATES,
         levels=LEVELS,
     log:
@@ -75,6 +75,7 @@ rule report_crosseval:
         cells=system_cell_keys,
         levels=LEVELS,
         label=lambda w: SYSTEM_LABELS[w.system],
+        train_rows=lambda wildcards: train_rows(wildcards.system),
     log:
         "logs/report/crosseval/{system}.log",
     benchmark:
@@ -144,6 +145,7 @@ rule report_table3:
     params:
         cells=cell_keys(HEADLINE_CANDIDATES, LEVELS),
         levels=LEVELS,
+        train_rows={s: train_rows(s) for s in HEADLINE_CANDIDATES},
         corpus_format=config["corpus"]["format"],
         labels=SYSTEM_LABELS,
     log:
@@ -215,6 +217,7 @@ rule report_answer:
         optimistic=OPTIMISTIC_FUSION,
         protocol=study_protocol(),
         labels=SYSTEM_LABELS,
+        arm_rows={s: system_arm_rows(s) for s in HEADLINE_CANDIDATES},
     log:
         "logs/report/answer.log",
     benchmark:

@@ -108,15 +108,18 @@ rule video_coverage_level:
 
 rule video_vggf_rf_train:
     input:
-        level=lambda w: level_table(w.train_level),
+        level=lambda w: train_table(w.train_level),
         faces=face_caches,
         embeddings=embedding_caches,
     output:
         model="results/models/video_vggf_rf/fold{fold}/train{train_level}.joblib",
         val="results/predictions/video_vggf_rf/fold{fold}/train{train_level}/val.csv",
         scores="results/models/video_vggf_rf/fold{fold}/train{train_level}.frames.npz",
+    wildcard_constraints:
+        train_level="[0-9]+|Mw|Ms",  # no curriculum for the forest
     params:
         system="video_vggf_rf",
+        arm=lambda w: train_arm(w.train_level),
         cfg=lambda w: settings(w.train_level)["video"]["vggf_rf"],
         emotions=EMOTIONS,
         seed=lambda w: settings(w.train_level)["seed"],
@@ -137,7 +140,7 @@ rule video_vggf_rf_train:
 
 rule video_effnet_train:
     input:
-        level=lambda w: level_table(w.train_level),
+        level=lambda w: train_table(w.train_level),
         faces=face_caches,
     output:
         model="results/models/video_effnet/fold{fold}/train{train_level}.pt",
@@ -145,6 +148,8 @@ rule video_effnet_train:
         scores="results/models/video_effnet/fold{fold}/train{train_level}.frames.npz",
     params:
         system="video_effnet",
+        arm=lambda w: train_arm(w.train_level),
+        curriculum=lambda w: ARM_SETTINGS.get("curriculum") if train_arm(w.train_level) else None,
         cfg=lambda w: settings(w.train_level)["video"]["effnet"],
         emotions=EMOTIONS,
         seed=lambda w: settings(w.train_level)["seed"],

@@ -114,12 +114,15 @@ def fit_classic(
     emotions: Sequence[str],
     settings: dict,
     seed: int,
+    sample_weight: np.ndarray | None = None,
 ) -> tuple[object, dict]:
     """Fit scaler + PCA on train, pick C on val by UAR, return (model, selection report).
 
     Args:
         settings: the ``audio`` config section (``pca_components``, ``class_weight``,
             ``svm: {kernel, c_grid}``, ``lr: {max_iter, c_grid}``).
+        sample_weight: per training sample weight for the classifier's fit (the training
+            arms; the scaler and PCA are fitted unweighted); None: every sample counts 1.
 
     Returns:
         A fitted pipeline (or :class:`ConstantModel`) and a dict with the chosen C, the
@@ -149,7 +152,9 @@ def fit_classic(
             # CalibratedClassifierCV, which cannot calibrate classes with fewer members
             # than folds (small agreement levels have them); SVC's own Platt scaling can.
             warnings.filterwarnings("ignore", "The `probability` parameter", FutureWarning)
-            classifier = make_classifier(system, c, settings, seed).fit(z_train, y_train)
+            classifier = make_classifier(system, c, settings, seed).fit(
+                z_train, y_train, sample_weight=sample_weight
+            )
         fitted[c] = classifier
         if len(y_val):
             scores[repr(c)] = uar(y_val, predict_labels(classifier, z_val, emotions), emotions)

@@ -22,6 +22,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
 
+from emoagree.arm_loss import one_hot, soft_class_weights, soft_cross_entropy
+from emoagree.arms import ArmInputs, curriculum_rows, is_final_stage
 from emoagree.metrics import uar
 
 log = logging.getLogger(__name__)
@@ -231,6 +233,34 @@ def load_trained(
     return model.to(device), Normalizer(bundle["mean"], bundle["std"]), settings, bundle["emotions"]
 
 
+def _arm_loss(
+    chunk_arm: ArmInputs, chunk_labels: np.ndarray, n_classes: int, device: torch.device
+) -> Callable[[torch.Tensor, np.ndarray], torch.Tensor]:
+    """``loss(logits, batch)`` of a training arm: class-weighted soft cross-entropy with
+    the chunks' soft targets (one-hot otherwise) and agreement weights (1 otherwise)."""
+    targets = (
+        chunk_arm.targets if chunk_arm.targets is not None
+        else one_hot(chunk_labels, n_classes).numpy()
+    )
+    class_weight = torch.tensor(soft_class_weights(targets), dtype=torch.float32, device=device)
+    targets = torch.tensor(targets, dtype=torch.float32)
+    sample_weight = (
+        None if chunk_arm.weights is None
+        else torch.tensor(chunk_arm.weights, dtype=torch.float32)
+    )
+
+    def loss(logits: torch.Tensor, batch: np.ndarray) -> torch.Tensor:
+        index = torch.from_numpy(np.asarray(batch, dtype=np.int64))
+        return soft_cross_entropy(
+            logits,
+            targets[index].to(device),
+            class_weight,
+            None if sample_weight is None else sample_weight[index].to(device),
+        )
+
+    return loss
+
+
 def train_lstm(
     train_sequences: Sequence[np.ndarray],
     train_labels: Sequence[str],
@@ -242,6 +272,7 @@ def train_lstm(
     checkpoint_path: str | Path,
     device: torch.device | None = None,
     on_epoch_end: Callable[[int], None] | None = None,
+    arm: ArmInputs | None = None,
 ) -> TrainedLstm:
     """Train with early stopping on validation UAR, checkpointing after every epoch.
 
@@ -253,6 +284,12 @@ def train_lstm(
     Args:
         on_epoch_end: called with the epoch number after its checkpoint is written
             (tests use it to simulate an interruption).
+        arm: a training arm's values per training interval (:mod:`emoagree.arms`): each
+            chunk takes its interval's agreement weight (``weighted``: weighted loss), soft
+            target (``soft``: soft cross-entropy, class weights from the target mass) or
+            highest level (``curriculum``: each epoch trains on the chunks its stage
+            admits; early stopping counts only the epochs of the last stage). Validation
+            and model selection are unchanged; the arm enters the checkpoint's fingerprint.
     """
     device = device or pick_device()
     emotions = list(emotions)
@@ -265,6 +302,8 @@ def train_lstm(
     val_labels = np.asarray(val_labels, dtype=object)
     chunks, owner = chunk_dataset(train_seq, settings.chunk_frames)
     chunk_labels = y_train[owner]
+    chunk_arm = None if arm is None else arm.take(owner)
+    schedule = None if arm is None else arm.schedule(settings.max_epochs)
     checkpoint_path = Path(checkpoint_path)
     key = fingerprint(
         asdict(settings),
@@ -274,6 +313,7 @@ def train_lstm(
         [len(s) for s in train_seq],
         normalizer.mean,
         val_labels.tolist(),
+        *([] if arm is None else [arm.fingerprint()]),
     )
 
     torch.manual_seed(seed)
@@ -284,6 +324,8 @@ def train_lstm(
     )
     weights = torch.tensor(class_weights(chunk_labels, len(emotions)), dtype=torch.float32)
     loss_fn = nn.CrossEntropyLoss(weight=weights.to(device))
+    if chunk_arm is not None:
+        loss_fn = _arm_loss(chunk_arm, chunk_labels, len(emotions), device)
     state = {
         "epoch": 0,
         "best_state": None,
@@ -314,17 +356,28 @@ def train_lstm(
         if state["bad_epochs"] >= settings.patience:
             break
         model.train()
-        order = rng.permutation(len(chunks))
+        if schedule is None:
+            order = rng.permutation(len(chunks))
+        else:
+            admitted = curriculum_rows(chunk_arm.max_level, schedule[epoch - 1])
+            order = admitted[rng.permutation(len(admitted))]
         total = 0.0
         for first in range(0, len(order), settings.batch_size):
             batch = order[first : first + settings.batch_size]
             padded, lengths = _batch([chunks[i] for i in batch], device)
             optimizer.zero_grad()
-            loss = loss_fn(model(padded, lengths), torch.from_numpy(chunk_labels[batch]).to(device))
+            if chunk_arm is not None:
+                loss = loss_fn(model(padded, lengths), batch)
+            else:
+                loss = loss_fn(
+                    model(padded, lengths), torch.from_numpy(chunk_labels[batch]).to(device)
+                )
             loss.backward()
             optimizer.step()
             total += loss.item() * len(batch)
         record = {"epoch": epoch, "train_loss": total / len(order)}
+        if schedule is not None:
+            record.update(stage=schedule[epoch - 1], train_chunks=len(order))
         if len(val_labels):
             probs = predict_sequences(model, val_seq, settings, device)
             record["val_uar"] = uar(
@@ -342,7 +395,7 @@ def train_lstm(
                 bad_epochs=0,
                 best_state={k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
             )
-        else:
+        elif schedule is None or is_final_stage(schedule, epoch):
             state["bad_epochs"] += 1
         state["epoch"] = epoch
         state["history"].append(record)

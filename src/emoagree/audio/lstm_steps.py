@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from emoagree.arms import arm_inputs
 from emoagree.audio.functionals import NAN_FEATURES, NO_AUDIO, OK, audio_status, status_counts
 from emoagree.audio.lld import load_lld
 from emoagree.audio.lstm import (
@@ -66,9 +67,12 @@ def run_train_lstm(
     threads: int = 1,
     fold: int = 0,
     n_folds: int = 1,
+    arm: str | None = None,
+    curriculum: Mapping | None = None,
 ) -> None:
     """Train fold ``fold``'s LSTM on the train part of a level (early stopping on its val
-    part) and write its val predictions."""
+    part) and write its val predictions. With a training ``arm`` ``level_csv`` is the arm
+    table (:mod:`emoagree.arms`); ``curriculum`` is the ``arms.curriculum`` section."""
     torch.set_num_threads(threads)
     table = fold_view(read_level(level_csv), fold, n_folds)
     sequences, status = lld_sequences(table, lld_paths, audio_paths, settings["min_duration_s"])
@@ -104,9 +108,10 @@ def run_train_lstm(
         seed,
         checkpoint,
         torch_device,
+        arm=arm_inputs(table, np.asarray(train, dtype=int), arm, emotions, curriculum),
     )
     Path(model_out).parent.mkdir(parents=True, exist_ok=True)
-    torch.save(trained.bundle(), model_out)
+    torch.save({**trained.bundle(), "arm": arm}, model_out)
     probabilities = np.full((len(val_rows), len(emotions)), np.nan)
     scored = np.array([status[r] == OK for r in val_rows], dtype=bool)
     probabilities[scored] = predict_sequences(

@@ -116,7 +116,12 @@ def run_train_classic(
     val_out: str,
     fold: int = 0,
     n_folds: int = 1,
+    arm: str | None = None,
 ) -> None:
+    """Fit fold ``fold``'s model; with a training ``arm`` (``weighted`` or ``soft``)
+    ``level_csv`` is the arm table and the fit takes its weights or soft targets
+    (:func:`emoagree.arms.classic_training_set`)."""
+    from emoagree.arms import classic_training_set
     from emoagree.audio.classic import fit_classic, full_probabilities
     from emoagree.split import fold_view
 
@@ -130,13 +135,16 @@ def run_train_classic(
     log.info(
         "%s on %s: %d train, %d val scorable intervals", system, level_csv, len(train), len(val)
     )
+    fit_rows, fit_labels, sample_weight = classic_training_set(table, train, arm, emotions)
     model, report = fit_classic(
-        system, features[train], labels[train], features[val], labels[val], emotions, settings, seed
+        system, features[fit_rows], fit_labels, features[val], labels[val], emotions, settings,
+        seed, sample_weight=sample_weight,
     )
     Path(model_out).parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, model_out)
     report.update(
         system=system,
+        arm=arm,
         level_file=str(level_csv),
         not_scorable_train=status_counts(status[split_rows(table, "train")]),
     )

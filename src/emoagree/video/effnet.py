@@ -28,8 +28,10 @@ import pandas as pd
 import timm
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, Subset
 
+from emoagree.arm_loss import one_hot, soft_cross_entropy
+from emoagree.arms import ArmInputs, curriculum_rows
 from emoagree.metrics import uar
 from emoagree.video.backbones import create_backbone, normalization, resize_crops, to_tensor
 from emoagree.video.forest import interval_probabilities
@@ -64,16 +66,21 @@ def build_model(name: str, n_classes: int, weights: Mapping[str, Any] | None,
 
 
 class CropDataset(Dataset):
-    """uint8 RGB crops (n, s, s, 3) and integer labels; tensors are made per batch."""
+    """uint8 RGB crops (n, s, s, 3) and integer labels; tensors are made per batch.
+    ``with_index`` also yields each item's position (the training arms look up its
+    weight or soft target by it)."""
 
-    def __init__(self, crops: np.ndarray, labels: np.ndarray):
+    def __init__(self, crops: np.ndarray, labels: np.ndarray, with_index: bool = False):
         self.crops = torch.from_numpy(np.ascontiguousarray(crops))
         self.labels = torch.as_tensor(labels, dtype=torch.long)
+        self.with_index = with_index
 
     def __len__(self) -> int:
         return len(self.labels)
 
     def __getitem__(self, index: int):
+        if self.with_index:
+            return self.crops[index], self.labels[index], index
         return self.crops[index], self.labels[index]
 
 
@@ -130,7 +137,7 @@ def recalibrate_batchnorm(model: nn.Module, dataset: Dataset, settings: TrainSet
     was_training = model.training
     model.train()
     device = next(model.parameters()).device
-    for crops, _ in DataLoader(dataset, batch_size=settings.batch_size, shuffle=False):
+    for crops, *_ in DataLoader(dataset, batch_size=settings.batch_size, shuffle=False):
         model(to_tensor(crops, settings.image_size, mean, std).to(device))
     for norm in norms:
         norm.momentum = momenta[norm]
@@ -156,6 +163,27 @@ def predict_frames(model: nn.Module, crops: np.ndarray, *, image_size: int,
     return np.concatenate(out) if out else np.zeros((0, n_classes))
 
 
+def _arm_loss(arm: ArmInputs, labels: np.ndarray, n_classes: int, device: torch.device,
+              class_weight: torch.Tensor | None = None):
+    """``loss(logits, index)`` under a training arm: soft cross-entropy with the frames'
+    soft targets (one-hot otherwise), agreement weights (1 otherwise) and ``class_weight``
+    (None, as the plain loss, unless given)."""
+    targets = (
+        torch.tensor(arm.targets, dtype=torch.float32) if arm.targets is not None
+        else one_hot(labels, n_classes)
+    )
+    weights = None if arm.weights is None else torch.tensor(arm.weights, dtype=torch.float32)
+
+    def loss(logits: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+        return soft_cross_entropy(
+            logits, targets[index].to(device),
+            None if class_weight is None else class_weight.to(device),
+            None if weights is None else weights[index].to(device),
+        )
+
+    return loss
+
+
 def train_classifier(
     model: EmotionNet,
     train_crops: np.ndarray,
@@ -168,11 +196,18 @@ def train_classifier(
     val_intervals: pd.DataFrame | None = None,
     emotions: Sequence[str] = (),
     fingerprint_extra: Mapping[str, Any] | None = None,
+    arm: ArmInputs | None = None,
 ) -> TrainResult:
     """Train all layers with Adam and cross-entropy; keep the epoch with the best val UAR.
 
     Validation UAR is computed on intervals (mean of frame probabilities), over the val
     intervals that have face frames. Without any, the last epoch is kept (logged).
+
+    ``arm`` (per training frame, :mod:`emoagree.arms`): ``weighted`` weights each frame's
+    loss by its interval's agreement, ``soft`` trains with soft cross-entropy on its
+    interval's soft target, ``curriculum`` trains each epoch on the frames its stage
+    admits (BatchNorm is recalibrated on all training frames). The arm enters the
+    checkpoint's fingerprint, so a resume never mixes arms.
     """
     if len(train_labels) == 0:
         raise ValueError("no training frames with a face: cannot train the EfficientNet")
@@ -181,7 +216,10 @@ def train_classifier(
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.learning_rate)
     loss_fn = nn.CrossEntropyLoss()
     mean, std = normalization(model.backbone)
-    fingerprint = settings.fingerprint(dict(fingerprint_extra or {}, n_train=len(train_labels)))
+    extra = dict(fingerprint_extra or {}, n_train=len(train_labels))
+    if arm is not None:
+        extra["arm"] = arm.fingerprint()
+    fingerprint = settings.fingerprint(extra)
     checkpoint = Path(checkpoint) if checkpoint else None
 
     start_epoch, best_uar, best_epoch, best_state, history = 0, -1.0, 0, None, []
@@ -200,21 +238,34 @@ def train_classifier(
     has_val = val_crops is not None and val_frames is not None and len(val_frames) > 0
     if not has_val:
         log.warning("no validation frames with a face: keeping the last epoch (no selection)")
-    dataset = CropDataset(resize_crops(train_crops, settings.image_size), train_labels)
+    dataset = CropDataset(resize_crops(train_crops, settings.image_size), train_labels,
+                          with_index=arm is not None)
+    n_classes = len(emotions) if len(emotions) else int(np.max(train_labels)) + 1
+    arm_loss = None if arm is None else _arm_loss(arm, train_labels, n_classes, device)
+    schedule = None if arm is None else arm.schedule(settings.epochs)
     if has_val:
         val_crops = resize_crops(val_crops, settings.image_size)
     for epoch in range(start_epoch, settings.epochs):
         torch.manual_seed(settings.seed * 1000 + epoch)
         order = torch.Generator().manual_seed(settings.seed * 1000 + epoch)
-        loader = DataLoader(dataset, batch_size=settings.batch_size, shuffle=True,
+        epoch_data = dataset
+        if schedule is not None:
+            admitted = curriculum_rows(arm.max_level, schedule[epoch])
+            epoch_data = Subset(dataset, admitted.tolist())
+            log.info("curriculum stage %d: %d of %d training frames", schedule[epoch],
+                     len(admitted), len(dataset))
+        loader = DataLoader(epoch_data, batch_size=settings.batch_size, shuffle=True,
                             generator=order, num_workers=settings.num_workers)
         model.train()
         started, total, seen = time.monotonic(), 0.0, 0
-        for crops, labels in loader:
+        for crops, labels, *index in loader:
             images = to_tensor(crops, settings.image_size, mean, std).to(device)
             labels = labels.to(device)
             optimizer.zero_grad()
-            loss = loss_fn(model(images), labels)
+            if arm_loss is not None:
+                loss = arm_loss(model(images), index[0])
+            else:
+                loss = loss_fn(model(images), labels)
             loss.backward()
             optimizer.step()
             total += loss.item() * len(labels)

@@ -22,7 +22,9 @@ def frame_matrix(
 def train_forest(
     features: np.ndarray, labels: Sequence[str], emotions: Sequence[str], *,
     n_estimators: int, max_depth: int | None, class_weight: str | None, seed: int, n_jobs: int,
+    sample_weight: np.ndarray | None = None,
 ) -> RandomForestClassifier:
+    """Fit the forest; ``sample_weight`` (the training arms) weights each frame."""
     if len(features) == 0:
         raise ValueError("no training frames with a face: cannot fit the Random Forest")
     unknown = sorted(set(labels) - set(emotions))
@@ -32,7 +34,7 @@ def train_forest(
         n_estimators=n_estimators, max_depth=max_depth, class_weight=class_weight,
         random_state=seed, n_jobs=n_jobs,
     )
-    forest.fit(features, np.asarray(labels))
+    forest.fit(features, np.asarray(labels), sample_weight=sample_weight)
     return forest
 
 

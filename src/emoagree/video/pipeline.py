@@ -189,10 +189,12 @@ def train_vggf_rf(
     level_csv: str | Path, face_paths: Sequence[str | Path],
     embedding_paths: Sequence[str | Path], cfg: Mapping[str, Any], emotions: Sequence[str],
     seed: int, model_out: str | Path, val_out: str | Path, scores_out: str | Path,
-    threads: int = 1, fold: int = 0, n_folds: int = 1,
+    threads: int = 1, fold: int = 0, n_folds: int = 1, arm: str | None = None,
 ) -> None:
     """Fit fold ``fold``'s forest on its train part's face frames; score every face frame
-    once."""
+    once. With a training ``arm`` (``weighted``, ``soft``) ``level_csv`` is the arm table
+    and each frame takes its interval's weight or one weighted copy per emotion."""
+    from emoagree.arms import classic_sample_set
     from emoagree.split import fold_view
 
     table = fold_view(read_level(level_csv), fold, n_folds)
@@ -202,10 +204,13 @@ def train_vggf_rf(
     train = _split(table, "train")
     frames = _frames(train, tracks, cap, seed)
     log.info("%s: %d train intervals, %d face frames", level_csv, len(train), len(frames))
+    samples, labels, sample_weight = classic_sample_set(frames["interval_id"], train, arm,
+                                                        emotions)
     forest = train_forest(
-        frame_matrix(frames, embeddings), frames["emotion"].tolist(), emotions,
+        frame_matrix(frames.iloc[samples], embeddings), labels.tolist(), emotions,
         n_estimators=int(cfg["n_estimators"]), max_depth=cfg.get("max_depth"),
         class_weight=cfg.get("class_weight"), seed=seed, n_jobs=threads,
+        sample_weight=sample_weight,
     )
     Path(model_out).parent.mkdir(parents=True, exist_ok=True)
     joblib.dump({"forest": forest, "emotions": list(emotions)}, model_out)
@@ -233,13 +238,17 @@ def train_effnet(
     level_csv: str | Path, face_paths: Sequence[str | Path], cfg: Mapping[str, Any],
     emotions: Sequence[str], seed: int, model_out: str | Path, val_out: str | Path,
     scores_out: str | Path, checkpoint: str | Path, threads: int = 1,
-    fold: int = 0, n_folds: int = 1,
+    fold: int = 0, n_folds: int = 1, arm: str | None = None,
+    curriculum: Mapping[str, Any] | None = None,
 ) -> None:
     """Fine-tune fold ``fold``'s model on the train part of one level, select on val UAR,
     write val predictions and the selected model's probabilities of every face frame
-    (``scores_out``)."""
+    (``scores_out``). With a training ``arm`` ``level_csv`` is the arm table and every
+    frame takes its interval's weight, soft target or highest level (``curriculum``: the
+    ``arms.curriculum`` section)."""
     import torch
 
+    from emoagree.arms import arm_inputs
     from emoagree.split import fold_view
     from emoagree.video.backbones import device_for_job
     from emoagree.video.effnet import TrainSettings, build_model, train_classifier
@@ -262,6 +271,10 @@ def train_effnet(
     torch.manual_seed(seed)
     model = build_model(cfg["backbone"], len(emotions), cfg["weights"])
     labels = np.array([list(emotions).index(e) for e in train_frames["emotion"]], dtype=np.int64)
+    frame_interval = pd.Series(np.arange(len(train)), index=train["interval_id"].astype(str))
+    frame_arm = arm_inputs(train, np.arange(len(train)), arm, emotions, curriculum)
+    if frame_arm is not None:
+        frame_arm = frame_arm.take(frame_interval.loc[train_frames["interval_id"]].to_numpy())
     result = train_classifier(
         model, _crops(train_frames, tracks), labels, settings, checkpoint=checkpoint,
         val_crops=_crops(val_frames, tracks), val_frames=val_frames, val_intervals=val,
@@ -270,6 +283,7 @@ def train_effnet(
                            "emotions": list(emotions), "level": str(level_csv),
                            "fold": [int(fold), int(n_folds)],
                            "max_frames": cfg.get("max_frames_per_interval")},
+        arm=frame_arm,
     )
     log.info("selected epoch %d (val UAR %.4f)", result.best_epoch, result.best_uar)
     model.load_state_dict(result.best_state)

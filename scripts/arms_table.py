@@ -1,0 +1,13 @@
+"""Rule arm_table: the level-1 intervals with each one's agreement weight, soft target and
+highest level (results/corpus/arms/{arm}.csv)."""
+
+import logging
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
+logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
+
+from emoagree.arms import run_arm_table  # noqa: E402
+
+inp, params = snakemake.input, snakemake.params  # noqa: F821
+run_arm_table(inp.level1, inp.annotations, params.emotions, params.arm, snakemake.output[0])  # noqa: F821

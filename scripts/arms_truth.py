@@ -1,0 +1,26 @@
+"""Rule arms_truth_accuracy (demo): label accuracy of every level's and arm's training data
+against the hidden truth (Mw weight-averaged, Ms target-averaged, Mc per stage)."""
+
+import logging
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
+logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
+
+import pandas as pd  # noqa: E402
+
+from emoagree.arms import truth_accuracy_table  # noqa: E402
+from emoagree.intervals_io import read_intervals  # noqa: E402
+
+inp, out, params = snakemake.input, snakemake.output, snakemake.params  # noqa: F821
+levels = {k: read_intervals(p) for k, p in zip(params.levels, inp.levels, strict=True)}
+arms = {a: read_intervals(p) for a, p in zip(params.arms, inp.arms, strict=True)}
+truth = pd.read_csv(inp.truth, dtype={"recording": str})
+table = truth_accuracy_table(levels, arms, truth, params.emotions, params.curriculum)
+table.to_csv(out.csv, index=False, float_format="%.4f")
+with open(out.md, "w") as handle:
+    handle.write("| row | training data | label accuracy (% of time) | intervals |\n")
+    handle.write("|---|---|---:|---:|\n")
+    for row in table.itertuples(index=False):
+        handle.write(f"| {row.row} | {row.data} | {100 * row.accuracy:.1f} | {row.intervals} |\n")
+logging.info("label accuracy against the hidden truth:\n%s", table.to_string(index=False))
