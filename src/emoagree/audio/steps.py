@@ -114,33 +114,64 @@ def run_train_classic(
     model_out: str,
     report_out: str,
     val_out: str,
+    fold: int = 0,
+    n_folds: int = 1,
 ) -> None:
-    from emoagree.audio.classic import fit_classic, full_probabilities
+    """Train ``system`` for one fold of one level (see :mod:`emoagree.audio.classic`).
 
-    table = read_level(level_csv)
+    Writes the model refitted on the fold's train+val part with the setting chosen by
+    grouped inner CV, its JSON report (the choice and every grid point's UAR), and the
+    val predictions of the chosen setting fitted on the train part only.
+    """
+    from emoagree.audio.classic import fit_classic, full_probabilities
+    from emoagree.selection import units_of
+    from emoagree.split import fold_view
+
+    table = fold_view(read_level(level_csv), fold, n_folds)
     features, status = aligned_functionals(table, functionals_npz)
     ok = status == OK
+    units = units_of(table)
     train = np.intersect1d(split_rows(table, "train"), np.flatnonzero(ok))
     val_rows = split_rows(table, "val")
     val = np.intersect1d(val_rows, np.flatnonzero(ok))
     labels = table["emotion"].to_numpy(dtype=object)
     log.info(
-        "%s on %s: %d train, %d val scorable intervals", system, level_csv, len(train), len(val)
+        "%s on %s, fold %d of %d: %d train, %d val scorable intervals in %d units",
+        system,
+        level_csv,
+        fold,
+        n_folds,
+        len(train),
+        len(val),
+        len(set(units[np.concatenate([train, val])])),
     )
-    model, report = fit_classic(
-        system, features[train], labels[train], features[val], labels[val], emotions, settings, seed
+    fitted = fit_classic(
+        system,
+        features[train],
+        labels[train],
+        units[train],
+        features[val],
+        labels[val],
+        units[val],
+        settings,
+        seed,
     )
     Path(model_out).parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, model_out)
-    report.update(
-        system=system,
-        level_file=str(level_csv),
-        not_scorable_train=status_counts(status[split_rows(table, "train")]),
-    )
+    joblib.dump(fitted.model, model_out)
+    report = {
+        "system": system,
+        "level_file": str(level_csv),
+        "fold": int(fold),
+        "n_folds": int(n_folds),
+        **fitted.report,
+        "not_scorable_train": status_counts(status[split_rows(table, "train")]),
+    }
     Path(report_out).write_text(json.dumps(report, indent=2, default=float) + "\n")
     probabilities = np.full((len(val_rows), len(emotions)), np.nan)
     scored = ok[val_rows]
-    probabilities[scored] = full_probabilities(model, features[val_rows[scored]], emotions)
+    probabilities[scored] = full_probabilities(
+        fitted.val_model, features[val_rows[scored]], emotions
+    )
     write_rows(table, val_rows, probabilities, emotions, val_out)
 
 
