@@ -79,9 +79,9 @@ class DecisionSVC(SVC):
     (``audio.svm.probability: decision``): their arg max is the SVM's own decision.
 
     Platt scaling (``probability: platt``, scikit-learn's ``probability=True``) fits its
-    sigmoids by an internal 5-fold CV, ignores the class weights, and its arg max often
-    disagrees with the decision; on the demo's speaker split (bench/classic_vs_sklearn.py)
-    it cost the linear SVM several UAR points against ``GridSearchCV(...).predict``.
+    sigmoids by an internal 5-fold CV and ignores the class weights; its arg max often
+    disagrees with the decision that the inner CV scored (on the demo split by actor it
+    lost 8 points of val-part UAR).
     """
 
     def predict_proba(self, features: np.ndarray) -> np.ndarray:
