@@ -12,9 +12,12 @@ part by UAR (recall averaged over the classes present):
   on the same train+val part, then ``.predict`` on the test part.
 
 The grid is the config's (``audio.pca_grid`` x the system's ``c_grid``), the inner folds
-``audio.inner_folds`` clamped to the number of train+val actors; PCA sizes above
-scikit-learn's limit (an inner training part's size) are clamped there, as the workflow
-caps them. Both sides group the inner CV by actor: the units of ``split.strategy: actor``.
+``audio.inner_folds`` clamped to the number of train+val actors. PCA sizes that the
+smallest inner training part cannot hold are clamped to one below its size on both sides,
+so both search the same grid (left alone, the workflow caps each fit at its own sample
+count and scikit-learn fails those points). Both sides group the inner CV by actor: the
+units of ``split.strategy: actor``; the SVM breaks vote ties by its decision values on
+both sides (``break_ties=True``), as the workflow's SVM does.
 With K folds the test predictions of all folds are pooled.
 
 The compared scikit-learn PCA uses the exact SVD (``svd_solver="full"``), as the workflow
@@ -85,19 +88,20 @@ def n_folds_of(table: pd.DataFrame) -> int:
     return 1
 
 
-def sklearn_search(system: str, audio: dict, seed: int, n_splits: int, max_pca: int,
+def sklearn_search(system: str, audio: dict, seed: int, n_splits: int,
                    svd_solver: str = "full"):
     """Plain GridSearchCV over the config's grid, grouped K-fold (no shuffling)."""
     if system == "audio_svm":
-        classifier = SVC(kernel=audio["svm"]["kernel"], class_weight=audio["class_weight"])
+        # break_ties as the workflow's SVM: vote ties go to the larger decision value
+        classifier = SVC(kernel=audio["svm"]["kernel"], class_weight=audio["class_weight"],
+                         break_ties=True)
     else:
         classifier = LogisticRegression(max_iter=audio["lr"]["max_iter"], solver="newton-cg",
                                         class_weight=audio["class_weight"])
     pca = PCA(svd_solver=svd_solver, random_state=seed)
     pipeline = Pipeline([("scale", StandardScaler()), ("pca", pca),
                          ("clf", classifier)])
-    sizes = sorted({min(int(n), max_pca) for n in audio["pca_grid"]})
-    grid = {"pca__n_components": sizes,
+    grid = {"pca__n_components": [int(n) for n in audio["pca_grid"]],
             "clf__C": [float(c) for c in audio[system.removeprefix("audio_")]["c_grid"]]}
     return GridSearchCV(pipeline, grid, scoring="balanced_accuracy",
                         cv=GroupKFold(n_splits=n_splits))
@@ -119,18 +123,19 @@ def compare_level(system: str, table: pd.DataFrame, npz: Path, emotions: list[st
         test = ok & (view["split"] == "test").to_numpy()
         fit = ok & view["split"].isin(["train", "val"]).to_numpy()
         labels = view["emotion"].to_numpy(dtype=object)
-        model, report = scratch / f"{system}_{fold}.joblib", scratch / f"{system}_{fold}.json"
-        run_train_classic(system, str(csv), str(npz), emotions, audio, seed, str(model),
-                          str(report), str(scratch / "val.csv"), fold=fold, n_folds=n_folds)
-        ours.append(predict_labels(joblib.load(model), features[test], emotions))
-        chosen = yaml.safe_load(report.read_text())["chosen"]
         actors = view["actor"].astype(str).to_numpy()[fit]
         n_splits = min(int(audio["inner_folds"]), len(set(actors)))
         smallest = min(len(tr) for tr, _ in GroupKFold(n_splits=n_splits).split(
             features[fit], labels[fit], actors))
+        cap = min(smallest - 1, features.shape[1])
+        same = {**audio, "pca_grid": sorted({min(int(n), cap) for n in audio["pca_grid"]})}
+        model, report = scratch / f"{system}_{fold}.joblib", scratch / f"{system}_{fold}.json"
+        run_train_classic(system, str(csv), str(npz), emotions, same, seed, str(model),
+                          str(report), str(scratch / "val.csv"), fold=fold, n_folds=n_folds)
+        ours.append(predict_labels(joblib.load(model), features[test], emotions))
+        chosen = yaml.safe_load(report.read_text())["chosen"]
         for solver, predictions in theirs.items():
-            search = sklearn_search(system, audio, seed, n_splits,
-                                    min(smallest, features.shape[1]), solver)
+            search = sklearn_search(system, same, seed, n_splits, solver)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 search.fit(features[fit], labels[fit], groups=actors)

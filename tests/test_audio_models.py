@@ -634,3 +634,20 @@ def test_a_level_without_training_intervals_gives_empty_predictions(level, lld_p
         predictions = read_predictions(tmp_path / name, EMOTIONS)
         assert len(predictions) == rows
         assert not scored_mask(predictions, EMOTIONS).any()
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_decision_probabilities_follow_the_svms_own_decision(n_classes):
+    rng = np.random.default_rng(n_classes)
+    y = np.array(EMOTIONS[:n_classes] * 15, dtype=object)
+    x = rng.normal(size=(len(y), 8)) + 0.8 * np.eye(8)[[EMOTIONS.index(e) for e in y]]
+    settings = {**SETTINGS, "svm": {"kernel": "linear", "c_grid": [1.0], "probability": "decision"}}
+    model = fit_pipeline("audio_svm", GridPoint(5, 1.0), x, y, settings, 0)
+    assert isinstance(model.named_steps["classify"], classic.DecisionSVC)
+    x_new = rng.normal(size=(40, 8))
+    probabilities = model.predict_proba(x_new)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
+    assert (model.classes_[probabilities.argmax(axis=1)] == model.predict(x_new)).all()
+    platt = {**settings, "svm": {**settings["svm"], "probability": "platt"}}
+    assert type(fit_pipeline("audio_svm", GridPoint(5, 1.0), x, y, platt, 0)
+                .named_steps["classify"]) is classic.SVC

@@ -59,6 +59,9 @@ def make_classifier(system: str, c: float, settings: dict, seed: int, probabilit
             kernel=settings["svm"]["kernel"],
             probability=platt,
             class_weight=class_weight,
+            # one-vs-one vote ties go to the larger one-vs-rest decision value, so that
+            # predict() is the arg max of DecisionSVC's probabilities
+            break_ties=True,
             random_state=seed,
         )
     if system == "audio_lr":
