@@ -84,7 +84,7 @@ class DecisionSVC(SVC):
     Platt scaling (``probability: platt``, scikit-learn's ``probability=True``) fits its
     sigmoids by an internal 5-fold CV and ignores the class weights; its arg max often
     disagrees with the decision that the inner CV scored (on the demo split by actor it
-    lost 8 points of val-part UAR).
+    lost 10 points of val-part UAR).
     """
 
     def predict_proba(self, features: np.ndarray) -> np.ndarray:
