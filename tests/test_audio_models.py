@@ -238,6 +238,12 @@ def test_grouped_splits_clamp_folds_to_units_and_are_seeded():
     again = grouped_splits(labels, units, 5, seed=1)
     assert all((a[1] == b[1]).all() for a, b in zip(splits, again, strict=True))
     assert grouped_splits(labels, np.repeat(["a"], 12), 5, seed=1) == []
+    # every class smaller than the folds (a tiny level): grouped folds, not stratified
+    few = np.array(["Angry", "Happy", "Sad", "Scared"] * 2, dtype=object)
+    singles = np.arange(8).astype(str)
+    splits = grouped_splits(few, singles, 5, seed=1)
+    assert len(splits) == 5
+    assert sorted(np.concatenate([score for _, score in splits])) == list(range(8))
 
 
 def test_shared_pca_gives_the_scores_of_separate_pipelines():

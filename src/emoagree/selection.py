@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from sklearn.metrics import balanced_accuracy_score
-from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,8 @@ def grouped_splits(
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Inner folds over the units: ``StratifiedGroupKFold(shuffle=True, random_state=seed)``
     with ``min(n_folds, number of units)`` folds; no unit is on both sides of a split.
+    When no class has as many members as folds (a tiny level), stratifying is impossible
+    and ``GroupKFold(shuffle=True, random_state=seed)`` deals the units instead.
 
     Returns an empty list when fewer than two units (or ``n_folds < 2``) leave nothing to
     cross-validate. Splits with an empty side are dropped.
@@ -61,7 +63,12 @@ def grouped_splits(
         return []
     if k < n_folds:
         log.info("inner CV: %d folds requested, %d units: using %d folds", n_folds, n_units, k)
-    splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+    largest_class = int(pd.Series(labels.astype(str)).value_counts().max())
+    if largest_class < k:
+        log.info("inner CV: no class has %d members: folds are not stratified", k)
+        splitter = GroupKFold(n_splits=k, shuffle=True, random_state=seed)
+    else:
+        splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
     with warnings.catch_warnings():
         # small levels have classes with fewer members than folds: stratify as far as it goes
         warnings.filterwarnings("ignore", "The least populated class", UserWarning)
