@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from emoagree.arms import ArmInputs
-from emoagree.audio.classic import fit_classic
+from emoagree.audio.classic import GridPoint, fit_classic, fit_pipeline
 from emoagree.audio.lstm import LstmSettings, train_lstm
 from emoagree.video.effnet import TrainSettings, build_model, train_classifier
 from emoagree.video.forest import train_forest
@@ -157,17 +157,27 @@ def test_classic_fits_take_sample_weights():
     x = rng.normal(size=(60, 5))
     y = np.array(EMOTIONS[:3] * 20, dtype=object)
     x[:, 0] += np.array([EMOTIONS.index(e) for e in y])
-    settings = {"pca_components": 3, "class_weight": None,
-                "svm": {"kernel": "linear", "c_grid": [1.0]}, "lr": {"max_iter": 500,
-                                                                      "c_grid": [1.0]}}
+    settings = {"pca_grid": [3], "inner_folds": 3, "class_weight": None,
+                "svm": {"kernel": "linear", "c_grid": [1.0], "probability": "decision"},
+                "lr": {"max_iter": 500, "c_grid": [1.0]}}
+    units = np.array([f"u{k % 12}" for k in range(60)], dtype=object)
     for system in ("audio_svm", "audio_lr"):
-        plain, _ = fit_classic(system, x, y, x[:6], y[:6], EMOTIONS, settings, 0)
-        ones, _ = fit_classic(system, x, y, x[:6], y[:6], EMOTIONS, settings, 0,
-                              sample_weight=np.ones(len(y)))
+        point = GridPoint(pca=3, c=1.0)
+        plain = fit_pipeline(system, point, x, y, settings, 0)
+        ones = fit_pipeline(system, point, x, y, settings, 0, sample_weight=np.ones(len(y)))
         np.testing.assert_allclose(plain.predict_proba(x), ones.predict_proba(x), atol=1e-6)
-        weighted, _ = fit_classic(system, x, y, x[:6], y[:6], EMOTIONS, settings, 0,
-                                  sample_weight=np.linspace(0.1, 1, len(y)))
+        weighted = fit_pipeline(system, point, x, y, settings, 0,
+                                sample_weight=np.linspace(0.1, 1, len(y)))
         assert not np.allclose(plain.predict_proba(x), weighted.predict_proba(x))
+        # an arm's samples are what the chosen setting is fitted on (train+val refit and
+        # the train-only val model); the choice itself is the hard labels'
+        hard = fit_classic(system, x[:48], y[:48], units[:48], x[48:], y[48:], units[48:],
+                           settings, 0)
+        arm = fit_classic(system, x[:48], y[:48], units[:48], x[48:], y[48:], units[48:],
+                          settings, 0, arm_train=(x[:48], y[:48], np.linspace(0.1, 1, 48)),
+                          arm_val=(x[48:], y[48:], np.ones(12)))
+        assert hard.report["chosen"] == arm.report["chosen"]
+        assert not np.allclose(hard.val_model.predict_proba(x), arm.val_model.predict_proba(x))
     # (scikit-learn's forest draws its bootstrap differently once weights are given, so
     # only the weights' effect is checked: a class weighted ~0 is never predicted)
     forest = dict(n_estimators=5, max_depth=3, class_weight=None, seed=0, n_jobs=1)

@@ -12,7 +12,17 @@ import pytest
 import torch
 from audio_synth import EMOTIONS, make_corpus
 
-from emoagree.audio.classic import fit_classic, pca_components
+from emoagree.audio import classic
+from emoagree.audio.classic import (
+    GridPoint,
+    classic_grid,
+    fit_classic,
+    fit_pipeline,
+    full_probabilities,
+    grid_split_scores,
+    pca_components,
+    predict_labels,
+)
 from emoagree.audio.lld import cache_recording_lld
 from emoagree.audio.lstm import (
     LstmClassifier,
@@ -27,6 +37,7 @@ from emoagree.audio.lstm_steps import run_predict_lstm, run_train_lstm
 from emoagree.audio.steps import run_functionals, run_predict_classic, run_train_classic
 from emoagree.metrics import uar
 from emoagree.predictions import prob_columns, read_predictions, scored_mask
+from emoagree.selection import choose, grouped_splits, uar_score
 
 MFCC_CONFIG = Path(__file__).resolve().parents[1] / "resources/opensmile/mfcc.conf"
 LSTM = {
@@ -42,7 +53,8 @@ LSTM = {
 }
 SETTINGS = {
     "min_duration_s": 0.1,
-    "pca_components": 300,
+    "pca_grid": [300],
+    "inner_folds": 3,
     "class_weight": "balanced",
     "svm": {"kernel": "linear", "c_grid": [0.0001, 0.01, 1.0]},
     "lr": {"max_iter": 2000, "c_grid": [0.0001, 0.01, 1.0]},
@@ -98,10 +110,15 @@ def test_classic_systems_separate_the_classes(level, system, tmp_path):
     validation = read_predictions(val, EMOTIONS)
     assert len(validation) == 3 * 6 and scored_mask(validation, EMOTIONS).all()
     selection = json.loads(report.read_text())
-    assert selection["chosen_c"] in SETTINGS[system.removeprefix("audio_")]["c_grid"]
-    best = max(selection["val_uar"].values())
-    assert selection["val_uar"][repr(selection["chosen_c"])] == best
-    assert selection["pca_components"] == 6 * 6 - 1  # capped below 36 training samples
+    assert selection["selection"] == "inner_cv" and selection["inner_folds"] == 3
+    grid = SETTINGS[system.removeprefix("audio_")]["c_grid"]
+    assert [g["c"] for g in selection["grid"]] == grid  # one PCA size: every C, in order
+    assert selection["chosen_c"] == selection["chosen"]["c"] in grid
+    best = max(g["uar"] for g in selection["grid"])
+    chosen = next(g for g in selection["grid"] if g["c"] == selection["chosen_c"])
+    assert chosen["uar"] == best and len(chosen["fold_uar"]) == 3
+    assert selection["pca_components"] == 6 * 9 - 1  # refit on train+val: capped below 54
+    assert selection["n_units"] == 6 * 9  # no unit column: every interval is its own unit
 
 
 @pytest.mark.parametrize("system", ["audio_svm", "audio_lr"])
@@ -132,32 +149,197 @@ def test_c_is_chosen_on_val_never_on_test(level, system, tmp_path):
         runs[name] = out
     original = json.loads((runs["original"] / "m.json").read_text())
     scrambled_report = json.loads((runs["scrambled"] / "m.json").read_text())
-    assert original["chosen_c"] == scrambled_report["chosen_c"]
-    assert original["val_uar"] == scrambled_report["val_uar"]
+    assert original["chosen"] == scrambled_report["chosen"]
+    assert original["grid"] == scrambled_report["grid"]
     assert (runs["original"] / "val.csv").read_text() == (runs["scrambled"] / "val.csv").read_text()
 
 
-def test_selection_reads_the_validation_labels():
-    """Inverting the (two-class) validation labels turns every C's val UAR u into 1 - u,
-    and the choice is the arg max of those scores in both cases."""
-    rng = np.random.default_rng(3)
-    x_train = np.vstack([rng.normal(0, 1, (20, 5)), rng.normal(0.7, 1, (20, 5))])
-    y_train = np.array(["Angry"] * 20 + ["Happy"] * 20, dtype=object)
-    x_val = np.vstack([rng.normal(0, 1, (10, 5)), rng.normal(0.7, 1, (10, 5))])
-    grid = [1e-4, 1e-2, 1.0]
-    settings = {**SETTINGS, "pca_components": 5, "lr": {"max_iter": 500, "c_grid": grid}}
-    honest = np.array(["Angry"] * 10 + ["Happy"] * 10, dtype=object)
-    inverted = np.where(honest == "Angry", "Happy", "Angry").astype(object)
-    reports = [
-        fit_classic("audio_lr", x_train, y_train, x_val, y, EMOTIONS, settings, 0)[1]
-        for y in (honest, inverted)
-    ]
-    for c in grid:
-        assert reports[1]["val_uar"][repr(c)] == pytest.approx(1 - reports[0]["val_uar"][repr(c)])
-    for report in reports:
-        scores = [report["val_uar"][repr(c)] for c in grid]
-        assert report["chosen_c"] == grid[int(np.argmax(scores))]
-    assert reports[0]["val_uar"][repr(reports[0]["chosen_c"])] > 0.6
+def separable_only_in_pc4(seed: int, n: int = 60):
+    """Two classes that differ only in one feature; three groups of 8 strongly correlated
+    noise features take the first three principal components, so a PCA of 2 components
+    holds no class information and one of 4 does."""
+    rng = np.random.default_rng(seed)
+    labels = np.array(["Angry", "Happy"] * (n // 2), dtype=object)
+    factors = rng.normal(size=(n, 3))
+    noise = np.repeat(factors, 8, axis=1) + 0.05 * rng.normal(size=(n, 24))
+    signal = np.where(labels == "Angry", -1.0, 1.0) + 0.2 * rng.normal(size=n)
+    return np.column_stack([noise, signal]), labels
+
+
+LR_TOY = {**SETTINGS, "pca_grid": [4, 2], "inner_folds": 3,
+          "lr": {"max_iter": 500, "c_grid": [1.0, 0.01]}}
+
+
+@pytest.mark.parametrize("system", ["audio_svm", "audio_lr"])
+def test_inner_cv_picks_the_only_setting_that_separates(system):
+    x, y = separable_only_in_pc4(0)
+    settings = {**LR_TOY, "svm": {"kernel": "linear", "c_grid": [1.0, 0.01]}}
+    units = np.arange(len(y)).astype(str)
+    fitted = fit_classic(system, x[:40], y[:40], units[:40], x[40:], y[40:], units[40:],
+                         settings, 0)
+    scores = {(g["pca_components"], g["c"]): g["uar"] for g in fitted.report["grid"]}
+    assert list(scores) == [(2, 0.01), (2, 1.0), (4, 0.01), (4, 1.0)]  # tie-break order
+    assert max(scores[2, 0.01], scores[2, 1.0]) < 0.75
+    assert scores[4, 1.0] == 1.0
+    assert fitted.report["chosen"] == {"pca_components": 4, "c": 1.0}
+    x_new, y_new = separable_only_in_pc4(1)
+    assert uar_score(y_new, predict_labels(fitted.model, x_new, EMOTIONS)) > 0.95
+
+
+def test_ties_go_to_the_smallest_pca_then_the_smallest_c():
+    grid = classic_grid("audio_lr", {"pca_grid": [50, 10], "lr": {"c_grid": [1.0, 0.1]}})
+    assert grid == [GridPoint(10, 0.1), GridPoint(10, 1.0), GridPoint(50, 0.1), GridPoint(50, 1.0)]
+    assert choose(grid, dict.fromkeys(grid, [0.5])) == GridPoint(10, 0.1)
+    scores = {GridPoint(10, 0.1): [0.4], GridPoint(10, 1.0): [0.6], GridPoint(50, 0.1): [0.6],
+              GridPoint(50, 1.0): [0.6]}
+    assert choose(grid, scores) == GridPoint(10, 1.0)
+    # end to end: a problem every setting separates perfectly gives a four-way tie
+    rng = np.random.default_rng(0)
+    y = np.array(["Angry", "Happy"] * 30, dtype=object)
+    x = rng.normal(size=(60, 6)) + np.where(y == "Angry", -5.0, 5.0)[:, None]
+    settings = {**SETTINGS, "pca_grid": [50, 10], "lr": {"max_iter": 500, "c_grid": [1.0, 0.1]}}
+    units = np.arange(60).astype(str)
+    fitted = fit_classic("audio_lr", x[:40], y[:40], units[:40], x[40:], y[40:], units[40:],
+                         settings, 0)
+    assert {g["uar"] for g in fitted.report["grid"]} == {1.0}
+    assert fitted.report["chosen"] == {"pca_components": 10, "c": 0.1}
+
+
+def test_inner_splits_never_put_a_unit_on_both_sides(monkeypatch):
+    """A spy on the per-split scorer sees every inner split fit_classic uses."""
+    x, y = separable_only_in_pc4(2, n=80)
+    units = np.array([f"u{i // 4}" for i in range(80)], dtype=object)  # 20 units of 4
+    seen = []
+    original = classic.grid_split_scores
+
+    def spy(system, grid, features, labels, fit_rows, score_rows, settings, seed):
+        seen.append((fit_rows, score_rows))
+        return original(system, grid, features, labels, fit_rows, score_rows, settings, seed)
+
+    monkeypatch.setattr(classic, "grid_split_scores", spy)
+    fitted = fit_classic("audio_lr", x[:60], y[:60], units[:60], x[60:], y[60:], units[60:],
+                         LR_TOY, 5)
+    assert len(seen) == 3 and fitted.report["inner_folds"] == 3
+    assert fitted.report["n_units"] == 20
+    for fit_rows, score_rows in seen:
+        assert not set(units[fit_rows]) & set(units[score_rows])
+        assert sorted(np.concatenate([fit_rows, score_rows])) == list(range(80))
+    held_out = np.concatenate([score for _, score in seen])
+    assert sorted(held_out) == list(range(80))  # every interval held out exactly once
+
+
+def test_grouped_splits_clamp_folds_to_units_and_are_seeded():
+    labels = np.array(["Angry", "Happy"] * 6, dtype=object)
+    units = np.repeat(["a", "b", "c"], 4)
+    splits = grouped_splits(labels, units, 5, seed=1)
+    assert len(splits) == 3  # 5 folds asked, 3 units
+    for fit_rows, score_rows in splits:
+        assert len(set(units[score_rows])) == 1 and units[score_rows][0] not in units[fit_rows]
+    again = grouped_splits(labels, units, 5, seed=1)
+    assert all((a[1] == b[1]).all() for a, b in zip(splits, again, strict=True))
+    assert grouped_splits(labels, np.repeat(["a"], 12), 5, seed=1) == []
+    # every class smaller than the folds (a tiny level): grouped folds, not stratified
+    few = np.array(["Angry", "Happy", "Sad", "Scared"] * 2, dtype=object)
+    singles = np.arange(8).astype(str)
+    splits = grouped_splits(few, singles, 5, seed=1)
+    assert len(splits) == 5
+    assert sorted(np.concatenate([score for _, score in splits])) == list(range(8))
+
+
+def test_shared_pca_gives_the_scores_of_separate_pipelines():
+    """Scoring every PCA size on the leading components of one PCA equals fitting a
+    standardize -> PCA -> classifier pipeline per size (what GridSearchCV would do)."""
+    rng = np.random.default_rng(4)
+    y = np.array(EMOTIONS[:3] * 20, dtype=object)
+    x = rng.normal(size=(60, 40)) + 0.4 * np.eye(40)[[EMOTIONS.index(e) for e in y]]
+    settings = {**SETTINGS, "pca_grid": [3, 10, 30]}
+    fit_rows, score_rows = np.arange(45), np.arange(45, 60)
+    for system in ("audio_svm", "audio_lr"):
+        grid = classic_grid(system, settings)
+        shared = grid_split_scores(system, grid, x, y, fit_rows, score_rows, settings, 0)
+        for point in grid:
+            alone = fit_pipeline(system, point, x[fit_rows], y[fit_rows], settings, 0,
+                                 probability=False)
+            assert shared[point] == pytest.approx(uar_score(y[score_rows],
+                                                            alone.predict(x[score_rows])))
+
+
+def test_val_predictions_come_from_the_train_part_only():
+    """Val points sit where the train part says Angry but are labelled Happy (and the
+    reverse): the model fitted on train only gets them all wrong; the refit on train+val,
+    which the test part is predicted with, has learnt from them."""
+    rng = np.random.default_rng(0)
+    y_train = np.array(["Angry", "Happy"] * 20, dtype=object)
+    x_train = rng.normal(size=(40, 3)) + np.where(y_train == "Angry", -3.0, 3.0)[:, None]
+    x_val = np.array([[-3.0, -3.0, -3.0]] * 30 + [[3.0, 3.0, 3.0]] * 30) + 0.1 * rng.normal(
+        size=(60, 3))
+    y_val = np.array(["Happy"] * 30 + ["Angry"] * 30, dtype=object)
+    units = np.arange(100).astype(str)
+    settings = {**SETTINGS, "pca_grid": [3], "lr": {"max_iter": 500, "c_grid": [1.0]}}
+    fitted = fit_classic("audio_lr", x_train, y_train, units[:40], x_val, y_val, units[40:],
+                         settings, 0)
+    from_train = predict_labels(fitted.val_model, x_val, EMOTIONS)
+    assert (from_train != y_val).all()
+    assert (predict_labels(fitted.model, x_val, EMOTIONS) == y_val).mean() > 0.5
+
+
+def test_run_train_classic_writes_the_train_only_models_val_predictions(level, tmp_path):
+    model, report, val = tmp_path / "m.joblib", tmp_path / "m.json", tmp_path / "val.csv"
+    run_train_classic("audio_lr", level["csv"], level["npz"], EMOTIONS, SETTINGS, 7, model,
+                      report, val)
+    table = pd.read_csv(level["csv"], dtype={"interval_id": str})
+    from emoagree.audio.steps import aligned_functionals
+
+    features, status = aligned_functionals(table, level["npz"])
+    train = ((table["split"] == "train") & (status == "ok")).to_numpy()
+    chosen = json.loads(report.read_text())["chosen"]
+    by_hand = fit_pipeline("audio_lr", GridPoint(chosen["pca_components"], chosen["c"]),
+                           features[train], table["emotion"].to_numpy(dtype=object)[train],
+                           SETTINGS, 7)
+    predictions = read_predictions(val, EMOTIONS)
+    rows = table.set_index("interval_id").loc[predictions["interval_id"]]
+    expected = full_probabilities(by_hand, features[table.index[table["interval_id"].isin(
+        predictions["interval_id"])]], EMOTIONS)
+    assert (rows["split"] == "val").all()
+    np.testing.assert_allclose(predictions[prob_columns(EMOTIONS)].to_numpy(), expected, atol=1e-5)
+
+
+def test_run_train_classic_uses_only_its_folds_train_and_val(level, tmp_path):
+    """With 3 folds and a unit column, fold 0 trains on folds 1 (val) and 2 (train)."""
+    table = pd.read_csv(level["csv"], dtype={"interval_id": str})
+    table["unit"] = [f"u{i // 3}" for i in range(len(table))]
+    table["fold"] = [i // 3 % 3 for i in range(len(table))]
+    table["split"] = "test"
+    csv = tmp_path / "folds.csv"
+    table.to_csv(csv, index=False)
+    report, val = tmp_path / "m.json", tmp_path / "val.csv"
+    run_train_classic("audio_svm", csv, level["npz"], EMOTIONS, SETTINGS, 7, tmp_path / "m.joblib",
+                      report, val, fold=0, n_folds=3)
+    info = json.loads(report.read_text())
+    scorable = table["interval_id"] != "too_short"
+    assert info["fold"] == 0 and info["n_folds"] == 3
+    assert info["n_train"] == int(((table["fold"] == 2) & scorable).sum())
+    assert info["n_val"] == int(((table["fold"] == 1) & scorable).sum())
+    assert info["n_units"] == table.loc[table["fold"] > 0, "unit"].nunique()
+    ids = set(read_predictions(val, EMOTIONS)["interval_id"])
+    assert ids == set(table.loc[table["fold"] == 1, "interval_id"])
+
+
+def test_selection_falls_back_to_val_or_the_first_point_with_one_unit(caplog):
+    x, y = separable_only_in_pc4(3)
+    one = np.array(["u"] * 60, dtype=object)
+    with caplog.at_level(logging.WARNING):
+        fitted = fit_classic("audio_lr", x[:40], y[:40], one[:40], x[40:], y[40:], one[40:],
+                             LR_TOY, 0)
+    assert fitted.report["selection"] == "val" and fitted.report["inner_folds"] == 1
+    assert fitted.report["chosen"]["pca_components"] == 4
+    assert "chosen on the val part" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        fitted = fit_classic("audio_lr", x, y, one, x[:0], y[:0], one[:0], LR_TOY, 0)
+    assert fitted.report["selection"] == "first_grid_point" and fitted.report["grid"] == []
+    assert fitted.report["chosen"] == {"pca_components": 2, "c": 0.01}
+    assert "first grid point" in caplog.text
 
 
 def test_pca_is_capped_below_sample_count_with_a_warning(caplog):
@@ -399,9 +581,12 @@ def test_a_level_without_training_intervals_gives_empty_predictions(level, lld_p
     table = pd.read_csv(level["csv"], dtype={"interval_id": str})
     csv = tmp_path / "level5.csv"
     table[table["split"] != "train"].to_csv(csv, index=False)
+    only_test = tmp_path / "only_test.csv"
+    table[table["split"] == "test"].to_csv(only_test, index=False)
+    # the classic systems learn from train+val: without either there is no model
     run_train_classic(
         "audio_lr",
-        csv,
+        only_test,
         level["npz"],
         EMOTIONS,
         SETTINGS,
@@ -411,7 +596,23 @@ def test_a_level_without_training_intervals_gives_empty_predictions(level, lld_p
         tmp_path / "val.csv",
     )
     assert json.loads((tmp_path / "m.json").read_text())["untrained"]
-    run_predict_classic(tmp_path / "m.joblib", csv, level["npz"], EMOTIONS, tmp_path / "t.csv")
+    run_predict_classic(
+        tmp_path / "m.joblib", only_test, level["npz"], EMOTIONS, tmp_path / "t.csv"
+    )
+    # with val but no train intervals the model is fitted on val, and no val prediction can
+    # be out of sample: they stay empty
+    run_train_classic(
+        "audio_lr",
+        csv,
+        level["npz"],
+        EMOTIONS,
+        SETTINGS,
+        7,
+        tmp_path / "m2.joblib",
+        tmp_path / "m2.json",
+        tmp_path / "val2.csv",
+    )
+    assert json.loads((tmp_path / "m2.json").read_text())["n_val"] == 18
     run_train_lstm(
         csv,
         lld_paths,
@@ -434,7 +635,25 @@ def test_a_level_without_training_intervals_gives_empty_predictions(level, lld_p
         "cpu",
         tmp_path / "lstm_t.csv",
     )
-    for name, rows in [("val.csv", 18), ("t.csv", 19), ("lstm_val.csv", 18), ("lstm_t.csv", 19)]:
+    for name, rows in [("val.csv", 0), ("t.csv", 19), ("val2.csv", 18), ("lstm_val.csv", 18),
+                       ("lstm_t.csv", 19)]:
         predictions = read_predictions(tmp_path / name, EMOTIONS)
         assert len(predictions) == rows
         assert not scored_mask(predictions, EMOTIONS).any()
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_decision_probabilities_follow_the_svms_own_decision(n_classes):
+    rng = np.random.default_rng(n_classes)
+    y = np.array(EMOTIONS[:n_classes] * 15, dtype=object)
+    x = rng.normal(size=(len(y), 8)) + 0.8 * np.eye(8)[[EMOTIONS.index(e) for e in y]]
+    settings = {**SETTINGS, "svm": {"kernel": "linear", "c_grid": [1.0], "probability": "decision"}}
+    model = fit_pipeline("audio_svm", GridPoint(5, 1.0), x, y, settings, 0)
+    assert isinstance(model.named_steps["classify"], classic.DecisionSVC)
+    x_new = rng.normal(size=(40, 8))
+    probabilities = model.predict_proba(x_new)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
+    assert (model.classes_[probabilities.argmax(axis=1)] == model.predict(x_new)).all()
+    platt = {**settings, "svm": {**settings["svm"], "probability": "platt"}}
+    assert type(fit_pipeline("audio_svm", GridPoint(5, 1.0), x, y, platt, 0)
+                .named_steps["classify"]) is classic.SVC

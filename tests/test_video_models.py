@@ -6,11 +6,22 @@ import pytest
 import torch
 
 from emoagree.metrics import uar
+from emoagree.video import forest as forest_module
 from emoagree.video.backbones import create_backbone, lite0_state_dict
-from emoagree.video.effnet import EmotionNet, TrainSettings, build_model, train_classifier
+from emoagree.video.effnet import (
+    EmotionNet,
+    TrainSettings,
+    balanced_class_weights,
+    build_model,
+    loss_function,
+    train_classifier,
+)
 from emoagree.video.forest import (
+    ForestPoint,
+    forest_grid,
     frame_probabilities,
     interval_probabilities,
+    select_forest,
     train_forest,
 )
 
@@ -166,3 +177,143 @@ def test_batchnorm_recalibration_sets_the_training_data_statistics():
     torch.testing.assert_close(model.backbone.bn1.running_mean, stem.mean(dim=(0, 2, 3)),
                                atol=1e-4, rtol=1e-4)
     assert model.backbone.bn1.momentum == 0.1  # restored
+
+
+def test_effnet_class_weights_are_sklearns_balanced_weights():
+    from sklearn.utils.class_weight import compute_class_weight
+
+    labels = np.array([0, 0, 0, 0, 1, 3, 3, 5, 5, 5, 5, 5])
+    weights = balanced_class_weights(labels, 6)
+    present = np.unique(labels)
+    expected = compute_class_weight("balanced", classes=present, y=labels)
+    np.testing.assert_allclose(weights[present], expected)
+    np.testing.assert_allclose(weights[[2, 4]], 0.0)  # absent classes never weigh a target
+    np.testing.assert_allclose(weights[present], len(labels) / (4 * np.bincount(labels)[present]))
+    loss = loss_function(TrainSettings(epochs=1, class_weight="balanced"), labels, 6)
+    np.testing.assert_allclose(loss.weight.numpy(), weights, rtol=1e-6)
+    assert loss_function(TrainSettings(epochs=1), labels, 6).weight is None
+    with pytest.raises(ValueError, match="class_weight"):
+        loss_function(TrainSettings(epochs=1, class_weight="inverse"), labels, 6)
+
+
+def test_balanced_loss_weighs_the_rare_class_up():
+    """One sample per class, logits that favour class 0: the weighted mean loss equals the
+    inverse-frequency weighted mean of the per-sample losses."""
+    labels = np.array([0, 0, 0, 1])
+    logits = torch.tensor([[2.0, 0.0]] * 4)
+    loss = loss_function(TrainSettings(epochs=1, class_weight="balanced"), labels, 2)
+    each = torch.nn.functional.cross_entropy(logits, torch.as_tensor(labels), reduction="none")
+    weights = torch.tensor([4 / 6, 4 / 6, 4 / 6, 2.0])
+    torch.testing.assert_close(loss(logits, torch.as_tensor(labels)),
+                               (weights * each).sum() / weights.sum())
+
+
+def test_forest_grid_puts_the_more_regularised_forest_first():
+    grid = forest_grid({"grid": {"max_depth": [None, 4, 8], "min_samples_leaf": [1, 10]}})
+    assert [(p.max_depth, p.min_samples_leaf) for p in grid] == [
+        (4, 10), (4, 1), (8, 10), (8, 1), (None, 10), (None, 1)]
+    assert forest_grid({"max_depth": 5}) == [ForestPoint(5, 1)]  # no grid: the single setting
+
+
+def interval_toy(n_per_class=12, frames=5, seed=0, units_of=3):
+    """Two classes, ``frames`` frames per interval; column 0 of a frame's features is its
+    interval's index (for spies), the rest separate the classes."""
+    rng = np.random.default_rng(seed)
+    labels = np.array(["Angry", "Happy"] * n_per_class)
+    intervals = pd.DataFrame({"interval_id": [f"i{k}" for k in range(len(labels))],
+                              "emotion": labels})
+    units = np.array([f"u{k // units_of}" for k in range(len(labels))])
+    index = np.repeat(np.arange(len(labels)), frames)
+    frames = intervals.iloc[index].reset_index(drop=True)
+    centre = np.where(frames["emotion"] == "Angry", -2.0, 2.0)[:, None]
+    features = np.column_stack([index, centre + rng.normal(size=(len(frames), 4))])
+    return intervals, frames, units, features
+
+
+def test_forest_inner_cv_picks_the_setting_that_separates():
+    """A forest whose leaves must hold more frames than an inner training part has cannot
+    split: it predicts one class (UAR 0.5). It comes first in the tie order; the inner CV
+    still picks the forest that separates."""
+    intervals, frames, units, features = interval_toy()
+    grid = forest_grid({"grid": {"max_depth": [None], "min_samples_leaf": [1, 1000]}})
+    assert grid[0].min_samples_leaf == 1000
+    selection = select_forest(features, frames, intervals, units, EMOTIONS, grid, n_folds=3,
+                              n_estimators=20, class_weight="balanced", seed=0, n_jobs=1)
+    assert selection.mean(ForestPoint(None, 1000)) == 0.5
+    assert selection.mean(ForestPoint(None, 1)) == 1.0
+    assert selection.chosen == ForestPoint(None, 1) and selection.n_folds == 3
+
+
+def test_forest_inner_cv_keeps_units_and_intervals_whole(monkeypatch):
+    intervals, frames, units, features = interval_toy()
+    fitted, scored = [], []
+    train, score = forest_module.train_forest, forest_module.frame_probabilities
+
+    def train_spy(x, *args, **kwargs):
+        fitted.append(set(x[:, 0].astype(int)))
+        return train(x, *args, **kwargs)
+
+    def score_spy(model, x, emotions):
+        scored.append(set(x[:, 0].astype(int)))
+        return score(model, x, emotions)
+
+    monkeypatch.setattr(forest_module, "train_forest", train_spy)
+    monkeypatch.setattr(forest_module, "frame_probabilities", score_spy)
+    grid = [ForestPoint(None, 1)]
+    select_forest(features, frames, intervals, units, EMOTIONS, grid, n_folds=3,
+                  n_estimators=5, class_weight=None, seed=0, n_jobs=1)
+    assert len(fitted) == len(scored) == 3
+    for fit_ids, score_ids in zip(fitted, scored, strict=True):
+        assert not {units[i] for i in fit_ids} & {units[i] for i in score_ids}
+        assert fit_ids | score_ids == set(range(len(intervals)))
+        # every frame of a scored interval is scored: 5 frames each
+        frame_ids = features[:, 0].astype(int)
+        assert np.isin(frame_ids, list(score_ids)).sum() == 5 * len(score_ids)
+
+
+def test_train_vggf_rf_predicts_val_with_a_forest_fitted_on_train_only(tmp_path):
+    """Val intervals sit where the train part says Angry but are labelled Happy: the val
+    predictions (train-only forest) say Angry; the saved forest, refitted on train+val,
+    has learnt them (its frame scores of the val frames say Happy)."""
+    import joblib
+
+    from emoagree.video.faces import FaceTrack
+    from emoagree.video.pipeline import load_frame_scores, train_vggf_rf
+
+    rng = np.random.default_rng(0)
+    n_frames = 400  # 40 s at 10 fps; 1 s intervals of 10 frames
+    rows, centre = [], np.zeros((n_frames, 6))
+    for k in range(40):
+        split = "val" if k >= 30 else "train"
+        truth = "Angry" if k % 2 == 0 else "Happy"
+        label = truth if split == "train" else ("Happy" if truth == "Angry" else "Angry")
+        centre[k * 10:(k + 1) * 10] = -3.0 if truth == "Angry" else 3.0
+        rows.append({"interval_id": f"i{k}", "recording": "r", "emotion": label,
+                     "start_s": k + 0.01, "end_s": k + 0.95, "split": split})
+    level = tmp_path / "level1.csv"
+    pd.DataFrame(rows).to_csv(level, index=False)
+    track = FaceTrack(frame_index=np.arange(n_frames), timestamp_s=np.arange(n_frames) / 10,
+                      has_face=np.ones(n_frames, bool), box=np.zeros((n_frames, 4)),
+                      score=np.ones(n_frames), crops=np.zeros((n_frames, 2, 2, 3), np.uint8),
+                      fps=10.0, step=1, frame_size=(2, 2))
+    track.save(tmp_path / "r.npz")
+    (tmp_path / "emb").mkdir()  # embeddings are named by recording, like the face caches
+    np.savez(tmp_path / "emb" / "r.npz", embeddings=centre + rng.normal(size=centre.shape))
+    cfg = {"n_estimators": 30, "class_weight": "balanced", "max_frames_per_interval": None,
+           "grid": {"max_depth": [None], "min_samples_leaf": [1]}, "inner_folds": 3}
+    train_vggf_rf(level, [tmp_path / "r.npz"], [tmp_path / "emb" / "r.npz"], cfg, EMOTIONS, 0,
+                  tmp_path / "m.joblib", tmp_path / "val.csv", tmp_path / "frames.npz",
+                  report_out=tmp_path / "m.json")
+    from emoagree.predictions import prob_columns, read_predictions
+
+    val = read_predictions(tmp_path / "val.csv", EMOTIONS)
+    assert len(val) == 10
+    predicted = np.asarray(EMOTIONS)[val[prob_columns(EMOTIONS)].to_numpy().argmax(axis=1)]
+    assert (predicted != val["emotion"].to_numpy()).all()  # out of sample: all wrong
+    scores = load_frame_scores(tmp_path / "frames.npz", EMOTIONS)["r"][300:]
+    refit = np.asarray(EMOTIONS)[scores.argmax(axis=1)]
+    val_labels = np.repeat(val["emotion"].to_numpy(), 10)
+    assert (refit == val_labels).mean() > 0.9  # the saved forest learnt from val
+    bundle = joblib.load(tmp_path / "m.joblib")
+    assert bundle["selection"]["selection"] == "inner_cv"
+    assert bundle["selection"]["chosen"] == {"max_depth": None, "min_samples_leaf": 1}

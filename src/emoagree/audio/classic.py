@@ -1,9 +1,12 @@
 """Utterance-level classifiers: standardize -> PCA -> SVM or logistic regression.
 
-The regularisation constant C is chosen on the validation split from a configured grid;
-the test split is never looked at. The final model is the one fitted on the training
-split with the chosen C, so its validation predictions are honest (fusion weights are
-chosen on them).
+The PCA size and the regularisation constant C are chosen together by grouped inner
+cross-validation over the split units of the fold's train+val part (see
+:mod:`emoagree.selection`), scored by UAR; ties go to the smallest PCA size, then the
+smallest C (the simpler model). The chosen setting is refitted on all of train+val: that
+is the model the test part is predicted with. The validation predictions, on which fusion
+weights are chosen, come from the chosen setting fitted on the train part only, so they
+are out of sample. The test part is never looked at.
 """
 
 from __future__ import annotations
@@ -20,17 +23,17 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from emoagree.metrics import uar
+from emoagree.selection import INNER_CV, VALIDATION, grouped_splits, select, uar_score
 
 log = logging.getLogger(__name__)
 
 CLASSIC_SYSTEMS = ("audio_svm", "audio_lr")
 
 
-def pca_components(requested: int, n_samples: int, n_features: int) -> int:
+def pca_components(requested: int, n_samples: int, n_features: int, warn: bool = True) -> int:
     """``requested`` PCA components, capped below the sample count (warns when capped)."""
     cap = max(1, min(n_samples - 1, n_features))
-    if requested > cap:
+    if requested > cap and warn:
         log.warning(
             "PCA: %d components requested but only %d training samples x %d features; "
             "using %d components",
@@ -39,28 +42,58 @@ def pca_components(requested: int, n_samples: int, n_features: int) -> int:
             n_features,
             cap,
         )
-        return cap
-    return requested
+    return min(requested, cap)
 
 
-def make_classifier(system: str, c: float, settings: dict, seed: int):
-    """The final estimator of ``system`` with regularisation constant ``c``."""
+def make_classifier(system: str, c: float, settings: dict, seed: int, probability: bool = True):
+    """The final estimator of ``system`` with regularisation constant ``c``.
+
+    ``probability=False`` gives an SVM without Platt scaling (its internal 5-fold fit), for
+    inner cross-validation, which scores predicted labels only, as ``GridSearchCV`` does.
+    """
     class_weight = settings.get("class_weight")
     if system == "audio_svm":
-        return SVC(
+        platt = probability and settings["svm"].get("probability", "platt") == "platt"
+        return (SVC if platt else DecisionSVC)(
             C=c,
             kernel=settings["svm"]["kernel"],
-            probability=True,
+            probability=platt,
             class_weight=class_weight,
+            # one-vs-one vote ties go to the larger one-vs-rest decision value, so that
+            # predict() is the arg max of DecisionSVC's probabilities
+            break_ties=True,
             random_state=seed,
         )
     if system == "audio_lr":
+        # newton-cg reaches the same (convex) optimum as the default lbfgs, but on PCA
+        # scores of ~100 intervals in ~15 iterations where lbfgs takes hundreds to the
+        # max_iter limit (measured: 0.05 s vs 0.3-10 s per fit); inner CV fits dozens.
         return LogisticRegression(
             C=c,
+            solver="newton-cg",
             max_iter=settings["lr"]["max_iter"],
             class_weight=class_weight,
         )
     raise ValueError(f"unknown classic audio system {system!r}; expected one of {CLASSIC_SYSTEMS}")
+
+
+class DecisionSVC(SVC):
+    """An SVM whose class probabilities are the softmax of its one-vs-rest decision values
+    (``audio.svm.probability: decision``): their arg max is the SVM's own decision.
+
+    Platt scaling (``probability: platt``, scikit-learn's ``probability=True``) fits its
+    sigmoids by an internal 5-fold CV and ignores the class weights; its arg max often
+    disagrees with the decision that the inner CV scored (on the demo split by actor it
+    lost 10 points of val-part UAR).
+    """
+
+    def predict_proba(self, features: np.ndarray) -> np.ndarray:
+        scores = self.decision_function(features)
+        if scores.ndim == 1:  # two classes: positive means classes_[1]
+            scores = np.column_stack([-scores, scores])
+        scores = scores - scores.max(axis=1, keepdims=True)
+        weights = np.exp(scores)
+        return weights / weights.sum(axis=1, keepdims=True)
 
 
 @dataclass
@@ -105,71 +138,234 @@ def predict_labels(model, features: np.ndarray, emotions: Sequence[str]) -> np.n
     ]
 
 
+
+
+@dataclass(frozen=True, order=True)
+class GridPoint:
+    """One setting of the classic pipeline. Ordering is the tie-break order: the smallest
+    PCA size first, then the smallest C (the simpler, more regularised model)."""
+
+    pca: int
+    c: float
+
+    def describe(self) -> dict:
+        return {"pca_components": self.pca, "c": self.c}
+
+
+def classic_grid(system: str, settings: dict) -> list[GridPoint]:
+    """Every (PCA size, C) of ``settings`` (``pca_grid`` and the system's ``c_grid``), in
+    tie-break order."""
+    if system not in CLASSIC_SYSTEMS:
+        raise ValueError(
+            f"unknown classic audio system {system!r}; expected one of {CLASSIC_SYSTEMS}"
+        )
+    sizes = sorted({int(n) for n in settings["pca_grid"]})
+    cs = sorted({float(c) for c in settings[system.removeprefix("audio_")]["c_grid"]})
+    return [GridPoint(n, c) for n in sizes for c in cs]
+
+
+def _fit_quietly(estimator, features: np.ndarray, labels: np.ndarray, sample_weight=None):
+    fit_params = {} if sample_weight is None else {"classify__sample_weight": sample_weight}
+    with warnings.catch_warnings():
+        # scikit-learn 1.9 deprecates SVC(probability=True) in favour of
+        # CalibratedClassifierCV, which cannot calibrate classes with fewer members
+        # than folds (small agreement levels have them); SVC's own Platt scaling can.
+        warnings.filterwarnings("ignore", "The `probability` parameter", FutureWarning)
+        return estimator.fit(features, labels, **fit_params)
+
+
+def fit_pipeline(
+    system: str,
+    point: GridPoint,
+    features: np.ndarray,
+    labels: Sequence[str],
+    settings: dict,
+    seed: int,
+    probability: bool = True,
+    sample_weight: np.ndarray | None = None,
+):
+    """standardize -> PCA -> classifier at ``point``, fitted on all given rows.
+
+    The PCA size is capped below the sample count (logged). A single training class gives
+    a :class:`ConstantModel`, no training row an :class:`UntrainedModel`.
+    ``sample_weight`` (the training arms) weights the classifier's fit; the scaler and
+    PCA are fitted unweighted.
+    """
+    labels = np.asarray(labels, dtype=object)
+    if len(labels) == 0:
+        reason = "no scorable training intervals"
+        log.warning("%s: no model is fitted and every prediction stays empty", reason)
+        return UntrainedModel(reason)
+    classes = sorted(set(labels))
+    if len(classes) < 2:
+        log.warning("the training part holds only class %s: predicting it always", classes[0])
+        return ConstantModel(classes[0])
+    n_components = pca_components(point.pca, len(labels), features.shape[1])
+    pipeline = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("pca", PCA(n_components=n_components, svd_solver="full", random_state=seed)),
+            ("classify", make_classifier(system, point.c, settings, seed, probability)),
+        ]
+    )
+    return _fit_quietly(pipeline, features, labels, sample_weight)
+
+
+def grid_split_scores(
+    system: str,
+    grid: Sequence[GridPoint],
+    features: np.ndarray,
+    labels: np.ndarray,
+    fit_rows: np.ndarray,
+    score_rows: np.ndarray,
+    settings: dict,
+    seed: int,
+) -> dict[GridPoint, float]:
+    """UAR of every grid point fitted on ``fit_rows`` and scored on ``score_rows``.
+
+    Scaler and PCA are fitted once per split, at the largest size the grid asks for; a
+    smaller size takes the leading components (with the full SVD, exactly what a PCA of
+    that size gives). Sizes above the split's cap are capped, silently: the refit on all
+    of train+val logs its own cap.
+    """
+    y_fit, y_score = labels[fit_rows], labels[score_rows]
+    classes = sorted(set(y_fit))
+    if len(classes) < 2:  # a constant model: every point predicts the one class
+        constant = uar_score(y_score, np.full(len(y_score), classes[0], dtype=object))
+        return dict.fromkeys(grid, constant)
+    scaler = StandardScaler().fit(features[fit_rows])
+    n_max = pca_components(max(p.pca for p in grid), len(y_fit), features.shape[1], warn=False)
+    pca = PCA(n_components=n_max, svd_solver="full", random_state=seed)
+    z_fit = pca.fit_transform(scaler.transform(features[fit_rows]))
+    z_score = pca.transform(scaler.transform(features[score_rows]))
+    scores: dict[GridPoint, float] = {}
+    for point in grid:
+        k = min(point.pca, n_max)
+        classifier = make_classifier(system, point.c, settings, seed, probability=False)
+        _fit_quietly(classifier, z_fit[:, :k], y_fit)
+        scores[point] = uar_score(y_score, classifier.predict(z_score[:, :k]))
+    return scores
+
+
+@dataclass
+class ClassicFit:
+    """A classic system's models and the record of how its setting was chosen.
+
+    Attributes:
+        model: the chosen setting refitted on all of train+val (predicts the test part).
+        val_model: the chosen setting fitted on the train part only (predicts the val
+            part out of sample; fusion weights are chosen on those predictions).
+        report: the choice and every grid point's UAR, for the model's JSON report.
+    """
+
+    model: object
+    val_model: object
+    report: dict = field(default_factory=dict)
+
+
 def fit_classic(
     system: str,
     x_train: np.ndarray,
     y_train: Sequence[str],
+    units_train: Sequence[str],
     x_val: np.ndarray,
     y_val: Sequence[str],
-    emotions: Sequence[str],
+    units_val: Sequence[str],
     settings: dict,
     seed: int,
-    sample_weight: np.ndarray | None = None,
-) -> tuple[object, dict]:
-    """Fit scaler + PCA on train, pick C on val by UAR, return (model, selection report).
+    arm_train: tuple | None = None,
+    arm_val: tuple | None = None,
+) -> ClassicFit:
+    """Choose (PCA size, C) by grouped inner CV over train+val, refit, and fit the val model.
+
+    A training arm (``weighted``, ``soft``) gives ``arm_train`` and ``arm_val``, each
+    ``(features, labels, sample_weight)`` of its samples (soft: one weighted copy per
+    emotion, :func:`emoagree.arms.classic_training_set`): the setting is chosen as for the
+    hard labels of the same intervals (level 1), and the chosen setting is then fitted on
+    the arm's samples with their weights.
 
     Args:
-        settings: the ``audio`` config section (``pca_components``, ``class_weight``,
-            ``svm: {kernel, c_grid}``, ``lr: {max_iter, c_grid}``).
-        sample_weight: per training sample weight for the classifier's fit (the training
-            arms; the scaler and PCA are fitted unweighted); None: every sample counts 1.
+        units_train, units_val: the split unit of every row; no unit is ever on both sides
+            of an inner split.
+        settings: the ``audio`` config section (``pca_grid``, ``inner_folds``,
+            ``class_weight``, ``svm: {kernel, c_grid}``, ``lr: {max_iter, c_grid}``).
 
-    Returns:
-        A fitted pipeline (or :class:`ConstantModel`) and a dict with the chosen C, the
-        validation UAR of every C, and the PCA size.
+    With fewer than two units in train+val there is nothing to cross-validate: the grid
+    is scored on the val part fitted on the train part when both exist, otherwise the
+    first grid point (smallest PCA, smallest C) is taken unchosen; both are logged.
     """
+    x_train, x_val = np.asarray(x_train), np.asarray(x_val)
     y_train = np.asarray(y_train, dtype=object)
     y_val = np.asarray(y_val, dtype=object)
-    if len(y_train) == 0:
-        reason = "no scorable training intervals"
-        log.warning("%s: no model is fitted and every prediction stays empty", reason)
-        return UntrainedModel(reason), {"chosen_c": None, "val_uar": {}, "untrained": reason}
-    classes = sorted(set(y_train))
-    if len(classes) < 2:
-        log.warning("training split holds only class %s: predicting it always", classes[0])
-        return ConstantModel(classes[0]), {"chosen_c": None, "val_uar": {}, "constant": classes[0]}
-    grid = [float(c) for c in settings[system.removeprefix("audio_")]["c_grid"]]
-    n_components = pca_components(int(settings["pca_components"]), len(y_train), x_train.shape[1])
-    scaler = StandardScaler().fit(x_train)
-    pca = PCA(n_components=n_components, random_state=seed).fit(scaler.transform(x_train))
-    z_train = pca.transform(scaler.transform(x_train))
-    z_val = pca.transform(scaler.transform(x_val)) if len(x_val) else z_train[:0]
-    scores: dict[str, float] = {}
-    fitted = {}
-    for c in grid:
-        with warnings.catch_warnings():
-            # scikit-learn 1.9 deprecates SVC(probability=True) in favour of
-            # CalibratedClassifierCV, which cannot calibrate classes with fewer members
-            # than folds (small agreement levels have them); SVC's own Platt scaling can.
-            warnings.filterwarnings("ignore", "The `probability` parameter", FutureWarning)
-            classifier = make_classifier(system, c, settings, seed).fit(
-                z_train, y_train, sample_weight=sample_weight
-            )
-        fitted[c] = classifier
-        if len(y_val):
-            scores[repr(c)] = uar(y_val, predict_labels(classifier, z_val, emotions), emotions)
-    if scores:
-        chosen = max(grid, key=lambda c: (scores[repr(c)], -grid.index(c)))
-        log.info("C on validation (UAR): %s -> chose C=%g", scores, chosen)
+    features = np.concatenate([x_train, x_val]) if len(x_val) else x_train
+    labels = np.concatenate([y_train, y_val])
+    units = np.concatenate([np.asarray(units_train, dtype=object),
+                            np.asarray(units_val, dtype=object)])
+    grid = classic_grid(system, settings)
+    n_folds = int(settings.get("inner_folds", 5))
+    splits, method = grouped_splits(labels, units, n_folds, seed), INNER_CV
+    if not splits and len(y_train) and len(y_val):
+        log.warning("fewer than 2 split units in train+val: the setting is chosen on the val "
+                    "part (fitted on the train part)")
+        train_rows = np.arange(len(y_train))
+        splits, method = [(train_rows, len(y_train) + np.arange(len(y_val)))], VALIDATION
+    if len(set(labels)) < 2:
+        splits = []  # nothing to choose between: one class (or none) to learn
+    selection = select(
+        grid,
+        splits,
+        lambda fit_rows, score_rows: grid_split_scores(
+            system, grid, features, labels, fit_rows, score_rows, settings, seed
+        ),
+        method,
+    )
+    chosen = selection.chosen
+    if selection.scores:
+        log.info(
+            "%s: %s over %d folds, UAR per (PCA, C): %s -> PCA %d, C=%g",
+            system,
+            method,
+            selection.n_folds,
+            {(p.pca, p.c): round(selection.mean(p), 4) for p in grid},
+            chosen.pca,
+            chosen.c,
+        )
+    if arm_train is None:
+        model = fit_pipeline(system, chosen, features, labels, settings, seed)
+        val_model = fit_pipeline(system, chosen, x_train, y_train, settings, seed)
     else:
-        chosen = grid[len(grid) // 2]
-        log.warning("no scorable validation intervals: C=%g (middle of the grid) unchosen", chosen)
-    model = Pipeline([("scale", scaler), ("pca", pca), ("classify", fitted[chosen])])
+        arm_val = arm_val if arm_val is not None else (x_train[:0], y_train[:0], np.zeros(0))
+        model = fit_pipeline(
+            system, chosen, np.concatenate([arm_train[0], arm_val[0]]),
+            np.concatenate([arm_train[1], arm_val[1]]), settings, seed,
+            sample_weight=np.concatenate([arm_train[2], arm_val[2]]),
+        )
+        val_model = fit_pipeline(system, chosen, *arm_train[:2], settings, seed,
+                                 sample_weight=arm_train[2])
     report = {
-        "chosen_c": chosen,
-        "val_uar": scores,
-        "pca_components": int(n_components),
+        "selection": selection.method,
+        "inner_folds": selection.n_folds,
+        "n_units": int(len(set(units))),
+        "tie_break": "smallest PCA size, then smallest C",
+        "chosen": chosen.describe(),
+        "chosen_c": chosen.c,
+        "pca_components": _used_components(model),
+        "grid": [
+            {**p.describe(), "uar": selection.mean(p), "fold_uar": selection.scores[p]}
+            for p in grid
+        ]
+        if selection.scores
+        else [],
         "n_train": int(len(y_train)),
         "n_val": int(len(y_val)),
     }
-    return model, report
+    if isinstance(model, UntrainedModel):
+        report["untrained"] = model.reason
+    elif isinstance(model, ConstantModel):
+        report["constant"] = model.label
+    return ClassicFit(model, val_model, report)
+
+
+def _used_components(model) -> int | None:
+    return int(model.named_steps["pca"].n_components_) if isinstance(model, Pipeline) else None
+

@@ -118,40 +118,72 @@ def run_train_classic(
     n_folds: int = 1,
     arm: str | None = None,
 ) -> None:
-    """Fit fold ``fold``'s model; with a training ``arm`` (``weighted`` or ``soft``)
-    ``level_csv`` is the arm table and the fit takes its weights or soft targets
-    (:func:`emoagree.arms.classic_training_set`)."""
-    from emoagree.arms import classic_training_set
+    """Train ``system`` for one fold of one level (see :mod:`emoagree.audio.classic`).
+
+    Writes the model refitted on the fold's train+val part with the setting chosen by
+    grouped inner CV, its JSON report (the choice and every grid point's UAR), and the
+    val predictions of the chosen setting fitted on the train part only. With a training
+    ``arm`` (``weighted`` or ``soft``) ``level_csv`` is the arm table and the fits take its
+    weights or soft targets (:func:`emoagree.arms.classic_training_set`).
+    """
     from emoagree.audio.classic import fit_classic, full_probabilities
+    from emoagree.selection import units_of
     from emoagree.split import fold_view
 
     table = fold_view(read_level(level_csv), fold, n_folds)
     features, status = aligned_functionals(table, functionals_npz)
     ok = status == OK
+    units = units_of(table)
     train = np.intersect1d(split_rows(table, "train"), np.flatnonzero(ok))
     val_rows = split_rows(table, "val")
     val = np.intersect1d(val_rows, np.flatnonzero(ok))
     labels = table["emotion"].to_numpy(dtype=object)
     log.info(
-        "%s on %s: %d train, %d val scorable intervals", system, level_csv, len(train), len(val)
+        "%s on %s, fold %d of %d: %d train, %d val scorable intervals in %d units",
+        system,
+        level_csv,
+        fold,
+        n_folds,
+        len(train),
+        len(val),
+        len(set(units[np.concatenate([train, val])])),
     )
-    fit_rows, fit_labels, sample_weight = classic_training_set(table, train, arm, emotions)
-    model, report = fit_classic(
-        system, features[fit_rows], fit_labels, features[val], labels[val], emotions, settings,
-        seed, sample_weight=sample_weight,
+    arm_samples = {}
+    if arm is not None:
+        from emoagree.arms import classic_training_set
+
+        for part, rows in (("arm_train", train), ("arm_val", val)):
+            fit_rows, fit_labels, weights = classic_training_set(table, rows, arm, emotions)
+            arm_samples[part] = (features[fit_rows], fit_labels, weights)
+    fitted = fit_classic(
+        system,
+        features[train],
+        labels[train],
+        units[train],
+        features[val],
+        labels[val],
+        units[val],
+        settings,
+        seed,
+        **arm_samples,
     )
     Path(model_out).parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, model_out)
-    report.update(
-        system=system,
-        arm=arm,
-        level_file=str(level_csv),
-        not_scorable_train=status_counts(status[split_rows(table, "train")]),
-    )
+    joblib.dump(fitted.model, model_out)
+    report = {
+        "system": system,
+        "level_file": str(level_csv),
+        "fold": int(fold),
+        "n_folds": int(n_folds),
+        "arm": arm,
+        **fitted.report,
+        "not_scorable_train": status_counts(status[split_rows(table, "train")]),
+    }
     Path(report_out).write_text(json.dumps(report, indent=2, default=float) + "\n")
     probabilities = np.full((len(val_rows), len(emotions)), np.nan)
     scored = ok[val_rows]
-    probabilities[scored] = full_probabilities(model, features[val_rows[scored]], emotions)
+    probabilities[scored] = full_probabilities(
+        fitted.val_model, features[val_rows[scored]], emotions
+    )
     write_rows(table, val_rows, probabilities, emotions, val_out)
 
 

@@ -94,12 +94,34 @@ class TrainSettings:
     num_workers: int = 0
     device: str = "cpu"
     recalibrate_bn: bool = True
+    class_weight: str | None = None  # "balanced": cross-entropy weighted as sklearn's
 
     def fingerprint(self, extra: Mapping[str, Any]) -> str:
         """What a checkpoint must match to be resumed (epochs may grow)."""
         fields = {k: v for k, v in self.__dict__.items() if k not in ("epochs", "num_workers")}
         text = json.dumps({**fields, **extra}, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def balanced_class_weights(labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """Inverse class frequencies normalised as scikit-learn's ``class_weight="balanced"``:
+    ``n_samples / (n_present_classes * count)``; 0 for a class absent from ``labels``."""
+    counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=n_classes)
+    present = counts > 0
+    weights = np.zeros(n_classes)
+    weights[present] = counts.sum() / (present.sum() * counts[present])
+    return weights
+
+
+def loss_function(settings: TrainSettings, labels: np.ndarray, n_classes: int) -> nn.Module:
+    """Cross-entropy, class-weighted when ``settings.class_weight`` is ``"balanced"``."""
+    if settings.class_weight is None:
+        return nn.CrossEntropyLoss()
+    if settings.class_weight != "balanced":
+        raise ValueError(f"class_weight must be 'balanced' or None, not {settings.class_weight!r}")
+    weights = balanced_class_weights(labels, n_classes)
+    log.info("class weights (balanced): %s", np.round(weights, 3).tolist())
+    return nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32))
 
 
 @dataclass
@@ -198,7 +220,8 @@ def train_classifier(
     fingerprint_extra: Mapping[str, Any] | None = None,
     arm: ArmInputs | None = None,
 ) -> TrainResult:
-    """Train all layers with Adam and cross-entropy; keep the epoch with the best val UAR.
+    """Train all layers with Adam and cross-entropy (class-weighted with
+    ``settings.class_weight="balanced"``); keep the epoch with the best val UAR.
 
     Validation UAR is computed on intervals (mean of frame probabilities), over the val
     intervals that have face frames. Without any, the last epoch is kept (logged).
@@ -214,7 +237,7 @@ def train_classifier(
     device = torch.device(settings.device)
     model = model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.learning_rate)
-    loss_fn = nn.CrossEntropyLoss()
+    loss_fn = loss_function(settings, train_labels, model.head[-1].out_features).to(device)
     mean, std = normalization(model.backbone)
     extra = dict(fingerprint_extra or {}, n_train=len(train_labels))
     if arm is not None:
@@ -241,7 +264,15 @@ def train_classifier(
     dataset = CropDataset(resize_crops(train_crops, settings.image_size), train_labels,
                           with_index=arm is not None)
     n_classes = len(emotions) if len(emotions) else int(np.max(train_labels)) + 1
-    arm_loss = None if arm is None else _arm_loss(arm, train_labels, n_classes, device)
+    arm_class_weight = (
+        torch.tensor(balanced_class_weights(train_labels, n_classes), dtype=torch.float32)
+        if settings.class_weight == "balanced"
+        else None
+    )
+    arm_loss = (
+        None if arm is None
+        else _arm_loss(arm, train_labels, n_classes, device, class_weight=arm_class_weight)
+    )
     schedule = None if arm is None else arm.schedule(settings.epochs)
     if has_val:
         val_crops = resize_crops(val_crops, settings.image_size)

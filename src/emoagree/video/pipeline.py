@@ -8,6 +8,7 @@ seconds, and the detection and Random Forest jobs are many and short).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -189,39 +190,75 @@ def train_vggf_rf(
     level_csv: str | Path, face_paths: Sequence[str | Path],
     embedding_paths: Sequence[str | Path], cfg: Mapping[str, Any], emotions: Sequence[str],
     seed: int, model_out: str | Path, val_out: str | Path, scores_out: str | Path,
-    threads: int = 1, fold: int = 0, n_folds: int = 1, arm: str | None = None,
+    threads: int = 1, fold: int = 0, n_folds: int = 1, report_out: str | Path | None = None,
+    arm: str | None = None,
 ) -> None:
-    """Fit fold ``fold``'s forest on its train part's face frames; score every face frame
-    once. With a training ``arm`` (``weighted``, ``soft``) ``level_csv`` is the arm table
-    and each frame takes its interval's weight or one weighted copy per emotion."""
-    from emoagree.arms import classic_sample_set
+    """Choose the forest's settings by grouped inner CV over the fold's train+val units,
+    refit on all of train+val and score every face frame once with it (``scores_out``);
+    the val predictions come from the chosen setting fitted on the train part only.
+
+    With a training ``arm`` (``weighted``, ``soft``) ``level_csv`` is the arm table: the
+    setting is chosen on the hard labels as for level 1, then the forests are fitted with
+    each frame taking its interval's weight, or one weighted copy per emotion
+    (:func:`emoagree.arms.classic_sample_set`)."""
+    from emoagree.selection import units_of
     from emoagree.split import fold_view
+    from emoagree.video.forest import forest_grid, select_forest, selection_report
 
     table = fold_view(read_level(level_csv), fold, n_folds)
     tracks = load_tracks(face_paths, crops=False)
     embeddings = {Path(p).stem: _load_embeddings(p) for p in embedding_paths}
     cap = cfg.get("max_frames_per_interval")
-    train = _split(table, "train")
-    frames = _frames(train, tracks, cap, seed)
-    log.info("%s: %d train intervals, %d face frames", level_csv, len(train), len(frames))
-    samples, labels, sample_weight = classic_sample_set(frames["interval_id"], train, arm,
-                                                        emotions)
-    forest = train_forest(
-        frame_matrix(frames.iloc[samples], embeddings), labels.tolist(), emotions,
-        n_estimators=int(cfg["n_estimators"]), max_depth=cfg.get("max_depth"),
-        class_weight=cfg.get("class_weight"), seed=seed, n_jobs=threads,
-        sample_weight=sample_weight,
-    )
+    train, val = _split(table, "train"), _split(table, "val")
+    train_frames, val_frames = _frames(train, tracks, cap, seed), _frames(val, tracks, cap, seed)
+    frames = pd.concat([train_frames, val_frames], ignore_index=True)
+    features = frame_matrix(frames, embeddings)
+    log.info("%s, fold %d of %d: %d train intervals (%d face frames), %d val (%d)", level_csv,
+             fold, n_folds, len(train), len(train_frames), len(val), len(val_frames))
+    forest_settings = dict(n_estimators=int(cfg["n_estimators"]),
+                           class_weight=cfg.get("class_weight"), seed=seed, n_jobs=threads)
+    grid = forest_grid(cfg)
+    both = pd.concat([train, val], ignore_index=True)
+    selection = select_forest(features, frames, both, units_of(both), emotions, grid,
+                              n_folds=int(cfg.get("inner_folds", 3)), **forest_settings)
+    chosen = selection.chosen.describe()
+
+    def fit(frame_rows: pd.DataFrame, intervals: pd.DataFrame, matrix: np.ndarray):
+        if arm is None:
+            return train_forest(matrix, frame_rows["emotion"].tolist(), emotions, **chosen,
+                                **forest_settings)
+        from emoagree.arms import classic_sample_set
+
+        samples, labels, weights = classic_sample_set(frame_rows["interval_id"], intervals,
+                                                      arm, emotions)
+        return train_forest(matrix[samples], list(labels), emotions, **chosen,
+                            **forest_settings, sample_weight=weights)
+
+    forest = fit(frames, both, features)
+    report = {"level_file": str(level_csv), "fold": int(fold), "n_folds": int(n_folds),
+              "arm": arm,
+              **selection_report(selection, grid), "n_train": len(train), "n_val": len(val),
+              "n_train_frames": len(train_frames), "n_val_frames": len(val_frames)}
     Path(model_out).parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump({"forest": forest, "emotions": list(emotions)}, model_out)
+    joblib.dump({"forest": forest, "emotions": list(emotions), "selection": report}, model_out)
+    if report_out is not None:
+        Path(report_out).write_text(json.dumps(report, indent=2) + "\n")
     scores = {}
     for name, track in tracks.items():
         scores[name] = np.full((len(track.has_face), len(emotions)), np.nan)
         scores[name][track.has_face] = frame_probabilities(
             forest, embeddings[name][track.has_face], emotions)
     save_frame_scores(scores_out, scores, emotions)
-    val = _split(table, "val")
-    _write(val, interval_scores(val, tracks, scores, len(emotions)), emotions, val_out)
+    # val predictions out of sample: the chosen setting fitted on the train part only
+    val_all = interval_frames(val, tracks)
+    probs = np.full((len(val), len(emotions)), np.nan)
+    if len(train_frames) and len(val_all):
+        train_only = fit(train_frames, train, features[:len(train_frames)])
+        probs = interval_probabilities(val, val_all, frame_probabilities(
+            train_only, frame_matrix(val_all, embeddings), emotions), len(emotions))
+    elif len(val):
+        log.warning("no train frames with a face: the val predictions stay empty")
+    _write(val, probs, emotions, val_out)
 
 
 # -- EfficientNet fine-tuning -------------------------------------------------------------
@@ -265,6 +302,7 @@ def train_effnet(
         learning_rate=float(cfg["learning_rate"]), image_size=int(cfg["image_size"]),
         seed=int(seed), num_workers=int(threads if workers is None else workers),
         device=str(device_for_job()), recalibrate_bn=bool(cfg.get("recalibrate_bn", True)),
+        class_weight=cfg.get("class_weight"),
     )
     log.info("%s: %d train intervals (%d frames), %d val intervals (%d frames), device %s",
              level_csv, len(train), len(train_frames), len(val), len(val_frames), settings.device)
