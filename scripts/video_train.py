@@ -18,4 +18,4 @@ if params.system == "video_vggf_rf":
     train_vggf_rf(inp.level, inp.faces, inp.embeddings, params.cfg, **common)
 else:
     train_effnet(inp.level, inp.faces, params.cfg, checkpoint=params.checkpoint,
-                 curriculum=getattr(params, "curriculum", None), **common)
+                 curriculum=getattr(params, "curriculum", None), split_csv=inp.split, **common)

@@ -125,3 +125,21 @@ def test_fusion_applies_the_weights_of_the_fold_that_tested_each_interval(tmp_pa
     with pytest.raises(ValueError, match="2 fusion weight files for 3 folds"):
         run_apply(weight_files[:2], audio, video, tmp_path / "g.csv", tmp_path / "g.json",
                   EMOTIONS, settings, 0, level_csv=level_csv, n_folds=3)
+
+
+def test_a_fold_model_scores_only_the_frames_of_its_val_and_test_stretches(tmp_path):
+    from types import SimpleNamespace
+
+    from emoagree.video.pipeline import frames_to_score
+
+    times = np.arange(0.0, 10.0, 1.0) + 0.5  # frames at 0.5, 1.5, ..., 9.5 s
+    tracks = {"r": SimpleNamespace(timestamp_s=times, has_face=np.ones(10, dtype=bool))}
+    split = pd.DataFrame(
+        {"interval_id": ["a", "b", "c"], "recording": ["r"] * 3, "emotion": ["Sad"] * 3,
+         "start_s": [0.0, 4.0, 7.0], "end_s": [2.0, 6.0, 10.0], "split": ["test"] * 3,
+         "fold": [0, 1, 2]}
+    )
+    split.to_csv(tmp_path / "split.csv", index=False)
+    needed = frames_to_score(tracks, tmp_path / "split.csv", 0, 3)  # test fold 0, val fold 1
+    assert np.flatnonzero(needed["r"]).tolist() == [0, 1, 4, 5]
+    assert frames_to_score(tracks, None, 0, 3)["r"].all()

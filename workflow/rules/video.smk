@@ -142,6 +142,7 @@ rule video_effnet_train:
     input:
         level=lambda w: train_table(w.train_level),
         faces=face_caches,
+        split="results/corpus/split.csv",
     output:
         model="results/models/video_effnet/fold{fold}/train{train_level}.pt",
         val="results/predictions/video_effnet/fold{fold}/train{train_level}/val.csv",

@@ -263,6 +263,24 @@ def train_vggf_rf(
 
 # -- EfficientNet fine-tuning -------------------------------------------------------------
 
+def frames_to_score(tracks: Mapping[str, FaceTrack], split_csv: str | Path | None,
+                    fold: int, n_folds: int) -> dict[str, np.ndarray]:
+    """Per recording, the frames a fold's model must score: those inside the level-1
+    intervals of the fold's val and test parts (every frame without ``split_csv``)."""
+    from emoagree.split import fold_view
+
+    needed = {name: np.ones(len(t.has_face), dtype=bool) for name, t in tracks.items()}
+    if split_csv is None:
+        return needed
+    parts = fold_view(read_level(split_csv), fold, n_folds)
+    parts = parts[parts["split"].isin(["val", "test"])].reset_index(drop=True)
+    needed = {name: np.zeros(len(t.has_face), dtype=bool) for name, t in tracks.items()}
+    frames = interval_frames(parts, tracks)
+    for recording, row in zip(frames["recording"], frames["row"], strict=True):
+        needed[recording][row] = True
+    return needed
+
+
 def _crops(frames: pd.DataFrame, tracks: Mapping[str, FaceTrack]) -> np.ndarray:
     if frames.empty:
         size = next(iter(tracks.values())).crops.shape[1] if tracks else 1
@@ -276,13 +294,15 @@ def train_effnet(
     emotions: Sequence[str], seed: int, model_out: str | Path, val_out: str | Path,
     scores_out: str | Path, checkpoint: str | Path, threads: int = 1,
     fold: int = 0, n_folds: int = 1, arm: str | None = None,
-    curriculum: Mapping[str, Any] | None = None,
+    curriculum: Mapping[str, Any] | None = None, split_csv: str | Path | None = None,
 ) -> None:
     """Fine-tune fold ``fold``'s model on the train part of one level, select on val UAR,
     write val predictions and the selected model's probabilities of every face frame
-    (``scores_out``). With a training ``arm`` ``level_csv`` is the arm table and every
-    frame takes its interval's weight, soft target or highest level (``curriculum``: the
-    ``arms.curriculum`` section)."""
+    (``scores_out``): with ``split_csv`` (the level-1 split) only the frames of the
+    fold's val and test stretches, which are all its predictions read (a level-k interval
+    lies in the level-1 interval whose fold it inherits). With a training ``arm``
+    ``level_csv`` is the arm table and every frame takes its interval's weight, soft
+    target or highest level (``curriculum``: the ``arms.curriculum`` section)."""
     import torch
 
     from emoagree.arms import arm_inputs
@@ -295,7 +315,7 @@ def train_effnet(
     tracks = load_tracks(face_paths)
     train, val = _split(table, "train"), _split(table, "val")
     train_frames = _frames(train, tracks, cfg.get("max_frames_per_interval"), seed)
-    val_frames = _frames(val, tracks, None, 0)
+    val_frames = _frames(val, tracks, cfg.get("val_frames_per_interval"), 0)
     workers = cfg.get("loader_workers")
     settings = TrainSettings(
         epochs=int(cfg["epochs"]), batch_size=int(cfg["batch_size"]),
@@ -332,12 +352,16 @@ def train_effnet(
                 "history": result.history}, model_out)
     from emoagree.video.effnet import predict_frames
 
+    needed = frames_to_score(tracks, split_csv, fold, n_folds)
     scores = {}
     for name, track in tracks.items():
         scores[name] = np.full((len(track.has_face), len(emotions)), np.nan)
-        scores[name][track.has_face] = predict_frames(
-            model, track.crops[track.has_face], image_size=settings.image_size,
-            device=settings.device)
+        rows = track.has_face & needed[name]
+        scores[name][rows] = predict_frames(
+            model, track.crops[rows], image_size=settings.image_size, device=settings.device)
+    log.info("scored %d of %d face frames (the fold's val and test stretches)",
+             sum(int((t.has_face & needed[n]).sum()) for n, t in tracks.items()),
+             sum(int(t.has_face.sum()) for t in tracks.values()))
     save_frame_scores(scores_out, scores, emotions)
     _write(val, interval_scores(val, tracks, scores, len(emotions)), emotions, val_out)
 
