@@ -131,15 +131,22 @@ def write_table1(
     csv_path: str | Path,
     md_path: str | Path,
     with_paper: bool = False,
+    notes: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """Build Table 1, log any total warnings, write the csv and the markdown."""
+    """Build Table 1, log any total warnings, write the csv and the markdown.
+
+    ``notes`` (e.g. the marks dropped for labels that are no configured emotion) follow
+    the table in the markdown.
+    """
     table = table1(levels, alphas, with_paper)
     warnings = paper_warnings(table)
     for message in warnings:
         log.warning(message)
+    for message in notes:
+        log.info("note: %s", message)
     table.to_csv(csv_path, index=False)
-    Path(md_path).write_text(
-        to_markdown(table, warnings, "Table 1: samples and agreement per level"),
-        encoding="utf-8",
-    )
+    text = to_markdown(table, warnings, "Table 1: samples and agreement per level")
+    if notes:
+        text += "\n" + "".join(f"**Note:** {message}\n" for message in notes)
+    Path(md_path).write_text(text, encoding="utf-8")
     return table

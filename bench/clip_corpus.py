@@ -1,0 +1,289 @@
+"""Clip-corpus benchmark: the feature stages on thousands of short clips (run from the repo
+root; prints measured figures).
+
+    .venv/bin/python bench/clip_corpus.py [--clips 1000] [--plan-clips 1000 10000]
+                                          [--cores 1] [--workdir DIR]
+
+1. Generates a csv corpus of ``--clips`` clips of 2-4 s (audio and video) from the demo
+   generator's voices and faces (``emoagree.corpus.demo``), one emotion per clip, rated
+   by three simulated annotators.
+2. Runs the feature stages through the workflow (``snakemake --until audio_lld``, then
+   ``video_faces``, then ``video_embeddings``; each invocation timed whole, DAG build
+   included) and the same library calls in one bare in-process loop, and prints the
+   wall-time ratio workflow / bare loop per stage.
+3. Plans the full study (all systems, ``snakemake -n``) on ``--plan-clips`` clips (the
+   larger corpora reuse the generated media under new ids) and prints the feature jobs
+   planned, all jobs planned and the DAG build time.
+
+Both sides get the same cores: the workflow ``--cores N``, the bare loop N threads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import soundfile as sf
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from emoagree.constants import DEFAULT_EMOTIONS  # noqa: E402
+from emoagree.corpus.demo.actors import make_actor  # noqa: E402
+from emoagree.corpus.demo.audio import mix_microphone, synthesize_voice  # noqa: E402
+from emoagree.corpus.demo.timeline import CONTROL_RATE  # noqa: E402
+from emoagree.corpus.demo.video import expression_track, write_video  # noqa: E402
+
+EMOTIONS = list(DEFAULT_EMOTIONS)
+FEATURE_RULES = ("audio_lld", "video_faces", "video_embeddings")
+ACTORS = ("F01", "M02", "F03", "M04", "F05", "M06", "F07", "M08")
+
+
+# -- the corpus ---------------------------------------------------------------------------
+
+def clip_curves(emotion: str, duration_s: float, strength: float) -> np.ndarray:
+    """Expressed intensity per emotion: one emotion over the whole clip, smooth ramps."""
+    n = int(np.ceil(duration_s * CONTROL_RATE))
+    t = np.arange(n) / CONTROL_RATE
+    shape = np.clip(np.minimum(t, duration_s - t) / 0.3, 0, 1)
+    curves = np.zeros((len(EMOTIONS), n))
+    curves[EMOTIONS.index(emotion)] = strength * shape * shape * (3 - 2 * shape)
+    return curves
+
+
+def write_clip(media: Path, clip: str, actor_name: str, emotion: str, duration_s: float,
+               seed: int, sample_rate: int, frame_size: tuple[int, int], fps: int) -> None:
+    rng = np.random.default_rng([seed, int(clip.removeprefix("clip"))])
+    actor = make_actor(actor_name, seed)
+    curves = clip_curves(emotion, duration_s, float(rng.uniform(0.5, 1.0)))
+    speaking = np.ones(curves.shape[1], dtype=bool)
+    speaking[: int(0.2 * CONTROL_RATE)] = False
+    speech, envelope = synthesize_voice(actor, curves, EMOTIONS, speaking, duration_s,
+                                        sample_rate, rng)
+    mic = mix_microphone(speech, np.zeros_like(speech), sample_rate, rng)
+    sf.write(media / f"{clip}.wav", mic, sample_rate, subtype="PCM_16", format="WAV")
+    frames = int(round(duration_s * fps))
+    track = expression_track(curves, EMOTIONS, actor, envelope, fps, frames, rng)
+    write_video(str(media / f"{clip}.mov"), frame_size, fps, actor, track)
+
+
+def generate(root: Path, n_clips: int, seed: int = 2021, sample_rate: int = 16000,
+             frame_size: tuple[int, int] = (160, 120), fps: int = 25) -> pd.DataFrame:
+    """Write a csv corpus of ``n_clips`` clips under ``root``; returns recordings.csv.
+
+    ``duration_s`` and ``fps`` are left empty, as in most lab corpora: the workflow reads
+    them from the media.
+    """
+    media = root / "media"
+    media.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    rows, marks = [], []
+    for i in range(n_clips):
+        clip = f"clip{i:05d}"
+        actor = ACTORS[i % len(ACTORS)]
+        emotion = EMOTIONS[int(rng.integers(len(EMOTIONS)))]
+        duration = round(float(rng.uniform(2.0, 4.0)), 2)
+        write_clip(media, clip, actor, emotion, duration, seed, sample_rate, frame_size, fps)
+        rows.append((clip, actor, "clips", f"media/{clip}.wav", f"media/{clip}.mov"))
+        for annotator in ("A1", "A2", "A3"):
+            label = emotion if rng.random() < 0.8 else EMOTIONS[int(rng.integers(6))]
+            marks.append((clip, annotator, label, 0.0, duration))
+    recordings = pd.DataFrame(rows, columns=["recording", "actor", "scenario", "audio_path",
+                                             "video_path"])
+    recordings["duration_s"] = ""
+    recordings["fps"] = ""
+    recordings.to_csv(root / "recordings.csv", index=False)
+    pd.DataFrame(marks, columns=["recording", "annotator", "emotion", "start_s", "end_s"]
+                 ).to_csv(root / "annotations.csv", index=False)
+    return recordings
+
+
+def enlarge(source: Path, target: Path, n_clips: int) -> None:
+    """A corpus of ``n_clips`` clips that reuses ``source``'s media (hard links) and marks."""
+    recordings = pd.read_csv(source / "recordings.csv", dtype=str, keep_default_na=False)
+    marks = pd.read_csv(source / "annotations.csv", dtype={"recording": str})
+    (target / "media").mkdir(parents=True, exist_ok=True)
+    rows, all_marks = [], []
+    for i in range(n_clips):
+        row = recordings.iloc[i % len(recordings)].copy()
+        clip = f"clip{i:05d}"
+        for column, ext in (("audio_path", "wav"), ("video_path", "mov")):
+            link = target / "media" / f"{clip}.{ext}"
+            if not link.exists():
+                os.link(source / row[column], link)
+            row[column] = f"media/{clip}.{ext}"
+        all_marks.append(marks[marks["recording"] == row["recording"]].assign(recording=clip))
+        row["recording"] = clip
+        rows.append(row)
+    pd.DataFrame(rows).to_csv(target / "recordings.csv", index=False)
+    pd.concat(all_marks).to_csv(target / "annotations.csv", index=False)
+
+
+def write_config(workdir: Path, corpus: Path, shard_media_s: float) -> Path:
+    config = {
+        "corpus": {"format": "csv", "path": str(corpus)},
+        "features": {"shard_media_s": shard_media_s},
+        "levels": [1, 2, 3],  # three annotators per clip
+        "split": {"strategy": "stratified"},
+    }
+    path = workdir / "bench_config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+# -- runs -----------------------------------------------------------------------------------
+
+def snakemake(workdir: Path, config: Path, *args: str) -> tuple[str, float]:
+    command = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d",
+               str(workdir), *args, "--configfile", str(config)]
+    started = time.perf_counter()
+    run = subprocess.run(command, capture_output=True, text=True, cwd=workdir)
+    elapsed = time.perf_counter() - started
+    if run.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{run.stdout[-3000:]}\n{run.stderr[-5000:]}")
+    return run.stdout + run.stderr, elapsed
+
+
+def job_counts(output: str) -> dict[str, int]:
+    table = output[output.index("Job stats:"):]
+    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", table, re.M)}
+
+
+def plan(workdir: Path, config: Path) -> tuple[dict[str, int], float]:
+    output, elapsed = snakemake(workdir, config, "-n", "--cores", "1", "--forceall")
+    return job_counts(output), elapsed
+
+
+def run_workflow(workdir: Path, config: Path, cores: int) -> dict[str, float]:
+    """Wall time of each feature stage through the workflow (corpus stage first, untimed)."""
+    snakemake(workdir, config, "--until", "corpus", "--cores", str(cores))
+    times = {}
+    for rule in FEATURE_RULES:
+        _, times[rule] = snakemake(workdir, config, "--until", rule, "--cores", str(cores),
+                                   "--resources", "gpu=1")
+    return times
+
+
+def bare_loop(workdir: Path, corpus: Path, cores: int, settings: dict) -> dict[str, float]:
+    """The same library calls in one process, one recording after another."""
+    import cv2
+    import torch
+
+    from emoagree.audio.io import read_wav
+    from emoagree.audio.lld import extract_lld, lld_extractors, save_lld
+    from emoagree.video.backbones import create_backbone
+    from emoagree.video.detector import FaceDetector, locate_detector_files
+    from emoagree.video.embeddings import embed_track, save_embeddings
+    from emoagree.video.faces import FaceTrack, extract_faces
+
+    recordings = pd.read_csv(corpus / "recordings.csv", dtype=str, keep_default_na=False)
+    marks = pd.read_csv(corpus / "annotations.csv", dtype={"recording": str})
+    spans = marks.groupby("recording").agg(start=("start_s", "min"), end=("end_s", "max"))
+    out = workdir / "bare"
+    for sub in ("lld", "faces", "embeddings"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    times = {}
+    audio, video = settings["audio"], settings["video"]
+    mfcc_config = ROOT / audio["mfcc_config"]
+
+    started = time.perf_counter()
+    extractors = lld_extractors(mfcc_config)
+    for row in recordings.itertuples(index=False):
+        signal, rate = read_wav(corpus / row.audio_path)
+        save_lld(extract_lld(signal, rate, mfcc_config, threads=min(2, cores),
+                             extractors=extractors), out / "lld" / f"{row.recording}.npz")
+    times["audio_lld"] = time.perf_counter() - started
+
+    cv2.setNumThreads(1)
+    started = time.perf_counter()
+    detector_cfg = video["detector"]
+    detector = FaceDetector(*locate_detector_files(detector_cfg), detector_cfg["confidence"])
+    for row in recordings.itertuples(index=False):
+        span = spans.loc[row.recording]
+        track = extract_faces(
+            corpus / row.video_path, [(float(span.start), float(span.end))], detector,
+            steps={str(k): int(v) for k, v in video["sampling"]["steps"].items()},
+            target_fps=float(video["sampling"]["target_fps"]),
+            margin=float(detector_cfg["margin"]), crop_size=int(detector_cfg["crop_size"]),
+        )
+        track.save(out / "faces" / f"{row.recording}.npz")
+    times["video_faces"] = time.perf_counter() - started
+
+    torch.set_num_threads(cores)
+    started = time.perf_counter()
+    cfg = video["vggf_rf"]
+    model = create_backbone(cfg["backbone"], cfg["weights"], num_classes=0)
+    for row in recordings.itertuples(index=False):
+        track = FaceTrack.load(out / "faces" / f"{row.recording}.npz")
+        embeddings = embed_track(model, track, image_size=int(cfg["image_size"]),
+                                 batch_size=int(cfg["batch_size"]), device="cpu")
+        save_embeddings(out / "embeddings" / f"{row.recording}.npz", track, embeddings)
+    times["video_embeddings"] = time.perf_counter() - started
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clips", type=int, default=1000, help="clips generated and run")
+    parser.add_argument("--plan-clips", type=int, nargs="+", default=[1000, 10000],
+                        help="corpus sizes planned with -n (full study, all systems)")
+    parser.add_argument("--cores", type=int, default=1, help="workflow cores = bare threads")
+    parser.add_argument("--shard-media-s", type=float, default=600.0)
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="where corpora and results go (default: a fresh temp folder)")
+    parser.add_argument("--seed", type=int, default=2021)
+    parser.add_argument("--skip-run", action="store_true", help="only generate and plan")
+    args = parser.parse_args(argv)
+
+    if args.workdir is None:
+        import tempfile
+
+        args.workdir = Path(tempfile.mkdtemp(prefix="clip_bench_"))
+    workdir = args.workdir.resolve()
+    corpus = workdir / f"corpus{args.clips}"
+    started = time.perf_counter()
+    if not (corpus / "recordings.csv").exists():
+        generate(corpus, args.clips, seed=args.seed)
+    print(f"corpus: {args.clips} clips (2-4 s, audio + video) in {corpus} "
+          f"({time.perf_counter() - started:.1f} s to generate)")
+    settings = yaml.safe_load((ROOT / "config.yaml").read_text())
+
+    if not args.skip_run:
+        run_dir = workdir / "run"
+        shutil.rmtree(run_dir, ignore_errors=True)
+        run_dir.mkdir()
+        config = write_config(run_dir, corpus, args.shard_media_s)
+        flow = run_workflow(run_dir, config, args.cores)
+        bare = bare_loop(workdir, corpus, args.cores, settings)
+        print(f"\nfeature stages, {args.clips} clips, {args.cores} core(s): wall time (s)")
+        print(f"{'stage':<18}{'workflow':>10}{'bare loop':>11}{'ratio':>8}")
+        for rule in FEATURE_RULES:
+            print(f"{rule:<18}{flow[rule]:>10.1f}{bare[rule]:>11.1f}"
+                  f"{flow[rule] / bare[rule]:>8.2f}")
+
+    print("\nplanned full study (all systems), snakemake -n --forceall")
+    print(f"{'clips':>7}{'feature jobs':>14}{'all jobs':>10}{'DAG build (s)':>15}")
+    for n in args.plan_clips:
+        plan_corpus = corpus if n == args.clips else workdir / f"corpus{n}"
+        if not (plan_corpus / "recordings.csv").exists():
+            enlarge(corpus, plan_corpus, n)
+        plan_dir = workdir / f"plan{n}"
+        plan_dir.mkdir(exist_ok=True)
+        counts, elapsed = plan(plan_dir, write_config(plan_dir, plan_corpus,
+                                                      args.shard_media_s))
+        features = sum(counts.get(rule, 0) for rule in FEATURE_RULES)
+        print(f"{n:>7}{features:>14}{counts.get('total', 0):>10}{elapsed:>15.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
