@@ -148,20 +148,22 @@ def level_table(emotions, splits, folds=None):
 
 def test_a_level_with_one_emotion_in_train_is_not_trained():
     table = level_table(["Angry", "Angry", "Sad"], ["train", "train", "test"])
-    with pytest.raises(CorpusError, match=r"level 4: the training part holds intervals of 1 "
-                                          r"emotion\(s\) \(Angry; 2 train intervals\)"):
+    with pytest.raises(CorpusError, match=r"level 4: the training data holds intervals of 1 "
+                                          r"emotion\(s\) \(Angry; 2 intervals\)"):
         check_level_emotions(table, 4, EMOTIONS)
     check_level_emotions(level_table(["Angry", "Sad"], ["train", "train"]), 4, EMOTIONS)
 
 
-def test_with_folds_every_folds_train_part_needs_two_emotions():
-    emotions = ["Angry", "Sad", "Angry", "Sad", "Angry", "Sad"]
-    table = level_table(emotions, ["test"] * 6, folds=[0, 0, 1, 1, 2, 2])
-    check_level_emotions(table, 2, EMOTIONS)
+def test_with_folds_a_level_needs_two_emotions_and_a_thin_fold_is_named(caplog):
+    table = level_table(["Angry"] * 6, ["test"] * 6, folds=[0, 0, 1, 1, 2, 2])
+    with pytest.raises(CorpusError, match=r"level 2: the training data holds intervals of 1"):
+        check_level_emotions(table, 2, EMOTIONS)
     table["emotion"] = ["Angry", "Angry", "Angry", "Sad", "Angry", "Sad"]
     # with 3 folds, fold 1 trains on fold 0 alone (fold 2 is its val): Angry only
-    with pytest.raises(CorpusError, match=r"level 2 \(fold 1\)"):
+    with caplog.at_level(logging.WARNING, logger="emoagree.corpus.labels"):
         check_level_emotions(table, 2, EMOTIONS)
+    assert "level 2, fold 1: the training part holds 1 emotion(s) (Angry)" in caplog.text
+    assert "fold 0" not in caplog.text and "fold 2" not in caplog.text
 
 
 # -- the corpus job's message ---------------------------------------------------------------

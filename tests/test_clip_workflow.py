@@ -68,7 +68,7 @@ def test_clip_corpus_runs_in_shards_and_new_clips_rerun_only_their_shards(tmp_pa
     recordings = plan_recordings(config)
     durations = plan_durations(config, recordings)
     assert all(2.0 <= d <= 4.0 for d in durations.values())
-    shards = plan_shards(durations, SHARD_MEDIA_S, 30)
+    shards = plan_shards(durations, SHARD_MEDIA_S, 15)
     assert 1 < len(shards) < len(recordings)
     features = run / "results" / "features"
     for stage in ("audio_lld", "faces", "video_embeddings/efficientnet_lite0"):
@@ -81,7 +81,7 @@ def test_clip_corpus_runs_in_shards_and_new_clips_rerun_only_their_shards(tmp_pa
             assert Path(path).parent.name == shard_of(shards)[recording]
 
     new = add_clips(corpus, 6, 2)
-    after = plan_shards(plan_durations(config, plan_recordings(config)), SHARD_MEDIA_S, 30)
+    after = plan_shards(plan_durations(config, plan_recordings(config)), SHARD_MEDIA_S, 15)
     joined = {shard_of(after)[r] for r in new}
     changed = {name for name, members in after.items() if shards.get(name) != members}
     assert joined <= changed and len(changed) < len(after)

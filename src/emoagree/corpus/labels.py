@@ -116,33 +116,46 @@ def dropped_notes(path: str | Path) -> list[str]:
     ]
 
 
-def _train_parts(table: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
-    """The train part of each fold (``split.folds`` K >= 3) or of the one split."""
+def _fold_parts(table: pd.DataFrame) -> list[tuple[int, pd.DataFrame]]:
+    """Each fold's view of the table when it holds ``split.folds`` K >= 3 folds."""
     if "fold" in table.columns and len(table) and (table["split"] == "test").all():
         from emoagree.split import fold_view
 
         n_folds = int(table["fold"].astype(int).max()) + 1
         if n_folds >= 3:
-            return [(f"fold {f}", fold_view(table, f, n_folds)) for f in range(n_folds)]
-    return [("", table)]
+            return [(f, fold_view(table, f, n_folds)) for f in range(n_folds)]
+    return []
+
+
+def _present(emotions: Sequence[str], labels: pd.Series) -> list[str]:
+    found = set(labels)
+    return [e for e in emotions if e in found]
 
 
 def check_level_emotions(table: pd.DataFrame, level: int, emotions: Sequence[str]) -> None:
-    """Refuse a level whose training part holds fewer than two emotions.
+    """Refuse a level whose training data holds fewer than two emotions.
 
-    A model trained on one emotion predicts it everywhere; the level cannot be trained.
+    A model trained on one emotion predicts it everywhere: such a level cannot be trained.
+    With one split the training data is the ``train`` part; with K >= 3 folds every
+    interval trains some fold's model, so the level is refused when all its intervals
+    hold fewer than two emotions, and a single fold whose training part does is logged
+    as a warning naming the fold and the emotions left.
 
     Raises:
-        CorpusError: naming the level (and fold) and the emotions left.
+        CorpusError: naming the level and the emotions left.
     """
-    for where, part in _train_parts(table):
-        train = part[part["split"] == "train"]
-        left = [e for e in emotions if e in set(train["emotion"])]
-        if len(left) < 2:
-            place = f" ({where})" if where else ""
-            raise CorpusError(
-                f"level {level}{place}: the training part holds intervals of "
-                f"{len(left)} emotion(s) ({', '.join(left) or 'none'}; {len(train)} train "
-                f"intervals), and a classifier needs at least two: level {level} cannot be "
-                f"trained. Remove it from `levels`, or lower its min_duration_s"
-            )
+    folds = _fold_parts(table)
+    train = table if folds else table[table["split"] == "train"]
+    left = _present(emotions, train["emotion"])
+    if len(left) < 2:
+        raise CorpusError(
+            f"level {level}: the training data holds intervals of {len(left)} emotion(s) "
+            f"({', '.join(left) or 'none'}; {len(train)} intervals), and a classifier needs "
+            f"at least two: level {level} cannot be trained. Remove it from `levels`, or "
+            f"lower its min_duration_s"
+        )
+    for fold, view in folds:
+        part = _present(emotions, view.loc[view["split"] == "train", "emotion"])
+        if len(part) < 2:
+            log.warning("level %s, fold %d: the training part holds %d emotion(s) (%s)",
+                        level, fold, len(part), ", ".join(part) or "none")
