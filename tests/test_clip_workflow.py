@@ -59,7 +59,8 @@ def test_clip_corpus_runs_in_shards_and_new_clips_rerun_only_their_shards(tmp_pa
                              str(tmp_path)]) == 0
     out = capsys.readouterr().out
     for rule in clip_corpus.FEATURE_RULES:
-        ratio = re.search(rf"^{rule}\s+[\d.]+\s+[\d.]+\s+([\d.]+)$", out, re.M)
+        ratio = re.search(rf"^{rule}\s+[\d.]+\s+[\d.]+\s+([\d.]+)\s+\d+\s+[\d.]+\s+[\d.]+$",
+                          out, re.M)
         assert ratio and float(ratio.group(1)) > 0, out
     assert re.search(r"^\s+12\s+\d+\s+\d+\s+[\d.]+$", out, re.M), out
 
