@@ -132,7 +132,9 @@ def lld_data(results: Path, run_dir: Path, level: int, fold: int, min_duration_s
         r: str(run_dir / p) if p else ""
         for r, p in zip(recordings.recording, recordings.audio_path, strict=True)
     }
-    lld_paths = sorted(str(p) for p in (results / "features" / "audio_lld").glob("*.npz"))
+    # the shard folders (lld_sequences finds each recording's file in them)
+    lld_paths = sorted(str(p) for p in (results / "features" / "audio_lld").iterdir()
+                       if p.is_dir())
     sequences, status = lld_sequences(table, lld_paths, audio, min_duration_s)
     return scorable_parts(table, sequences, status)
 

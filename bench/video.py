@@ -7,7 +7,8 @@
 2. EfficientNet training images per second through ``train_classifier`` against a plain
    timm training loop (same model, batch size, image size and number of images).
 3. Number of face-detection jobs Snakemake plans for levels [1] and [1..5] (a dry run;
-   needs the corpus stage): it must equal the number of recordings both times.
+   needs the corpus stage): it must equal the number of shards (one per recording for the
+   demo's long recordings) both times.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
 
+from emoagree.corpus.labels import check_level_emotions  # noqa: E402
 from emoagree.intervals_io import (  # noqa: E402
     read_annotations,
     read_intervals,
@@ -21,5 +22,6 @@ table = level_table(
     params.level, read_intervals(snakemake.input.split),  # noqa: F821
     params.emotions, params.min_duration_s,
 )
-write_intervals(table, snakemake.output[0])  # noqa: F821
 logging.info("level %s: %d intervals %s", params.level, len(table), split_counts(table))
+check_level_emotions(table, params.level, params.emotions)  # before any model is planned on it
+write_intervals(table, snakemake.output[0])  # noqa: F821

@@ -7,6 +7,7 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
 
+from emoagree.corpus.labels import dropped_notes  # noqa: E402
 from emoagree.intervals_io import read_intervals  # noqa: E402
 from emoagree.tables import write_table1  # noqa: E402
 
@@ -17,4 +18,5 @@ for level, path in zip(params.levels, inputs.alphas, strict=True):
     with open(path) as handle:
         alphas[level] = json.load(handle)
 write_table1(levels, alphas, snakemake.output.csv, snakemake.output.md,  # noqa: F821
-             params.with_paper, params.folds, params.protocol)
+             params.with_paper, params.folds, params.protocol,
+             notes=dropped_notes(inputs.dropped))

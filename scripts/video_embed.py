@@ -1,15 +1,13 @@
-"""Rule video_embeddings: per-frame backbone embeddings of one recording's face crops."""
+"""Rule video_embeddings: per-frame backbone embeddings of a group of face shards' crops."""
 
-import logging
-import sys
+from emoagree.audio.runlog import log_to
 
-sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
-logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
+log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
-from emoagree.video.pipeline import embed_recording  # noqa: E402
+from emoagree.video.pipeline import embed_shard  # noqa: E402
 
-embed_recording(
-    snakemake.input.faces,  # noqa: F821
+embed_shard(
+    list(snakemake.input.faces),  # noqa: F821
     snakemake.params.cfg,  # noqa: F821
     snakemake.output[0],  # noqa: F821
     threads=snakemake.threads,  # noqa: F821

@@ -1,21 +1,21 @@
-"""Rule video_faces: sample, detect and crop the actor's face in one recording."""
+"""Rule video_faces: sample, detect and crop the actor's face in every recording of a shard."""
 
-import logging
-import sys
+from emoagree.audio.runlog import log_to
 
-sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
-logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
+log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 import cv2  # noqa: E402
 
-from emoagree.video.pipeline import detect_recording  # noqa: E402
+from emoagree.video.pipeline import detect_shard  # noqa: E402
 
+inp, params = snakemake.input, snakemake.params  # noqa: F821
 cv2.setNumThreads(snakemake.threads)  # noqa: F821
-detect_recording(
-    snakemake.input.video,  # noqa: F821
-    snakemake.input.annotations,  # noqa: F821
-    snakemake.wildcards.recording,  # noqa: F821
-    snakemake.params.emotions,  # noqa: F821
-    snakemake.params.video,  # noqa: F821
+detect_shard(
+    dict(zip(params.recordings, inp.videos, strict=True)),
+    params.emotions,
+    params.video,
     snakemake.output[0],  # noqa: F821
+    # planned from the corpus's source marks; the demo's come from annotations.csv
+    stretches=params.stretches,
+    annotations_csv=params.annotations,
 )

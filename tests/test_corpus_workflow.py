@@ -24,12 +24,14 @@ def test_corpus_rule_runs_from_any_working_directory(tmp_path):
         RECORDINGS_HEADER + "\na,x,S,a.wav,a.mov,,\nb,y,S,b.wav,,1.0,\n"
     )
     (corpus / "annotations.csv").write_text(
-        "recording,annotator,emotion,start_s,end_s\na,1,Angry,0,1\nb,1,Neutral,0,1\n"
+        "recording,annotator,emotion,start_s,end_s\na,1,Angry,0,1\nb,1,Sad,0,1\n"
+        "b,1,Neutral,0,1\n"
     )
     # Only what differs from the repo's config.yaml: relative paths are from the workdir.
     config = tmp_path / "elsewhere" / "my.yaml"
     config.parent.mkdir()
-    config.write_text("corpus: {format: csv, path: my_corpus}\n")
+    # one annotator: only level 1 can exist
+    config.write_text("corpus: {format: csv, path: my_corpus}\nlevels: [1]\n")
     cwd = tmp_path / "elsewhere"  # neither the repo nor the workdir
     command = [
         sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir),
@@ -45,7 +47,7 @@ def test_corpus_rule_runs_from_any_working_directory(tmp_path):
     assert list(recordings["audio_path"]) == ["my_corpus/a.wav", "my_corpus/b.wav"]
     assert list(recordings["fps"]) == ["50.0", ""]  # read from the video; none without one
     marks = pd.read_csv(workdir / "results/corpus/annotations.csv")
-    assert list(marks["emotion"]) == ["Angry", "Neutral"]
+    assert list(marks["emotion"]) == ["Angry", "Sad", "Neutral"]
     assert (workdir / "logs/corpus/normalize.log").read_text().strip()
     assert not (cwd / "results").exists()
 

@@ -62,7 +62,6 @@ def test_slurm_profile_runs_the_study_like_a_local_run(tmp_path, slurm_cluster):
         "4",
         # the test node has 2 CPUs: one part per group job
         "--group-components",
-        "recording_features=2",
         "audio_cells=2",
         "video_cells=2",
         "fusion_cells=2",
@@ -78,3 +77,11 @@ def test_slurm_profile_runs_the_study_like_a_local_run(tmp_path, slurm_cluster):
         assert (cluster / "results/tables" / table).read_text() == (
             local / "results/tables" / table
         ).read_text(), f"{table} differs between the SLURM and the local run"
+
+
+def test_slurm_profile_submits_one_shard_per_feature_job():
+    profile = yaml.safe_load((REPO / "workflow" / "profiles" / "slurm" / "config.yaml").read_text())
+    grouped = {entry.split("=")[0] for entry in profile.get("groups", [])}
+    assert not grouped & {"audio_lld", "video_faces", "video_embeddings"}
+    assert not any(e.split("=")[0] in {"audio_lld", "video_faces"}
+                   for e in profile.get("set-threads", []))

@@ -1,4 +1,4 @@
-"""The video rules in the DAG: one detection job per recording, whatever the levels."""
+"""The video rules in the DAG: one detection job per shard of recordings, whatever the levels."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 from video_fixtures import write_video
+
+from emoagree.corpus.plan import plan_durations, plan_recordings
+from emoagree.shards import group_shards, plan_shards
 
 REPO = Path(__file__).resolve().parents[1]
 RECORDINGS = ["r1", "r2", "r3"]
@@ -24,7 +27,7 @@ def job_counts(workdir: Path, config: Path, *args: str) -> dict[str, int]:
 
 
 @pytest.mark.slow
-def test_detection_jobs_equal_recordings_for_any_level_set(tmp_path):
+def test_detection_jobs_equal_shards_for_any_level_set(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for name in RECORDINGS:
@@ -35,16 +38,21 @@ def test_detection_jobs_equal_recordings_for_any_level_set(tmp_path):
     )
     (corpus / "annotations.csv").write_text(
         "recording,annotator,emotion,start_s,end_s\n"
-        + "".join(f"{r},1,Angry,0,0.9\n" for r in RECORDINGS)
+        # five annotators: levels 2-5 can exist
+        + "".join(f"{r},{a},Angry,0,0.9\n" for r in RECORDINGS for a in range(1, 6))
     )
+    config = {"corpus": {"format": "csv", "path": str(corpus)}}
+    durations = plan_durations(config, plan_recordings(config))
+    shards = plan_shards(durations, 600, 15)
+    assert len(shards) < len(RECORDINGS)  # 1 s clips are grouped
     counts = {}
     for levels in ([1], [1, 2, 3, 4, 5]):
         config = tmp_path / f"levels{len(levels)}.yaml"
         config.write_text(f"corpus: {{format: csv, path: corpus}}\nlevels: {levels}\n")
         counts[len(levels)] = job_counts(tmp_path, config)
     for n, jobs in counts.items():
-        assert jobs["video_faces"] == len(RECORDINGS)
-        assert jobs["video_embeddings"] == len(RECORDINGS)
+        assert jobs["video_faces"] == len(shards)
+        assert jobs["video_embeddings"] == len(group_shards(shards, durations, 6000))
         for system in ("video_vggf_rf", "video_effnet"):
             # one model per (system, fold, train level); split.folds defaults to 5
             assert jobs[f"{system}_train"] == FOLDS * n

@@ -31,13 +31,34 @@ def level_settings(config: Mapping[str, Any], level: int | str) -> dict[str, Any
     return deep_merge(base, own)
 
 
+def _as_level(value: Any) -> Any:
+    """``'3'`` or ``3`` -> 3; anything else is left for the schema to refuse by name."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def normalize_config(config: Mapping[str, Any]) -> dict[str, Any]:
     """Make a loaded configuration uniform before schema validation.
 
-    YAML reads ``level_overrides: {3: ...}`` with an integer key; the schema and
-    :func:`level_settings` use the string form.
+    - ``snakemake --config levels=[1,2,3]`` hands the list items over as strings
+      (``'1'``); a single level (``levels=3``) comes as one value. Both become a list of
+      integers.
+    - YAML reads ``level_overrides: {3: ...}`` with an integer key and ``--config`` with a
+      string one; the schema and :func:`level_settings` use the string form (``"3"``).
     """
     normalized = copy.deepcopy(dict(config))
+    levels = normalized.get("levels")
+    if levels is not None:
+        if isinstance(levels, str) and levels.strip().startswith("["):
+            levels = [part for part in levels.strip()[1:-1].split(",") if part.strip()]
+        if not isinstance(levels, (list, tuple)):
+            levels = [levels]
+        normalized["levels"] = [_as_level(level) for level in levels]
     overrides = normalized.get("level_overrides") or {}
-    normalized["level_overrides"] = {str(k): v for k, v in overrides.items()}
+    normalized["level_overrides"] = {str(_as_level(k)): v for k, v in overrides.items()}
     return normalized

@@ -169,24 +169,25 @@ def write_table1(
     with_paper: bool = False,
     folds: int = 1,
     protocol: str = "",
+    notes: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Build Table 1, log any total warnings, write the csv and the markdown.
 
     ``protocol`` (:func:`emoagree.split.describe_protocol`) and ``folds`` go into the
-    markdown's notes.
+    markdown's notes; ``notes`` (e.g. the marks dropped for labels that are no configured
+    emotion) follow the table.
     """
     table = table1(levels, alphas, with_paper, folds)
     warnings = paper_warnings(table)
     for message in warnings:
         log.warning(message)
+    for message in notes:
+        log.info("note: %s", message)
     table.to_csv(csv_path, index=False)
-    Path(md_path).write_text(
-        to_markdown(
-            table,
-            warnings,
-            "Table 1: samples and agreement per level",
-            table1_notes(protocol, folds),
-        ),
-        encoding="utf-8",
+    text = to_markdown(
+        table, warnings, "Table 1: samples and agreement per level", table1_notes(protocol, folds)
     )
+    if notes:
+        text += "\n" + "".join(f"**Note:** {message}\n" for message in notes)
+    Path(md_path).write_text(text, encoding="utf-8")
     return table

@@ -1,6 +1,6 @@
 # Audio stage: openSMILE features and the audio_svm, audio_lr and audio_lstm systems.
 #
-#   audio_lld             recording          -> results/features/audio_lld/{recording}.npz
+#   audio_lld             shard              -> results/features/audio_lld/{shard}/{recording}.npz
 #   audio_functionals     level              -> results/features/audio_functionals/level{k}.{npz,json}
 #   audio_train_classic   system, fold, train level -> results/models/{system}/fold{f}/train{i}.{joblib,json},
 #                                            results/predictions/{system}/fold{f}/train{i}/val.csv
@@ -8,21 +8,26 @@
 #   audio_predict_*       train x test level -> results/predictions/{system}/train{i}/test{j}.csv
 #                                            (each interval by the model of the fold that tested it)
 #
-# LLDs are a per-recording cache read by every level (their job count is the number of
-# recordings, whatever the levels); functionals depend on a level's intervals. Training
+# LLDs are a per-recording cache read by every level, written one shard of recordings per
+# job (a long recording is a shard of its own; short clips are grouped by media duration,
+# see emoagree.shards): their job count is the number of shards, whatever the levels.
+# Functionals depend on a level's intervals. Training
 # reads settings(train level), prediction settings(test level), both through params.
 # Input functions and audio_targets() are in common.smk (audio section).
 
 rule audio_lld:
     input:
-        wav=audio_wav,
+        wavs=shard_wavs,
         mfcc_config=repo_path(config["audio"]["mfcc_config"]),
     output:
-        lld="results/features/audio_lld/{recording}.npz",
+        lld=directory("results/features/audio_lld/{shard}"),
+    params:
+        # the shard's members: a recording joining or leaving the shard reruns it
+        recordings=lambda wc: AUDIO_SHARDS[wc.shard],
     log:
-        "logs/audio/lld/{recording}.log",
+        "logs/audio/lld/{shard}.log",
     benchmark:
-        "benchmarks/audio/lld/{recording}.tsv"
+        "benchmarks/audio/lld/{shard}.tsv"
     threads: min(2, config["audio"]["threads"])
     resources:
         mem_mb=2000,

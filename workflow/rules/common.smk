@@ -16,7 +16,16 @@ os.environ.update(
 )
 
 from emoagree.settings import level_settings, normalize_config  # noqa: E402
-from emoagree.corpus.plan import corpus_input_files, plan_recordings  # noqa: E402
+from emoagree.corpus.plan import (  # noqa: E402
+    check_levels,
+    corpus_input_files,
+    max_annotators,
+    plan_durations,
+    plan_marks,
+    plan_recordings,
+)
+from emoagree.shards import group_shards, plan_shards  # noqa: E402
+from emoagree.video.sampling import stretches_by_recording  # noqa: E402
 from emoagree.naming import system_labels  # noqa: E402
 from emoagree.split import describe_protocol, n_folds  # noqa: E402
 from emoagree.arms import ROW_ARMS  # noqa: E402
@@ -33,6 +42,22 @@ N_FOLDS = n_folds(config["split"])
 FOLDS = list(range(N_FOLDS))
 # The one-line protocol (strategy, unit, folds) that tables and the answer state.
 SPLIT_PROTOCOL = describe_protocol(config["split"]["strategy"], config["split"]["unit"], N_FOLDS)
+PLANNED_MARKS = plan_marks(config)  # the source marks of a csv/RAMAS corpus; None for the demo
+# A level above the number of annotators is always empty: refused before any job runs.
+check_levels(LEVELS, max_annotators(config, PLANNED_MARKS))
+# The per-recording feature stages run in shards: stable groups of short recordings sized
+# by media duration (a long recording is a shard of its own); see emoagree.shards.
+DURATIONS = plan_durations(config, RECORDINGS)
+SHARDS = plan_shards(
+    DURATIONS, config["features"]["shard_media_s"], config["features"]["own_shard_s"]
+)
+
+
+def media_shards(column):
+    """Shard -> its recordings that have a file in ``column`` (shards without any left out)."""
+    has = dict(zip(RECORDINGS["recording"].astype(str), RECORDINGS[column].fillna("").astype(str)))
+    shards = {name: [r for r in members if has.get(r)] for name, members in SHARDS.items()}
+    return {name: members for name, members in shards.items() if members}
 
 
 wildcard_constraints:
@@ -42,6 +67,7 @@ wildcard_constraints:
     train_level="[0-9]+|Mw|Ms|Mc",
     test_level="[0-9]+",
     recording="[A-Za-z0-9_.-]+",
+    shard="[A-Za-z0-9_.-]+",
 
 
 def repo_path(*parts):
@@ -175,15 +201,18 @@ def audio_paths():
     return {str(r): p for r, p in zip(RECORDINGS["recording"], paths) if p}
 
 
-def audio_wav(wildcards):
+AUDIO_SHARDS = media_shards("audio_path")
+
+
+def shard_wavs(wildcards):
+    """The wavs of one audio shard, in the order of its recordings (params.recordings)."""
     paths = audio_paths()
-    if wildcards.recording not in paths:
-        raise ValueError(f"recording {wildcards.recording!r} has no audio_path in the corpus")
-    return paths[wildcards.recording]
+    return [paths[r] for r in AUDIO_SHARDS[wildcards.shard]]
 
 
 def lld_caches(wildcards=None):
-    return [f"results/features/audio_lld/{r}.npz" for r in audio_paths()]
+    """The LLD shard folders; emoagree.shards.recording_caches finds a recording's file."""
+    return [f"results/features/audio_lld/{shard}" for shard in AUDIO_SHARDS]
 
 
 def functionals_of(level):

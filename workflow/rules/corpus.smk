@@ -9,10 +9,14 @@ rule corpus:
     output:
         recordings="results/corpus/recordings.csv",
         annotations="results/corpus/annotations.csv",
+        # marks per label value that is not a configured emotion (Table 1's notes)
+        dropped="results/corpus/dropped_labels.csv",
     params:
         format=config["corpus"]["format"],
         path=config["corpus"]["path"],
         tolerance_s=config["corpus"]["tolerance_s"],
+        emotions=EMOTIONS,
+        fold_labels=config["corpus"]["fold_labels"],
         # The recordings planned at parse time; the script checks the adapter agrees.
         planned=list(RECORDINGS["recording"]),
     log:

@@ -124,6 +124,7 @@ rule table1:
     input:
         levels=level_files(),
         alphas=alpha_files(),
+        dropped="results/corpus/dropped_labels.csv",
     output:
         csv=report(
             "results/tables/table1_samples.csv",

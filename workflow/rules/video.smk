@@ -1,9 +1,11 @@
 # Video stage: the actor's face is detected once per recording (only in annotated
 # stretches), embedded once per recording for the Random Forest system, and every video
-# system is trained once per train level and evaluated on every test level.
+# system is trained once per train level and evaluated on every test level. Detection and
+# embeddings run one shard of recordings per job (see emoagree.shards); the caches stay
+# one file per recording inside the shard's folder.
 #
-#   video_faces        recording          -> results/features/faces/{recording}.npz
-#   video_embeddings   recording          -> results/features/video_embeddings/{backbone}/{recording}.npz
+#   video_faces        shard              -> results/features/faces/{shard}/{recording}.npz
+#   video_embeddings   group of shards    -> results/features/video_embeddings/{backbone}/{shard}/{recording}.npz
 #   video_*_train      fold, train level  -> results/models/{system}/fold{f}/train{i}.{joblib|pt},
 #                                            train{i}.frames.npz (frame scores),
 #                                            results/predictions/{system}/fold{f}/train{i}/val.csv
@@ -24,17 +26,21 @@ wildcard_constraints:
 
 rule video_faces:
     input:
-        video=video_file,
-        annotations="results/corpus/annotations.csv",
+        videos=shard_videos,
+        # only for the demo corpus; others plan the marked stretches (common_video.smk)
+        annotations=face_annotations,
     output:
-        "results/features/faces/{recording}.npz",
+        directory("results/features/faces/{shard}"),
     params:
+        recordings=lambda wc: VIDEO_SHARDS[wc.shard],
+        stretches=shard_stretches,
+        annotations=lambda wc: face_annotations(wc)[0] if face_annotations(wc) else None,
         emotions=EMOTIONS,
         video={k: config["video"][k] for k in ("sampling", "detector")},
     log:
-        "logs/video/faces/{recording}.log",
+        "logs/video/faces/{shard}.log",
     benchmark:
-        "benchmarks/video/faces/{recording}.tsv"
+        "benchmarks/video/faces/{shard}.tsv"
     conda:
         "../../envs/video.yaml"
     threads: 1
@@ -46,19 +52,21 @@ rule video_faces:
 
 rule video_embeddings:
     input:
-        faces="results/features/faces/{recording}.npz",
+        faces=group_faces,
     output:
-        "results/features/video_embeddings/{backbone}/{recording}.npz",
+        directory("results/features/video_embeddings/{backbone}/{shard}"),
     params:
+        # the group's face shards: a shard joining or leaving the group reruns it
+        shards=lambda wc: EMBEDDING_GROUPS[wc.shard],
         # Only what shapes the embeddings: changing the forest settings must not re-embed.
         cfg={
             k: config["video"]["vggf_rf"][k]
             for k in ("backbone", "weights", "image_size", "batch_size")
         },
     log:
-        "logs/video/embeddings/{backbone}/{recording}.log",
+        "logs/video/embeddings/{backbone}/{shard}.log",
     benchmark:
-        "benchmarks/video/embeddings/{backbone}/{recording}.tsv"
+        "benchmarks/video/embeddings/{backbone}/{shard}.tsv"
     conda:
         "../../envs/video.yaml"
     threads: 2

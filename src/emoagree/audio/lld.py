@@ -9,6 +9,7 @@ never recompute LLDs.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ import pandas as pd
 
 from emoagree.audio.cache import save_npz_atomic
 from emoagree.audio.io import read_wav
+from emoagree.shards import cache_path, run_shard
 
 #: Hop between LLD frames, in seconds (both feature sets use 10 ms).
 FRAME_STEP_S = 0.01
@@ -80,14 +82,19 @@ def _frames(smile, signal: np.ndarray, sample_rate: int) -> pd.DataFrame:
 
 
 def extract_lld(
-    signal: np.ndarray, sample_rate: int, mfcc_config: str | Path, threads: int = 1
+    signal: np.ndarray,
+    sample_rate: int,
+    mfcc_config: str | Path,
+    threads: int = 1,
+    extractors: tuple | None = None,
 ) -> LldCache:
     """LLDs of a whole signal: eGeMAPS LLDs + deltas, MFCC + deltas, on a 10 ms grid.
 
     The two feature sets run concurrently when ``threads`` > 1. Frames are kept where
     both sets have one (they differ by a frame or two at the end of the signal).
+    ``extractors`` (from :func:`lld_extractors`) are reused across recordings when given.
     """
-    egemaps, mfcc = lld_extractors(mfcc_config)
+    egemaps, mfcc = extractors if extractors is not None else lld_extractors(mfcc_config)
     with ThreadPoolExecutor(max_workers=max(1, min(threads, 2))) as pool:
         futures = [pool.submit(_frames, s, signal, sample_rate) for s in (egemaps, mfcc)]
         egemaps_table, mfcc_table = (f.result() for f in futures)
@@ -124,7 +131,11 @@ def load_lld(path: str | Path) -> LldCache:
 
 
 def cache_recording_lld(
-    wav_path: str | Path, out_path: str | Path, mfcc_config: str | Path, threads: int = 1
+    wav_path: str | Path,
+    out_path: str | Path,
+    mfcc_config: str | Path,
+    threads: int = 1,
+    extractors: tuple | None = None,
 ) -> LldCache:
     """Read one recording, extract its LLDs and write the cache atomically.
 
@@ -132,10 +143,33 @@ def cache_recording_lld(
         AudioReadError: the wav is missing or corrupt (nothing is written).
     """
     signal, sample_rate = read_wav(wav_path)
-    log.info(
+    log.debug(
         "LLDs of %s: %.1f s of audio at %d Hz", wav_path, len(signal) / sample_rate, sample_rate
     )
-    cache = extract_lld(signal, sample_rate, mfcc_config, threads=threads)
+    cache = extract_lld(signal, sample_rate, mfcc_config, threads=threads, extractors=extractors)
     save_lld(cache, out_path)
-    log.info("LLDs of %s: %d frames x %d columns -> %s", wav_path, *cache.features.shape, out_path)
+    log.debug(
+        "LLDs of %s: %d frames x %d columns -> %s", wav_path, *cache.features.shape, out_path
+    )
     return cache
+
+
+def cache_shard_lld(
+    wavs: Mapping[str, str | Path],
+    out_dir: str | Path,
+    mfcc_config: str | Path,
+    threads: int = 1,
+) -> None:
+    """LLD caches of every recording of one shard: ``out_dir/{recording}.npz``.
+
+    The openSMILE extractors are built once for the whole shard; progress is logged.
+    """
+    extractors = lld_extractors(mfcc_config)
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    run_shard(
+        wavs,
+        lambda recording, wav: cache_recording_lld(
+            wav, cache_path(out_dir, recording), mfcc_config, threads, extractors
+        ),
+        label=f"LLDs of {out_dir}",
+    )

@@ -22,6 +22,7 @@ from emoagree.audio.lstm import (
     train_lstm,
 )
 from emoagree.audio.steps import read_level, split_rows, write_rows
+from emoagree.shards import recording_caches
 from emoagree.split import as_fold_paths, fold_view, pool_folds
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def lld_sequences(
     min_duration_s: float,
 ) -> tuple[list, np.ndarray]:
     """Per interval its LLD frames (a slice of its recording's cache) and its status."""
-    caches = {Path(p).name.removesuffix(".npz"): p for p in lld_paths}
+    caches = recording_caches(lld_paths)
     status = audio_status(table, audio_paths, min_duration_s)
     status[~table["recording"].isin(caches.keys()).to_numpy() & (status == OK)] = NO_AUDIO
     sequences: list = [None] * len(table)

@@ -12,7 +12,9 @@ and optionally ``session`` and ``split``.
   of the two may be empty (a one-modality corpus), not both. Given files must exist.
 - ``duration_s`` and ``fps``: when a cell is empty the value is read from the media
   (duration from the wav, else the video; fps from the video with OpenCV). ``fps`` stays
-  empty for a recording without video.
+  empty for a recording without video. Every media header is read: a file that cannot
+  be decoded is an error naming its row, and a given ``duration_s`` must agree with the
+  file within the tolerance.
 - ``session`` (optional): recordings that share one clock (e.g. the two sides of a
   dialogue) carry the same session, so the split keeps them together; an empty cell or
   no column makes each recording its own session.
@@ -117,8 +119,34 @@ def plan_csv(root: str) -> pd.DataFrame:
     )
 
 
-def read_recordings(root: str) -> pd.DataFrame:
-    """The checked, normalized recordings table of a CSV corpus."""
+def given_durations(root: str) -> dict[str, float]:
+    """``duration_s`` of the rows of ``recordings.csv`` that give a usable one (for planning)."""
+    rows = read_rows(os.path.join(root, RECORDINGS_FILE), RECORDING_COLUMNS)
+    values = pd.to_numeric(rows["duration_s"].str.strip(), errors="coerce")
+    keep = values.notna() & (values > 0)
+    return dict(zip(rows.loc[keep, "recording"], values[keep].astype(float), strict=True))
+
+
+def _media_header(column: str, given: str, path: str) -> tuple[float, float, str]:
+    """``(seconds, fps, problem)`` of one media file from its header (fps: video only)."""
+    kind = "audio" if column == "audio_path" else "video"
+    try:
+        if kind == "audio":
+            return audio_duration(path), math.nan, ""
+        fps, seconds = video_info(path)
+        return seconds, fps, ""
+    except CorpusError as error:
+        reason = str(error).removeprefix(f"{path}: ")
+        return math.nan, math.nan, f"{column} {given!r} is not a readable {kind} file ({reason})"
+
+
+def read_recordings(root: str, *, tolerance_s: float = DEFAULT_TOLERANCE_S) -> pd.DataFrame:
+    """The checked, normalized recordings table of a CSV corpus.
+
+    Every media file's header is read: a file that cannot be decoded is named with its
+    row, and a given ``duration_s`` must agree with the header within ``tolerance_s``
+    (for a video-only row, within one frame more), since every mark is checked against it.
+    """
     path, rows, problems = _recordings_rows(root)
     duration = numeric_column(rows, "duration_s", problems, allow_empty=True)
     fps = numeric_column(rows, "fps", problems, allow_empty=True)
@@ -129,16 +157,35 @@ def read_recordings(root: str) -> pd.DataFrame:
     table["video_path"] = [resolve_media(root, p) for p in rows["video_path"]]
     for index in rows.index:
         label = row_label(index)
-        audio, video = table.at[index, "audio_path"], table.at[index, "video_path"]
-        if math.isnan(fps[index]) and video:
-            fps[index] = video_info(video)[0]
+        headers = {}
+        for column in ("audio_path", "video_path"):
+            if table.at[index, column]:
+                headers[column] = _media_header(
+                    column, rows.at[index, column], table.at[index, column]
+                )
+        broken = [problem for _, _, problem in headers.values() if problem]
+        if broken:
+            problems.extend(f"{label}: {problem}" for problem in broken)
+            continue
+        column = "audio_path" if "audio_path" in headers else "video_path"
+        seconds, video_fps = headers[column][0], headers.get("video_path", (0, math.nan))[1]
+        if math.isnan(fps[index]) and "video_path" in headers:
+            fps[index] = video_fps
+        slack = tolerance_s + (1.0 / video_fps if column == "video_path" else 0.0)
         if math.isnan(duration[index]):
-            duration[index] = audio_duration(audio) if audio else video_info(video)[1]
+            duration[index] = seconds
+        elif abs(duration[index] - seconds) > slack:
+            problems.append(
+                f"{label}: duration_s {duration[index]:g} differs from the {seconds:.3f} s "
+                f"that {column} {rows.at[index, column]!r} holds (tolerance {slack:g} s); "
+                "leave duration_s empty to take it from the file"
+            )
+            continue
         if duration[index] <= 0:
             problems.append(f"{label}: duration_s {duration[index]:g} is not positive")
         if not math.isnan(fps[index]) and fps[index] <= 0:
             problems.append(f"{label}: fps {fps[index]:g} is not positive")
-        if not video and not math.isnan(fps[index]):
+        if "video_path" not in headers and not math.isnan(fps[index]):
             problems.append(f"{label}: fps is given but video_path is empty")
     raise_problems(path, problems)
     table["duration_s"] = duration
@@ -146,6 +193,36 @@ def read_recordings(root: str) -> pd.DataFrame:
     optional = [column for column in OPTIONAL_RECORDING_COLUMNS if column in rows.columns]
     columns = list(RECORDING_COLUMNS) + optional
     return table[columns].reset_index(drop=True)
+
+
+def _short_media(
+    rows: pd.DataFrame, end: pd.Series, recordings: pd.DataFrame, tolerance_s: float
+) -> tuple[list[str], set[str]]:
+    """Recordings whose media file is shorter than most of the marks on it.
+
+    A file cut short (or the wrong file) makes every mark that reaches its end look wrong;
+    one message about the file says what happened. A single mark running past the end is
+    left to the per-row check.
+    """
+    table = recordings.set_index("recording")
+    problems, short = [], set()
+    marks = pd.DataFrame({"recording": rows["recording"], "end": end})
+    marks = marks[marks["recording"].isin(table.index) & marks["end"].notna()]
+    for recording, group in marks.groupby("recording", sort=False):
+        seconds = float(table.at[recording, "duration_s"])
+        late = group[group["end"] > seconds + tolerance_s]
+        if len(late) < 2 or len(late) * 2 < len(group):
+            continue
+        media = table.at[recording, "audio_path"] or table.at[recording, "video_path"]
+        kind = "audio" if table.at[recording, "audio_path"] else "video"
+        problems.append(
+            f"recording {recording!r}: {media} holds {seconds:.3f} s, but {len(late)} of its "
+            f"{len(group)} marks end later (up to {group['end'].max():g} s; first "
+            f"{row_label(late.index[0])}): the {kind} file is shorter than the marks on it "
+            "(cut short, or the wrong file?)"
+        )
+        short.add(recording)
+    return problems, short
 
 
 def read_annotations(root: str, recordings: pd.DataFrame, *, tolerance_s: float) -> pd.DataFrame:
@@ -168,7 +245,10 @@ def read_annotations(root: str, recordings: pd.DataFrame, *, tolerance_s: float)
         for column in ("annotator", "emotion"):
             if rows.at[index, column] == "":
                 problems.append(f"{label}: {column} is empty")
+    short_problems, short = _short_media(rows, end, recordings, tolerance_s)
+    problems.extend(short_problems)
     duration = rows["recording"].map(recordings.set_index("recording")["duration_s"])
+    duration[rows["recording"].isin(short)] = math.nan  # already reported, per recording
     where = pd.Series([row_label(i) for i in rows.index], index=rows.index)
     _, end = check_mark_times(
         start, end, duration.astype(float), where, problems, tolerance_s=tolerance_s
@@ -190,7 +270,7 @@ def read_csv_corpus(
     Returns:
         The normalized ``(recordings, annotations)`` tables.
     """
-    recordings = read_recordings(root)
+    recordings = read_recordings(root, tolerance_s=tolerance_s)
     annotations = read_annotations(root, recordings, tolerance_s=tolerance_s)
     log.info("read %d recordings and %d marks from %s", len(recordings), len(annotations), root)
     return recordings, annotations

@@ -1,6 +1,6 @@
 """Face track of one recording: sample frames in annotated stretches, detect, crop, cache.
 
-The cache ``results/features/faces/{recording}.npz`` holds, per sampled frame:
+The cache ``results/features/faces/{shard}/{recording}.npz`` holds, per sampled frame:
 ``frame_index``, ``timestamp_s``, ``has_face``, ``box`` (x1, y1, x2, y2 of the crop in
 original pixels, NaN without a face), ``score`` (NaN without a face) and ``crops``
 (uint8 RGB, crop_size x crop_size, zeros without a face), plus ``fps``, ``step``,

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from emoagree.predictions import make_predictions, write_predictions
+from emoagree.shards import cache_path, recording_caches, run_shard
 from emoagree.video.detector import FaceDetector, locate_detector_files
 from emoagree.video.faces import FaceTrack, atomic_savez, extract_faces
 from emoagree.video.forest import (
@@ -48,8 +49,8 @@ def _load_embeddings(path: str | Path) -> np.ndarray:
 
 
 def load_tracks(paths: Sequence[str | Path], crops: bool = True) -> dict[str, FaceTrack]:
-    """Face caches by recording (the file stem is the recording id)."""
-    return {Path(p).stem: FaceTrack.load(p, crops=crops) for p in paths}
+    """Face caches by recording, from the face stage's shard folders (or .npz files)."""
+    return {r: FaceTrack.load(p, crops=crops) for r, p in recording_caches(paths).items()}
 
 
 def save_frame_scores(path: str | Path, scores: Mapping[str, np.ndarray],
@@ -111,10 +112,45 @@ def detect_recording(
     """Face cache of one recording (``cfg`` is the ``video`` config section)."""
     annotations = pd.read_csv(annotations_csv, dtype={"recording": str, "emotion": str})
     stretches = covered_stretches(annotations, recording, emotions)
+    return _detect(video_path, stretches, cfg, _detector(cfg), out_path)
+
+
+def detect_shard(
+    videos: Mapping[str, str | Path], emotions: Sequence[str], cfg: Mapping[str, Any],
+    out_dir: str | Path, *, stretches: Mapping[str, Sequence] | None = None,
+    annotations_csv: str | Path | None = None,
+) -> None:
+    """Face caches of every recording of one shard: ``out_dir/{recording}.npz``.
+
+    Faces are searched in each recording's marked stretches: ``stretches`` (recording ->
+    ``[(start_s, end_s), ...]``, planned from the corpus's source marks) or, when not
+    given, those of ``annotations_csv``. The detector is loaded once for the whole shard.
+    """
+    if stretches is None:
+        if annotations_csv is None:
+            raise ValueError("detect_shard needs stretches or annotations_csv")
+        annotations = pd.read_csv(annotations_csv, dtype={"recording": str, "emotion": str})
+        stretches = {r: covered_stretches(annotations, r, emotions) for r in videos}
+    detector = _detector(cfg)
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    run_shard(
+        videos,
+        lambda recording, video: _detect(
+            video, [tuple(map(float, s)) for s in stretches.get(recording, [])], cfg, detector,
+            cache_path(out_dir, recording)),
+        label=f"faces of {out_dir}",
+    )
+
+
+def _detector(cfg: Mapping[str, Any]) -> FaceDetector:
     detector_cfg = cfg["detector"]
     prototxt, caffemodel = locate_detector_files(detector_cfg)
     log.info("face detector: %s, %s", prototxt, caffemodel)
-    detector = FaceDetector(prototxt, caffemodel, detector_cfg["confidence"])
+    return FaceDetector(prototxt, caffemodel, detector_cfg["confidence"])
+
+
+def _detect(video_path, stretches, cfg, detector, out_path) -> FaceTrack:
+    detector_cfg = cfg["detector"]
     track = extract_faces(
         video_path, stretches, detector,
         steps={str(k): int(v) for k, v in cfg["sampling"]["steps"].items()},
@@ -151,23 +187,49 @@ def write_level_coverage(
 
 # -- embeddings + Random Forest ---------------------------------------------------------
 
-def embed_recording(faces_path: str | Path, cfg: Mapping[str, Any], out_path: str | Path,
-                    threads: int = 1) -> None:
-    """Per-frame embeddings of one recording's face crops (``cfg``: video.vggf_rf)."""
+def _embedder(cfg: Mapping[str, Any], threads: int):
     import torch
 
     from emoagree.video.backbones import create_backbone, device_for_job
-    from emoagree.video.embeddings import embed_track, save_embeddings
 
     torch.set_num_threads(max(1, threads))
     device = device_for_job()
-    model = create_backbone(cfg["backbone"], cfg["weights"], num_classes=0)
+    return create_backbone(cfg["backbone"], cfg["weights"], num_classes=0), device
+
+
+def _embed(model, device, faces_path, cfg, out_path) -> None:
+    from emoagree.video.embeddings import embed_track, save_embeddings
+
     track = FaceTrack.load(faces_path)
     embeddings = embed_track(model, track, image_size=int(cfg["image_size"]),
                              batch_size=int(cfg["batch_size"]), device=device)
     save_embeddings(out_path, track, embeddings)
-    log.info("%s: %d face frames embedded (%d values each) on %s", faces_path,
-             int(track.has_face.sum()), embeddings.shape[1], device)
+    log.debug("%s: %d face frames embedded (%d values each) on %s", faces_path,
+              int(track.has_face.sum()), embeddings.shape[1], device)
+
+
+def embed_recording(faces_path: str | Path, cfg: Mapping[str, Any], out_path: str | Path,
+                    threads: int = 1) -> None:
+    """Per-frame embeddings of one recording's face crops (``cfg``: video.vggf_rf)."""
+    model, device = _embedder(cfg, threads)
+    _embed(model, device, faces_path, cfg, out_path)
+
+
+def embed_shard(faces_dirs: Sequence[str | Path], cfg: Mapping[str, Any],
+                out_dir: str | Path, threads: int = 1) -> None:
+    """Embeddings of every face cache of some face shard folders: ``out_dir/{recording}.npz``.
+
+    The backbone is built once for all of them.
+    """
+    model, device = _embedder(cfg, threads)
+    log.info("backbone %s on %s", cfg["backbone"], device)
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    run_shard(
+        recording_caches(faces_dirs),
+        lambda recording, faces: _embed(model, device, faces, cfg,
+                                        cache_path(out_dir, recording)),
+        label=f"embeddings into {out_dir}",
+    )
 
 
 def _frames(intervals, tracks, cap, seed):
@@ -207,7 +269,7 @@ def train_vggf_rf(
 
     table = fold_view(read_level(level_csv), fold, n_folds)
     tracks = load_tracks(face_paths, crops=False)
-    embeddings = {Path(p).stem: _load_embeddings(p) for p in embedding_paths}
+    embeddings = {r: _load_embeddings(p) for r, p in recording_caches(embedding_paths).items()}
     cap = cfg.get("max_frames_per_interval")
     train, val = _split(table, "train"), _split(table, "val")
     train_frames, val_frames = _frames(train, tracks, cap, seed), _frames(val, tracks, cap, seed)

@@ -66,6 +66,37 @@ def covered_stretches(
     return [(s, e) for s, e in merged]
 
 
+def stretches_by_recording(
+    marks: pd.DataFrame, emotions: Sequence[str], fold_labels: bool = False
+) -> dict[str, list[tuple[float, float]]]:
+    """:func:`covered_stretches` of every recording at once, from a marks table whose cells
+    may be text (a corpus's source file; unreadable times are skipped, the corpus stage
+    reports them). ``fold_labels`` reads labels as the corpus stage does with
+    ``corpus.fold_labels``."""
+    from emoagree.corpus.labels import near_matches
+
+    labels = marks["emotion"].astype(str)
+    if fold_labels:
+        labels = labels.replace(near_matches(sorted(labels.unique()), emotions))
+    table = pd.DataFrame({
+        "recording": marks["recording"].astype(str),
+        "start": pd.to_numeric(marks["start_s"], errors="coerce"),
+        "end": pd.to_numeric(marks["end_s"], errors="coerce"),
+    })[labels.isin(list(emotions)).to_numpy()].dropna()
+    stretches = {}
+    for recording, group in table.groupby("recording", sort=False):
+        merged: list[list[float]] = []
+        for start, end in sorted(zip(group["start"], group["end"], strict=True)):
+            if end <= start:
+                continue
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([float(start), float(end)])
+        stretches[str(recording)] = [(s, e) for s, e in merged]
+    return stretches
+
+
 def sampled_frames(
     stretches: Sequence[tuple[float, float]], fps: float, step: int, n_frames: int | None = None
 ) -> np.ndarray:

@@ -1,0 +1,52 @@
+"""Configuration normalisation: the command-line forms of levels and per-level keys."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from emoagree.settings import level_settings, normalize_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (["1", "2", "3"], [1, 2, 3]),  # snakemake --config levels=[1,2,3]
+        ([1, 2, 3], [1, 2, 3]),  # YAML
+        ("[1,2,3]", [1, 2, 3]),
+        ("3", [3]),  # --config levels=3
+        (3, [3]),
+        ([" 2 ", 4.0], [2, 4]),
+    ],
+)
+def test_levels_become_a_list_of_integers(given, expected):
+    assert normalize_config({"levels": given})["levels"] == expected
+
+
+def test_levels_that_are_not_numbers_are_left_for_the_schema_to_name():
+    assert normalize_config({"levels": ["one", True]})["levels"] == ["one", True]
+
+
+def test_level_override_keys_become_strings():
+    config = normalize_config({"levels": [1, 3], "level_overrides": {3: {"seed": 1},
+                                                                     "1": {"seed": 2}}})
+    assert config["level_overrides"] == {"3": {"seed": 1}, "1": {"seed": 2}}
+    assert level_settings(config | {"seed": 0}, 3)["seed"] == 1
+
+
+@pytest.mark.slow
+def test_snakemake_accepts_the_command_line_form_of_levels(tmp_path):
+    run = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
+         "-n", "--cores", "1", "--config", "levels=[1,2,3]"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    stats = run.stdout[run.stdout.index("Job stats:"):]
+    counts = {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", stats, re.M)}
+    assert counts["level"] == 3
+    assert counts["audio_predict_lstm"] == 9  # the 3 x 3 grid
