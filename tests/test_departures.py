@@ -37,7 +37,7 @@ def test_the_demo_departs_in_corpus_backbone_weights_size_epochs_and_pca():
         "video.effnet.backbone": ("efficientnet_b3", "efficientnet_lite0"),
         "video.effnet.image_size": ("128", "64"),
         "video.effnet.epochs": ("10", "3"),
-        "audio.pca_components": ("300", "100"),
+        "audio.pca_grid": ("[300]", "[25, 50, 100]"),
         "audio.lstm.hidden_size": ("128", "32"),
     }
     for key, (paper, run) in expected.items():
@@ -45,7 +45,7 @@ def test_the_demo_departs_in_corpus_backbone_weights_size_epochs_and_pca():
     # the named settings come first, in the order a reader looks for them
     assert list(table.index[:3]) == ["corpus.format", "video.vggf_rf.backbone",
                                      "video.vggf_rf.weights.source"]
-    assert table.loc["audio.pca_components", "setting"] == "PCA components"
+    assert table.loc["audio.pca_grid", "setting"] == "PCA sizes searched"
     # machine settings and file locations are not departures
     for key in ("corpus.path", "audio.threads", "audio.device", "video.vggf_rf.weights.path",
                 "video.vggf_rf.batch_size", "corpus.demo.n_actors"):
@@ -64,15 +64,15 @@ def test_a_paper_run_has_no_departures_and_says_so():
 def test_protocol_changes_and_per_level_overrides_are_listed():
     paper = paper_settings(PAPER_FILE, DEFAULTS)
     run = deep_merge(paper, {"fusion": {"selection": "test"}, "split": {"folds": 7},
-                             "level_overrides": {"3": {"audio": {"pca_components": 50}},
-                                                 "4": {"audio": {"pca_components": 300}}}})
+                             "level_overrides": {"3": {"audio": {"pca_grid": [50]}},
+                                                 "4": {"audio": {"pca_grid": [300]}}}})
     table = compare(run)
     assert table.loc["fusion.selection", "run"] == "test"
     assert table.loc["fusion.selection", "setting"] == "fusion weights chosen on"
     assert table.loc["split.folds", "run"] == "7"
-    assert table.loc["audio.pca_components (level 3)", "run"] == "50"
-    assert "audio.pca_components (level 4)" not in table.index  # the paper's own value
-    assert "audio.pca_components" not in table.index
+    assert table.loc["audio.pca_grid (level 3)", "run"] == "[50]"
+    assert "audio.pca_grid (level 4)" not in table.index  # the paper's own value
+    assert "audio.pca_grid" not in table.index
 
 
 def test_written_list_has_markdown_bullets_and_a_csv(tmp_path):
@@ -82,11 +82,11 @@ def test_written_list_has_markdown_bullets_and_a_csv(tmp_path):
     text = (tmp_path / "d.md").read_text()
     assert text.startswith("# Departures from config/ramas_paper.yaml")
     assert "- **video_vggf_rf backbone**: efficientnet_lite0 (paper: vggface2_resnet50)" in text
-    assert "- **PCA components**: 100 (paper: 300)" in text
+    assert "- **PCA sizes searched**: [25, 50, 100] (paper: [300])" in text
     assert len(pd.read_csv(tmp_path / "d.csv")) == len(table)
     rst = (tmp_path / "d.rst").read_text()
     assert rst.startswith("Departures from config/ramas_paper.yaml\n=====")
-    assert "- **PCA components**: ``100`` (paper: ``300``)" in rst
+    assert "- **PCA sizes searched**: ``[25, 50, 100]`` (paper: ``[300]``)" in rst
     from docutils.core import publish_parts  # the report renders it with docutils
 
     html = publish_parts(rst, writer="html")["body"]

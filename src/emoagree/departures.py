@@ -37,7 +37,7 @@ NAMED = {
     "video.vggf_rf.max_frames_per_interval": "video_vggf_rf frames per interval",
     "video.detector.margin": "face box margin",
     "video.detector.crop_size": "cached face crop size",
-    "audio.pca_components": "PCA components",
+    "audio.pca_grid": "PCA sizes searched",
     "audio.lstm.pooling": "LSTM pooling",
     "levels": "agreement levels",
     "split.strategy": "split strategy",
