@@ -1,4 +1,4 @@
-"""Rule video_embeddings: per-frame backbone embeddings of one shard's face crops."""
+"""Rule video_embeddings: per-frame backbone embeddings of a group of face shards' crops."""
 
 from emoagree.audio.runlog import log_to
 
@@ -7,7 +7,7 @@ log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 from emoagree.video.pipeline import embed_shard  # noqa: E402
 
 embed_shard(
-    snakemake.input.faces,  # noqa: F821
+    list(snakemake.input.faces),  # noqa: F821
     snakemake.params.cfg,  # noqa: F821
     snakemake.output[0],  # noqa: F821
     threads=snakemake.threads,  # noqa: F821

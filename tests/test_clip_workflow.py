@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from emoagree.corpus.plan import plan_durations, plan_recordings
-from emoagree.shards import plan_shards, recording_caches, shard_of
+from emoagree.shards import group_shards, plan_shards, recording_caches, shard_of
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = importlib.util.spec_from_file_location("clip_corpus", ROOT / "bench/clip_corpus.py")
@@ -59,7 +59,7 @@ def test_clip_corpus_runs_in_shards_and_new_clips_rerun_only_their_shards(tmp_pa
                              str(tmp_path)]) == 0
     out = capsys.readouterr().out
     for rule in clip_corpus.FEATURE_RULES:
-        ratio = re.search(rf"^{rule}\s+[\d.]+\s+[\d.]+\s+([\d.]+)\s+\d+\s+[\d.]+\s+[\d.]+$",
+        ratio = re.search(rf"^{rule}\s+[\d.]+\s+[\d.]+\s+([\d.]+)\s+\d+(\s+[\d.]+){{4}}$",
                           out, re.M)
         assert ratio and float(ratio.group(1)) > 0, out
     assert re.search(r"^\s+12\s+\d+\s+\d+\s+[\d.]+$", out, re.M), out
@@ -71,26 +71,32 @@ def test_clip_corpus_runs_in_shards_and_new_clips_rerun_only_their_shards(tmp_pa
     assert all(2.0 <= d <= 4.0 for d in durations.values())
     shards = plan_shards(durations, SHARD_MEDIA_S, 15)
     assert 1 < len(shards) < len(recordings)
+    groups = group_shards(shards, durations, 6000)
+    assert len(groups) == 1  # embeddings: one job for this small corpus
     features = run / "results" / "features"
-    for stage in ("audio_lld", "faces", "video_embeddings/efficientnet_lite0"):
-        folders = sorted(p.name for p in (features / stage).iterdir() if p.is_dir())
-        assert folders == sorted(shards)
+    for stage, folders in (("audio_lld", shards), ("faces", shards),
+                           ("video_embeddings/efficientnet_lite0", groups)):
+        assert sorted(p.name for p in (features / stage).iterdir() if p.is_dir()) == sorted(
+            folders)
         # the cache stays addressable per recording
-        caches = recording_caches([features / stage / s for s in shards])
+        caches = recording_caches([features / stage / s for s in folders])
         assert sorted(caches) == sorted(recordings["recording"])
+        owner = shard_of(shards)
         for recording, path in caches.items():
-            assert Path(path).parent.name == shard_of(shards)[recording]
+            expected = owner[recording] if folders is shards else shard_of(groups)[owner[recording]]
+            assert Path(path).parent.name == expected
 
     new = add_clips(corpus, 6, 2)
-    after = plan_shards(plan_durations(config, plan_recordings(config)), SHARD_MEDIA_S, 15)
+    durations_after = plan_durations(config, plan_recordings(config))
+    after = plan_shards(durations_after, SHARD_MEDIA_S, 15)
+    groups_after = group_shards(after, durations_after, 6000)
     joined = {shard_of(after)[r] for r in new}
     changed = {name for name, members in after.items() if shards.get(name) != members}
     assert joined <= changed and len(changed) < len(after)
-    targets = [
-        f"results/features/{stage}/{shard}"
-        for stage in ("audio_lld", "faces", "video_embeddings/efficientnet_lite0")
-        for shard in after
-    ]
+    targets = [f"results/features/{stage}/{shard}" for stage in ("audio_lld", "faces")
+               for shard in after]
+    targets += [f"results/features/video_embeddings/efficientnet_lite0/{group}"
+                for group in groups_after]
     dry = subprocess.run(
         [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(run),
          "-n", "--cores", "1", *targets, "--configfile", str(run / "bench_config.yaml")],
@@ -98,5 +104,8 @@ def test_clip_corpus_runs_in_shards_and_new_clips_rerun_only_their_shards(tmp_pa
     )
     assert dry.returncode == 0, dry.stderr[-3000:]
     jobs = planned(dry.stdout + dry.stderr)
-    for rule in clip_corpus.FEATURE_RULES:
+    for rule in ("audio_lld", "video_faces"):
         assert sorted(jobs.get(rule, [])) == sorted(changed), (rule, jobs)
+    # the embedding groups that hold a changed shard
+    assert sorted(jobs["video_embeddings"]) == sorted(
+        {shard_of(groups_after)[shard] for shard in changed}), jobs

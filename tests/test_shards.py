@@ -8,6 +8,7 @@ import pytest
 from emoagree.shards import (
     MAX_SHARD_FACTOR,
     cache_path,
+    group_shards,
     plan_shards,
     recording_caches,
     run_shard,
@@ -216,3 +217,18 @@ def test_plan_durations_take_the_column_else_the_header(tmp_path):
 
     planned = pd.DataFrame({"recording": ["r1"], "audio_path": [""], "video_path": [""]})
     assert plan_durations(demo, planned) == {"r1": 20.0}
+
+
+def test_group_shards_groups_clip_shards_and_keeps_long_recordings_alone():
+    durations = clips(3000) | {"dialogue": 120.0}
+    shards = plan_shards(durations, 600, 15)
+    groups = group_shards(shards, durations, 6000)
+    assert groups["dialogue"] == ["dialogue"]
+    grouped = [s for g in groups.values() for s in g]
+    assert sorted(grouped) == sorted(shards)
+    assert len(groups) - 1 < (len(shards) - 1) / 3  # ~9000 s of clips: a few groups
+    # a new clip changes its shard and that shard's group only
+    after_shards = plan_shards(durations | {"new": 3.0}, 600, 15)
+    after = group_shards(after_shards, durations | {"new": 3.0}, 6000)
+    changed = {g for g, members in groups.items() if after.get(g) != members}
+    assert len(changed) <= 2

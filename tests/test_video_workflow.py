@@ -12,7 +12,7 @@ import yaml
 from video_fixtures import write_video
 
 from emoagree.corpus.plan import plan_durations, plan_recordings
-from emoagree.shards import plan_shards
+from emoagree.shards import group_shards, plan_shards
 
 REPO = Path(__file__).resolve().parents[1]
 RECORDINGS = ["r1", "r2", "r3"]
@@ -42,7 +42,8 @@ def test_detection_jobs_equal_shards_for_any_level_set(tmp_path):
         + "".join(f"{r},{a},Angry,0,0.9\n" for r in RECORDINGS for a in range(1, 6))
     )
     config = {"corpus": {"format": "csv", "path": str(corpus)}}
-    shards = plan_shards(plan_durations(config, plan_recordings(config)), 600, 15)
+    durations = plan_durations(config, plan_recordings(config))
+    shards = plan_shards(durations, 600, 15)
     assert len(shards) < len(RECORDINGS)  # 1 s clips are grouped
     counts = {}
     for levels in ([1], [1, 2, 3, 4, 5]):
@@ -52,7 +53,7 @@ def test_detection_jobs_equal_shards_for_any_level_set(tmp_path):
     folds = yaml.safe_load((REPO / "config.yaml").read_text())["split"]["folds"]
     for n, jobs in counts.items():
         assert jobs["video_faces"] == len(shards)
-        assert jobs["video_embeddings"] == len(shards)
+        assert jobs["video_embeddings"] == len(group_shards(shards, durations, 6000))
         for system in ("video_vggf_rf", "video_effnet"):
             assert jobs[f"{system}_train"] == n * folds  # one model per (fold, train level)
         assert jobs["video_predict"] == 2 * n * n

@@ -127,6 +127,33 @@ def plan_shards(
     return dict(sorted(shards.items()))
 
 
+def group_shards(
+    shards: Mapping[str, Sequence[str]], durations: Mapping[str, float], media_s: float
+) -> dict[str, list[str]]:
+    """Shards grouped again, for a stage whose work per second of media is small.
+
+    Embedding a shard's face crops takes a tenth of the time its detection took, so the
+    ~5 s a job spends importing PyTorch and building the backbone would dominate a job
+    per shard. A shard of one recording stays alone (long recordings keep one job each);
+    the grouped shards are grouped again by the same stable scheme (the shard names
+    hashed, their media summed) into groups of about ``media_s`` seconds.
+
+    Returns:
+        Group name -> the names of its shards.
+    """
+    groups: dict[str, list[str]] = {}
+    grouped: dict[str, float] = {}
+    for name, members in shards.items():
+        if list(members) == [name]:
+            groups[name] = [name]
+        else:
+            grouped[name] = sum(float(durations[r]) for r in members)
+    if grouped:
+        # no group is cut into pieces by own_shard_s: every item is already a shard
+        groups.update(plan_shards(grouped, media_s, own_shard_s=math.inf))
+    return dict(sorted(groups.items()))
+
+
 def shard_of(shards: Mapping[str, Sequence[str]]) -> dict[str, str]:
     """Recording -> the name of its shard."""
     return {r: name for name, members in shards.items() for r in members}

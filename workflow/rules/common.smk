@@ -24,7 +24,7 @@ from emoagree.corpus.plan import (  # noqa: E402
     plan_marks,
     plan_recordings,
 )
-from emoagree.shards import plan_shards  # noqa: E402
+from emoagree.shards import group_shards, plan_shards  # noqa: E402
 from emoagree.split import describe_protocol, n_folds  # noqa: E402
 from emoagree.video.sampling import stretches_by_recording  # noqa: E402
 
@@ -45,10 +45,9 @@ PLANNED_MARKS = plan_marks(config)  # the source marks of a csv/RAMAS corpus; No
 check_levels(LEVELS, max_annotators(config, PLANNED_MARKS))
 # The per-recording feature stages run in shards: stable groups of short recordings sized
 # by media duration (a long recording is a shard of its own); see emoagree.shards.
+DURATIONS = plan_durations(config, RECORDINGS)
 SHARDS = plan_shards(
-    plan_durations(config, RECORDINGS),
-    config["features"]["shard_media_s"],
-    config["features"]["own_shard_s"],
+    DURATIONS, config["features"]["shard_media_s"], config["features"]["own_shard_s"]
 )
 
 

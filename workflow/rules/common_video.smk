@@ -37,6 +37,17 @@ def face_annotations(wildcards):
     return [] if FACE_STRETCHES is not None else ["results/corpus/annotations.csv"]
 
 
+# Embedding takes a tenth of detection's time per second of media: one embedding job
+# covers a group of face shards of about features.embedding_media_s seconds (a shard of
+# one long recording stays alone), so PyTorch's start-up is paid once per group.
+EMBEDDING_GROUPS = group_shards(VIDEO_SHARDS, DURATIONS, config["features"]["embedding_media_s"])
+
+
+def group_faces(wildcards):
+    """The face shard folders one embedding job reads."""
+    return [f"results/features/faces/{shard}" for shard in EMBEDDING_GROUPS[wildcards.shard]]
+
+
 def face_caches(wildcards=None):
     """The face shard folders; emoagree.shards.recording_caches finds a recording's file."""
     return [f"results/features/faces/{shard}" for shard in VIDEO_SHARDS]
@@ -44,7 +55,7 @@ def face_caches(wildcards=None):
 
 def embedding_caches(wildcards=None):
     backbone = config["video"]["vggf_rf"]["backbone"]
-    return [f"results/features/video_embeddings/{backbone}/{shard}" for shard in VIDEO_SHARDS]
+    return [f"results/features/video_embeddings/{backbone}/{group}" for group in EMBEDDING_GROUPS]
 
 
 def video_targets():

@@ -5,7 +5,7 @@
 # one file per recording inside the shard's folder.
 #
 #   video_faces        shard              -> results/features/faces/{shard}/{recording}.npz
-#   video_embeddings   shard              -> results/features/video_embeddings/{backbone}/{shard}/{recording}.npz
+#   video_embeddings   group of shards    -> results/features/video_embeddings/{backbone}/{shard}/{recording}.npz
 #   video_*_train      fold, train level  -> results/models/{system}/fold{f}/train{i}.{joblib|pt},
 #                                            train{i}.frames.npz (frame scores),
 #                                            results/predictions/{system}/fold{f}/train{i}/val.csv
@@ -52,10 +52,12 @@ rule video_faces:
 
 rule video_embeddings:
     input:
-        faces="results/features/faces/{shard}",
+        faces=group_faces,
     output:
         directory("results/features/video_embeddings/{backbone}/{shard}"),
     params:
+        # the group's face shards: a shard joining or leaving the group reruns it
+        shards=lambda wc: EMBEDDING_GROUPS[wc.shard],
         # Only what shapes the embeddings: changing the forest settings must not re-embed.
         cfg={
             k: config["video"]["vggf_rf"][k]

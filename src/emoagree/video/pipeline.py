@@ -214,20 +214,20 @@ def embed_recording(faces_path: str | Path, cfg: Mapping[str, Any], out_path: st
     _embed(model, device, faces_path, cfg, out_path)
 
 
-def embed_shard(faces_dir: str | Path, cfg: Mapping[str, Any], out_dir: str | Path,
-                threads: int = 1) -> None:
-    """Embeddings of every face cache of one shard folder: ``out_dir/{recording}.npz``.
+def embed_shard(faces_dirs: Sequence[str | Path], cfg: Mapping[str, Any],
+                out_dir: str | Path, threads: int = 1) -> None:
+    """Embeddings of every face cache of some face shard folders: ``out_dir/{recording}.npz``.
 
-    The backbone is built once for the whole shard.
+    The backbone is built once for all of them.
     """
     model, device = _embedder(cfg, threads)
     log.info("backbone %s on %s", cfg["backbone"], device)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     run_shard(
-        recording_caches([faces_dir]),
+        recording_caches(faces_dirs),
         lambda recording, faces: _embed(model, device, faces, cfg,
                                         cache_path(out_dir, recording)),
-        label=f"embeddings of {faces_dir}",
+        label=f"embeddings into {out_dir}",
     )
 
 
