@@ -1,4 +1,5 @@
-"""Rule audio_predict_lstm: the LSTM of train level i on the test split of level j (CPU)."""
+"""Rule audio_predict_lstm: the LSTMs of train level i (one per
+fold) on the test intervals of level j (CPU)."""
 
 from emoagree.audio.runlog import log_to
 
@@ -8,7 +9,7 @@ from emoagree.audio.lstm_steps import run_predict_lstm  # noqa: E402
 
 inp, out, params = snakemake.input, snakemake.output, snakemake.params  # noqa: F821
 run_predict_lstm(
-    inp.model,
+    list(inp.models),
     inp.level,
     inp.lld,
     params.audio_paths,
@@ -17,4 +18,5 @@ run_predict_lstm(
     "cpu",
     out.predictions,
     threads=snakemake.threads,  # noqa: F821
+    n_folds=params.n_folds,
 )

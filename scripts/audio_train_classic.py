@@ -1,5 +1,5 @@
-"""Rule audio_train_classic: fit audio_svm or audio_lr on a train level (C chosen on its
-val split) and write the val predictions."""
+"""Rule audio_train_classic: fit fold f's audio_svm or audio_lr on a train level and write
+its val predictions."""
 
 from emoagree.audio.runlog import log_to
 
@@ -18,4 +18,6 @@ run_train_classic(
     out.model,
     out.report,
     out.val,
+    fold=params.fold,
+    n_folds=params.n_folds,
 )

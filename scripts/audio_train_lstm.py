@@ -1,4 +1,4 @@
-"""Rule audio_train_lstm: the LSTM over cached LLD sequences of a train level (early
+"""Rule audio_train_lstm: fold f's LSTM over cached LLD sequences of a train level (early
 stopping on its val split, resumable checkpoint) and its val predictions."""
 
 from emoagree.audio.runlog import log_to
@@ -20,4 +20,6 @@ run_train_lstm(
     params.checkpoint,
     out.val,
     threads=snakemake.threads,  # noqa: F821
+    fold=params.fold,
+    n_folds=params.n_folds,
 )

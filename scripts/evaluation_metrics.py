@@ -1,4 +1,5 @@
-"""UAR, per-class recall, confusion, coverage and bootstrap interval of one prediction file."""
+"""UAR, per-class and per-fold recall, confusion, coverage and the shared cluster-bootstrap
+interval of one prediction file."""
 
 import sys
 
@@ -6,13 +7,17 @@ from emoagree.evaluation import write_metrics
 
 sys.stderr = log = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
+inputs, params, wildcards = snakemake.input, snakemake.params, snakemake.wildcards  # noqa: F821
 write_metrics(
-    predictions_path=snakemake.input.predictions,  # noqa: F821
+    predictions_path=inputs.predictions,
     metrics_path=snakemake.output[0],  # noqa: F821
-    emotions=snakemake.params.emotions,  # noqa: F821
-    n_resamples=snakemake.params.evaluation["bootstrap_resamples"],  # noqa: F821
-    ci_level=snakemake.params.evaluation["ci_level"],  # noqa: F821
-    seed=snakemake.params.seed,  # noqa: F821
-    fusion_info_path=snakemake.input.get("fusion_info"),  # noqa: F821
+    emotions=params.emotions,
+    n_resamples=params.evaluation["bootstrap_resamples"],
+    ci_level=params.evaluation["ci_level"],
+    seed=params.seed,
+    fusion_info_path=inputs.get("fusion_info"),
+    level_path=inputs.get("level"),
+    split_path=inputs.get("split"),
+    replicate_key=f"{wildcards.system}/train{wildcards.train_level}",
     log=log,
 )

@@ -12,6 +12,6 @@ levels = {k: read_intervals(path) for k, path in zip(params.levels, inputs.level
 drawn = corpus_figures.annotation_example(
     read_annotations(inputs.annotations), levels, params.emotions, outputs.example
 )
-corpus_figures.sample_counts(levels, params.emotions, outputs.counts)
+corpus_figures.sample_counts(levels, params.emotions, outputs.counts, params.folds)
 corpus_figures.interval_lengths(levels, outputs.lengths)
 print(f"Figure 1 shows recording {drawn}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""Rule split: fix the train/val/test split once, on the level-1 intervals."""
+"""Rule split: fix the split once, on the level-1 intervals: parts or K folds of units."""
 
 import logging
 import sys
@@ -14,5 +14,6 @@ split = make_split(
     read_annotations(snakemake.input.annotations),  # noqa: F821
     read_recordings(snakemake.input.recordings),  # noqa: F821
     params.emotions, params.strategy, params.test_fraction, params.val_fraction, params.seed,
+    unit=params.unit, folds=params.folds,
 )
 write_intervals(split, snakemake.output[0])  # noqa: F821

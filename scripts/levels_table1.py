@@ -18,4 +18,5 @@ for level, path in zip(params.levels, inputs.alphas, strict=True):
     with open(path) as handle:
         alphas[level] = json.load(handle)
 write_table1(levels, alphas, snakemake.output.csv, snakemake.output.md,  # noqa: F821
-             params.with_paper, notes=dropped_notes(inputs.dropped))
+             params.with_paper, params.folds, params.protocol,
+             notes=dropped_notes(inputs.dropped))

@@ -1,4 +1,5 @@
-"""The study's answer: the train level with the highest mean UAR, with paired bootstrap."""
+"""The study's answer: mean UAR per train level, P(best) and neighbouring pairs, from the
+shared cluster bootstrap over split units."""
 
 import sys
 
@@ -6,15 +7,20 @@ from emoagree.report import write_answer
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
-p = snakemake.params  # noqa: F821
+inputs, p = snakemake.input, snakemake.params  # noqa: F821
+# one prediction file per training replicate (one until replicates are trained)
+predictions = {tuple(key): [path] for key, path in zip(p.cells, inputs.predictions, strict=True)}
 write_answer(
-    best_path=snakemake.input.best,  # noqa: F821
-    prediction_paths=dict(zip(map(tuple, p.cells), snakemake.input.predictions, strict=True)),  # noqa: F821
-    crosseval_paths=dict(zip(p.systems, snakemake.input.crosseval, strict=True)),  # noqa: F821
+    best_path=inputs.best,
+    prediction_paths=predictions,
+    crosseval_paths=dict(zip(p.systems, inputs.crosseval, strict=True)),
+    level_paths=dict(zip(p.levels, inputs.levels, strict=True)),
+    split_path=inputs.split,
     levels=p.levels,
     emotions=p.emotions,
     evaluation=p.evaluation,
     seed=p.seed,
     optimistic=p.optimistic,
     outputs=snakemake.output,  # noqa: F821
+    protocol=p.protocol,
 )

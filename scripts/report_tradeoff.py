@@ -1,4 +1,5 @@
-"""Trade-off plot: train sample count and mean UAR over test levels per train level."""
+"""Trade-off plot: train sample count (mean over folds) and mean UAR over test levels per
+train level."""
 
 import sys
 
@@ -10,7 +11,8 @@ from emoagree.report import load_json, train_sample_counts
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
 p = snakemake.params  # noqa: F821
-counts = train_sample_counts(dict(zip(p.levels, snakemake.input.levels, strict=True)))  # noqa: F821
+level_paths = dict(zip(p.levels, snakemake.input.levels, strict=True))  # noqa: F821
+counts = train_sample_counts(level_paths, p.folds)
 answer = load_json(snakemake.input.answer)  # noqa: F821
 others = {}
 for system, path in zip(p.systems, snakemake.input.crosseval, strict=True):  # noqa: F821

@@ -1,4 +1,5 @@
-"""Rule video_predict: one test level's intervals = mean of the model's frame scores."""
+"""Rule video_predict: one test level's intervals = mean of the frame scores of
+the model of the fold that tested each interval."""
 
 import logging
 import sys
@@ -9,9 +10,10 @@ logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %
 from emoagree.video.pipeline import predict_level  # noqa: E402
 
 predict_level(
-    snakemake.input.scores,  # noqa: F821
+    list(snakemake.input.scores),  # noqa: F821
     snakemake.input.level,  # noqa: F821
     snakemake.input.faces,  # noqa: F821
     snakemake.params.emotions,  # noqa: F821
     snakemake.output[0],  # noqa: F821
+    n_folds=snakemake.params.n_folds,  # noqa: F821
 )

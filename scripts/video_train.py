@@ -1,4 +1,5 @@
-"""Rules video_*_train: fit one video system on a train level; write val predictions and
+"""Rules video_*_train: fit fold f's model of one video system on a
+train level; write val predictions and
 the model's probabilities of every face frame (what the prediction jobs average)."""
 
 import logging
@@ -11,7 +12,8 @@ from emoagree.video.pipeline import train_effnet, train_vggf_rf  # noqa: E402
 
 inp, out, params = snakemake.input, snakemake.output, snakemake.params  # noqa: F821
 common = dict(emotions=params.emotions, seed=params.seed, model_out=out.model,
-              val_out=out.val, scores_out=out.scores, threads=snakemake.threads)  # noqa: F821
+              val_out=out.val, scores_out=out.scores, threads=snakemake.threads,  # noqa: F821
+              fold=params.fold, n_folds=params.n_folds)
 if params.system == "video_vggf_rf":
     train_vggf_rf(inp.level, inp.faces, inp.embeddings, params.cfg, **common)
 else:

@@ -21,7 +21,11 @@ EMOTIONS = list(DEFAULT_EMOTIONS)
 
 
 def level_frame(level: int, rng: np.random.Generator) -> pd.DataFrame:
-    """A level file: fewer train intervals at higher levels, fixed val/test sizes."""
+    """A level file: fewer train intervals at higher levels, fixed val/test sizes.
+
+    One held-out fold (``fold`` 0); the test intervals of every level share ten split
+    units (three intervals each), as level-k intervals share their level-1 stretch's unit.
+    """
     sizes = {"train": 60 - 8 * level, "val": 24, "test": 30}
     rows = []
     for split, n in sizes.items():
@@ -40,9 +44,14 @@ def level_frame(level: int, rng: np.random.Generator) -> pd.DataFrame:
                     "end_s": start + 1.0,
                     "duration_s": 1.0,
                     "split": split,
+                    "unit": f"rec:rec{k % 4}",
+                    "fold": 0,
                 }
             )
     frame = pd.DataFrame(rows)[list(INTERVAL_COLUMNS)]
+    number = frame["interval_id"].str[-3:].astype(int)
+    frame["unit"] = frame["split"] + "_u" + (number % 10).astype(str)
+    frame["fold"] = 0
     return frame
 
 
@@ -75,6 +84,8 @@ def write_study(
         path = root / f"results/corpus/levels/level{k}.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
         frame.to_csv(path, index=False)
+    # split.csv: the level-1 intervals with their units (the bootstrap's unit list)
+    frames[levels[0]].to_csv(root / "results/corpus/split.csv", index=False)
     strengths = {s: 1.0 + 0.5 * n for n, s in enumerate([*audio, *video])}
     for system in [*audio, *video]:
         good = [0, 1, 2] if system.startswith("audio") else [3, 4, 5]
@@ -88,8 +99,10 @@ def write_study(
                 if system.startswith("audio"):
                     probs[::7] = np.nan  # some intervals audio cannot score
                 table = make_predictions(subset["interval_id"], subset["emotion"], probs, EMOTIONS)
+                # val: the (one) fold model's own val part; pool_val pools the folds
+                part = f"fold0/train{i}/val" if name == "val" else f"train{i}/{name}"
                 write_predictions(
-                    table, root / f"results/predictions/{system}/train{i}/{name}.csv", EMOTIONS
+                    table, root / f"results/predictions/{system}/{part}.csv", EMOTIONS
                 )
     config = {
         "seed": seed,
@@ -142,7 +155,12 @@ FUSION_SYSTEMS = {fusion}
 SYSTEMS = AUDIO_SYSTEMS + VIDEO_SYSTEMS + FUSION_SYSTEMS
 
 
+N_FOLDS = 1
+FOLDS = [0]
+
+
 wildcard_constraints:
+    fold="[0-9]+",
     train_level="[0-9]+",
     test_level="[0-9]+",
     system="|".join(SYSTEMS) or "__none__",
@@ -156,6 +174,21 @@ def settings(level):
 
 def level_table(level):
     return f"results/corpus/levels/level{{level}}.csv"
+
+
+def fold_models(system, extension):
+    def models(wildcards):
+        name = system.format(**wildcards)
+        return [
+            f"results/models/{{name}}/fold{{f}}/train{{wildcards.train_level}}.{{extension}}"
+            for f in FOLDS
+        ]
+
+    return models
+
+
+def fold_val_predictions(system, train_level):
+    return [f"results/predictions/{{system}}/fold{{f}}/train{{train_level}}/val.csv" for f in FOLDS]
 
 
 include: "{repo}/workflow/rules/common_evaluation.smk"

@@ -90,6 +90,18 @@ def test_csv_round_trip_keeps_values_split_and_one_modality(csv_corpus, tmp_path
     pd.testing.assert_frame_equal(marks, annotations, check_dtype=False)
 
 
+def test_csv_session_column_passes_through(csv_corpus, tmp_path):
+    rewrite(csv_corpus / "recordings.csv", ",split\n", ",split,session\n")
+    rewrite(csv_corpus / "recordings.csv", ",train\n", ",train,dlg1\n")
+    rewrite(csv_corpus / "recordings.csv", ",test\n", ",test,\n")
+    recordings, annotations = read_corpus("csv", str(csv_corpus))
+    assert list(recordings.columns) == [*RECORDING_COLUMNS, "session", "split"]
+    assert list(recordings["session"]) == ["dlg1", ""]  # empty: the recording is its session
+    write_normalized(recordings, annotations, str(tmp_path / "out"))
+    again = pd.read_csv(tmp_path / "out" / "recordings.csv", keep_default_na=False)
+    assert list(again["session"]) == ["dlg1", ""]
+
+
 def test_csv_reads_empty_duration_and_fps_from_the_media(csv_corpus):
     rewrite(csv_corpus / "recordings.csv", "media/r1.mov,2.0,25,", "media/r1.mov,,,")
     recordings, _ = read_corpus("csv", str(csv_corpus))
@@ -261,8 +273,10 @@ def ramas_root(tmp_path):
 
 def test_ramas_recordings_actors_fps_and_durations(ramas_root):
     recordings, _ = read_corpus("ramas", str(ramas_root))
-    assert list(recordings.columns) == list(RECORDING_COLUMNS)
+    assert list(recordings.columns) == [*RECORDING_COLUMNS, "session"]
     table = recordings.set_index("recording")
+    # both sides of a dialogue share its session <date>_<scenario>
+    assert list(table["session"]) == ["10dec_D11", "10dec_D11", "11dec_K02"]
     assert list(table.index) == sorted(RAMAS_RECORDINGS)
     assert table.loc["10dec_D11_1", "actor"] == "Anna"
     assert table.loc["10dec_D11_2", "actor"] == "Boris"

@@ -61,3 +61,16 @@ def test_overlapping_bars_get_their_own_lanes():
     # 0-2 lane 0; 0.5-0.8 overlaps it: lane 1; 1-3 overlaps 0-2: lane 1 (free after 0.8);
     # 2.5-4 starts after 0-2 ended: lane 0
     assert (lanes, n) == ([0, 1, 0, 1], 2)
+
+
+def test_figure2_with_folds_counts_each_folds_test_part(tmp_path):
+    recordings, annotations = make_corpus(seed=2)
+    split = make_split(annotations, recordings, EMOTIONS, "stratified", 0.2, 0.2, 1, folds=3)
+    levels = {k: level_table(annotations, recordings, k, split, EMOTIONS) for k in (1, 3)}
+    counts = corpus_figures.sample_counts(levels, EMOTIONS, tmp_path / "fig2.png", 3)
+    assert_png(tmp_path / "fig2.png")
+    assert list(counts.index.names) == ["fold", "emotion"]
+    for level, table in levels.items():
+        assert counts[level].sum() == len(table)
+        expected = ((table["fold"] == 2) & (table["emotion"] == "Sad")).sum()
+        assert counts.loc[(2, "Sad"), level] == expected

@@ -6,14 +6,19 @@ import pytest
 
 from emoagree.metrics import (
     UNSCORED,
+    ClusterBootstrap,
     batch_uar,
-    bootstrap_indices,
-    bootstrap_mean_uar,
-    bootstrap_uar,
+    cell_sums,
     encode,
+    evaluate_arrays,
     evaluate_predictions,
-    paired_bootstrap,
+    point_uars,
+    probability_best,
+    probability_higher,
+    replicate_choice,
+    resampled_uars,
     uar,
+    uar_from_sums,
 )
 from emoagree.predictions import make_predictions
 
@@ -44,6 +49,9 @@ def test_uar_known_case_excludes_unscored_and_counts_coverage():
     assert metrics["recall"]["Angry"] == pytest.approx(0.75)
     assert metrics["recall"]["Happy"] == pytest.approx(0.5)
     assert metrics["recall"]["Sad"] is None  # absent from the test set
+    assert metrics["classes"] == ["Angry", "Happy"]
+    assert metrics["absent_classes"] == ["Surprised", "Sad", "Disgusted", "Scared"]
+    assert metrics["unscored_classes"] == []
     assert metrics["n_intervals"] == 7
     assert metrics["n_scored"] == 6
     assert metrics["n_not_scored"] == 1
@@ -91,64 +99,154 @@ def test_batch_uar_matches_reference_uar_rowwise():
 
 
 def test_bootstrap_perfect_and_hopeless_predictions_have_degenerate_intervals():
-    y = np.array([0, 1, 2, 3, 4, 5] * 5)
-    low, high, uars = bootstrap_uar(y, y, 6, n_resamples=300, seed=5)
-    assert (low, high) == (1.0, 1.0)
-    low, high, _ = bootstrap_uar(y, (y + 1) % 6, 6, n_resamples=300, seed=5)
-    assert (low, high) == (0.0, 0.0)
-    assert uars.shape == (300,)
+    y = [EMOTIONS[k] for k in [0, 1, 2, 3, 4, 5] * 5]
+    perfect = evaluate_arrays(y, one_hot_probs(y), EMOTIONS, 300, 5)
+    assert perfect["uar_ci"] == [1.0, 1.0]
+    hopeless = one_hot_probs([EMOTIONS[(EMOTIONS.index(e) + 1) % 6] for e in y])
+    assert evaluate_arrays(y, hopeless, EMOTIONS, 300, 5)["uar_ci"] == [0.0, 0.0]
 
 
-def test_bootstrap_equals_a_loop_over_the_same_resamples_and_is_seeded():
-    rng = np.random.default_rng(11)
-    y_true = rng.integers(0, 6, size=50)
-    y_pred = np.where(rng.random(50) < 0.6, y_true, rng.integers(0, 6, size=50))
-    low, high, uars = bootstrap_uar(y_true, y_pred, 6, n_resamples=400, seed=9)
-    idx = bootstrap_indices(50, 400, 9)
-    loop = [
-        uar([EMOTIONS[k] for k in y_true[i]], [EMOTIONS[k] for k in y_pred[i]], EMOTIONS)
-        for i in idx
-    ]
-    np.testing.assert_allclose(uars, loop)
-    assert (low, high) == pytest.approx(tuple(np.quantile(loop, [0.025, 0.975])))
-    point = batch_uar(y_true, y_pred[None], 6)[0]
-    assert low < point < high
-    again = bootstrap_uar(y_true, y_pred, 6, n_resamples=400, seed=9)
-    assert (again[0], again[1]) == (low, high)
+def unit_study(seed=0, n_units=12, per_unit=4):
+    """Labels, predictions and units of a small test set: ``per_unit`` intervals a unit."""
+    rng = np.random.default_rng(seed)
+    n = n_units * per_unit
+    y_true = rng.integers(0, 6, size=n)
+    y_pred = np.where(rng.random(n) < 0.6, y_true, rng.integers(0, 6, size=n))
+    y_pred[rng.random(n) < 0.1] = UNSCORED
+    units = np.repeat(np.arange(n_units), per_unit)
+    return y_true, y_pred, units
 
 
-def test_bootstrap_drops_unscored_before_resampling():
-    y_true = np.array([0, 0, 1, 1, 2, 2])
-    y_pred = np.array([0, UNSCORED, 1, UNSCORED, 2, UNSCORED])
-    low, high, _ = bootstrap_uar(y_true, y_pred, 6, n_resamples=100, seed=0)
-    assert (low, high) == (1.0, 1.0)
+def reference_uar(y_true, y_pred, weights):
+    """The UAR rule spelt out: every interval repeated ``weight`` times."""
+    true = np.repeat(y_true, weights)
+    pred = np.repeat(y_pred, weights)
+    recalls = []
+    for label in range(6):
+        if not (true == label).any():
+            continue
+        scored = (true == label) & (pred != UNSCORED)
+        recalls.append(float(np.mean(pred[scored] == label)) if scored.any() else 0.0)
+    return np.mean(recalls) if recalls else np.nan
 
 
-def test_paired_bootstrap_probability():
-    y = np.array([0, 1, 2, 3, 4, 5] * 4)
-    wrong = (y + 1) % 6
-    assert paired_bootstrap(y, y, wrong, 6, 200, 0) == 1.0
-    assert paired_bootstrap(y, wrong, y, 6, 200, 0) == 0.0
-    assert paired_bootstrap(y, y, y, 6, 200, 0) == 0.0  # ties are not wins
-    half = y.copy()
-    half[::2] = wrong[::2]
-    p = paired_bootstrap(y, half, wrong, 6, 500, 1)
-    assert p > 0.99
+def test_unit_draws_are_seeded_shared_and_count_every_draw():
+    boot = ClusterBootstrap(tuple(f"u{k:02d}" for k in range(30)), 250, 7)
+    counts = boot.counts()
+    assert counts.shape == (250, 30)
+    assert np.all(counts.sum(axis=1) == 30)  # each resample draws U units
+    np.testing.assert_array_equal(counts, ClusterBootstrap(boot.units, 250, 7).counts())
+    assert not np.array_equal(counts, ClusterBootstrap(boot.units, 250, 8).counts())
+    assert boot.index(["u03", "u00"]).tolist() == [3, 0]
+    with pytest.raises(ValueError, match="u99"):
+        boot.index(["u99"], "level3.csv")
 
 
-def test_bootstrap_mean_uar_is_paired_and_matches_a_loop():
-    rng = np.random.default_rng(2)
-    trues = [rng.integers(0, 6, size=n) for n in (20, 30)]
-    preds = [np.stack([t, np.where(rng.random(len(t)) < 0.5, t, (t + 1) % 6)]) for t in trues]
-    out = bootstrap_mean_uar(trues, preds, 6, n_resamples=50, seed=4)
-    assert out.shape == (50, 2)
-    assert np.all(out[:, 0] == 1.0)
-    rng_ref = np.random.default_rng(4)
-    per_test = []
-    for t, p in zip(trues, preds, strict=True):
-        idx = rng_ref.integers(0, len(t), size=(50, len(t)))
-        per_test.append([batch_uar(t[i], p[1][i][None], 6)[0] for i in idx])
-    np.testing.assert_allclose(out[:, 1], np.mean(per_test, axis=0))
+def test_weighted_uar_with_every_unit_drawn_once_is_the_plain_uar():
+    y_true, y_pred, units = unit_study()
+    sums = cell_sums(units, y_true, [y_pred], 12, 6)
+    ones = np.ones((1, 12))
+    weighted = uar_from_sums(ones @ sums.total, (ones @ sums.scored)[0], (ones @ sums.hits)[0])
+    plain = batch_uar(y_true, y_pred[None], 6)[0]  # every class here has scored intervals
+    assert weighted[0] == pytest.approx(plain)
+    assert point_uars(sums)[0] == pytest.approx(plain)
+
+
+def test_resampled_uars_carry_each_interval_with_its_units_multiplicity():
+    y_true, y_pred, units = unit_study(seed=3)
+    boot = ClusterBootstrap(tuple(f"u{k:02d}" for k in range(12)), 60, 4)
+    sums = cell_sums(units, y_true, [y_pred], 12, 6)
+    got = resampled_uars(boot, [sums], [replicate_choice(60, 1, 4, "x")])[:, 0]
+    for b, counts in enumerate(boot.counts().astype(int)):
+        assert got[b] == pytest.approx(reference_uar(y_true, y_pred, counts[units]))
+
+
+def test_intervals_of_one_unit_move_together_across_test_levels():
+    # level 1 and level 2 test sets share units and are resampled by the same draws
+    units = ("u00", "u01", "u02")
+    boot = ClusterBootstrap(units, 400, 1)
+    level1 = (np.array([0, 0, 1, 1, 1, 0]), np.array([0, 1, 1, 2, 2, 2]))  # true, unit
+    level2 = (np.array([0, 1]), np.array([1, 2]))
+    cells = []
+    for true, unit in (level1, level2):
+        pred = np.where(unit == 1, true, (true + 1) % 6)
+        cells.append(cell_sums(unit, true, [pred], 3, 6))
+    choice = replicate_choice(400, 1, 1, "x")
+    out = resampled_uars(boot, cells, [choice, choice])
+    drawn = boot.counts()[:, 1] > 0
+    # in both levels the system is right only on u01's intervals: some recall exactly in
+    # the resamples that draw u01 (a level 2 resample of u00 alone has no interval: NaN)
+    for column in (0, 1):
+        np.testing.assert_array_equal(np.nan_to_num(out[:, column]) > 0, drawn)
+    assert np.isnan(out[:, 1]).any() and not np.isnan(out[:, 0]).any()
+
+
+def test_replicates_are_drawn_one_per_resample_and_seeded():
+    y_true, y_pred, units = unit_study(seed=5)
+    perfect = y_true.copy()
+    sums = cell_sums(units, y_true, [y_pred, perfect], 12, 6)
+    assert sums.n_replicates == 2
+    choice = replicate_choice(200, 2, 9, "fusion_x/train2")
+    np.testing.assert_array_equal(choice, replicate_choice(200, 2, 9, "fusion_x/train2"))
+    assert 0.3 < choice.mean() < 0.7
+    boot = ClusterBootstrap(tuple(f"u{k:02d}" for k in range(12)), 200, 9)
+    out = resampled_uars(boot, [sums], [choice])[:, 0]
+    assert np.all((out == 1.0) == (choice == 1))
+    metrics = evaluate_arrays(
+        [EMOTIONS[k] for k in y_true],
+        [np.eye(6)[np.where(y_pred < 0, 0, y_pred)], np.eye(6)[perfect]],
+        EMOTIONS,
+        100,
+        0,
+        replicate_key="fusion_x/train2",
+    )
+    assert metrics["replicates"] == 2
+    assert metrics["uar"] == pytest.approx(np.mean(metrics["uar_replicates"]))
+
+
+def test_cell_metrics_use_split_units_and_report_per_fold_and_absent_classes():
+    truth = ["Angry", "Angry", "Happy", "Happy", "Sad", "Sad"]
+    pred = ["Angry", "Happy", "Happy", "Happy", "Sad", None]
+    metrics = evaluate_arrays(
+        truth,
+        one_hot_probs(pred),
+        EMOTIONS,
+        200,
+        3,
+        units=["a", "a", "b", "b", "c", "c"],
+        bootstrap_units=["a", "b", "c", "d"],  # d holds no interval of this level
+        folds=[0, 0, 0, 1, 1, 1],
+    )
+    assert metrics["uar"] == pytest.approx((0.5 + 1 + 1) / 3)
+    assert metrics["bootstrap_units"] == 4
+    assert metrics["absent_classes"] == ["Surprised", "Disgusted", "Scared"]
+    assert metrics["per_fold"]["0"] == {"uar": pytest.approx(0.75), "n": 3, "n_scored": 3}
+    assert metrics["per_fold"]["1"] == {"uar": pytest.approx(1.0), "n": 3, "n_scored": 2}
+    with pytest.raises(ValueError, match=r"\['z'\]"):
+        evaluate_arrays(
+            truth, one_hot_probs(pred), EMOTIONS, 10, 0, units=["z"] * 6, bootstrap_units=["a"]
+        )
+
+
+def test_a_present_class_with_nothing_scored_recalls_zero():
+    truth = ["Angry", "Angry", "Sad", "Sad"]
+    metrics = evaluate_arrays(truth, one_hot_probs(["Angry", "Angry", None, None]), EMOTIONS, 50, 0)
+    assert metrics["uar"] == pytest.approx(0.5)  # Angry 1, Sad 0: chance stays 1/2
+    assert metrics["recall"]["Sad"] == 0.0
+    assert metrics["unscored_classes"] == ["Sad"]
+    assert metrics["coverage"] == pytest.approx(0.5)
+
+
+def test_probability_best_sums_to_one_and_shares_ties():
+    rng = np.random.default_rng(0)
+    values = rng.random((500, 4))
+    p = probability_best(values)
+    assert p.sum() == pytest.approx(1.0)
+    tied = np.tile([0.5, 0.5, 0.2], (10, 1))
+    np.testing.assert_allclose(probability_best(tied), [0.5, 0.5, 0.0])
+    with_nan = np.array([[np.nan, 0.3], [np.nan, np.nan], [0.4, 0.1]])
+    np.testing.assert_allclose(probability_best(with_nan), [0.5, 0.5])
+    assert probability_higher(np.array([[1, 0], [0, 1], [1, 1]]), 0, 1) == pytest.approx(1 / 3)
 
 
 def test_encode_names_unknown_emotions():
@@ -186,3 +284,118 @@ def test_broken_prediction_rows_are_named_by_file_and_row(tmp_path, row, problem
     )
     with pytest.raises(ValueError, match=rf"test1.csv: row 2 \(interval 'b'\): {problem}"):
         write_metrics(str(path), str(tmp_path / "m.json"), EMOTIONS, 10, 0.95, 0)
+
+
+def level_csv(path, rows, units=True):
+    """A level table (only the columns evaluation reads): id, emotion, split[, unit, fold]."""
+    header = "interval_id,emotion,split" + (",unit,fold" if units else "")
+    lines = [header]
+    for interval, emotion, split, unit, fold in rows:
+        lines.append(f"{interval},{emotion},{split}" + (f",{unit},{fold}" if units else ""))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_write_metrics_reads_units_and_folds_from_the_level_table(tmp_path):
+    import json
+
+    from emoagree.evaluation import write_metrics
+    from emoagree.predictions import write_predictions
+
+    # three folds (every interval tested once); units u0..u3, u3 only at level 1
+    split = level_csv(
+        tmp_path / "split.csv",
+        [(f"s{k}", "Angry", "test", f"u{k}", k % 3) for k in range(4)],
+    )
+    rows = [
+        ("a", "Angry", "test", "u0", 0),
+        ("b", "Sad", "test", "u0", 0),
+        ("c", "Angry", "test", "u1", 1),
+        ("d", "Sad", "test", "u2", 2),
+    ]
+    level = level_csv(tmp_path / "level2.csv", rows)
+    predictions = tmp_path / "test2.csv"
+    pred = ["Angry", "Angry", "Angry", "Sad"]
+    write_predictions(
+        make_predictions(
+            ["d", "c", "b", "a"],
+            ["Sad", "Angry", "Sad", "Angry"],
+            one_hot_probs(pred[::-1]),
+            EMOTIONS,
+        ),
+        predictions,
+        EMOTIONS,
+    )
+    out = tmp_path / "m.json"
+    write_metrics(
+        str(predictions),
+        str(out),
+        EMOTIONS,
+        100,
+        0.95,
+        1,
+        level_path=str(level),
+        split_path=str(split),
+        replicate_key="s/train1",
+    )
+    metrics = json.loads(out.read_text())
+    assert metrics["bootstrap_units"] == 4 and metrics["bootstrap_unit"] == "split unit"
+    assert metrics["uar"] == pytest.approx((1.0 + 0.5) / 2)
+    assert metrics["per_fold"] == {
+        "0": {"uar": 0.5, "n": 2, "n_scored": 2},
+        "1": {"uar": 1.0, "n": 1, "n_scored": 1},
+        "2": {"uar": 1.0, "n": 1, "n_scored": 1},
+    }
+    assert metrics["absent_classes"] == ["Happy", "Surprised", "Disgusted", "Scared"]
+    # a prediction file that misses a test interval of the level is an error
+    write_predictions(
+        make_predictions(["a", "b"], ["Angry", "Sad"], one_hot_probs(["Angry", "Sad"]), EMOTIONS),
+        predictions,
+        EMOTIONS,
+    )
+    with pytest.raises(ValueError, match="2 of them missing"):
+        write_metrics(
+            str(predictions),
+            str(out),
+            EMOTIONS,
+            10,
+            0.95,
+            1,
+            level_path=str(level),
+            split_path=str(split),
+        )
+
+
+def test_write_metrics_accepts_level_tables_without_units(tmp_path):
+    import json
+
+    from emoagree.evaluation import write_metrics
+    from emoagree.predictions import write_predictions
+
+    rows = [
+        ("a", "Angry", "test", "", 0),
+        ("b", "Sad", "test", "", 0),
+        ("t", "Sad", "train", "", 0),
+    ]
+    split = level_csv(tmp_path / "split.csv", rows, units=False)
+    level = level_csv(tmp_path / "level1.csv", rows, units=False)
+    predictions = tmp_path / "test1.csv"
+    write_predictions(
+        make_predictions(["a", "b"], ["Angry", "Sad"], one_hot_probs(["Angry", "Sad"]), EMOTIONS),
+        predictions,
+        EMOTIONS,
+    )
+    out = tmp_path / "m.json"
+    write_metrics(
+        str(predictions),
+        str(out),
+        EMOTIONS,
+        50,
+        0.95,
+        1,
+        level_path=str(level),
+        split_path=str(split),
+    )
+    metrics = json.loads(out.read_text())
+    assert metrics["bootstrap_unit"] == "interval" and metrics["bootstrap_units"] == 2
+    assert metrics["uar"] == 1.0 and list(metrics["per_fold"]) == ["0"]

@@ -12,9 +12,12 @@ import pandas as pd
 import pytest
 from synthetic import EMOTIONS, write_study
 
-from emoagree.predictions import make_predictions
+from emoagree.evaluation import LevelTestSet
+from emoagree.metrics import evaluate_arrays
+from emoagree.predarrays import PredictionArrays
 from emoagree.report import (
     OPTIMISTIC_NOTE,
+    answer_text,
     build_table2,
     build_table3,
     choose_best_system,
@@ -131,36 +134,171 @@ def test_load_cells_keys_val_and_test(tmp_path):
         load_cells([["a", 1, 1], ["a", 1, 2]], [path])
 
 
-def test_study_answer_finds_the_best_train_level_with_paired_probabilities():
-    rng = np.random.default_rng(0)
-    tables = {}
-    accuracy = {1: 0.3, 2: 0.5, 3: 0.95}
-    for j in LEVELS:
-        codes = np.tile(np.arange(6), 8)
-        truth = [EMOTIONS[c] for c in codes]
-        for i in LEVELS:
-            pred = np.where(rng.random(len(codes)) < accuracy[i], codes, (codes + 1) % 6)
-            probs = np.eye(6)[pred] * 0.9 + 0.01
-            tables[(i, j)] = make_predictions(
-                [f"j{j}_{n}" for n in range(len(codes))], truth, probs, EMOTIONS
+N_UNITS = 12
+
+
+def answer_study(accuracy, levels=LEVELS, seed=0, has_units=True):
+    """Test intervals of every level (units shared, 3 intervals a unit at level 1, fewer
+    higher up) and predictions of a system whose accuracy depends on the train level."""
+    rng = np.random.default_rng(seed)
+    tests, cells = {}, {}
+    for j in levels:
+        per_unit = max(1, 4 - j)
+        n = N_UNITS * per_unit
+        codes = np.arange(n) % 6
+        ids = [f"L{j}_{k:03d}" for k in range(n)]
+        units = [f"u{k // per_unit:02d}" for k in range(n)] if has_units else ids
+        tests[j] = LevelTestSet(
+            f"level{j}.csv",
+            ids,
+            [EMOTIONS[c] for c in codes],
+            units,
+            np.arange(n) % 3,
+            has_units,
+            has_units,
+        )
+        for i in levels:
+            pred = np.where(rng.random(n) < accuracy[i], codes, (codes + 1) % 6)
+            probs = np.eye(6)[pred] * 0.9 + 0.1 / 6
+            order = rng.permutation(n)  # prediction files need not follow the level table
+            cells[(i, j)] = PredictionArrays(
+                f"train{i}/test{j}.csv",
+                [ids[k] for k in order],
+                [EMOTIONS[codes[k]] for k in order],
+                probs[order],
             )
-    answer = study_answer(tables, "fusion_x", LEVELS, EMOTIONS, 300, 1, 0.95)
-    assert answer["best_train_level"] == 3
-    assert answer["comparisons"]["1"]["probability_best_beats_baseline"] == 1.0
-    assert answer["comparisons"]["2"]["probability_best_beats_baseline"] == 1.0
+    return cells, tests, [f"u{k:02d}" for k in range(N_UNITS)]
+
+
+def test_a_clearly_separated_level_is_clearly_best():
+    cells, tests, units = answer_study({1: 0.2, 2: 0.4, 3: 0.95})
+    answer = study_answer(
+        cells,
+        tests,
+        units,
+        "fusion_x",
+        LEVELS,
+        EMOTIONS,
+        300,
+        1,
+        0.95,
+        0.8,
+        protocol={"unit": "segment", "strategy": "stratified"},
+    )
+    assert answer["top_level"] == 3 and answer["clearly_best"]
+    assert answer["p_best"]["3"] == pytest.approx(1.0)
+    assert sum(answer["p_best"].values()) == pytest.approx(1.0)
     low, high = answer["mean_uar_ci"]["3"]
     assert low <= answer["mean_uar"]["3"] <= high
-    # tables of one test level listing different intervals are an error
-    broken = dict(tables)
-    broken[(2, 1)] = tables[(2, 1)].iloc[1:]
-    with pytest.raises(ValueError, match="train2 test1"):
-        study_answer(broken, "fusion_x", LEVELS, EMOTIONS, 10, 1, 0.95)
+    pairs = {(p["lower"], p["higher"]): p for p in answer["neighbours"]}
+    assert set(pairs) == {(1, 2), (2, 3)}
+    assert pairs[(2, 3)]["probability_higher_is_higher"] == 1.0
+    assert pairs[(2, 3)]["difference"] > 0.4
+    assert answer["protocol"] == {
+        "unit": "segment",
+        "strategy": "stratified",
+        "folds": 3,
+        "replicates": 1,
+        "bootstrap_units": N_UNITS,
+        "fusion_selection": "val",
+    }
+    text = answer_text(answer)
+    assert "**Train on agreement level 3.**" in text and "clearly best" in text
+    assert "no level is clearly best" not in text.lower()
+    assert "lead holds" not in text
+    assert "The test predictions chose nothing" in text
+    assert "3 grouped, stratified folds" in text
+    assert "- level 3 vs 2: +" in text
+
+
+def test_tied_levels_are_not_clearly_best():
+    cells, tests, units = answer_study({1: 0.5, 2: 0.5, 3: 0.5})
+    for i in (2, 3):  # the same predictions for every train level
+        for j in LEVELS:
+            cells[(i, j)] = cells[(1, j)]
+    answer = study_answer(cells, tests, units, "fusion_x", LEVELS, EMOTIONS, 200, 1, 0.95)
+    assert not answer["clearly_best"]
+    for k in LEVELS:
+        assert answer["p_best"][str(k)] == pytest.approx(1 / 3)
+    assert all(p["probability_higher_is_higher"] == 0.0 for p in answer["neighbours"])
+    text = answer_text(answer, "rst")
+    assert text.startswith("The answer\n==========")
+    assert "**No level is clearly best**" in text and "P(best) >= 0.80" in text
+
+
+def test_answer_draws_are_the_cells_draws():
+    # one level: the mean over test levels is the cell, so the intervals must agree
+    cells, tests, units = answer_study({1: 0.6}, levels=[1])
+    answer = study_answer(cells, tests, units, "fusion_x", [1], EMOTIONS, 300, 5, 0.9)
+    data, test = cells[(1, 1)], tests[1]
+    order = [data.interval_ids.index(i) for i in test.interval_ids]
+    cell = evaluate_arrays(
+        test.emotions,
+        data.probs[order],
+        EMOTIONS,
+        300,
+        5,
+        0.9,
+        units=test.units,
+        bootstrap_units=units,
+        folds=test.folds,
+        replicate_key="fusion_x/train1",
+    )
+    assert answer["mean_uar"]["1"] == pytest.approx(cell["uar"])
+    assert answer["mean_uar_ci"]["1"] == pytest.approx(cell["uar_ci"])
+
+
+def test_answer_labels_the_interval_protocol_and_optimistic_fusion():
+    cells, tests, units = answer_study({1: 0.3, 2: 0.6, 3: 0.5}, has_units=False)
+    answer = study_answer(
+        cells,
+        tests,
+        units,
+        "fusion_x",
+        LEVELS,
+        EMOTIONS,
+        100,
+        1,
+        0.95,
+        optimistic=True,
+        protocol={"unit": "segment", "fusion_selection": "test"},
+    )
+    assert answer["protocol"]["unit"] == "interval"  # the tables carry no units
+    assert answer["protocol"]["folds"] == 1
+    text = answer_text(answer)
+    assert "the paper's protocol, where intervals of different emotions can overlap" in text
+    assert OPTIMISTIC_NOTE in text and "fusion.selection: test" in text
+    assert "chose nothing" not in text
+
+
+def test_answer_replicates_and_misaligned_predictions():
+    cells, tests, units = answer_study({1: 0.3, 2: 0.6, 3: 0.5})
+    twice = {key: [value, value] for key, value in cells.items()}
+    answer = study_answer(twice, tests, units, "fusion_x", LEVELS, EMOTIONS, 100, 1, 0.95)
+    single = study_answer(cells, tests, units, "fusion_x", LEVELS, EMOTIONS, 100, 1, 0.95)
+    assert answer["protocol"]["replicates"] == 2
+    assert answer["mean_uar"] == single["mean_uar"]  # identical replicates change nothing
+    assert answer["p_best"] == single["p_best"]
+    broken = dict(cells)
+    data = cells[(2, 1)]
+    broken[(2, 1)] = PredictionArrays(
+        data.path, data.interval_ids[1:], data.emotions_true[1:], data.probs[1:]
+    )
+    with pytest.raises(ValueError, match="train2/test1.csv"):
+        study_answer(broken, tests, units, "fusion_x", LEVELS, EMOTIONS, 10, 1, 0.95)
+    with pytest.raises(ValueError, match="not test units of split.csv"):
+        study_answer(cells, tests, units[:-1], "fusion_x", LEVELS, EMOTIONS, 10, 1, 0.95)
 
 
 def test_train_sample_counts(tmp_path):
     path = tmp_path / "level1.csv"
     pd.DataFrame({"split": ["train", "train", "val", "test"]}).to_csv(path, index=False)
     assert train_sample_counts({1: path}) == {1: 2}
+    assert train_sample_counts({1: path}, 5) == {1: 2}  # no fold column: one fold
+    folds = tmp_path / "level2.csv"
+    pd.DataFrame({"split": ["test"] * 7, "fold": [0, 0, 0, 1, 1, 2, 2]}).to_csv(folds, index=False)
+    # fold f: test f, val f+1, train the rest: 2 (f=0), 3 (f=1), 2 (f=2) train intervals
+    assert train_sample_counts({2: folds}, 3) == {2: pytest.approx(7 / 3)}
 
 
 def test_paper_tables_are_labelled_as_the_papers():
@@ -188,8 +326,9 @@ def test_dry_run_lists_25_metric_jobs_per_system(tmp_path):
     shutil.rmtree(tmp_path / "results/predictions")
     for system in ("audio_lr", "audio_lstm", "video_effnet"):
         for i in range(1, 6):
-            for name in ["val", *[f"test{j}" for j in range(1, 6)]]:
-                path = tmp_path / f"results/predictions/{system}/train{i}/{name}.csv"
+            names = [f"train{i}/test{j}" for j in range(1, 6)] + [f"fold0/train{i}/val"]
+            for name in names:
+                path = tmp_path / f"results/predictions/{system}/{name}.csv"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text("interval_id,emotion\n")
     out = run_snakemake(tmp_path, "-n")
@@ -233,11 +372,16 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
     assert (results / "tables/paper_table3.csv").exists()
     crosseval = pd.read_csv(results / f"tables/crosseval/{fused}.csv", index_col="train_level")
     answer = json.loads((results / "tables/answer.json").read_text())
-    best_level = answer["best_train_level"]
-    assert best_level == int(crosseval["mean"].idxmax())
-    assert answer["mean_uar"][str(best_level)] * 100 == pytest.approx(
-        crosseval.loc[best_level, "mean"], abs=1e-2
-    )
+    for level in LEVELS:  # the answer's means are the mean of the cells' UARs
+        assert answer["mean_uar"][str(level)] * 100 == pytest.approx(
+            crosseval.loc[level, "mean"], abs=1e-2
+        )
+    assert sum(answer["p_best"].values()) == pytest.approx(1.0)
+    top = answer["top_level"]
+    assert answer["p_best"][str(top)] == max(answer["p_best"].values())
+    assert answer["protocol"]["bootstrap_units"] == 10  # the synthetic test units
+    cell = json.loads((results / f"metrics/{fused}/train1/test1.json").read_text())
+    assert cell["bootstrap_units"] == 10 and cell["per_fold"]["0"]["n"] == 30
     fusion_cells = [
         json.loads((results / f"metrics/{fused}/train{i}/test{j}.json").read_text())["fusion"]
         for i in LEVELS
@@ -249,14 +393,14 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
     assert f"0 test intervals were decided by audio alone and {video_only} by video" in md3
     per_system = answer["best_level_per_system"]
     assert set(per_system) == {"audio_lr", "video_effnet", fused}
-    assert per_system[fused]["level"] == best_level
+    assert per_system[fused]["level"] == int(crosseval["mean"].idxmax())
     text = (results / "tables/answer.md").read_text()
-    assert f"Training on agreement level **{best_level}**" in text
+    assert ("clearly best" in text) and f"level {top}" in text
     # reruns resume: nothing left to do
     assert "Nothing to be done" in run_snakemake(tmp_path, "-n")
     run_snakemake(tmp_path, "--report", "results/report.html")
     html = (results / "report.html").read_text()
-    assert "Training on agreement level" in html  # the answer at the top
+    assert "P(best)" in html  # the answer at the top
     for name in ("table2_uar.csv", "table3_crosseval.md", "tradeoff.png", f"{fused}.csv"):
         assert name in html
 

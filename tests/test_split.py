@@ -1,13 +1,30 @@
-"""Split invariants: fixed on level 1, inherited by every level, seeded, stratified."""
+"""Split invariants: fixed on level-1 units, inherited by every level, seeded, stratified,
+dealt into folds, and free of shared time between parts."""
 
+import hashlib
+
+import numpy as np
 import pandas as pd
 import pytest
 from levels_fixtures import make_corpus
 
 from emoagree.agreement import level_alpha
-from emoagree.constants import DEFAULT_EMOTIONS
+from emoagree.constants import DEFAULT_EMOTIONS, INTERVAL_COLUMNS
 from emoagree.levels import agreement_intervals
-from emoagree.split import level_table, make_split, n_test_for_stratum
+from emoagree.split import (
+    cross_part_overlap,
+    deal_folds,
+    describe_protocol,
+    fold_view,
+    level_table,
+    make_split,
+    mean_part_counts,
+    n_folds,
+    n_test_for_stratum,
+    overlap_summary,
+    split_counts,
+)
+from emoagree.units import segment_ids, sessions_of, unit_ids, unit_table
 
 EMOTIONS = list(DEFAULT_EMOTIONS)
 LEVELS = [1, 2, 3, 4, 5]
@@ -18,9 +35,11 @@ def corpus():
     return make_corpus()
 
 
-def split_of(corpus, strategy="stratified", seed=7, test=0.2, val=0.2):
+def split_of(corpus, strategy="stratified", seed=7, test=0.2, val=0.2, unit="segment", folds=1):
     recordings, annotations = corpus
-    return make_split(annotations, recordings, EMOTIONS, strategy, test, val, seed)
+    return make_split(
+        annotations, recordings, EMOTIONS, strategy, test, val, seed, unit=unit, folds=folds
+    )
 
 
 def all_levels(corpus, split, min_duration=0.0):
@@ -30,8 +49,8 @@ def all_levels(corpus, split, min_duration=0.0):
     }
 
 
-def parent_split(row, split):
-    """The split of the level-1 interval containing ``row``, found by brute force."""
+def parent_split(row, split, column="split"):
+    """The ``column`` of the level-1 interval containing ``row``, found by brute force."""
     hits = split[
         (split["recording"] == row.recording)
         & (split["emotion"] == row.emotion)
@@ -39,7 +58,7 @@ def parent_split(row, split):
         & (split["end_s"] >= row.end_s - 1e-9)
     ]
     assert len(hits) == 1
-    return hits["split"].iloc[0]
+    return hits[column].iloc[0]
 
 
 def test_split_table_is_level_one_with_all_parts(corpus):
@@ -81,8 +100,25 @@ def test_no_interval_in_two_splits_and_no_overlap_across_splits(corpus):
             assert set(overlapping["split"]) == {a.split}
 
 
-def test_strata_are_represented_in_test(corpus):
+def test_unit_strata_are_represented_in_test(corpus):
     split = split_of(corpus)
+    units = unit_table(split)
+    part = split.groupby("unit")["split"].first()
+    assert (split.groupby("unit")["split"].nunique() == 1).all()
+    strata = part.groupby(units["stratum"])
+    sizes = strata.size()
+    in_test = strata.apply(lambda s: (s == "test").sum())
+    in_train = strata.apply(lambda s: (s == "train").sum())
+    splittable = sizes[sizes >= 2].index
+    assert len(splittable) >= 3
+    assert (in_test[splittable] >= 1).all()
+    assert (in_train[splittable] >= 1).all()
+    assert (in_test[sizes[sizes == 1].index] == 0).all()
+
+
+def test_interval_unit_strata_are_the_papers_scenario_x_emotion(corpus):
+    split = split_of(corpus, unit="interval")
+    assert split["unit"].tolist() == ("int:" + split["interval_id"]).tolist()
     strata = split.groupby(["scenario", "emotion"])["split"]
     sizes = strata.size()
     in_test = strata.apply(lambda s: (s == "test").sum())
@@ -140,7 +176,7 @@ def test_tiny_corpus_never_fails():
     split = make_split(two, recordings, EMOTIONS, "stratified", 0.2, 0.2, 1)
     assert sorted(split["split"]) == ["test", "train"]
     empty = make_split(one.iloc[:0], recordings, EMOTIONS, "stratified", 0.2, 0.2, 1)
-    assert empty.empty and list(empty.columns)[-1] == "split"
+    assert empty.empty and list(empty.columns) == list(INTERVAL_COLUMNS)
 
 
 def test_actor_strategy_holds_out_whole_actors(corpus):
@@ -193,8 +229,11 @@ def test_corpus_strategy_carves_val_only_when_missing(corpus):
     test_mask = split["recording"].map(by_rec) == "test"
     assert (split.loc[test_mask, "split"] == "test").all()
     assert set(split.loc[~test_mask, "split"]) == {"train", "val"}
-    share = (split["split"] == "val").sum() / (~test_mask).sum()
-    assert share == pytest.approx(0.2, abs=0.02)
+    # val is carved by whole units: round(0.2 * N) of the N units of the train part
+    parts = split[~test_mask].groupby("unit")["split"].agg(set)
+    assert all(len(p) == 1 for p in parts)
+    n_val = sum(p == {"val"} for p in parts)
+    assert n_val == int(np.floor(0.2 * len(parts) + 0.5))
 
 
 def test_corpus_strategy_errors_name_the_row(corpus):
@@ -241,3 +280,310 @@ def test_level_above_the_annotator_count_is_an_empty_table(corpus):
     assert empty.empty and list(empty.columns) == list(split.columns)
     result = level_alpha(empty, annotations, EMOTIONS, 0.1)
     assert result.n_units == 0 and result.to_dict()["alpha"] is None
+
+
+# --- split units ---------------------------------------------------------------------------
+
+
+def with_sessions(corpus):
+    """The fixture's dialogues as sessions: both sides of ``dNN_S*`` share one clock."""
+    recordings, annotations = corpus
+    session = recordings["recording"].str.rsplit("_", n=1).str[0]
+    return recordings.assign(session=session), annotations
+
+
+def test_segments_join_touching_and_overlapping_intervals_and_views_of_a_session():
+    intervals = pd.DataFrame(
+        [
+            ("A", 0.0, 1.0),  # Angry on view a1
+            ("A", 1.0, 2.0),  # Sad on a1, touching: same segment
+            ("A", 2.5, 3.0),  # view a2 after a 0.5 s gap: new segment
+            ("A", 2.8, 4.0),  # view a1 overlapping the a2 interval: joins it
+            ("A", 4.0001, 6.0),  # a 0.1 ms gap still splits
+            ("B", 0.0, 1.0),  # another session at the same time: its own segment
+        ],
+        columns=["session", "start_s", "end_s"],
+        index=[5, 4, 3, 2, 1, 0],
+    )
+    assert segment_ids(intervals).tolist() == [
+        "seg:A:00000000",
+        "seg:A:00000000",
+        "seg:A:00002500",
+        "seg:A:00002500",
+        "seg:A:00004000",
+        "seg:B:00000000",
+    ]
+
+
+def test_sessions_default_to_the_recording():
+    recordings = pd.DataFrame({"recording": ["r1", "r2", "r3"], "session": ["d1", "d1", ""]})
+    assert sessions_of(recordings).to_dict() == {"r1": "d1", "r2": "d1", "r3": "r3"}
+    assert sessions_of(recordings.drop(columns="session")).to_dict() == {
+        "r1": "r1",
+        "r2": "r2",
+        "r3": "r3",
+    }
+
+
+def hand_corpus():
+    """r1 and r2: the two views of session d1; r3 on its own."""
+    recordings = pd.DataFrame(
+        {
+            "recording": ["r1", "r2", "r3"],
+            "actor": ["a", "b", "a"],
+            "scenario": ["S1", "S1", "S2"],
+            "session": ["d1", "d1", ""],
+        }
+    )
+    marks = pd.DataFrame(
+        [
+            ("r1", "x", "Angry", 0.0, 2.0),
+            ("r1", "y", "Angry", 0.5, 2.0),
+            ("r2", "x", "Sad", 1.5, 3.0),  # other view, overlapping r1's Angry
+            ("r1", "x", "Happy", 5.0, 6.0),
+            ("r3", "x", "Angry", 0.0, 1.0),
+        ],
+        columns=["recording", "annotator", "emotion", "start_s", "end_s"],
+    )
+    return recordings, marks
+
+
+@pytest.mark.parametrize(
+    ("unit", "expected"),
+    [
+        ("segment", ["seg:d1:00000000", "seg:d1:00005000", "seg:d1:00000000", "seg:r3:00000000"]),
+        ("recording", ["rec:r1", "rec:r1", "rec:r2", "rec:r3"]),
+        ("session", ["ses:d1", "ses:d1", "ses:d1", "ses:r3"]),
+        (
+            "interval",
+            [
+                "int:r1_Angry_L1_00000000",
+                "int:r1_Happy_L1_00005000",
+                "int:r2_Sad_L1_00001500",
+                "int:r3_Angry_L1_00000000",
+            ],
+        ),
+    ],
+)
+def test_unit_ids_by_hand(unit, expected):
+    recordings, marks = hand_corpus()
+    split = make_split(marks, recordings, EMOTIONS, "stratified", 0.2, 0.2, 1, unit=unit)
+    assert split["recording"].tolist() == ["r1", "r1", "r2", "r3"]
+    assert split["unit"].tolist() == expected
+    assert (split["fold"] == 0).all()
+
+
+def test_unit_stratum_is_the_dominant_scenario_and_emotion():
+    intervals = pd.DataFrame(
+        {
+            "unit": ["u1", "u1", "u1", "u2"],
+            "scenario": ["S1", "S1", "S1", "S2"],
+            "emotion": ["Sad", "Angry", "Angry", "Happy"],
+            "duration_s": [3.0, 1.0, 1.5, 1.0],
+        }
+    )
+    table = unit_table(intervals)
+    assert table["stratum"].to_dict() == {"u1": "S1 x Sad", "u2": "S2 x Happy"}
+    assert table["n_intervals"].to_dict() == {"u1": 3, "u2": 1}
+    with pytest.raises(ValueError, match="unknown split unit 'frame'"):
+        unit_ids(intervals, "frame")
+
+
+# --- folds ---------------------------------------------------------------------------------
+
+
+def test_n_folds_helper_and_two_folds_refused(corpus):
+    assert n_folds({"strategy": "stratified"}) == 5
+    assert n_folds({"strategy": "actor", "folds": 3}) == 3
+    assert n_folds({"strategy": "corpus", "folds": 5}) == 1
+    with pytest.raises(ValueError, match="2 is refused"):
+        n_folds({"strategy": "stratified", "folds": 2})
+    with pytest.raises(ValueError, match="2 is refused"):
+        split_of(corpus, folds=2)
+    with pytest.raises(ValueError, match="one fold"):
+        split_of(corpus, strategy="corpus", folds=3)
+
+
+@pytest.mark.parametrize("folds", [3, 5])
+def test_folds_test_every_interval_exactly_once(corpus, folds):
+    split = split_of(with_sessions(corpus), folds=folds)
+    assert set(split["split"]) == {"test"}
+    assert sorted(split["fold"].unique()) == list(range(folds))
+    assert (split.groupby("unit")["fold"].nunique() == 1).all()  # units are never cut
+    tested = pd.concat(
+        [fold_view(split, f, folds).query("split == 'test'") for f in range(folds)]
+    )
+    assert sorted(tested["interval_id"]) == sorted(split["interval_id"])
+    for f in range(folds):
+        view = fold_view(split, f, folds)
+        assert set(view.loc[view["split"] == "val", "fold"]) == {(f + 1) % folds}
+        assert len(view[view["split"] == "train"]) > 0
+    # every stratum's units are spread evenly over the folds (counts differ by at most one)
+    units = unit_table(split).join(split.groupby("unit")["fold"].first())
+    per = pd.crosstab(units["stratum"], units["fold"])
+    assert ((per.max(axis=1) - per.min(axis=1)) <= 1).all()
+
+
+def test_folds_are_seeded(corpus):
+    first = split_of(corpus, folds=5, seed=11)
+    pd.testing.assert_frame_equal(first, split_of(corpus, folds=5, seed=11))
+    assert (split_of(corpus, folds=5, seed=12)["fold"] != first["fold"]).any()
+
+
+def test_dealing_spreads_every_stratum_and_fills_every_fold():
+    units = pd.DataFrame(
+        {
+            "stratum": ["A"] * 6 + ["B"] * 2 + ["C"],
+            "n_intervals": [1] * 9,
+        },
+        index=[f"u{i}" for i in range(9)],
+    )
+    folds = deal_folds(units, 3, seed=4)
+    per = pd.crosstab(units["stratum"], folds)
+    assert per.loc["A"].tolist() == [2, 2, 2]
+    assert per.loc["B"].tolist() == [1, 1, 0]  # fold 2 holds the least after A
+    assert per.loc["C"].tolist() == [0, 0, 1]
+    assert folds.value_counts().sort_index().tolist() == [3, 3, 3]
+    # small strata never fail; each of 3 units alone in its own fold
+    single = pd.DataFrame(
+        {"stratum": ["A", "B", "C"], "n_intervals": [4, 1, 2]}, index=["a", "b", "c"]
+    )
+    assert sorted(deal_folds(single, 3, seed=0)) == [0, 1, 2]
+
+
+def test_too_few_units_for_the_folds_is_a_clear_error():
+    recordings, marks = hand_corpus()
+    with pytest.raises(ValueError, match=r"needs at least 5 split units.*has 3 segment unit\(s\)"):
+        make_split(marks, recordings, EMOTIONS, "stratified", 0.2, 0.2, 1, folds=5)
+    three = make_split(marks, recordings, EMOTIONS, "stratified", 0.2, 0.2, 1, folds=3)
+    assert sorted(three["fold"].unique()) == [0, 1, 2]
+
+
+def test_actor_folds_hold_out_whole_actors(corpus):
+    split = split_of(corpus, strategy="actor", folds=3)
+    assert split["unit"].tolist() == ("actor:" + split["actor"]).tolist()
+    assert (split.groupby("actor")["fold"].nunique() == 1).all()
+    assert split["fold"].nunique() == 3
+
+
+def test_levels_inherit_unit_and_fold(corpus):
+    corpus = with_sessions(corpus)
+    split = split_of(corpus, folds=3)
+    tables = all_levels(corpus, split)
+    for k in (2, 3, 5):
+        for row in tables[k].itertuples():
+            assert row.unit == parent_split(row, split, "unit")
+            assert row.fold == parent_split(row, split, "fold")
+    assert list(tables[3].columns) == list(INTERVAL_COLUMNS)
+
+
+def test_mean_part_counts_add_up_to_the_total(corpus):
+    split = split_of(corpus, folds=5)
+    sizes = split.groupby("fold").size()
+    counts = mean_part_counts(split, 5)
+    assert counts["test"] == pytest.approx(len(split) / 5)
+    assert counts["val"] == pytest.approx(len(split) / 5)
+    assert counts["train"] == pytest.approx(3 * len(split) / 5)
+    by_emotion = mean_part_counts(split, 5, by=["emotion"])
+    assert by_emotion.sum() == pytest.approx(len(split))
+    one = split_of(corpus)
+    assert mean_part_counts(one, 1).to_dict() == {
+        part: float((one["split"] == part).sum()) for part in ("train", "val", "test")
+    }
+    assert sizes.sum() == len(split)
+
+
+# --- time shared between parts --------------------------------------------------------------
+
+
+def hand_table(rows, columns=("recording", "emotion", "start_s", "end_s", "split", "fold")):
+    return pd.DataFrame(rows, columns=list(columns))
+
+
+def test_overlap_counts_test_time_inside_train_or_val_by_hand():
+    table = hand_table(
+        [
+            ("r1", "Angry", 0.0, 4.0, "test", 0),
+            ("r1", "Sad", 3.0, 6.0, "train", 0),  # 1.0 s of the Angry test time
+            ("r2", "Happy", 1.0, 1.5, "val", 0),  # r2 is r1's other view: 0.5 s more
+            ("r3", "Angry", 0.0, 1.0, "test", 0),
+            ("r4", "Sad", 0.0, 1.0, "train", 0),  # same clock times, other session
+        ]
+    )
+    views = {"r1": "d1", "r2": "d1", "r3": "r3", "r4": "r4"}
+    shared = cross_part_overlap([table], 1, views)
+    assert shared.to_dict("records") == [{"fold": 0, "test_s": 5.0, "overlap_s": 1.5}]
+    alone = cross_part_overlap([table], 1)  # every recording its own session
+    assert alone["overlap_s"].tolist() == [1.0]
+
+
+def test_overlap_per_fold_by_hand():
+    table = hand_table(
+        [
+            ("r1", "Angry", 0.0, 4.0, "test", 0),
+            ("r1", "Sad", 3.0, 6.0, "test", 1),
+            ("r1", "Happy", 10.0, 12.0, "test", 2),
+        ]
+    )
+    shared = cross_part_overlap({1: table}, 3)
+    assert shared["test_s"].tolist() == [4.0, 3.0, 2.0]
+    assert shared["overlap_s"].tolist() == [1.0, 1.0, 0.0]
+
+
+@pytest.mark.parametrize("folds", [1, 3])
+def test_interval_unit_leaks_across_emotions_and_segments_do_not(corpus, folds):
+    corpus = with_sessions(corpus)
+    recordings, _ = corpus
+    views = sessions_of(recordings)
+    leaky = all_levels(corpus, split_of(corpus, unit="interval", folds=folds))
+    shared = cross_part_overlap(leaky, folds, views)
+    assert shared["overlap_s"].sum() > 10.0  # emotions overlapping in time, the old split
+    for unit in ("segment", "session"):
+        tables = all_levels(corpus, split_of(corpus, unit=unit, folds=folds))
+        clean = cross_part_overlap(tables, folds, views)
+        assert clean["overlap_s"].tolist() == [0.0] * folds
+        if unit == "segment":  # (6 sessions are too few strata to fill a test part)
+            assert (clean["test_s"] > 0).all()
+    # recordings cut a dialogue's two views apart: its shared clock leaks
+    by_recording = all_levels(corpus, split_of(corpus, unit="recording", folds=folds))
+    assert cross_part_overlap(by_recording, folds, views)["overlap_s"].sum() > 0
+
+
+def test_segments_of_a_session_span_both_views(corpus):
+    split = split_of(with_sessions(corpus), folds=3)
+    views_per_unit = split.groupby("unit")["recording"].nunique()
+    assert views_per_unit.max() == 2
+    assert split["unit"].str.startswith("seg:d").all()
+
+
+def test_corpus_split_keeps_units_inside_its_parts(corpus, caplog):
+    recordings, annotations = with_sessions(corpus)
+    # the first dialogue's two views are put in different parts by the corpus itself
+    given = ["test", "train"] + ["test" if i % 4 == 0 else "train" for i in range(2, 12)]
+    recordings = recordings.assign(split=given)
+    split = make_split(annotations, recordings, EMOTIONS, "corpus", 0.2, 0.2, 3)
+    assert (split.groupby("unit")["recording"].nunique().max()) == 2
+    cut = split[split["recording"].isin(["d00_S0_1", "d00_S0_2"])]
+    assert (cut["unit"].str.split(":").str[1] == cut["recording"]).all()
+    assert "different parts" in caplog.text
+
+
+def test_overlap_summary_and_protocol_text(corpus):
+    split = split_of(corpus, unit="interval", folds=3)
+    summary = overlap_summary([split], 3, strategy="stratified", unit="interval")
+    assert summary["folds"] == 3 and len(summary["per_fold"]) == 3
+    assert summary["overlap_s"] == pytest.approx(sum(f["overlap_s"] for f in summary["per_fold"]))
+    assert "LEAKS" in summary["protocol"]
+    assert describe_protocol("stratified", "segment", 5) == (
+        "split unit: segment; 5-fold cross-validation, val = the next fold, every interval "
+        "tested once"
+    )
+    assert describe_protocol("actor", "interval", 1).startswith("split unit: actor")
+
+
+def test_interval_unit_with_one_fold_is_the_previous_per_interval_split(corpus):
+    # pinned from the per-interval split this package made before split units existed
+    split = split_of(corpus, unit="interval")
+    assert split_counts(split) == {"train": 121, "val": 30, "test": 39}
+    lines = "\n".join(split["interval_id"] + " " + split["split"])
+    assert hashlib.sha256(lines.encode()).hexdigest()[:16] == "d6c7cc59b85b6b49"

@@ -57,3 +57,19 @@ def test_markdown_marks_undefined_values():
 def test_paper_table_is_the_papers():
     assert [PAPER_TABLE1[k][0] for k in range(1, 6)] == [2448, 1632, 1462, 1369, 1130]
     assert [PAPER_TABLE1[k][1] for k in range(1, 6)] == [286, 222, 236, 254, 243]
+
+
+def test_fold_counts_are_means_over_the_folds_and_the_notes_name_the_protocol(tmp_path):
+    # 9 intervals in 3 folds of sizes 2, 3, 4: each fold's test is its own fold, val the next
+    folds = [0] * 2 + [1] * 3 + [2] * 4
+    table = pd.DataFrame({"split": "test", "fold": folds, "duration_s": 1.0})
+    result = write_table1(
+        {1: table}, {1: {"alpha": 0.5}}, tmp_path / "t.csv", tmp_path / "t.md",
+        folds=3, protocol="split unit: segment; 3-fold cross-validation",
+    )
+    # test: (2 + 3 + 4) / 3 = 3; val: (3 + 4 + 2) / 3 = 3; train: (4 + 2 + 3) / 3 = 3
+    assert result[["train", "val", "test", "total"]].values.tolist() == [[3.0, 3.0, 3.0, 9]]
+    md = (tmp_path / "t.md").read_text()
+    assert "| 1 | 3.0 | 3.0 | 3.0 | 9 | 1.00 | 0.50 |" in md
+    assert "Split: split unit: segment; 3-fold cross-validation." in md
+    assert "means over the 3 folds" in md

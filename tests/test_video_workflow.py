@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from video_fixtures import write_video
 
 from emoagree.corpus.plan import plan_durations, plan_recordings
@@ -49,10 +50,11 @@ def test_detection_jobs_equal_shards_for_any_level_set(tmp_path):
         config = tmp_path / f"levels{len(levels)}.yaml"
         config.write_text(f"corpus: {{format: csv, path: corpus}}\nlevels: {levels}\n")
         counts[len(levels)] = job_counts(tmp_path, config)
+    folds = yaml.safe_load((REPO / "config.yaml").read_text())["split"]["folds"]
     for n, jobs in counts.items():
         assert jobs["video_faces"] == len(shards)
         assert jobs["video_embeddings"] == len(group_shards(shards, durations, 6000))
         for system in ("video_vggf_rf", "video_effnet"):
-            assert jobs[f"{system}_train"] == n
+            assert jobs[f"{system}_train"] == n * folds  # one model per (fold, train level)
         assert jobs["video_predict"] == 2 * n * n
         assert "audio_svm" not in " ".join(jobs)  # a video-only corpus plans no audio jobs

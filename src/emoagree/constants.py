@@ -17,6 +17,11 @@ RECORDING_COLUMNS = (
     "fps",
 )
 
+#: Optional columns of ``recordings.csv``, written after the required ones when present:
+#: ``session`` (views that share one clock, e.g. both actors of a RAMAS dialogue; default:
+#: the recording itself) and ``split`` (a corpus's own partition, for ``strategy: corpus``).
+OPTIONAL_RECORDING_COLUMNS = ("session", "split")
+
 #: Columns of ``results/corpus/annotations.csv`` (one row per raw annotator mark).
 ANNOTATION_COLUMNS = ("recording", "annotator", "emotion", "start_s", "end_s")
 
@@ -32,4 +37,12 @@ INTERVAL_COLUMNS = (
     "end_s",
     "duration_s",
     "split",
+    "unit",
+    "fold",
 )
+
+#: Split units (config ``split.unit``); ``segment`` is the default and cannot leak.
+SPLIT_UNITS = ("segment", "recording", "session", "interval")
+
+#: Default number of cross-validation folds (config ``split.folds``).
+DEFAULT_FOLDS = 5

@@ -127,40 +127,69 @@ def annotation_example(
     return recording
 
 
-def count_table(levels: Mapping[int, pd.DataFrame], emotions: Sequence[str]) -> pd.DataFrame:
-    """Interval counts indexed by (split, emotion), one column per level."""
-    index = pd.MultiIndex.from_product([list(SPLITS), list(emotions)], names=["split", "emotion"])
+def count_table(
+    levels: Mapping[int, pd.DataFrame], emotions: Sequence[str], folds: int = 1
+) -> pd.DataFrame:
+    """Interval counts per panel of Figure 2 and emotion, one column per level.
+
+    With one fold the panels are the parts: the index is (``split``, ``emotion``). With
+    K >= 3 folds the panels are the folds: the index is (``fold``, ``emotion``) and each
+    count is the number of intervals that fold tests (its test part; the val part of fold
+    f is fold f + 1's test part, the train part the rest), so a level's counts add up to
+    its number of intervals.
+    """
+    folds = int(folds)
+    panels = list(SPLITS) if folds == 1 else list(range(folds))
+    name = "split" if folds == 1 else "fold"
+    index = pd.MultiIndex.from_product([panels, list(emotions)], names=[name, "emotion"])
     columns = {}
     for level in sorted(levels):
-        counts = levels[level].groupby(["split", "emotion"]).size()
+        table = levels[level]
+        counts = table.groupby([table[name].astype(type(panels[0])), "emotion"]).size()
         columns[level] = counts.reindex(index, fill_value=0).astype(int)
     return pd.DataFrame(columns, index=index)
 
 
 def sample_counts(
-    levels: Mapping[int, pd.DataFrame], emotions: Sequence[str], path: str | Path
+    levels: Mapping[int, pd.DataFrame],
+    emotions: Sequence[str],
+    path: str | Path,
+    folds: int = 1,
 ) -> pd.DataFrame:
-    """Figure 2: samples per emotion (groups), level (bars) and split (panels)."""
-    counts = count_table(levels, emotions)
+    """Figure 2: samples per emotion (groups) and level (bars), one panel per part (one
+    fold) or per fold's test part (K >= 3 folds, see :func:`count_table`)."""
+    counts = count_table(levels, emotions, folds)
+    folds = int(folds)
+    panels = list(counts.index.get_level_values(0).unique())
     ordered = list(counts.columns)
-    fig, axes = plt.subplots(1, len(SPLITS), figsize=(4.2 * len(SPLITS), 3.6), sharey=False)
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=((4.2 if folds == 1 else 3.4) * len(panels), 3.6), sharey=True
+    )
     width = 0.8 / max(len(ordered), 1)
     x = np.arange(len(emotions))
     cmap = plt.get_cmap("viridis")
-    for ax, part in zip(axes, SPLITS, strict=True):
+    for ax, panel in zip(np.atleast_1d(axes), panels, strict=True):
         for i, level in enumerate(ordered):
             ax.bar(
                 x + (i - (len(ordered) - 1) / 2) * width,
-                counts.loc[part, level].to_numpy(),
+                counts.loc[panel, level].to_numpy(),
                 width,
                 color=cmap(i / max(len(ordered) - 1, 1)),
                 label=f"level {level}",
             )
         ax.set_xticks(x, list(emotions), rotation=35, ha="right")
-        ax.set_title(part)
+        ax.set_title(panel if folds == 1 else f"fold {panel}: test")
+    axes = np.atleast_1d(axes)
     axes[0].set_ylabel("number of intervals")
     axes[-1].legend(frameon=False, fontsize="small")
-    fig.suptitle("Samples per emotion, split and level of agreement")
+    if folds == 1:
+        fig.suptitle("Samples per emotion, split and level of agreement")
+    else:
+        fig.suptitle(
+            f"Test intervals per emotion and level in each of {folds} folds "
+            "(fold f validates on fold f + 1, trains on the rest)",
+            y=1.03,
+        )
     _save(fig, path)
     return counts
 

@@ -1,11 +1,21 @@
-"""File-level evaluation: one prediction file in, one metrics JSON out (no pandas)."""
+"""File-level evaluation: one prediction file in, one metrics JSON out (no pandas).
+
+A test cell's metrics also read the test level's table (each test interval's split unit
+and fold) and ``split.csv`` (the unit list of the study's shared bootstrap); see
+:mod:`emoagree.metrics`. Level tables written before the split had units (no ``unit``
+or ``fold`` column) still evaluate: each interval is then its own unit, in fold 0.
+"""
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from emoagree.metrics import evaluate_arrays
 from emoagree.predarrays import PredictionArrays, check_arrays, read_checked
@@ -33,6 +43,101 @@ def load_checked(path: str, emotions: Sequence[str]) -> pd.DataFrame:
     return table
 
 
+@dataclass(frozen=True)
+class LevelTestSet:
+    """The test intervals of one level table: id, true emotion, split unit, test fold.
+
+    ``has_units`` is False for a table without a ``unit`` column (each interval is then
+    its own unit, named by its id); a table without ``fold`` has every interval in fold 0.
+    """
+
+    path: str
+    interval_ids: list[str]
+    emotions: list[str]
+    units: list[str]
+    folds: np.ndarray
+    has_units: bool
+    has_folds: bool
+
+
+def read_test_intervals(path: str | Path) -> LevelTestSet:
+    """The rows with ``split == "test"`` of a level table (or ``split.csv``)."""
+    with open(path, newline="") as handle:
+        reader = csv.DictReader(handle)
+        header = reader.fieldnames or []
+        missing = [c for c in ("interval_id", "emotion", "split") if c not in header]
+        if missing:
+            raise ValueError(f"{path}: missing column(s) {missing}")
+        has_units, has_folds = "unit" in header, "fold" in header
+        ids, emotions, units, folds = [], [], [], []
+        for row in reader:
+            if row["split"] != "test":
+                continue
+            ids.append(row["interval_id"])
+            emotions.append(row["emotion"])
+            units.append(row["unit"] if has_units else row["interval_id"])
+            folds.append(int(float(row["fold"])) if has_folds else 0)
+    return LevelTestSet(
+        str(path), ids, emotions, units, np.asarray(folds, dtype=int), has_units, has_folds
+    )
+
+
+def split_units(path: str | Path) -> list[str]:
+    """The sorted split units of ``split.csv`` that hold any test interval.
+
+    With K >= 3 folds every interval is tested once, so these are all units; with one
+    fold, the test part's units.
+    """
+    return sorted(set(read_test_intervals(path).units))
+
+
+def shared_units(units: Sequence[str], tests: Sequence[LevelTestSet]) -> list[str]:
+    """The bootstrap's unit list: ``split.csv``'s test units.
+
+    Every test interval of a level table with a ``unit`` column must belong to one of
+    them. A table without units adds its own intervals as units (the split predates
+    units: the draws are then no longer shared with the other levels' jobs).
+    """
+    shared = set(units)
+    for test in tests:
+        if not test.has_units:
+            shared.update(test.units)
+            continue
+        unknown = sorted(set(test.units) - set(units))
+        if unknown:
+            raise ValueError(
+                f"{test.path}: test units {unknown[:5]} ({len(unknown)} in all) are not "
+                "test units of split.csv"
+            )
+    return sorted(shared)
+
+
+def aligned_probs(data: PredictionArrays, test: LevelTestSet) -> np.ndarray:
+    """The prediction file's probabilities in the level table's test-interval order.
+
+    The file must list exactly the level's test intervals with their true emotions (one
+    row per test interval, pooled over the folds).
+    """
+    position = {interval: row for row, interval in enumerate(data.interval_ids)}
+    missing = [i for i in test.interval_ids if i not in position]
+    extra = len(data.interval_ids) - (len(test.interval_ids) - len(missing))
+    if missing or extra:
+        raise ValueError(
+            f"{data.path}: lists {len(data.interval_ids)} intervals; {test.path} has "
+            f"{len(test.interval_ids)} test intervals ({len(missing)} of them missing, e.g. "
+            f"{missing[:3]}; {extra} not test intervals of that level)"
+        )
+    order = np.fromiter((position[i] for i in test.interval_ids), dtype=np.intp)
+    truth = [data.emotions_true[k] for k in order]
+    wrong = [i for i, a, b in zip(test.interval_ids, truth, test.emotions, strict=True) if a != b]
+    if wrong:
+        raise ValueError(
+            f"{data.path}: true emotions of {len(wrong)} intervals (e.g. {wrong[:3]}) differ "
+            f"from {test.path}"
+        )
+    return data.probs[order]
+
+
 def write_metrics(
     predictions_path: str,
     metrics_path: str,
@@ -42,8 +147,18 @@ def write_metrics(
     seed: int,
     fusion_info_path: str | None = None,
     log=None,
+    level_path: str | None = None,
+    split_path: str | None = None,
+    replicate_key: str = "",
 ) -> dict[str, Any]:
     """Evaluate one prediction file and write ``results/metrics/.../*.json``.
+
+    Args:
+        level_path, split_path: the test level's table and ``split.csv``: the cluster
+            bootstrap then resamples the split units shared by every cell, and
+            ``per_fold`` splits the UAR by test fold. Without them (validation files),
+            each interval is its own unit, in fold 0.
+        replicate_key: ``"{system}/train{i}"`` (seeds which replicate each resample uses).
 
     For a fused system the fusion info file of the same cell (which protocol chose the
     weights, how many intervals one modality decided alone) is copied in under ``fusion``.
@@ -51,7 +166,28 @@ def write_metrics(
     data = read_checked(predictions_path, emotions)
     if not data.interval_ids:
         raise ValueError(f"{predictions_path}: no intervals to evaluate")
-    metrics = evaluate_arrays(data.emotions_true, data.probs, emotions, n_resamples, seed, ci_level)
+    settings = {"n_resamples": n_resamples, "seed": seed, "ci_level": ci_level}
+    if level_path is not None:
+        if split_path is None:
+            raise ValueError("a test cell's metrics need split.csv beside the level table")
+        test = read_test_intervals(level_path)
+        units = shared_units(split_units(split_path), [test])
+        metrics = evaluate_arrays(
+            test.emotions,
+            aligned_probs(data, test),
+            emotions,
+            units=test.units,
+            bootstrap_units=units,
+            folds=test.folds,
+            replicate_key=replicate_key,
+            **settings,
+        )
+        metrics["bootstrap_unit"] = "split unit" if test.has_units else "interval"
+    else:
+        metrics = evaluate_arrays(
+            data.emotions_true, data.probs, emotions, replicate_key=replicate_key, **settings
+        )
+        metrics["bootstrap_unit"] = "interval"
     metrics["predictions"] = str(predictions_path)
     if fusion_info_path:
         info = json.loads(Path(fusion_info_path).read_text())

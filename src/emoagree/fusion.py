@@ -333,8 +333,23 @@ def run_weight_search(
     return record
 
 
+def test_folds(level_csv: str, n_folds: int) -> dict[str, int]:
+    """``interval_id -> fold`` that tests it, for the test intervals of a level table
+    (read without pandas: fusion jobs are many and short; the rule is the one of
+    :func:`emoagree.split.fold_test_rows`)."""
+    import csv
+
+    with open(level_csv, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    if n_folds == 1:
+        return {r["interval_id"]: 0 for r in rows if r["split"] == "test"}
+    if rows and "fold" not in rows[0]:
+        raise ValueError(f"{level_csv}: no 'fold' column for {n_folds} folds")
+    return {r["interval_id"]: int(r["fold"]) for r in rows}
+
+
 def run_apply(
-    weights_path: str,
+    weights_paths: Sequence[str],
     audio_path: str,
     video_path: str,
     predictions_path: str,
@@ -342,22 +357,53 @@ def run_apply(
     emotions: Sequence[str],
     fusion_settings: dict[str, Any],
     seed: int,
+    level_csv: str | None = None,
+    n_folds: int = 1,
     log=None,
 ) -> dict[str, Any]:
     """Fuse one test level's predictions; write them and what was applied (info JSON).
 
-    Under ``selection: val`` the weights chosen on validation are applied. Under
-    ``selection: test`` (the paper's protocol, optimistic) the weights are searched again
-    on this test level's own labels, and the info file says so.
+    Under ``selection: val`` each interval is fused with the weights chosen on the
+    validation part of the fold that tested it (``weights_paths[f]``; the fold of each
+    interval comes from ``level_csv``). Under ``selection: test`` (the paper's protocol,
+    optimistic) one weight matrix is searched again on this test level's own labels, and
+    the info file says so.
     """
     selection = fusion_settings["selection"]
     if selection not in SELECTIONS:
         raise ValueError(f"fusion.selection {selection!r} not in {SELECTIONS}")
+    from emoagree.split import as_fold_paths
+
+    weights_paths = as_fold_paths(weights_paths)
+    if len(weights_paths) != n_folds:
+        raise ValueError(f"{len(weights_paths)} fusion weight files for {n_folds} folds")
     data = _read_pair(audio_path, video_path, emotions)
-    chosen = json.loads(Path(weights_path).read_text())
     if selection == "val":
-        weights = weights_from_record(chosen["weights"], emotions)
+        per_fold = [
+            weights_from_record(json.loads(Path(p).read_text())["weights"], emotions)
+            for p in weights_paths
+        ]
+        if n_folds == 1:
+            folds = np.zeros(len(data.interval_ids), dtype=int)
+        else:
+            if level_csv is None:
+                raise ValueError("fusing pooled folds needs the test level's table")
+            fold_of = test_folds(level_csv, n_folds)
+            missing = [i for i in data.interval_ids if i not in fold_of]
+            if missing:
+                raise ValueError(
+                    f"{level_csv}: no test fold for intervals {missing[:3]} of {audio_path}"
+                )
+            folds = np.array([fold_of[i] for i in data.interval_ids], dtype=int)
+        probs = np.full(data.audio.shape, np.nan)
+        for fold, weights in enumerate(per_fold):
+            mask = folds == fold
+            probs[mask] = fused_probabilities(weights, data)[mask]
         info = {"chosen_on": "val", **data.counts()}
+        info.update(
+            weights_per_fold=[weights_record(w, emotions) for w in per_fold],
+            weights=weights_record(per_fold[0], emotions),
+        )
     else:
         weights, summary = search_weights(
             data,
@@ -367,12 +413,12 @@ def run_apply(
             str(fusion_settings["normalisation"]),
             seed,
         )
-        info = {"chosen_on": "test", **summary}
+        probs = fused_probabilities(weights, data)
+        info = {"chosen_on": "test", **summary, "weights": weights_record(weights, emotions)}
     info.update(
         selection=selection,
         optimistic=selection == "test",
-        weights=weights_record(weights, emotions),
-        weights_file=str(weights_path),
+        weights_file=[str(p) for p in weights_paths],
     )
     if log is not None:
         print(
@@ -382,7 +428,7 @@ def run_apply(
             f"{info['n_neither']} unscored",
             file=log,
         )
-    write_fused(predictions_path, weights, data, emotions)
+    write_arrays(predictions_path, data.interval_ids, data.emotions_true, probs, emotions)
     Path(info_path).parent.mkdir(parents=True, exist_ok=True)
     Path(info_path).write_text(json.dumps(info, indent=2) + "\n")
     return info

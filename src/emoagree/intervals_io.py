@@ -18,6 +18,8 @@ ID_COLUMNS = (
     "actor",
     "scenario",
     "split",
+    "session",
+    "unit",
     "emotion",
     "interval_id",
     "audio_path",
@@ -52,7 +54,9 @@ def read_annotations(path: str | Path) -> pd.DataFrame:
 def read_intervals(path: str | Path) -> pd.DataFrame:
     """An interval table (``split.csv``, ``levels/level{k}.csv`` or ``intervals.csv``)."""
     table = _read(path, INTERVAL_COLUMNS)
-    return table.astype({"level": int, "start_s": float, "end_s": float, "duration_s": float})
+    return table.astype(
+        {"level": int, "start_s": float, "end_s": float, "duration_s": float, "fold": int}
+    )
 
 
 def write_intervals(table: pd.DataFrame, path: str | Path) -> None:

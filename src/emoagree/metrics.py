@@ -1,13 +1,33 @@
 """Classification metrics in the paper's terms: UAR (unweighted average recall).
 
-UAR is computed on the intervals a system scored; the intervals it could not score are
-counted separately (coverage), so skipping hard intervals cannot hide. Bootstrap
-intervals resample test intervals with replacement, all resamples at once (numpy).
+**Which classes count.** A cell's UAR averages the recall of the configured emotions
+present among the test level's test intervals, scored or not (with folds every class is
+present). A configured emotion absent from the test level is listed (``absent_classes``),
+not silently dropped. Recall is computed on the intervals a system scored; the intervals
+it could not score are counted separately (``coverage``), so skipping hard intervals
+cannot hide. A present class of which the system scored no interval at all recalls
+nothing: its recall is 0 (listed in ``unscored_classes``), so the number of classes, and
+chance, is the same for every system tested on that level. A system that scored no
+interval at all has no UAR (null).
+
+**One cluster bootstrap for the whole study.** The resampled items are the split units
+(segments, recordings, sessions or actors; see :mod:`emoagree.split`), not intervals:
+:class:`ClusterBootstrap` draws the units with replacement, seeded, and every cell and
+system uses the same draws. An interval is carried with the multiplicity of its unit, in
+every test level, so a level-k interval moves with the level-1 stretch that contains it.
+Vectorised: draw counts ``(B, U)`` times per-unit class sums ``(U, K)`` give the weighted
+support and hits of every resample at once.
+
+**Training replicates.** A cell may have R prediction arrays, one per training seed;
+each resample draws one replicate per (system, train level), seeded, so every test level
+of one resample sees the same model.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -93,43 +113,6 @@ def batch_uar(y_true: np.ndarray, y_pred: np.ndarray, n_labels: int) -> np.ndarr
         return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
-def bootstrap_indices(n: int, n_resamples: int, seed: int) -> np.ndarray:
-    """Seeded resampling of ``n`` items with replacement, shape ``(n_resamples, n)``."""
-    rng = np.random.default_rng(seed)
-    return rng.integers(0, n, size=(n_resamples, n))
-
-
-def bootstrap_uar(
-    y_true: np.ndarray,
-    y_pred: np.ndarray,
-    n_labels: int,
-    n_resamples: int,
-    seed: int,
-    ci_level: float = 0.95,
-) -> tuple[float, float, np.ndarray]:
-    """Percentile bootstrap interval of UAR, resampling the (scored) intervals.
-
-    Args:
-        y_true: integer true labels ``(n,)``.
-        y_pred: integer predictions ``(n,)`` with ``UNSCORED`` for unscored intervals;
-            these are dropped before resampling (UAR is on the scored intervals).
-
-    Returns:
-        ``(low, high, uars)``: the interval bounds and every resample's UAR.
-    """
-    y_true = np.asarray(y_true)
-    y_pred = np.asarray(y_pred)
-    keep = y_pred != UNSCORED
-    y_true, y_pred = y_true[keep], y_pred[keep]
-    if len(y_true) == 0:
-        return float("nan"), float("nan"), np.full(n_resamples, np.nan)
-    idx = bootstrap_indices(len(y_true), n_resamples, seed)
-    uars = batch_uar(y_true[idx], y_pred[idx], n_labels)
-    alpha = (1.0 - ci_level) / 2.0
-    low, high = np.nanquantile(uars, [alpha, 1.0 - alpha])
-    return float(low), float(high), uars
-
-
 def argmax_codes(probs: np.ndarray) -> np.ndarray:
     """Argmax class index of each row of probabilities; ``UNSCORED`` where a row is empty."""
     probs = np.asarray(probs, dtype=float)
@@ -145,6 +128,213 @@ def predicted_codes(table: pd.DataFrame, emotions: Sequence[str]) -> np.ndarray:
     return argmax_codes(table[[f"prob_{e}" for e in emotions]].to_numpy(dtype=float))
 
 
+def _rng(seed: int, key: str) -> np.random.Generator:
+    """A generator for one named random choice, independent of every other one's draws."""
+    return np.random.default_rng([int(seed) & 0xFFFFFFFF, zlib.crc32(key.encode("utf-8"))])
+
+
+#: Largest number of (resample x unit) draw counts held in memory at once.
+_DRAW_BLOCK = 500_000
+
+
+@dataclass(frozen=True)
+class ClusterBootstrap:
+    """Seeded resamples of the split units, the same for every cell and system.
+
+    Attributes:
+        units: the unit names, sorted (the resampled items; draw ``b`` of unit ``u`` is
+            the same in every job that builds this object from the same units and seed).
+        n_resamples: number of resamples B.
+        seed: the study's seed.
+    """
+
+    units: tuple[str, ...]
+    n_resamples: int
+    seed: int
+
+    def __post_init__(self) -> None:
+        if not self.units:
+            raise ValueError("the bootstrap needs at least one split unit")
+        if self.n_resamples < 1:
+            raise ValueError(f"bootstrap_resamples must be positive, not {self.n_resamples}")
+
+    @property
+    def n_units(self) -> int:
+        return len(self.units)
+
+    def index(self, units: Sequence[str], where: str = "") -> np.ndarray:
+        """Position of each unit name in :attr:`units`; raise on a name outside the list."""
+        position = {unit: i for i, unit in enumerate(self.units)}
+        unknown = sorted({str(u) for u in units if u not in position})
+        if unknown:
+            raise ValueError(
+                f"{where or 'test intervals'}: split units {unknown[:5]} "
+                f"({len(unknown)} in all) are not among the {self.n_units} test units of "
+                "the split"
+            )
+        return np.fromiter((position[u] for u in units), dtype=np.intp, count=len(units))
+
+    def blocks(self) -> Iterator[tuple[slice, np.ndarray]]:
+        """Draw counts of consecutive blocks of resamples: ``(rows, (b, U))`` float arrays.
+
+        Each resample draws U units with replacement; a unit's count is how often it was
+        drawn. The blocks, and so the draws, depend only on (units, resamples, seed).
+        """
+        n_units = self.n_units
+        rng = _rng(self.seed, "bootstrap units")
+        step = max(1, _DRAW_BLOCK // n_units)
+        for start in range(0, self.n_resamples, step):
+            rows = min(step, self.n_resamples - start)
+            draws = rng.integers(0, n_units, size=(rows, n_units))
+            draws += (np.arange(rows) * n_units)[:, None]
+            counts = np.bincount(draws.ravel(), minlength=rows * n_units)
+            yield slice(start, start + rows), counts.reshape(rows, n_units).astype(float)
+
+    def counts(self) -> np.ndarray:
+        """Every resample's draw counts, ``(B, U)`` (for inspection and tests)."""
+        return np.concatenate([block for _, block in self.blocks()])
+
+
+def replicate_choice(n_resamples: int, n_replicates: int, seed: int, key: str) -> np.ndarray:
+    """Which training replicate each resample uses for one (system, train level) ``key``."""
+    if n_replicates < 1:
+        raise ValueError("a cell needs at least one prediction array")
+    if n_replicates == 1:
+        return np.zeros(n_resamples, dtype=np.intp)
+    return _rng(seed, f"bootstrap replicate {key}").integers(0, n_replicates, size=n_resamples)
+
+
+@dataclass(frozen=True)
+class CellSums:
+    """Per-unit class counts of one cell, what the bootstrap weights.
+
+    Attributes:
+        total: ``(U, K)`` test intervals of each class in each unit, scored or not.
+        scored: ``(R, U, K)`` of them scored by replicate r.
+        hits: ``(R, U, K)`` of them scored and predicted right by replicate r.
+    """
+
+    total: np.ndarray
+    scored: np.ndarray
+    hits: np.ndarray
+
+    @property
+    def n_replicates(self) -> int:
+        return self.scored.shape[0]
+
+
+def cell_sums(
+    unit_index: np.ndarray,
+    y_true: np.ndarray,
+    y_preds: Sequence[np.ndarray],
+    n_units: int,
+    n_labels: int,
+) -> CellSums:
+    """Count each unit's intervals per class (all, scored, right) for R prediction arrays.
+
+    Args:
+        unit_index: each interval's position in the bootstrap's unit list.
+        y_true: integer true labels ``(n,)``.
+        y_preds: R arrays of integer predictions ``(n,)``; ``UNSCORED`` = not scored.
+    """
+    unit_index = np.asarray(unit_index, dtype=np.intp)
+    y_true = np.asarray(y_true, dtype=np.intp)
+    flat = unit_index * n_labels + y_true
+    size = n_units * n_labels
+
+    def count(mask: np.ndarray | None = None) -> np.ndarray:
+        chosen = flat if mask is None else flat[mask]
+        return np.bincount(chosen, minlength=size).reshape(n_units, n_labels).astype(float)
+
+    scored, hits = [], []
+    for y_pred in y_preds:
+        y_pred = np.asarray(y_pred)
+        if y_pred.shape != y_true.shape:
+            raise ValueError(f"{y_pred.shape[0]} predictions for {y_true.shape[0]} intervals")
+        is_scored = y_pred != UNSCORED
+        scored.append(count(is_scored))
+        hits.append(count(is_scored & (y_pred == y_true)))
+    return CellSums(count(), np.stack(scored), np.stack(hits))
+
+
+def uar_from_sums(total: np.ndarray, scored: np.ndarray, hits: np.ndarray) -> np.ndarray:
+    """UAR of weighted class counts ``(..., K)``: the rule of the module docstring.
+
+    Classes with ``total > 0`` count; recall = hits / scored, 0 where a counted class has
+    nothing scored; NaN where no class counts or nothing at all is scored.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        present = total > 0
+        recall = np.where(scored > 0, hits / np.where(scored > 0, scored, 1.0), 0.0)
+        n_present = present.sum(axis=-1)
+        sums = np.where(present, recall, 0.0).sum(axis=-1)
+        defined = (n_present > 0) & (scored.sum(axis=-1) > 0)
+        return np.where(defined, sums / np.maximum(n_present, 1), np.nan)
+
+
+def point_uars(sums: CellSums) -> np.ndarray:
+    """Each replicate's UAR on the test set as it is (every unit once), ``(R,)``."""
+    return uar_from_sums(sums.total.sum(axis=0), sums.scored.sum(axis=1), sums.hits.sum(axis=1))
+
+
+def resampled_uars(
+    bootstrap: ClusterBootstrap, cells: Sequence[CellSums], choices: Sequence[np.ndarray]
+) -> np.ndarray:
+    """UAR of every cell in every resample, ``(B, n_cells)``, from the shared unit draws.
+
+    Args:
+        cells: per-unit class counts of each cell (units in ``bootstrap.units`` order).
+        choices: per cell, the replicate of each resample (:func:`replicate_choice`).
+    """
+    out = np.empty((bootstrap.n_resamples, len(cells)))
+    for rows, counts in bootstrap.blocks():
+        index = np.arange(counts.shape[0])
+        for c, (sums, choice) in enumerate(zip(cells, choices, strict=True)):
+            pick = np.asarray(choice)[rows]
+            total = counts @ sums.total
+            scored = (counts @ sums.scored)[pick, index]  # (R, b, K) -> (b, K)
+            hits = (counts @ sums.hits)[pick, index]
+            out[rows, c] = uar_from_sums(total, scored, hits)
+    return out
+
+
+def percentile_interval(values: np.ndarray, ci_level: float, axis: int = 0) -> np.ndarray:
+    """Percentile bootstrap interval ``[low, high]`` (NaN resamples left out)."""
+    alpha = (1.0 - ci_level) / 2.0
+    values = np.asarray(values, dtype=float)
+    if np.isnan(values).all():
+        shape = list(values.shape)
+        del shape[axis]
+        return np.full([2, *shape], np.nan)
+    with np.errstate(invalid="ignore"):
+        return np.nanquantile(values, [alpha, 1.0 - alpha], axis=axis)
+
+
+def probability_best(values: np.ndarray) -> np.ndarray:
+    """Share of resamples in which each column is the highest, ``(L,)``; sums to 1.
+
+    Ties share the resample equally; NaN never wins; resamples where every column is NaN
+    are left out.
+    """
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values).all(axis=1)]
+    if not len(values):
+        return np.full(values.shape[1], np.nan)
+    filled = np.where(np.isnan(values), -np.inf, values)
+    top = filled.max(axis=1, keepdims=True)
+    winners = np.isclose(filled, top, rtol=0.0, atol=1e-12)
+    return (winners / winners.sum(axis=1, keepdims=True)).mean(axis=0)
+
+
+def probability_higher(values: np.ndarray, a: int, b: int) -> float:
+    """Share of resamples in which column ``a`` is higher than column ``b`` (ties: no)."""
+    values = np.asarray(values, dtype=float)
+    valid = ~np.isnan(values[:, [a, b]]).any(axis=1)
+    if not valid.any():
+        return float("nan")
+    return float(np.mean(values[valid, a] > values[valid, b]))
+
+
 def evaluate_predictions(
     table: pd.DataFrame,
     emotions: Sequence[str],
@@ -152,133 +342,135 @@ def evaluate_predictions(
     seed: int,
     ci_level: float = 0.95,
 ) -> dict[str, Any]:
-    """Every metric of one prediction table; see :func:`evaluate_arrays`."""
+    """Every metric of one prediction table, each interval its own unit; see
+    :func:`evaluate_arrays`."""
     probs = table[[f"prob_{e}" for e in emotions]].to_numpy(dtype=float)
     return evaluate_arrays(list(table["emotion"]), probs, emotions, n_resamples, seed, ci_level)
 
 
 def evaluate_arrays(
     emotions_true: Sequence[str],
-    probs: np.ndarray,
+    probs: np.ndarray | Sequence[np.ndarray],
     emotions: Sequence[str],
     n_resamples: int,
     seed: int,
     ci_level: float = 0.95,
+    units: Sequence[str] | None = None,
+    bootstrap_units: Sequence[str] | None = None,
+    folds: Sequence[int] | None = None,
+    replicate_key: str = "",
 ) -> dict[str, Any]:
     """Every metric of one system on one set of intervals.
 
     Args:
         emotions_true: true emotion of each interval.
-        probs: probabilities ``(n, K)`` in ``emotions`` order; an all-NaN row is an
-            interval the system did not score.
+        probs: probabilities ``(n, K)`` in ``emotions`` order, or R such arrays (one per
+            training replicate); an all-NaN row is an interval the system did not score.
+        units: each interval's split unit; ``None``: each interval is its own unit.
+        bootstrap_units: the shared unit list of the study's bootstrap (sorted); ``None``:
+            the sorted units of these intervals.
+        folds: each interval's test fold (``per_fold``); ``None``: all fold 0.
+        replicate_key: ``"{system}/train{i}"``, seeds the replicate draw of each resample.
 
-    Returns a JSON-ready dict: ``uar`` (on scored intervals), ``uar_ci`` ([low, high]),
-    ``recall`` per emotion, ``confusion`` (rows true, columns predicted), ``support``,
-    ``n_intervals``, ``n_scored``, ``n_not_scored``, ``coverage``.
+    Returns a JSON-ready dict: ``uar`` (mean over replicates), ``uar_ci`` ([low, high]
+    from the cluster bootstrap), ``recall`` per emotion (null for an absent class),
+    ``classes``, ``absent_classes``, ``unscored_classes``, ``per_fold`` ({fold: {uar, n,
+    n_scored}}), ``confusion`` (rows true, columns predicted; summed over replicates),
+    ``support`` (scored intervals per class), ``n_intervals``, ``n_scored``,
+    ``n_not_scored``, ``coverage``, and the bootstrap's settings.
     """
     emotions = list(emotions)
+    n_labels = len(emotions)
+    if isinstance(probs, np.ndarray) and probs.ndim == 2:
+        probs = [probs]
     y_true = encode(emotions_true, emotions, what="true emotion")
-    y_pred = argmax_codes(probs)
-    scored = y_pred != UNSCORED
-    n_scored = int(scored.sum())
+    y_preds = [argmax_codes(p) for p in probs]
     n_total = len(y_true)
-    labels_true = [emotions[i] for i in y_true[scored]]
-    labels_pred = [emotions[i] for i in y_pred[scored]]
-    if n_scored:
-        recalls = recall_per_class(labels_true, labels_pred, emotions)
-        value = float(np.nanmean(recalls))
-        low, high, _ = bootstrap_uar(y_true, y_pred, len(emotions), n_resamples, seed, ci_level)
-    else:
-        recalls = np.full(len(emotions), np.nan)
-        value, low, high = float("nan"), float("nan"), float("nan")
-    confusion = confusion_matrix(labels_true, labels_pred, emotions)
-    return {
+    if units is None:
+        units = [f"{k:09d}" for k in range(n_total)]
+    units = [str(u) for u in units]
+    if bootstrap_units is None:
+        bootstrap_units = sorted(set(units))
+    bootstrap = ClusterBootstrap(tuple(bootstrap_units), int(n_resamples), int(seed))
+    sums = cell_sums(bootstrap.index(units), y_true, y_preds, bootstrap.n_units, n_labels)
+    replicate_uars = point_uars(sums)
+    value = float(np.mean(replicate_uars))
+    choice = replicate_choice(bootstrap.n_resamples, len(y_preds), bootstrap.seed, replicate_key)
+    low, high = percentile_interval(resampled_uars(bootstrap, [sums], [choice])[:, 0], ci_level)
+
+    present = sums.total.sum(axis=0) > 0
+    scored_support = sums.scored.sum(axis=1)  # (R, K)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        recall = np.where(
+            scored_support > 0, sums.hits.sum(axis=1) / np.maximum(scored_support, 1), 0.0
+        ).mean(axis=0)
+    recall = np.where(present, recall, np.nan)
+    confusion = np.zeros((n_labels, n_labels), dtype=int)
+    for y_pred in y_preds:
+        keep = y_pred != UNSCORED
+        np.add.at(confusion, (y_true[keep], y_pred[keep]), 1)
+    n_scored = float(np.mean([(y != UNSCORED).sum() for y in y_preds]))
+    metrics = {
         "uar": _num(value),
         "uar_ci": [_num(low), _num(high)],
         "ci_level": ci_level,
         "bootstrap_resamples": int(n_resamples),
         "seed": int(seed),
-        "recall": {e: _num(r) for e, r in zip(emotions, recalls, strict=True)},
+        "bootstrap_units": bootstrap.n_units,
+        "replicates": len(y_preds),
+        "classes": [e for e, p in zip(emotions, present, strict=True) if p],
+        "absent_classes": [e for e, p in zip(emotions, present, strict=True) if not p],
+        "unscored_classes": [
+            e
+            for e, p, s in zip(emotions, present, scored_support.sum(axis=0), strict=True)
+            if p and s == 0
+        ],
+        "recall": {e: _num(r) for e, r in zip(emotions, recall, strict=True)},
         "support": {e: int(s) for e, s in zip(emotions, confusion.sum(axis=1), strict=True)},
         "confusion": {"labels": emotions, "matrix": confusion.tolist()},
+        "per_fold": per_fold_uars(y_true, y_preds, folds, n_labels),
         "n_intervals": int(n_total),
-        "n_scored": n_scored,
-        "n_not_scored": int(n_total - n_scored),
+        "n_scored": _count(n_scored),
+        "n_not_scored": _count(n_total - n_scored),
         "coverage": (n_scored / n_total) if n_total else float("nan"),
     }
+    if len(y_preds) > 1:
+        metrics["uar_replicates"] = [_num(u) for u in replicate_uars]
+    return metrics
+
+
+def per_fold_uars(
+    y_true: np.ndarray,
+    y_preds: Sequence[np.ndarray],
+    folds: Sequence[int] | None,
+    n_labels: int,
+) -> dict[str, dict[str, Any]]:
+    """UAR of each test fold's intervals (classes present in that fold), mean over replicates."""
+    folds = np.zeros(len(y_true), dtype=int) if folds is None else np.asarray(folds, dtype=int)
+    out = {}
+    for fold in np.unique(folds):
+        members = folds == fold
+        sums = cell_sums(
+            np.zeros(int(members.sum()), dtype=np.intp),
+            y_true[members],
+            [y[members] for y in y_preds],
+            1,
+            n_labels,
+        )
+        n_scored = float(np.mean([(y[members] != UNSCORED).sum() for y in y_preds]))
+        out[str(int(fold))] = {
+            "uar": _num(float(np.mean(point_uars(sums)))),
+            "n": int(members.sum()),
+            "n_scored": _count(n_scored),
+        }
+    return out
+
+
+def _count(value: float) -> int | float:
+    """A count as int; a replicate mean that is not whole stays a float."""
+    return int(value) if float(value).is_integer() else float(value)
 
 
 def _num(value: float) -> float | None:
     """JSON-safe float: NaN becomes None (null)."""
     return None if value is None or np.isnan(value) else float(value)
-
-
-def align_test_sets(tables: Sequence[pd.DataFrame], names: Sequence[str]) -> list[pd.DataFrame]:
-    """Order prediction tables of the same test set by ``interval_id``; check they match."""
-    reference = tables[0].sort_values("interval_id", kind="stable").reset_index(drop=True)
-    aligned = [reference]
-    for table, name in zip(tables[1:], names[1:], strict=True):
-        ordered = table.sort_values("interval_id", kind="stable").reset_index(drop=True)
-        same_ids = ordered["interval_id"].tolist() == reference["interval_id"].tolist()
-        if not same_ids or ordered["emotion"].tolist() != reference["emotion"].tolist():
-            raise ValueError(
-                f"{name}: its intervals or true emotions differ from {names[0]}; "
-                "predictions of one test set must list the same intervals"
-            )
-        aligned.append(ordered)
-    return aligned
-
-
-def bootstrap_mean_uar(
-    y_true_per_test: Sequence[np.ndarray],
-    y_pred_per_test: Sequence[np.ndarray],
-    n_labels: int,
-    n_resamples: int,
-    seed: int,
-) -> np.ndarray:
-    """Paired bootstrap of the mean UAR over test sets, for several models at once.
-
-    Each test set's intervals are resampled with replacement; every model is scored on
-    the same resampled intervals (paired), per test set, and its UARs are averaged over
-    the test sets.
-
-    Args:
-        y_true_per_test: per test set, integer true labels ``(n_j,)``.
-        y_pred_per_test: per test set, integer predictions ``(M, n_j)`` of the M models
-            (``UNSCORED`` where a model did not score an interval).
-
-    Returns:
-        Mean UAR over test sets of each model in each resample, shape ``(n_resamples, M)``.
-    """
-    rng = np.random.default_rng(seed)
-    total = None
-    for y_true, y_pred in zip(y_true_per_test, y_pred_per_test, strict=True):
-        y_true = np.asarray(y_true)
-        y_pred = np.atleast_2d(np.asarray(y_pred))
-        models, n = y_pred.shape
-        idx = rng.integers(0, n, size=(n_resamples, n))
-        true_rs = np.repeat(y_true[idx], models, axis=0)  # (B*M, n)
-        pred_rs = y_pred[:, idx].transpose(1, 0, 2).reshape(n_resamples * models, n)
-        uars = batch_uar(true_rs, pred_rs, n_labels).reshape(n_resamples, models)
-        total = uars if total is None else total + uars
-    return total / len(y_true_per_test)
-
-
-def paired_probability(resampled: np.ndarray, a: int, b: int) -> float:
-    """Share of paired resamples in which model ``a`` has a higher mean UAR than ``b``."""
-    return float(np.mean(resampled[:, a] > resampled[:, b]))
-
-
-def paired_bootstrap(
-    y_true: np.ndarray,
-    pred_a: np.ndarray,
-    pred_b: np.ndarray,
-    n_labels: int,
-    n_resamples: int,
-    seed: int,
-) -> float:
-    """Probability (share of paired resamples of the test intervals) that A beats B in UAR."""
-    resampled = bootstrap_mean_uar(
-        [y_true], [np.stack([pred_a, pred_b])], n_labels, n_resamples, seed
-    )
-    return paired_probability(resampled, 0, 1)

@@ -109,3 +109,33 @@ def write_arrays(
         writer.writerow(_columns(emotions))
         for interval, truth, row in zip(interval_ids, emotions_true, probs, strict=True):
             writer.writerow([interval, truth, *("" if np.isnan(v) else f"{v:.6g}" for v in row)])
+
+
+def pool_prediction_files(
+    paths: Sequence[str | Path], out: str | Path, emotions: Sequence[str]
+) -> PredictionArrays:
+    """Concatenate prediction files of disjoint interval sets (e.g. the folds' val parts)
+    into one, ordered by ``interval_id``; an interval in two files is an error."""
+    parts = [read_checked(p, emotions) for p in paths]
+    seen: dict[str, str] = {}
+    for part in parts:
+        for interval in part.interval_ids:
+            if interval in seen:
+                raise ValueError(
+                    f"interval {interval!r} is in both {seen[interval]} and {part.path}: "
+                    "pooled parts must be disjoint"
+                )
+            seen[interval] = str(part.path)
+    ids = [i for part in parts for i in part.interval_ids]
+    truth = [e for part in parts for e in part.emotions_true]
+    probs = (
+        np.concatenate([part.probs.reshape(-1, len(emotions)) for part in parts])
+        if parts
+        else np.zeros((0, len(emotions)))
+    )
+    order = np.argsort(np.asarray(ids, dtype=object), kind="stable")
+    pooled = PredictionArrays(
+        str(out), [ids[i] for i in order], [truth[i] for i in order], probs[order]
+    )
+    write_arrays(out, pooled.interval_ids, pooled.emotions_true, pooled.probs, emotions)
+    return pooled

@@ -1,8 +1,9 @@
 """Tables and the study's answer, built from metrics JSONs and prediction files.
 
 Metrics are addressed by ``(system, train_level, test)`` where ``test`` is a test level
-(int) or ``"val"``. UAR is shown in percent with its bootstrap interval and the coverage
-(share of intervals the system scored) beside it.
+(int) or ``"val"``. UAR is shown in percent with its cluster-bootstrap interval (split
+units resampled; see :mod:`emoagree.metrics`) and the coverage (share of intervals the
+system scored) beside it.
 """
 
 from __future__ import annotations
@@ -15,14 +16,27 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from emoagree.evaluation import (
+    LevelTestSet,
+    aligned_probs,
+    read_test_intervals,
+    shared_units,
+    split_units,
+)
 from emoagree.metrics import (
-    align_test_sets,
-    bootstrap_mean_uar,
+    ClusterBootstrap,
+    argmax_codes,
+    cell_sums,
     encode,
-    paired_probability,
-    predicted_codes,
+    percentile_interval,
+    point_uars,
+    probability_best,
+    probability_higher,
+    replicate_choice,
+    resampled_uars,
 )
 from emoagree.paper import paper_table2, paper_table3
+from emoagree.predarrays import PredictionArrays, read_checked
 
 OPTIMISTIC_NOTE = (
     "OPTIMISTIC: fusion weights were chosen on the test level's own labels "
@@ -171,7 +185,8 @@ def build_table2(
     text, bold = _marked_frames(labels, columns, metrics, "system")
     notes = [
         "UAR (%) on the intervals each system scored, trained and tested on level k (M k); "
-        "[95% bootstrap interval over test intervals]; cov = share of test intervals scored. "
+        "[95% cluster-bootstrap interval over split units]; cov = share of test intervals "
+        "scored. "
         "Bold (CSV: *) = best of the column.",
     ]
     if best_fusion and is_optimistic(cells, best_fusion):
@@ -191,7 +206,8 @@ def build_table3(
     text, bold = _marked_frames(rows, columns, metrics, "train level")
     title = f"# Table 3: cross-evaluation of {system} (best fusion, chosen on val)"
     notes = (
-        "Rows: train level; columns: test level. UAR (%) [95% bootstrap interval] and "
+        "Rows: train level; columns: test level. UAR (%) [95% cluster-bootstrap interval "
+        "over split units] and "
         "coverage; bold (CSV: *) = best of the column."
     )
     fusion = [cells[(system, i, j)].get("fusion") for i in levels for j in levels]
@@ -239,140 +255,295 @@ def paper_markdown(which: int) -> str:
     return f"## The paper's Table {which} (published numbers)\n\n{markdown_table(text)}\n{note}\n"
 
 
-def train_sample_counts(level_paths: Mapping[int, str]) -> dict[int, int]:
-    """Number of ``split == "train"`` rows of each level file."""
+def train_sample_counts(level_paths: Mapping[int, str], n_folds: int = 1) -> dict[int, float]:
+    """Training samples of each level: with folds, the mean over folds of the train part.
+
+    A table without a ``fold`` column (or ``n_folds == 1``) is one fold: its
+    ``split == "train"`` rows. With ``K >= 3`` folds the parts of fold f are those of
+    :func:`emoagree.split.fold_view`.
+    """
+    from emoagree.split import fold_view
+
     counts = {}
     for level, path in level_paths.items():
-        table = pd.read_csv(path, dtype={"split": str})
+        table = pd.read_csv(path, dtype={"split": str, "unit": str})
         if "split" not in table.columns:
             raise ValueError(f"{path}: no 'split' column")
-        counts[int(level)] = int((table["split"] == "train").sum())
+        if int(n_folds) == 1 or "fold" not in table.columns:
+            counts[int(level)] = int((table["split"] == "train").sum())
+            continue
+        sizes = [
+            int((fold_view(table, f, n_folds)["split"] == "train").sum()) for f in range(n_folds)
+        ]
+        counts[int(level)] = float(np.mean(sizes))
     return counts
 
 
+#: How the answer names each split unit.
+UNIT_WORDS = {
+    "segment": (
+        "segment (a connected stretch of the union of all kept emotions' level-1 intervals, "
+        "over all views of one session)"
+    ),
+    "recording": "recording",
+    "session": "session (all views of one dialogue)",
+    "actor": "actor (speaker-independent)",
+    "corpus": "recording, as the corpus's own split gives it",
+    "interval": (
+        "interval: the paper's protocol, where intervals of different emotions can overlap "
+        "in time across parts (the same audio and frames can be in train and in test)"
+    ),
+}
+
+
+def study_protocol(
+    protocol: Mapping[str, Any] | None,
+    tests: Mapping[int, LevelTestSet],
+    replicates: int,
+    n_units: int,
+) -> dict[str, Any]:
+    """Unit, folds and replicates as the data show them (the config's words where it has
+    them): level tables without a ``unit`` column were split per interval."""
+    protocol = dict(protocol or {})
+    strategy = protocol.get("strategy", "stratified")
+    if not all(t.has_units for t in tests.values()):
+        unit = "interval"
+    elif strategy in ("actor", "corpus"):
+        unit = strategy
+    else:
+        unit = str(protocol.get("unit") or "segment")
+    folds = [int(f) for t in tests.values() if t.has_folds for f in t.folds]
+    return {
+        "unit": unit,
+        "strategy": strategy,
+        "folds": max(folds) + 1 if folds else 1,
+        "replicates": int(replicates),
+        "bootstrap_units": int(n_units),
+        "fusion_selection": protocol.get("fusion_selection", "val"),
+    }
+
+
 def study_answer(
-    tables: Mapping[tuple[int, int], pd.DataFrame],
+    cells: Mapping[tuple[int, int], Sequence[PredictionArrays] | PredictionArrays],
+    tests: Mapping[int, LevelTestSet],
+    units: Sequence[str],
     system: str,
     levels: Sequence[int],
     emotions: Sequence[str],
     n_resamples: int,
     seed: int,
     ci_level: float,
+    clear_best: float = 0.8,
     optimistic: bool = False,
+    protocol: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Which train level gives the highest mean UAR over all test levels, and how firmly.
+    """How firmly the data single out one train level of ``system``.
 
     Args:
-        tables: prediction tables of ``system`` by ``(train_level, test_level)``.
+        cells: the system's prediction arrays by ``(train_level, test_level)``: one per
+            training replicate (a single array is one replicate).
+        tests: each test level's test intervals (units and folds).
+        units: ``split.csv``'s test units (the shared bootstrap's unit list).
+        clear_best: the P(best) a level needs to be called clearly best.
+        protocol: the config's ``unit``, ``strategy`` and ``fusion_selection``.
 
-    The mean UAR of each train level and its interval come from a paired bootstrap: each
-    test level's intervals are resampled, every train level's model is scored on the same
-    resample. The probability that the best level beats level 1 (and 2) is the share of
-    resamples in which its mean UAR is higher.
+    Every cell is scored on the same cluster-bootstrap resamples the cell metrics use.
+    Per train level: the mean UAR over the test levels with its interval; P(best), the
+    share of resamples in which that level's mean is the highest; and for each pair of
+    neighbouring train levels the difference of means with its interval and the share of
+    resamples in which the higher level's mean is higher. The level with the highest
+    P(best) is named; it is *clearly best* only when its P(best) reaches ``clear_best``.
+    The level is read off the same test data, so no further claim (no "lead holds") is
+    made for it.
     """
     emotions = list(emotions)
-    y_true_per_test, y_pred_per_test = [], []
-    for j in levels:
-        names = [f"{system} train{i} test{j}" for i in levels]
-        aligned = align_test_sets([tables[(i, j)] for i in levels], names)
-        y_true_per_test.append(encode(aligned[0]["emotion"], emotions, "true emotion"))
-        y_pred_per_test.append(np.stack([predicted_codes(t, emotions) for t in aligned]))
-    point = bootstrap_point(y_true_per_test, y_pred_per_test, len(emotions))
-    resampled = bootstrap_mean_uar(
-        y_true_per_test, y_pred_per_test, len(emotions), n_resamples, seed
+    levels = sorted(int(k) for k in levels)
+    bootstrap = ClusterBootstrap(
+        tuple(shared_units(units, [tests[j] for j in levels])), int(n_resamples), int(seed)
     )
-    alpha = (1 - ci_level) / 2
-    lows, highs = np.nanquantile(resampled, [alpha, 1 - alpha], axis=0)
-    best_index = int(np.nanargmax(point))
-    best = int(levels[best_index])
-    comparisons = {}
-    for baseline in (1, 2):
-        if baseline not in levels or baseline == best:
-            continue
-        b = list(levels).index(baseline)
-        comparisons[str(baseline)] = {
-            "baseline_mean_uar": float(point[b]),
-            "lead": float(point[best_index] - point[b]),
-            "probability_best_beats_baseline": paired_probability(resampled, best_index, b),
-        }
+    truth = {j: encode(tests[j].emotions, emotions, "true emotion") for j in levels}
+    index = {j: bootstrap.index(tests[j].units, tests[j].path) for j in levels}
+    sums, choices = [], []
+    points = np.empty((len(levels), len(levels)))
+    replicates = set()
+    for a, i in enumerate(levels):
+        arrays = {j: _replicates(cells[(i, j)]) for j in levels}
+        counts = {len(v) for v in arrays.values()}
+        if len(counts) != 1:
+            raise ValueError(f"{system} train{i}: test levels have {sorted(counts)} replicates")
+        replicates |= counts
+        choice = replicate_choice(
+            bootstrap.n_resamples, counts.pop(), bootstrap.seed, f"{system}/train{i}"
+        )
+        for b, j in enumerate(levels):
+            preds = [argmax_codes(aligned_probs(data, tests[j])) for data in arrays[j]]
+            cell = cell_sums(index[j], truth[j], preds, bootstrap.n_units, len(emotions))
+            points[a, b] = float(np.mean(point_uars(cell)))
+            sums.append(cell)
+            choices.append(choice)
+    resampled = resampled_uars(bootstrap, sums, choices)
+    means = resampled.reshape(-1, len(levels), len(levels)).mean(axis=2)  # (B, train level)
+    point = points.mean(axis=1)
+    lows, highs = percentile_interval(means, ci_level)
+    p_best = probability_best(means)
+    ranked = sorted(
+        range(len(levels)),
+        key=lambda a: (-np.nan_to_num(p_best[a], nan=-1), -np.nan_to_num(point[a], nan=-1), a),
+    )
+    top = ranked[0]
+    neighbours = []
+    for a in range(len(levels) - 1):
+        low, high = percentile_interval(means[:, a + 1] - means[:, a], ci_level)
+        neighbours.append(
+            {
+                "lower": levels[a],
+                "higher": levels[a + 1],
+                "difference": _float(point[a + 1] - point[a]),
+                "difference_ci": [_float(low), _float(high)],
+                "probability_higher_is_higher": probability_higher(means, a + 1, a),
+            }
+        )
     return {
         "system": system,
         "optimistic": bool(optimistic),
-        "levels": [int(k) for k in levels],
-        "mean_uar": {str(k): float(v) for k, v in zip(levels, point, strict=True)},
+        "levels": levels,
+        "mean_uar": {str(k): _float(v) for k, v in zip(levels, point, strict=True)},
         "mean_uar_ci": {
-            str(k): [float(lo), float(hi)] for k, lo, hi in zip(levels, lows, highs, strict=True)
+            str(k): [_float(lo), _float(hi)] for k, lo, hi in zip(levels, lows, highs, strict=True)
         },
-        "best_train_level": best,
-        "comparisons": comparisons,
+        "p_best": {str(k): _float(v) for k, v in zip(levels, p_best, strict=True)},
+        "top_level": levels[top],
+        "top_p_best": _float(p_best[top]),
+        "clearly_best": bool(p_best[top] >= clear_best),
+        "clear_best": float(clear_best),
+        "neighbours": neighbours,
+        "protocol": study_protocol(protocol, tests, max(replicates), bootstrap.n_units),
         "bootstrap_resamples": int(n_resamples),
         "ci_level": ci_level,
         "seed": int(seed),
     }
 
 
-def bootstrap_point(y_true_per_test, y_pred_per_test, n_labels: int) -> np.ndarray:
-    """Mean UAR over test sets of each model on the original (not resampled) intervals."""
-    from emoagree.metrics import batch_uar
+def _replicates(value: Sequence[PredictionArrays] | PredictionArrays) -> list[PredictionArrays]:
+    return [value] if isinstance(value, PredictionArrays) else list(value)
 
-    per_test = [
-        batch_uar(np.asarray(t), np.atleast_2d(p), n_labels)
-        for t, p in zip(y_true_per_test, y_pred_per_test, strict=True)
+
+def _float(value: float) -> float | None:
+    return None if value is None or np.isnan(value) else float(value)
+
+
+def _interval(values: Sequence[float | None], digits: int = 1) -> str:
+    low, high = values
+    return f"[{pct(low, digits)}, {pct(high, digits)}]"
+
+
+def protocol_text(answer: Mapping[str, Any]) -> list[str]:
+    """The protocol paragraph: unit, folds, replicates, what chose what, the bootstrap."""
+    protocol = answer["protocol"]
+    folds = protocol["folds"]
+    if folds > 1:
+        parts = (
+            f"{folds} grouped, stratified folds over these units: every interval is tested "
+            "once, predicted by the model of the fold that held it out; each fold's "
+            "validation part is the next fold's units"
+        )
+    else:
+        parts = "one held-out test part (train, validation and test parts by these units)"
+    replicates = protocol["replicates"]
+    optimistic = answer["optimistic"] or protocol["fusion_selection"] == "test"
+    fusion = (
+        "the fusion weights on each test level's own labels (fusion.selection: test, the "
+        "paper's protocol: OPTIMISTIC)"
+        if optimistic
+        else "the fusion weights on the validation predictions"
+    )
+    chose = (
+        "C and the PCA size of the SVM and LR by grouped inner cross-validation over the "
+        "units of each fold's train+val part (then refit on all of it); the epochs of the "
+        f"LSTM and EfficientNet on the validation part; {fusion}; the headline system by its "
+        "mean validation UAR."
+    )
+    if not optimistic:
+        chose += (
+            " The test predictions chose nothing; the train level above is read off them, "
+            "which is why it comes with P(best) and no further claim."
+        )
+    return [
+        f"Protocol. Split unit: {UNIT_WORDS.get(protocol['unit'], protocol['unit'])}; "
+        f"{parts}; {replicates} seeded training replicate{'s' if replicates != 1 else ''} "
+        "per (system, fold, train level) (each resample draws one). What chose what: " + chose,
+        "",
+        f"Bootstrap: {answer['bootstrap_resamples']} resamples of the "
+        f"{protocol['bootstrap_units']} split units with replacement (seed {answer['seed']}), "
+        "the same draws for every cell and system; an interval counts as often as its unit "
+        f"is drawn, in every test level. Intervals are {100 * answer['ci_level']:.0f}% "
+        "percentile intervals.",
     ]
-    return np.mean(np.stack(per_test), axis=0)
 
 
 def answer_text(answer: Mapping[str, Any], fmt: str = "md") -> str:
     """The answer as Markdown (``md``) or reStructuredText (``rst``) prose."""
-    best = answer["best_train_level"]
-    mean = answer["mean_uar"]
-    ci = answer["mean_uar_ci"]
-    level_list = ", ".join(str(k) for k in answer["levels"])
-    strong = "**"  # bold in both Markdown and reStructuredText
-    lines = []
-    head = "# The answer" if fmt == "md" else "The answer\n=========="
-    lines.append(head)
-    lines.append("")
+    levels = answer["levels"]
+    mean, ci, p_best = answer["mean_uar"], answer["mean_uar_ci"], answer["p_best"]
+    top = answer["top_level"]
+    threshold = answer["clear_best"]
+    level_list = ", ".join(str(k) for k in levels)
+    lines = ["# The answer" if fmt == "md" else "The answer\n==========", ""]
     kind = (
         "the fused system"
         if answer["system"].startswith("fusion_")
         else "the best system (no fusion: the corpus has one modality)"
     )
-    sentence = (
-        f"Training on agreement level {strong}{best}{strong} gives the highest mean UAR "
-        f"across the test levels {level_list}: {pct(mean[str(best)])}% "
-        f"[{pct(ci[str(best)][0], 1)}, {pct(ci[str(best)][1], 1)}] "
-        f"({answer['system']}, {kind} chosen on validation)."
-    )
-    lines.append(sentence)
-    lines.append("")
-    threshold = answer["ci_level"]
-    for baseline, comparison in answer["comparisons"].items():
-        probability = comparison["probability_best_beats_baseline"]
-        verdict = "the lead holds" if probability >= threshold else "the lead is not firm"
+    who = f"{answer['system']}, {kind} chosen on validation"
+    top_mean = f"{pct(mean[str(top)])}% {_interval(ci[str(top)])}"
+    if answer["clearly_best"]:
         lines.append(
-            f"- Over training on level {baseline} ({pct(comparison['baseline_mean_uar'])}%): "
-            f"lead {100 * comparison['lead']:+.2f} points; level {best} wins in "
-            f"{100 * probability:.1f}% of {answer['bootstrap_resamples']} paired bootstrap "
-            f"resamples of the test intervals: {verdict} (threshold {100 * threshold:.0f}%)."
+            f"**Train on agreement level {top}.** Level {top} has the highest mean UAR over "
+            f"the test levels {level_list} in {100 * answer['top_p_best']:.1f}% of the "
+            f"bootstrap resamples (P(best) {answer['top_p_best']:.2f} >= {threshold:.2f}): it "
+            f"is clearly best for {who}. Its mean UAR: {top_mean}."
         )
-    for baseline in ("1", "2"):
-        if baseline not in answer["comparisons"] and int(baseline) in answer["levels"]:
-            lines.append(f"- Level {baseline} is itself the best train level.")
+    else:
+        lines.append(
+            f"**No level is clearly best** for {who}: no train level reaches P(best) >= "
+            f"{threshold:.2f}. The highest P(best) is level {top}'s, "
+            f"{answer['top_p_best']:.2f} (mean UAR over the test levels {level_list}: "
+            f"{top_mean})."
+        )
     lines.append("")
     lines.append(
-        "Mean UAR over test levels per train level: "
-        + "; ".join(
-            f"level {k}: {pct(mean[str(k)])}% [{pct(ci[str(k)][0], 1)}, {pct(ci[str(k)][1], 1)}]"
-            for k in answer["levels"]
-        )
-        + "."
+        "Mean UAR over the test levels per train level, its interval, and P(best) (the "
+        "share of resamples in which that level's mean is the highest):"
     )
+    lines.append("")
+    for k in levels:
+        probability = p_best[str(k)]
+        shown = "n/a" if probability is None else f"{probability:.2f}"
+        lines.append(f"- level {k}: {pct(mean[str(k)])}% {_interval(ci[str(k)])}, P(best) {shown}")
+    lines.append("")
+    lines.append(
+        "Neighbouring train levels (difference of mean UAR in points, paired over the "
+        "same resamples):"
+    )
+    lines.append("")
+    for pair in answer["neighbours"]:
+        difference = pair["difference"]
+        shown = "n/a" if difference is None else f"{100 * difference:+.2f}"
+        low, high = pair["difference_ci"]
+        bounds = "[n/a]" if low is None else f"[{100 * low:+.1f}, {100 * high:+.1f}]"
+        lines.append(
+            f"- level {pair['higher']} vs {pair['lower']}: {shown} points {bounds}; level "
+            f"{pair['higher']} higher in {100 * pair['probability_higher_is_higher']:.1f}% "
+            "of resamples"
+        )
+    lines.append("")
+    lines.extend(protocol_text(answer))
     per_system = answer.get("best_level_per_system") or {}
     if per_system:
         lines.append("")
         lines.append(
-            "Best train level of every system by its mean UAR over test levels: "
+            "For orientation, the train level with the highest mean UAR over test levels "
+            "of every system (point estimates, no interval): "
             + "; ".join(
                 f"{system}: level {entry['level']} ({entry['mean_uar']:.2f}%)"
                 for system, entry in per_system.items()
@@ -404,39 +575,48 @@ def best_level_per_system(crosseval: Mapping[str, pd.DataFrame]) -> dict[str, di
 
 def write_answer(
     best_path: str,
-    prediction_paths: Mapping[tuple[str, int, int], str],
+    prediction_paths: Mapping[tuple[str, int, int], str | Sequence[str]],
     crosseval_paths: Mapping[str, str],
+    level_paths: Mapping[int, str],
+    split_path: str,
     levels: Sequence[int],
     emotions: Sequence[str],
     evaluation: Mapping[str, Any],
     seed: int,
     optimistic: bool,
     outputs: Mapping[str, str],
+    protocol: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Compute the answer for the headline system and write it as JSON, Markdown and rST.
 
     Args:
-        prediction_paths: prediction files by ``(system, train_level, test_level)``.
+        prediction_paths: prediction files by ``(system, train_level, test_level)``: one
+            path, or one per training replicate.
         crosseval_paths: each system's numeric 5x5 CSV (for its own best train level).
+        level_paths, split_path: the test levels' tables and ``split.csv`` (split units).
+        evaluation: the config's ``evaluation`` section.
         outputs: paths under the keys ``json``, ``md`` and ``rst``.
     """
-    from emoagree.evaluation import load_checked
-
     system = load_json(best_path)["system"]
-    tables = {
-        (i, j): load_checked(prediction_paths[(system, i, j)], emotions)
-        for i in levels
-        for j in levels
-    }
+    cells = {}
+    for i in levels:
+        for j in levels:
+            paths = prediction_paths[(system, i, j)]
+            paths = [paths] if isinstance(paths, str | Path) else list(paths)
+            cells[(i, j)] = [read_checked(path, emotions) for path in paths]
     answer = study_answer(
-        tables,
+        cells,
+        {int(j): read_test_intervals(level_paths[j]) for j in levels},
+        split_units(split_path),
         system,
         levels,
         emotions,
         int(evaluation["bootstrap_resamples"]),
         seed,
         float(evaluation["ci_level"]),
+        float(evaluation.get("clear_best", 0.8)),
         optimistic and system.startswith("fusion_"),
+        protocol,
     )
     crosseval = {s: pd.read_csv(p, index_col="train_level") for s, p in crosseval_paths.items()}
     answer["best_level_per_system"] = best_level_per_system(crosseval)

@@ -1,41 +1,66 @@
-"""Train/val/test split, fixed once on level-1 intervals and inherited by every level.
+"""Train/val/test split and cross-validation folds, fixed once on level-1 split units.
 
-The split is made on the level-1 intervals (before any per-level minimum-duration filter)
-and every level-k interval takes the split of the level-1 interval that contains it (same
-recording and emotion), so a stretch of speech is in the same part at every level.
+The split is made on the level-1 intervals (before any per-level minimum-duration filter),
+grouped into *split units* (:mod:`emoagree.units`: ``segment`` by default, or
+``recording``, ``session``, ``interval``; ``actor`` with ``strategy: actor``). Whole units
+go to one part or fold, and every level-k interval inherits the ``split``, ``unit`` and
+``fold`` of the level-1 interval that contains it (same recording and emotion), so a
+stretch of time is in the same part at every level and, with segments, for every emotion
+and every view of its session.
 
-Strategies (config ``split.strategy``):
+Each unit has a stratum: ``<scenario> x <emotion>``, the scenario and emotion with the
+most level-1 time in the unit (ties: the first name in sorted order).
+
+Folds (config ``split.folds: K``, see :func:`n_folds`):
+
+``K >= 3`` (default 5)
+    The units are dealt into K folds (:func:`deal_folds`); every interval is tested once,
+    in fold ``fold``, and its ``split`` column is ``test``. The parts of fold f come only
+    from :func:`fold_view`: test = fold f, val = fold (f + 1) % K, train = the rest.
+    ``test_fraction`` and ``val_fraction`` are not used.
+``K == 1``
+    One held-out test part, ``split`` in train/val/test and ``fold`` 0 everywhere.
+``K == 2``
+    Refused: the validation fold of fold f would be the other fold, leaving no training
+    part.
+
+Strategies (config ``split.strategy``) with ``K == 1``:
 
 ``stratified`` (default, as in the paper)
-    Strata are scenario x emotion. Each stratum's intervals are shuffled with a generator
-    seeded by the seed and the stratum's name (so adding a stratum does not reshuffle the
-    others), and the first ``n_test`` go to test:
+    Each stratum's units are shuffled with a generator seeded by the seed and the
+    stratum's name (so adding a stratum does not reshuffle the others), and the first
+    ``n_test`` go to test:
 
-    - a stratum of 1 interval goes to train;
-    - a stratum of n >= 2 intervals gives ``n_test = round(n * test_fraction)`` clamped to
-      ``[1, n - 1]`` intervals to test, so every stratum that can be split is represented in
+    - a stratum of 1 unit goes to train;
+    - a stratum of n >= 2 units gives ``n_test = round(n * test_fraction)`` clamped to
+      ``[1, n - 1]`` units to test, so every stratum that can be split is represented in
       both train and test (small corpora thus get a test share above ``test_fraction``).
 
-    Validation is then carved from what is left, stratified the same way (see *val carve*).
+    Validation is then carved from what is left, stratified the same way (*val carve*).
+    With ``unit: interval`` this is exactly the paper's per-interval split.
 
 ``actor``
-    Speaker-independent: whole actors are held out. The actors with intervals are shuffled
-    (seeded) and ``round(A * test_fraction)`` clamped to ``[1, A - 1]`` of them go to test
-    (at least 2 actors are needed; fewer is an error). Of the remaining R actors,
-    ``round(R * val_fraction)`` become validation actors when that is between 1 and R - 1;
-    otherwise (too few actors) validation is a stratified carve from the train actors'
-    intervals. Note that in a dyadic corpus a held-out actor's voice can still be heard as
-    crosstalk in the partner's recordings.
+    Speaker-independent: the units are actors (``actor:<actor>``) and ``split.unit`` only
+    sizes the fallback val carve. The actors with intervals are shuffled (seeded) and
+    ``round(A * test_fraction)`` clamped to ``[1, A - 1]`` of them go to test (at least 2
+    actors are needed). Of the remaining R actors, ``round(R * val_fraction)`` become
+    validation actors when that is between 1 and R - 1; otherwise (too few actors)
+    validation is a stratified carve of the train actors' ``split.unit`` units. In a
+    dyadic corpus a held-out actor's voice can still be heard as crosstalk in the
+    partner's recordings (the two views of a session are in different parts).
+    With ``K >= 3`` the actors are dealt into folds like any other unit.
 
 ``corpus``
     The corpus's own partition: the ``split`` column of ``recordings.csv`` (train, val or
-    test per recording) is used as given. Only when no recording is ``val`` is validation
-    carved from train (stratified).
+    test per recording) is used as given, always with one fold. Units are formed inside
+    each part: the views of a session that the corpus put in different parts are split
+    by recording (logged, since such a session shares its clock across parts). Only when
+    no recording is ``val`` is validation carved from train by units (stratified).
 
-Val carve (all strategies): from the train intervals of each scenario x emotion stratum,
-``round(N * val_fraction)`` intervals in total (N: all train intervals) are taken, shared
-among strata by largest remainder (ties by stratum name), never taking a stratum's last
-train interval. ``val_fraction: 0`` gives no validation part.
+Val carve: from the train units of each stratum, ``round(N * val_fraction)`` units in
+total (N: all train units) are taken, shared among strata by largest remainder (ties by
+stratum name), never taking a stratum's last train unit. ``val_fraction: 0`` gives no
+validation part.
 """
 
 from __future__ import annotations
@@ -44,12 +69,14 @@ import logging
 import math
 import zlib
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from emoagree.constants import INTERVAL_COLUMNS, SPLITS
-from emoagree.levels import agreement_intervals, interval_ids
+from emoagree.constants import DEFAULT_FOLDS, INTERVAL_COLUMNS, SPLIT_UNITS, SPLITS
+from emoagree.levels import agreement_intervals, interval_ids, union_of_marks
+from emoagree.units import sessions_of, unit_ids, unit_table
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +85,50 @@ STRATEGIES = ("stratified", "actor", "corpus")
 #: Tolerance (seconds) for a level-k interval to lie inside its level-1 interval; times pass
 #: through csv files between the rules.
 CONTAINMENT_TOLERANCE_S = 1e-6
+
+
+def check_folds(folds: int) -> int:
+    """``folds`` as an int; 1 or at least 3, else a ValueError that says why."""
+    k = int(folds)
+    if k == 2:
+        raise ValueError(
+            "split.folds: 2 is refused: validation of fold f is fold (f + 1) % K, which with "
+            "two folds is the other fold and leaves no training part; use 1 or at least 3"
+        )
+    if k < 1:
+        raise ValueError(f"split.folds must be 1 or at least 3, not {k}")
+    return k
+
+
+def n_folds(split_config: Mapping[str, Any]) -> int:
+    """The number of folds of a ``split`` config section.
+
+    ``strategy: corpus`` always gives 1 (the corpus's own partition); otherwise
+    ``folds`` (default :data:`~emoagree.constants.DEFAULT_FOLDS`), checked by
+    :func:`check_folds`.
+    """
+    if split_config.get("strategy", "stratified") == "corpus":
+        return 1
+    return check_folds(split_config.get("folds", DEFAULT_FOLDS))
+
+
+def describe_protocol(strategy: str, unit: str, folds: int) -> str:
+    """One line for tables and reports: how the data were split (and whether it leaks)."""
+    folds = int(folds)
+    if strategy == "corpus":
+        where = "the corpus's own split per recording, one held-out test part"
+    elif folds == 1:
+        where = "one held-out test part"
+    else:
+        where = f"{folds}-fold cross-validation, val = the next fold, every interval tested once"
+    kind = "actor (speaker-independent)" if strategy == "actor" else unit
+    text = f"split unit: {kind}; {where}"
+    if strategy != "actor" and unit == "interval":
+        text += (
+            "; unit interval is the paper's protocol and LEAKS: intervals of different "
+            "emotions overlap in time, so test time can also be train time"
+        )
+    return text
 
 
 def _round_half_up(value: float) -> int:
@@ -70,31 +141,26 @@ def _rng(seed: int, key: str) -> np.random.Generator:
     return np.random.default_rng([int(seed) & 0xFFFFFFFF, zlib.crc32(key.encode("utf-8"))])
 
 
-def _stratum_keys(intervals: pd.DataFrame) -> pd.Series:
-    return intervals["scenario"].astype(str) + " x " + intervals["emotion"].astype(str)
-
-
 def n_test_for_stratum(n: int, test_fraction: float) -> int:
-    """How many of a stratum's ``n`` intervals go to test (the small-strata rule)."""
+    """How many of a stratum's ``n`` units go to test (the small-strata rule)."""
     if n < 2:
         return 0
     return min(n - 1, max(1, _round_half_up(n * test_fraction)))
 
 
-def _shuffled(intervals: pd.DataFrame, seed: int, key: str) -> pd.Index:
-    ordered = intervals.sort_values("interval_id").index
+def _shuffled(units: pd.DataFrame, seed: int, key: str) -> pd.Index:
+    """The units (rows indexed by unit id) in a seeded order that depends only on ``key``."""
+    ordered = units.sort_index().index
     return ordered[_rng(seed, key).permutation(len(ordered))]
 
 
-def _carve_val(
-    intervals: pd.DataFrame, split: pd.Series, val_fraction: float, seed: int
-) -> pd.Series:
-    """Move a stratified ``val_fraction`` of the train intervals to val (largest remainder)."""
-    split = split.copy()
-    train = intervals[split == "train"]
+def _carve_val(units: pd.DataFrame, part: pd.Series, val_fraction: float, seed: int) -> pd.Series:
+    """Move a stratified ``val_fraction`` of the train units to val (largest remainder)."""
+    part = part.copy()
+    train = units[part == "train"]
     if val_fraction <= 0 or train.empty:
-        return split
-    keys = _stratum_keys(train)
+        return part
+    keys = train["stratum"]
     sizes = keys.value_counts().sort_index()
     quota = sizes.astype(float) * val_fraction
     capacity = sizes - 1
@@ -110,31 +176,43 @@ def _carve_val(
     for key, count in counts.items():
         if count > 0:
             members = _shuffled(train[keys == key], seed, f"val {key}")
-            split.loc[members[:count]] = "val"
+            part.loc[members[:count]] = "val"
+    return part
+
+
+def _stratified_parts(
+    units: pd.DataFrame, test_fraction: float, val_fraction: float, seed: int
+) -> pd.Series:
+    """``unit -> train/val/test`` by the small-strata rule and the val carve."""
+    part = pd.Series("train", index=units.index, dtype=object)
+    for key in sorted(units["stratum"].unique()):
+        members = _shuffled(units[units["stratum"] == key], seed, f"test {key}")
+        part.loc[members[: n_test_for_stratum(len(members), test_fraction)]] = "test"
+    return _carve_val(units, part, val_fraction, seed)
+
+
+def _carve_val_by_units(
+    intervals: pd.DataFrame, split: pd.Series, unit: str, val_fraction: float, seed: int
+) -> pd.Series:
+    """Carve val from the train intervals by their ``unit`` units (stratified)."""
+    train = intervals[split == "train"]
+    if train.empty or val_fraction <= 0:
+        return split
+    train = train.assign(unit=unit_ids(train, unit))
+    units = unit_table(train)
+    part = _carve_val(
+        units, pd.Series("train", index=units.index, dtype=object), val_fraction, seed
+    )
+    split = split.copy()
+    split.loc[train.index] = train["unit"].map(part).to_numpy()
     return split
 
 
-def _stratified(
-    intervals: pd.DataFrame, test_fraction: float, val_fraction: float, seed: int
+def _actor_parts(
+    intervals: pd.DataFrame, test_fraction: float, val_fraction: float, seed: int, unit: str
 ) -> pd.Series:
-    split = pd.Series("train", index=intervals.index, dtype=object)
-    keys = _stratum_keys(intervals)
-    for key in sorted(keys.unique()):
-        members = _shuffled(intervals[keys == key], seed, f"test {key}")
-        split.loc[members[: n_test_for_stratum(len(members), test_fraction)]] = "test"
-    return _carve_val(intervals, split, val_fraction, seed)
-
-
-def _by_actor(
-    intervals: pd.DataFrame, test_fraction: float, val_fraction: float, seed: int
-) -> pd.Series:
+    """Per interval train/val/test with whole actors held out (one fold)."""
     actors = np.array(sorted(intervals["actor"].astype(str).unique()))
-    if len(actors) < 2:
-        raise ValueError(
-            f"split strategy 'actor' holds out whole actors and needs at least 2 actors with "
-            f"intervals; the corpus has {len(actors)} ({', '.join(actors) or 'none'}). Use "
-            f"split.strategy: stratified for this corpus."
-        )
     actors = actors[_rng(seed, "actor").permutation(len(actors))]
     n_test = min(len(actors) - 1, max(1, _round_half_up(len(actors) * test_fraction)))
     test_actors, rest = list(actors[:n_test]), list(actors[n_test:])
@@ -147,16 +225,15 @@ def _by_actor(
     log.info(
         "actor split: test actors %s, val actors %s",
         sorted(test_actors),
-        sorted(val_actors) or "(none: validation carved from train actors)",
+        sorted(val_actors) or f"(none: validation carved from train actors by {unit})",
     )
     if not val_actors:
-        split = _carve_val(intervals, split, val_fraction, seed)
+        split = _carve_val_by_units(intervals, split, unit, val_fraction, seed)
     return split
 
 
-def _from_corpus(
-    intervals: pd.DataFrame, recordings: pd.DataFrame, val_fraction: float, seed: int
-) -> pd.Series:
+def _given_parts(intervals: pd.DataFrame, recordings: pd.DataFrame) -> pd.Series:
+    """The corpus's own part of every interval (its recording's ``split``), checked."""
     if "split" not in recordings.columns:
         raise ValueError(
             "split strategy 'corpus' needs a 'split' column in recordings.csv (train, val or "
@@ -172,22 +249,79 @@ def _from_corpus(
             f"split {given.iloc[row]!r} is not one of {', '.join(SPLITS)}"
         )
     by_recording = dict(zip(recordings["recording"].astype(str), given, strict=True))
-    split = intervals["recording"].astype(str).map(by_recording).astype(object)
-    if "val" not in set(given):
-        log.info("the corpus's partition has no val part: carving val from its train part")
-        split = _carve_val(intervals, split, val_fraction, seed)
-    return split
+    return intervals["recording"].astype(str).map(by_recording).astype(object)
+
+
+def _sessions_within_parts(intervals: pd.DataFrame, given: pd.Series) -> pd.Series:
+    """Sessions, with those that the given split cuts across parts replaced by recordings."""
+    cut = given.groupby(intervals["session"]).nunique()
+    cut = sorted(cut[cut > 1].index)
+    if cut:
+        log.warning(
+            "the corpus's split puts views of %d session(s) in different parts (e.g. %s): "
+            "they share a clock, so time can be in train and test; units of these views "
+            "are formed per recording",
+            len(cut),
+            cut[:3],
+        )
+    return intervals["session"].where(~intervals["session"].isin(cut), intervals["recording"])
+
+
+def deal_folds(units: pd.DataFrame, folds: int, seed: int, kind: str = "split") -> pd.Series:
+    """Deal the units into ``folds`` folds, grouped and stratified: ``unit -> fold``.
+
+    Strata are taken largest first (ties by name); a stratum's units are sorted by id and
+    shuffled with a generator seeded by ``seed`` and the stratum. Each unit goes to the
+    fold with, in this order, the fewest units of its stratum, the fewest level-1
+    intervals, the fewest units, the lowest number. So every stratum's units are spread
+    evenly (counts differ by at most 1 between folds), small strata never fail, and while
+    a fold is empty the next unit goes there (no fold is empty).
+
+    Args:
+        units: :func:`~emoagree.units.unit_table` (``stratum``, ``n_intervals``).
+        folds: K >= 3.
+        seed: the split seed.
+        kind: the unit kind, for the error message.
+
+    Raises:
+        ValueError: fewer units than folds.
+    """
+    if len(units) < folds:
+        raise ValueError(
+            f"split.folds: {folds} needs at least {folds} split units (one per fold), but the "
+            f"corpus has {len(units)} {kind} unit(s) holding {int(units['n_intervals'].sum())} "
+            f"level-1 intervals; lower split.folds or choose a finer split.unit"
+        )
+    sizes = units["stratum"].value_counts()
+    strata = sorted(sizes.index, key=lambda s: (-sizes[s], s))
+    fold_of = pd.Series(-1, index=units.index, dtype=int)
+    load = np.zeros(folds, dtype=int)
+    count = np.zeros(folds, dtype=int)
+    for stratum in strata:
+        own = np.zeros(folds, dtype=int)
+        for unit in _shuffled(units[units["stratum"] == stratum], seed, f"fold {stratum}"):
+            # lexsort: the last key is the primary one
+            fold = int(np.lexsort((np.arange(folds), count, load, own))[0])
+            fold_of[unit] = fold
+            own[fold] += 1
+            load[fold] += int(units.at[unit, "n_intervals"])
+            count[fold] += 1
+    return fold_of.sort_index()
 
 
 def attach_recordings(intervals: pd.DataFrame, recordings: pd.DataFrame) -> pd.DataFrame:
-    """Add ``actor`` and ``scenario`` from the recordings table; unknown recordings fail."""
+    """Add ``actor``, ``scenario`` and ``session`` from the recordings table.
+
+    ``session`` is the recordings' ``session`` column where given, else the recording.
+    Unknown recordings fail.
+    """
     info = recordings.assign(recording=recordings["recording"].astype(str))
     info = info.set_index("recording")[["actor", "scenario"]].astype(str)
+    info["session"] = sessions_of(recordings)
     unknown = sorted(set(intervals["recording"]) - set(info.index))
     if unknown:
         raise ValueError(f"annotations name recordings missing from recordings.csv: {unknown[:5]}")
-    joined = intervals.join(info, on="recording")
-    return joined
+    return intervals.join(info, on="recording")
 
 
 def make_split(
@@ -198,15 +332,37 @@ def make_split(
     test_fraction: float,
     val_fraction: float,
     seed: int,
+    *,
+    unit: str = "segment",
+    folds: int = 1,
 ) -> pd.DataFrame:
-    """Split the level-1 intervals (no minimum-duration filter).
+    """Split the level-1 intervals (no minimum-duration filter) by units, into parts or folds.
+
+    Args:
+        annotations: raw marks.
+        recordings: the recordings table (``recording, actor, scenario``, optionally
+            ``session`` and, for ``strategy: corpus``, ``split``).
+        emotions: kept emotion categories.
+        strategy: stratified, actor or corpus (see the module docstring).
+        test_fraction, val_fraction: the held-out shares of units (``folds == 1`` only).
+        seed: the split seed.
+        unit: the split unit (segment, recording, session, interval).
+        folds: K; 1 or at least 3 (``strategy: corpus`` needs 1).
 
     Returns:
-        The level-1 intervals in the columns of ``INTERVAL_COLUMNS`` (``level`` = 1) with
-        ``split`` in train, val, test.
+        The level-1 intervals in the columns of ``INTERVAL_COLUMNS`` (``level`` = 1):
+        with one fold ``split`` in train/val/test and ``fold`` 0; with K folds ``split``
+        ``test`` and ``fold`` the fold that tests the interval.
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown split strategy {strategy!r}; choose one of {STRATEGIES}")
+    if unit not in SPLIT_UNITS:
+        raise ValueError(f"unknown split unit {unit!r}; choose one of {', '.join(SPLIT_UNITS)}")
+    folds = check_folds(folds)
+    if strategy == "corpus" and folds != 1:
+        raise ValueError(
+            f"split strategy 'corpus' uses the corpus's own split, one fold; got folds={folds}"
+        )
     if not 0 < test_fraction < 1 or not 0 <= val_fraction < 1:
         raise ValueError(
             f"split fractions out of range: test_fraction={test_fraction} must be in (0, 1), "
@@ -214,26 +370,75 @@ def make_split(
         )
     intervals = attach_recordings(agreement_intervals(annotations, 1, emotions), recordings)
     intervals["interval_id"] = interval_ids(intervals)
+    given = _given_parts(intervals, recordings) if strategy == "corpus" else None
+    if given is not None:
+        intervals["session"] = _sessions_within_parts(intervals, given)
+    kind = "actor" if strategy == "actor" else unit
+    intervals["unit"] = unit_ids(intervals, kind)
+    intervals["fold"] = 0
+    units = unit_table(intervals)
     if intervals.empty:
         intervals["split"] = pd.Series(dtype=str)
+    elif folds >= 3:
+        fold_of = deal_folds(units, folds, seed, kind)
+        intervals["fold"] = intervals["unit"].map(fold_of).astype(int)
+        intervals["split"] = "test"
     elif strategy == "stratified":
-        intervals["split"] = _stratified(intervals, test_fraction, val_fraction, seed)
+        parts = _stratified_parts(units, test_fraction, val_fraction, seed)
+        intervals["split"] = intervals["unit"].map(parts)
     elif strategy == "actor":
-        intervals["split"] = _by_actor(intervals, test_fraction, val_fraction, seed)
+        if len(units) < 2:
+            raise ValueError(
+                f"split strategy 'actor' holds out whole actors and needs at least 2 actors "
+                f"with intervals; the corpus has {len(units)} "
+                f"({', '.join(u.split(':', 1)[1] for u in units.index) or 'none'}). Use "
+                f"split.strategy: stratified for this corpus."
+            )
+        intervals["split"] = _actor_parts(intervals, test_fraction, val_fraction, seed, unit)
     else:
-        intervals["split"] = _from_corpus(intervals, recordings, val_fraction, seed)
+        intervals["split"] = given
+        if "val" not in set(given):
+            log.info("the corpus's partition has no val part: carving val from its train part")
+            parts = _carve_val(
+                units, intervals.groupby("unit")["split"].first(), val_fraction, seed
+            )
+            intervals["split"] = intervals["unit"].map(parts)
     intervals["split"] = intervals["split"].astype(str)
-    counts = intervals["split"].value_counts()
+    intervals["fold"] = intervals["fold"].astype(int)
+    _log_split(intervals, strategy, kind, folds, val_fraction)
+    return intervals[list(INTERVAL_COLUMNS)].reset_index(drop=True)
+
+
+def _log_split(
+    intervals: pd.DataFrame, strategy: str, kind: str, folds: int, val_fraction: float
+) -> None:
+    n_units = intervals["unit"].nunique()
+    if folds >= 3:
+        per_fold = intervals.groupby("fold").agg(
+            units=("unit", "nunique"), intervals=("unit", "size")
+        )
+        log.info(
+            "split (%s, unit %s) of %d level-1 intervals in %d units into %d folds: %s",
+            strategy,
+            kind,
+            len(intervals),
+            n_units,
+            folds,
+            per_fold.to_dict("index"),
+        )
+        return
+    counts = split_counts(intervals)
     log.info(
-        "split (%s) of %d level-1 intervals: %s",
+        "split (%s, unit %s) of %d level-1 intervals in %d units: %s",
         strategy,
+        kind,
         len(intervals),
-        {part: int(counts.get(part, 0)) for part in SPLITS},
+        n_units,
+        counts,
     )
     for part in ("val", "test"):
-        if counts.get(part, 0) == 0 and not (part == "val" and val_fraction == 0):
+        if counts[part] == 0 and not (part == "val" and val_fraction == 0):
             log.warning("the %s part is empty: the corpus is too small to fill it", part)
-    return intervals[list(INTERVAL_COLUMNS)].reset_index(drop=True)
 
 
 def level_table(
@@ -244,7 +449,7 @@ def level_table(
     emotions: Sequence[str],
     min_duration_s: float = 0.0,
 ) -> pd.DataFrame:
-    """Level-``level`` intervals with the split inherited from their level-1 interval.
+    """Level-``level`` intervals with ``split``, ``unit`` and ``fold`` of their level-1 interval.
 
     Args:
         annotations: raw marks (``recording, annotator, emotion, start_s, end_s``).
@@ -263,13 +468,16 @@ def level_table(
             split was made from other annotations).
     """
     intervals = attach_recordings(agreement_intervals(annotations, level, emotions), recordings)
+    inherited = ["split", "unit", "fold"]
     parents = (
-        split_table[["recording", "emotion", "start_s", "end_s", "split"]]
+        split_table[["recording", "emotion", "start_s", "end_s", *inherited]]
         .rename(columns={"start_s": "parent_start_s", "end_s": "parent_end_s"})
         .astype({"recording": str, "emotion": str, "parent_start_s": float, "parent_end_s": float})
     )
     if intervals.empty:
-        intervals["split"] = pd.Series(dtype=str)
+        intervals = intervals.assign(
+            split=pd.Series(dtype=str), unit=pd.Series(dtype=str), fold=pd.Series(dtype=int)
+        )
     else:
         probe = intervals.assign(_probe=intervals["start_s"] + CONTAINMENT_TOLERANCE_S)
         matched = pd.merge_asof(
@@ -301,7 +509,7 @@ def level_table(
             min_duration_s,
         )
     kept["interval_id"] = interval_ids(kept)
-    kept["split"] = kept["split"].astype(str)
+    kept = kept.astype({"split": str, "unit": str, "fold": int})
     return kept[list(INTERVAL_COLUMNS)].reset_index(drop=True)
 
 
@@ -309,6 +517,118 @@ def split_counts(table: pd.DataFrame) -> Mapping[str, int]:
     """Number of intervals per part, every part present."""
     counts = table["split"].value_counts()
     return {part: int(counts.get(part, 0)) for part in SPLITS}
+
+
+def mean_part_counts(table: pd.DataFrame, folds: int, by: Sequence[str] = ()) -> pd.Series:
+    """Intervals per part (and per ``by`` columns), as the mean over the ``folds`` folds.
+
+    Each fold's parts come from :func:`fold_view`; with one fold these are the table's own
+    counts. Every part in ``SPLITS`` is present (0 where empty). With K folds the three
+    means add up to the number of intervals (every fold sees every interval once).
+
+    Returns:
+        Floats indexed by ``split`` (then the ``by`` columns).
+    """
+    folds = check_folds(folds)
+    keys = ["split", *by]
+    if table.empty:
+        mean = pd.Series(dtype=float)
+    else:
+        counts = [fold_view(table, fold, folds).groupby(keys).size() for fold in range(folds)]
+        mean = pd.concat(counts, axis=1).fillna(0).mean(axis=1)
+    if not by:
+        return mean.reindex(list(SPLITS), fill_value=0.0).astype(float).rename_axis("split")
+    return mean.astype(float)
+
+
+def _shared_seconds(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> float:
+    """Seconds shared by two sorted lists of disjoint stretches."""
+    total, i, j = 0.0, 0, 0
+    while i < len(a) and j < len(b):
+        total += max(0.0, min(a[i][1], b[j][1]) - max(a[i][0], b[j][0]))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return total
+
+
+def _stretches(intervals: pd.DataFrame) -> list[tuple[float, float]]:
+    """The union of the intervals' ``(start_s, end_s)``, sorted and disjoint."""
+    return union_of_marks(zip(intervals["start_s"], intervals["end_s"], strict=True))
+
+
+def cross_part_overlap(
+    level_tables: Sequence[pd.DataFrame] | Mapping[int, pd.DataFrame],
+    folds: int,
+    sessions: Mapping[str, str] | pd.Series | None = None,
+) -> pd.DataFrame:
+    """Per fold, the seconds of test time that also lie in train or val intervals.
+
+    For every fold f (the parts of :func:`fold_view`), the test intervals of all levels and
+    emotions and the train + val intervals of all levels and emotions are each merged into
+    their union per session (all views of a session share one clock), and the time the two
+    unions share is summed over sessions. A split that cannot leak gives 0.0 s in every
+    fold.
+
+    Args:
+        level_tables: the level tables (any levels), with ``recording, start_s, end_s,
+            split`` and, for ``folds >= 3``, ``fold``.
+        folds: K.
+        sessions: ``recording -> session`` (:func:`~emoagree.units.sessions_of`); by
+            default every recording is its own session.
+
+    Returns:
+        One row per fold: ``fold``, ``test_s`` (test time, union), ``overlap_s`` (of it,
+        the time inside train or val intervals).
+    """
+    tables = (
+        list(level_tables.values()) if isinstance(level_tables, Mapping) else list(level_tables)
+    )
+    combined = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+    recording = combined["recording"].astype(str) if len(combined) else pd.Series(dtype=str)
+    session = recording.map(dict(sessions)) if sessions is not None else recording
+    combined = combined.assign(_session=session.fillna(recording))
+    rows = []
+    for fold in range(check_folds(folds)):
+        view = fold_view(combined, fold, folds) if len(combined) else combined
+        test_s = overlap_s = 0.0
+        for _, group in view.groupby("_session", sort=True):
+            is_test = group["split"] == "test"
+            tested = _stretches(group[is_test])
+            others = _stretches(group[~is_test])
+            test_s += sum(end - start for start, end in tested)
+            overlap_s += _shared_seconds(tested, others)
+        rows.append({"fold": fold, "test_s": test_s, "overlap_s": overlap_s})
+    return pd.DataFrame(rows, columns=["fold", "test_s", "overlap_s"])
+
+
+def overlap_summary(
+    level_tables: Sequence[pd.DataFrame] | Mapping[int, pd.DataFrame],
+    folds: int,
+    sessions: Mapping[str, str] | pd.Series | None = None,
+    *,
+    strategy: str,
+    unit: str,
+) -> dict[str, Any]:
+    """:func:`cross_part_overlap` as a JSON-ready record (seconds rounded to microseconds).
+
+    Keys: ``strategy``, ``unit``, ``folds``, ``protocol`` (:func:`describe_protocol`),
+    ``test_s`` and ``overlap_s`` summed over folds, and ``per_fold`` (one record per fold).
+    """
+    per_fold = cross_part_overlap(level_tables, folds, sessions).round(6)
+    return {
+        "strategy": strategy,
+        "unit": "actor" if strategy == "actor" else unit,
+        "folds": int(folds),
+        "protocol": describe_protocol(strategy, unit, folds),
+        "test_s": round(float(per_fold["test_s"].sum()), 6),
+        "overlap_s": round(float(per_fold["overlap_s"].sum()), 6),
+        "per_fold": [
+            {"fold": int(row.fold), "test_s": float(row.test_s), "overlap_s": float(row.overlap_s)}
+            for row in per_fold.itertuples()
+        ],
+    }
 
 
 def fold_view(table: pd.DataFrame, fold: int, n_folds: int, with_val: bool = True) -> pd.DataFrame:
@@ -336,3 +656,52 @@ def fold_view(table: pd.DataFrame, fold: int, n_folds: int, with_val: bool = Tru
     if with_val:
         part[folds == (fold + 1) % n_folds] = "val"
     return table.assign(split=part)
+
+
+def fold_test_rows(table: pd.DataFrame, n_folds: int) -> list[tuple[int, np.ndarray]]:
+    """``(fold, rows)`` for every fold: the positions of the intervals that fold tests.
+
+    With one fold these are the rows whose ``split`` is ``test``; with ``K >= 3`` folds
+    the rows whose ``fold`` is ``f``. Each interval is in at most one fold's rows, so the
+    pooled test predictions of a cell hold every interval once, predicted by the model
+    that did not see it.
+    """
+    n_folds = int(n_folds)
+    if n_folds == 1:
+        return [(0, np.flatnonzero(table["split"].astype(str).to_numpy() == "test"))]
+    fold_view(table.iloc[:0], 0, n_folds)  # checks n_folds and the fold column
+    folds = table["fold"].astype(int).to_numpy()
+    return [(f, np.flatnonzero(folds == f)) for f in range(n_folds)]
+
+
+def pool_folds(table: pd.DataFrame, n_folds: int, n_classes: int, predict_fold) -> tuple:
+    """Test predictions of a cell pooled over the folds.
+
+    Args:
+        table: the test level's interval table.
+        n_folds: K.
+        n_classes: number of probability columns.
+        predict_fold: ``predict_fold(fold, rows) -> probabilities (len(rows), n_classes)``,
+            the model of ``fold`` applied to those rows of ``table`` (NaN rows: not scored).
+
+    Returns:
+        ``(rows, probabilities)``: every tested row once, in table order, and its
+        probabilities from the model of the fold that held it out.
+    """
+    parts = fold_test_rows(table, n_folds)
+    rows = np.sort(np.concatenate([r for _, r in parts])) if parts else np.zeros(0, int)
+    position = {int(r): i for i, r in enumerate(rows)}
+    probabilities = np.full((len(rows), n_classes), np.nan)
+    for fold, fold_rows in parts:
+        if len(fold_rows) == 0:
+            continue
+        values = np.asarray(predict_fold(fold, fold_rows), dtype=float)
+        probabilities[[position[int(r)] for r in fold_rows]] = values
+    return rows, probabilities
+
+
+def as_fold_paths(paths) -> list:
+    """One model file per fold, in fold order; a single path stands for a one-fold study."""
+    if isinstance(paths, (str, bytes)) or hasattr(paths, "__fspath__"):
+        return [paths]
+    return list(paths)

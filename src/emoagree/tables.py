@@ -1,4 +1,9 @@
-"""Table 1: samples per split, mean interval duration and Krippendorff's alpha per level."""
+"""Table 1: samples per split, mean interval duration and Krippendorff's alpha per level.
+
+With K folds the train, val and test counts are the means over the folds of each part's
+size (:func:`emoagree.split.mean_part_counts`), so they add up to the level's total; the
+markdown notes say how the data were split (unit, K).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from emoagree.constants import SPLITS
+from emoagree.split import mean_part_counts
 
 log = logging.getLogger(__name__)
 
@@ -30,22 +36,31 @@ def table1(
     levels: Mapping[int, pd.DataFrame],
     alphas: Mapping[int, Mapping],
     with_paper: bool = False,
+    folds: int = 1,
 ) -> pd.DataFrame:
     """One row per level: counts per split, total, mean duration (s), alpha.
 
     Args:
-        levels: level -> that level's interval table (``split``, ``duration_s``).
+        levels: level -> that level's interval table (``split``, ``duration_s``, and
+            ``fold`` for K >= 3).
         alphas: level -> agreement result (``alpha``, may be None/NaN when undefined).
         with_paper: add the paper's RAMAS counts and alpha, and the relative difference of
             our total (train + val + test) from the paper's (train + test).
+        folds: K. With one fold the counts are integers; with K >= 3 they are the means
+            over the folds (rounded to 0.01).
     """
     rows = []
     for level in sorted(levels):
         table = levels[level]
-        counts = table["split"].value_counts()
+        counts = mean_part_counts(table, folds)
         alpha = alphas[level].get("alpha")
         row = {"level": int(level)}
-        row.update({part: int(counts.get(part, 0)) for part in SPLITS})
+        row.update(
+            {
+                part: int(counts[part]) if folds == 1 else round(float(counts[part]), 2)
+                for part in SPLITS
+            }
+        )
         row["total"] = int(len(table))
         row["mean_duration_s"] = float(table["duration_s"].mean()) if len(table) else math.nan
         row["alpha"] = math.nan if alpha is None else float(alpha)
@@ -87,6 +102,8 @@ def paper_warnings(table: pd.DataFrame, tolerance: float = TOTAL_TOLERANCE) -> l
 def _cell(value, column: str) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "–"
+    if column in SPLITS and isinstance(value, float):
+        return f"{value:.1f}"
     if column in ("alpha", "paper_alpha"):
         return f"{value:.2f}"
     if column == "mean_duration_s":
@@ -111,14 +128,33 @@ HEADERS = {
 }
 
 
-def to_markdown(table: pd.DataFrame, warnings: Sequence[str] = (), title: str = "") -> str:
-    """Markdown of Table 1 (levels as rows), followed by any warnings."""
+def table1_notes(protocol: str, folds: int) -> list[str]:
+    """The notes under Table 1: how the data were split and what the counts are."""
+    notes = [f"Split: {protocol}." if protocol else ""]
+    if folds >= 3:
+        notes.append(
+            f"# Train, # Val and # Test are means over the {folds} folds (val of fold f is "
+            f"fold f + 1); every interval is tested in exactly one fold."
+        )
+    return [note for note in notes if note]
+
+
+def to_markdown(
+    table: pd.DataFrame,
+    warnings: Sequence[str] = (),
+    title: str = "",
+    notes: Sequence[str] = (),
+) -> str:
+    """Markdown of Table 1 (levels as rows), followed by notes and any warnings."""
     columns = list(table.columns)
     lines = [f"# {title}", ""] if title else []
     lines.append("| " + " | ".join(HEADERS.get(c, c) for c in columns) + " |")
     lines.append("|" + "|".join("---:" for _ in columns) + "|")
     for row in table.astype(object).to_dict("records"):  # rows keep their integer cells
         lines.append("| " + " | ".join(_cell(row[c], c) for c in columns) + " |")
+    if notes:
+        lines.append("")
+        lines.extend(notes)
     if warnings:
         lines.append("")
         lines.extend(f"**Warning:** {message}" for message in warnings)
@@ -131,22 +167,30 @@ def write_table1(
     csv_path: str | Path,
     md_path: str | Path,
     with_paper: bool = False,
+    folds: int = 1,
+    protocol: str = "",
     notes: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Build Table 1, log any total warnings, write the csv and the markdown.
 
-    ``notes`` (e.g. the marks dropped for labels that are no configured emotion) follow
-    the table in the markdown.
+    ``protocol`` (:func:`emoagree.split.describe_protocol`) and ``folds`` go into the
+    markdown's notes, followed by ``notes`` (e.g. the marks dropped for labels that are
+    no configured emotion).
     """
-    table = table1(levels, alphas, with_paper)
+    table = table1(levels, alphas, with_paper, folds)
     warnings = paper_warnings(table)
     for message in warnings:
         log.warning(message)
     for message in notes:
         log.info("note: %s", message)
     table.to_csv(csv_path, index=False)
-    text = to_markdown(table, warnings, "Table 1: samples and agreement per level")
-    if notes:
-        text += "\n" + "".join(f"**Note:** {message}\n" for message in notes)
-    Path(md_path).write_text(text, encoding="utf-8")
+    Path(md_path).write_text(
+        to_markdown(
+            table,
+            warnings,
+            "Table 1: samples and agreement per level",
+            [*table1_notes(protocol, folds), *notes],
+        ),
+        encoding="utf-8",
+    )
     return table

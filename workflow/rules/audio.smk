@@ -2,9 +2,11 @@
 #
 #   audio_lld             shard              -> results/features/audio_lld/{shard}/{recording}.npz
 #   audio_functionals     level              -> results/features/audio_functionals/level{k}.{npz,json}
-#   audio_train_classic   system, train level -> results/models/{system}/train{i}.{joblib,json}, val.csv
-#   audio_train_lstm      train level        -> results/models/audio_lstm/train{i}.pt, val.csv
+#   audio_train_classic   system, fold, train level -> results/models/{system}/fold{f}/train{i}.{joblib,json},
+#                                            results/predictions/{system}/fold{f}/train{i}/val.csv
+#   audio_train_lstm      fold, train level  -> results/models/audio_lstm/fold{f}/train{i}.pt, val.csv
 #   audio_predict_*       train x test level -> results/predictions/{system}/train{i}/test{j}.csv
+#                                            (each interval by the model of the fold that tested it)
 #
 # LLDs are a per-recording cache read by every level, written one shard of recordings per
 # job (a long recording is a shard of its own; short clips are grouped by media duration,
@@ -66,9 +68,9 @@ rule audio_train_classic:
         level=lambda wc: level_table(wc.train_level),
         features=lambda wc: functionals_of(wc.train_level),
     output:
-        model="results/models/{system}/train{train_level}.joblib",
-        report="results/models/{system}/train{train_level}.json",
-        val="results/predictions/{system}/train{train_level}/val.csv",
+        model="results/models/{system}/fold{fold}/train{train_level}.joblib",
+        report="results/models/{system}/fold{fold}/train{train_level}.json",
+        val="results/predictions/{system}/fold{fold}/train{train_level}/val.csv",
     wildcard_constraints:
         system="|".join(AUDIO_CLASSIC) if AUDIO_CLASSIC else "__none__",
     params:
@@ -76,10 +78,12 @@ rule audio_train_classic:
         settings=lambda wc: settings(wc.train_level)["audio"],
         emotions=EMOTIONS,
         seed=config["seed"],
+        fold=lambda wc: int(wc.fold),
+        n_folds=N_FOLDS,
     log:
-        "logs/audio/train/{system}_train{train_level}.log",
+        "logs/audio/train/{system}_fold{fold}_train{train_level}.log",
     benchmark:
-        "benchmarks/audio/train/{system}_train{train_level}.tsv"
+        "benchmarks/audio/train/{system}_fold{fold}_train{train_level}.tsv"
     threads: 1
     resources:
         mem_mb=4000,
@@ -95,20 +99,24 @@ rule audio_train_lstm:
         level=lambda wc: level_table(wc.train_level),
         lld=lld_caches,
     output:
-        model="results/models/audio_lstm/train{train_level}.pt",
-        val="results/predictions/audio_lstm/train{train_level}/val.csv",
+        model="results/models/audio_lstm/fold{fold}/train{train_level}.pt",
+        val="results/predictions/audio_lstm/fold{fold}/train{train_level}/val.csv",
     params:
         settings=lambda wc: settings(wc.train_level)["audio"],
         audio_paths=lambda wc: audio_paths(),
         emotions=EMOTIONS,
         seed=config["seed"],
+        fold=lambda wc: int(wc.fold),
+        n_folds=N_FOLDS,
         # not an output: Snakemake would delete it before a rerun, and resuming from it
         # after an interruption is its purpose; training removes it when done
-        checkpoint=lambda wc: f"results/models/audio_lstm/train{wc.train_level}.checkpoint.pt",
+        checkpoint=lambda wc: (
+            f"results/models/audio_lstm/fold{wc.fold}/train{wc.train_level}.checkpoint.pt"
+        ),
     log:
-        "logs/audio/train/audio_lstm_train{train_level}.log",
+        "logs/audio/train/audio_lstm_fold{fold}_train{train_level}.log",
     benchmark:
-        "benchmarks/audio/train/audio_lstm_train{train_level}.tsv"
+        "benchmarks/audio/train/audio_lstm_fold{fold}_train{train_level}.tsv"
     threads: config["audio"]["threads"]
     resources:
         mem_mb=4000,
@@ -122,7 +130,7 @@ rule audio_train_lstm:
 
 rule audio_predict_classic:
     input:
-        model="results/models/{system}/train{train_level}.joblib",
+        models=fold_models("{system}", "joblib"),
         level=lambda wc: level_table(wc.test_level),
         features=lambda wc: functionals_of(wc.test_level),
     output:
@@ -131,6 +139,7 @@ rule audio_predict_classic:
         system="|".join(AUDIO_CLASSIC) if AUDIO_CLASSIC else "__none__",
     params:
         emotions=EMOTIONS,
+        n_folds=N_FOLDS,
     log:
         "logs/audio/predict/{system}_train{train_level}_test{test_level}.log",
     benchmark:
@@ -147,12 +156,13 @@ rule audio_predict_classic:
 
 rule audio_predict_lstm:
     input:
-        model="results/models/audio_lstm/train{train_level}.pt",
+        models=fold_models("audio_lstm", "pt"),
         level=lambda wc: level_table(wc.test_level),
         lld=lld_caches,
     output:
         predictions="results/predictions/audio_lstm/train{train_level}/test{test_level}.csv",
     params:
+        n_folds=N_FOLDS,
         audio_paths=lambda wc: audio_paths(),
         min_duration_s=lambda wc: settings(wc.test_level)["audio"]["min_duration_s"],
         emotions=EMOTIONS,

@@ -25,6 +25,7 @@ from emoagree.corpus.plan import (  # noqa: E402
     plan_recordings,
 )
 from emoagree.shards import group_shards, plan_shards  # noqa: E402
+from emoagree.split import describe_protocol, n_folds  # noqa: E402
 from emoagree.video.sampling import stretches_by_recording  # noqa: E402
 
 config = normalize_config(config)
@@ -33,6 +34,12 @@ validate(config, os.path.join(workflow.basedir, "workflow/schemas/config.schema.
 LEVELS = [int(level) for level in config["levels"]]
 EMOTIONS = list(config["emotions"])
 RECORDINGS = plan_recordings(config)  # recording, audio_path, video_path (known before any job)
+# Folds of the cross-validation: one model per (system, fold, train level); a cell pools the
+# folds' test predictions. strategy corpus keeps the corpus's own single partition.
+N_FOLDS = n_folds(config["split"])
+FOLDS = list(range(N_FOLDS))
+# The one-line protocol (strategy, unit, folds) that tables and the answer state.
+SPLIT_PROTOCOL = describe_protocol(config["split"]["strategy"], config["split"]["unit"], N_FOLDS)
 PLANNED_MARKS = plan_marks(config)  # the source marks of a csv/RAMAS corpus; None for the demo
 # A level above the number of annotators is always empty: refused before any job runs.
 check_levels(LEVELS, max_annotators(config, PLANNED_MARKS))
@@ -52,6 +59,7 @@ def media_shards(column):
 
 
 wildcard_constraints:
+    fold="[0-9]+",
     level="[0-9]+",
     train_level="[0-9]+",
     test_level="[0-9]+",
@@ -89,8 +97,10 @@ def truth_file():
 
 
 def levels_targets():
-    """Level tables, intervals, agreement, Table 1 and the corpus figures."""
+    """Level tables, intervals, the split's overlap check, agreement, Table 1 and the corpus
+    figures."""
     targets = ["results/corpus/intervals.csv", *level_files(), *alpha_files()]
+    targets.append("results/corpus/split_overlap.json")
     targets += [f"results/tables/table1_samples.{ext}" for ext in ("csv", "md")]
     targets += [
         f"results/figures/{name}.png"
@@ -103,6 +113,25 @@ def levels_targets():
 
 def level_table(level):
     return f"results/corpus/levels/level{level}.csv"
+
+
+def fold_models(system, extension):
+    """Input function: the K fold models of ``system`` for the job's train level, in fold
+    order (``system`` may be a wildcard pattern such as "{system}")."""
+
+    def models(wildcards):
+        name = system.format(**wildcards)
+        return [
+            f"results/models/{name}/fold{f}/train{wildcards.train_level}.{extension}"
+            for f in FOLDS
+        ]
+
+    return models
+
+
+def fold_val_predictions(system, train_level):
+    """Each fold model's predictions on its own val part."""
+    return [f"results/predictions/{system}/fold{f}/train{train_level}/val.csv" for f in FOLDS]
 
 
 def planned_systems():
@@ -188,8 +217,9 @@ def audio_targets():
     targets = []
     for system in AUDIO_SYSTEMS:
         targets += expand(
-            "results/models/{system}/train{i}.{ext}",
+            "results/models/{system}/fold{f}/train{i}.{ext}",
             system=system,
+            f=FOLDS,
             i=LEVELS,
             ext=AUDIO_MODEL_FILES[system],
         )

@@ -14,10 +14,11 @@ def fusion_seed(wildcards):
 
 
 def fusion_targets():
-    """Fusion weights of every (fusion system, train level)."""
+    """Fusion weights of every (fusion system, fold, train level)."""
     return [
-        f"results/models/{system}/train{level}.json"
+        f"results/models/{system}/fold{fold}/train{level}.json"
         for system in FUSION_SYSTEMS
+        for fold in FOLDS
         for level in LEVELS
     ]
 
@@ -25,10 +26,25 @@ def fusion_targets():
 # --- evaluation ---
 
 
+# The split units that hold a test interval: what the study's one cluster bootstrap
+# resamples (every cell draws the same units).
+SPLIT_TABLE = "results/corpus/split.csv"
+# What a cell's metrics depend on (not clear_best: changing it reruns only the answer).
+BOOTSTRAP_SETTINGS = {
+    key: config["evaluation"][key] for key in ("bootstrap_resamples", "ci_level")
+}
+
+
 def metrics_inputs(wildcards):
-    """The cell's predictions; for a fused system also what its fusion applied."""
+    """The cell's predictions, its test level's table (each interval's split unit and
+    fold) and split.csv (the bootstrap's unit list); for a fused system also what its
+    fusion applied."""
     cell = f"{wildcards.system}/train{wildcards.train_level}/test{wildcards.test_level}"
-    inputs = {"predictions": f"results/predictions/{cell}.csv"}
+    inputs = {
+        "predictions": f"results/predictions/{cell}.csv",
+        "level": level_table(wildcards.test_level),
+        "split": SPLIT_TABLE,
+    }
     if wildcards.system in FUSION_SYSTEMS:
         inputs["fusion_info"] = f"results/models/{cell}.json"
     return inputs
@@ -57,6 +73,16 @@ def evaluation_targets():
 HEADLINE_CANDIDATES = FUSION_SYSTEMS or SYSTEMS
 # Whether any level's fusion weights are chosen on test labels (labelled optimistic).
 OPTIMISTIC_FUSION = any(settings(k)["fusion"]["selection"] == "test" for k in LEVELS)
+
+
+def study_protocol():
+    """What the answer states about the split: unit, strategy, fusion weight selection."""
+    split = config.get("split", {})
+    return {
+        "unit": split.get("unit", "segment"),
+        "strategy": split.get("strategy", "stratified"),
+        "fusion_selection": "test" if OPTIMISTIC_FUSION else "val",
+    }
 
 
 def cell_keys(systems, tests):

@@ -66,8 +66,8 @@ def video_targets():
     targets += expand("results/tables/video_face_coverage_level{level}.csv", level=LEVELS)
     for system in VIDEO_SYSTEMS:
         targets += expand(
-            "results/models/{system}/train{i}.{ext}", system=system, i=LEVELS,
-            ext=extension[system],
+            "results/models/{system}/fold{f}/train{i}.{ext}", system=system, f=FOLDS,
+            i=LEVELS, ext=extension[system],
         )
         targets += expand("results/predictions/{system}/train{i}/val.csv", system=system,
                           i=LEVELS)

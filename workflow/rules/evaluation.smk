@@ -1,5 +1,7 @@
 # Evaluation nodes: one job per (system, train level, test level) cell of the 5x5, plus
 # one per (system, train level) on the validation set (used to pick the headline system).
+# A test cell reads its test level's table and split.csv: its interval comes from the one
+# cluster bootstrap over split units that every cell and the answer share.
 
 
 rule metrics:
@@ -9,7 +11,7 @@ rule metrics:
         "results/metrics/{system}/train{train_level}/test{test_level}.json",
     params:
         emotions=EMOTIONS,
-        evaluation=config["evaluation"],
+        evaluation=BOOTSTRAP_SETTINGS,
         seed=config["seed"],
     log:
         "logs/evaluation/metrics/{system}/train{train_level}/test{test_level}.log",
@@ -31,7 +33,7 @@ rule metrics_val:
         "results/metrics/{system}/train{train_level}/val.json",
     params:
         emotions=EMOTIONS,
-        evaluation=config["evaluation"],
+        evaluation=BOOTSTRAP_SETTINGS,
         seed=config["seed"],
     log:
         "logs/evaluation/metrics_val/{system}/train{train_level}.log",

@@ -1,23 +1,24 @@
 # Fusion of one audio and one video system (paper, section 2): Dirichlet weight search on
-# the train level's validation predictions, then the chosen weights fuse every test level.
+# each (fold, train level)'s validation predictions; a test interval of any level is fused
+# with the weights of the fold that tested it.
 # Fused systems are named fusion_<audio>_<video> and write the same files as any system.
 
 
 rule fusion_weights:
     input:
-        audio="results/predictions/{audio_system}/train{train_level}/val.csv",
-        video="results/predictions/{video_system}/train{train_level}/val.csv",
+        audio="results/predictions/{audio_system}/fold{fold}/train{train_level}/val.csv",
+        video="results/predictions/{video_system}/fold{fold}/train{train_level}/val.csv",
     output:
-        weights="results/models/fusion_{audio_system}_{video_system}/train{train_level}.json",
-        val="results/predictions/fusion_{audio_system}_{video_system}/train{train_level}/val.csv",
+        weights="results/models/fusion_{audio_system}_{video_system}/fold{fold}/train{train_level}.json",
+        val="results/predictions/fusion_{audio_system}_{video_system}/fold{fold}/train{train_level}/val.csv",
     params:
         emotions=EMOTIONS,
         fusion=fusion_settings,
         seed=fusion_seed,
     log:
-        "logs/fusion/weights/fusion_{audio_system}_{video_system}/train{train_level}.log",
+        "logs/fusion/weights/fusion_{audio_system}_{video_system}/fold{fold}_train{train_level}.log",
     benchmark:
-        "benchmarks/fusion/weights/fusion_{audio_system}_{video_system}/train{train_level}.tsv"
+        "benchmarks/fusion/weights/fusion_{audio_system}_{video_system}/fold{fold}_train{train_level}.tsv"
     conda:
         "../../envs/fusion.yaml"
     threads: 1
@@ -29,9 +30,10 @@ rule fusion_weights:
 
 rule fusion_apply:
     input:
-        weights="results/models/fusion_{audio_system}_{video_system}/train{train_level}.json",
+        weights=fold_models("fusion_{audio_system}_{video_system}", "json"),
         audio="results/predictions/{audio_system}/train{train_level}/test{test_level}.csv",
         video="results/predictions/{video_system}/train{train_level}/test{test_level}.csv",
+        level=lambda wc: level_table(wc.test_level),
     output:
         predictions="results/predictions/fusion_{audio_system}_{video_system}/train{train_level}/test{test_level}.csv",
         info="results/models/fusion_{audio_system}_{video_system}/train{train_level}/test{test_level}.json",
@@ -39,6 +41,7 @@ rule fusion_apply:
         emotions=EMOTIONS,
         fusion=fusion_settings,
         seed=fusion_seed,
+        n_folds=N_FOLDS,
     log:
         "logs/fusion/apply/fusion_{audio_system}_{video_system}/train{train_level}/test{test_level}.log",
     benchmark:
@@ -50,3 +53,26 @@ rule fusion_apply:
         mem_mb=1000,
     script:
         "../../scripts/fusion_apply.py"
+
+
+# Each fold model predicted its own val part; the pooled file is what a system's val score
+# (the choice of the headline system) reads. With K >= 3 folds every interval is in one
+# fold's val part.
+rule pool_val:
+    input:
+        lambda wc: fold_val_predictions(wc.system, wc.train_level),
+    output:
+        "results/predictions/{system}/train{train_level}/val.csv",
+    params:
+        emotions=EMOTIONS,
+    log:
+        "logs/fusion/pool_val/{system}/train{train_level}.log",
+    benchmark:
+        "benchmarks/fusion/pool_val/{system}/train{train_level}.tsv"
+    conda:
+        "../../envs/fusion.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+    script:
+        "../../scripts/fusion_pool_val.py"

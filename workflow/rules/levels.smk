@@ -1,7 +1,8 @@
-# Agreement levels stage: the split is fixed once on the level-1 intervals; every level's
-# intervals inherit it. Per-level settings (min_duration_s, agreement.frame_step_s) reach
-# the jobs only through params functions of {level}, so changing level 3's settings reruns
-# only level 3. Input and target functions are in common.smk.
+# Agreement levels stage: the split (parts or K folds of split units) is fixed once on the
+# level-1 intervals; every level's intervals inherit it (split, unit, fold). Per-level
+# settings (min_duration_s, agreement.frame_step_s) reach the jobs only through params
+# functions of {level}, so changing level 3's settings reruns only level 3. Input and
+# target functions are in common.smk.
 
 
 rule split:
@@ -13,6 +14,8 @@ rule split:
     params:
         emotions=EMOTIONS,
         strategy=config["split"]["strategy"],
+        unit=config["split"]["unit"],
+        folds=N_FOLDS,
         test_fraction=config["split"]["test_fraction"],
         val_fraction=config["split"]["val_fraction"],
         seed=config["seed"],
@@ -71,6 +74,29 @@ rule intervals:
         "../../scripts/levels_intervals.py"
 
 
+rule split_overlap:
+    input:
+        recordings="results/corpus/recordings.csv",
+        levels=level_files(),
+    output:
+        "results/corpus/split_overlap.json",
+    params:
+        strategy=config["split"]["strategy"],
+        unit=config["split"]["unit"],
+        folds=N_FOLDS,
+    log:
+        "logs/levels/split_overlap.log",
+    benchmark:
+        "benchmarks/levels/split_overlap.tsv"
+    conda:
+        "../../envs/corpus.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+    script:
+        "../../scripts/levels_split_overlap.py"
+
+
 rule alpha:
     input:
         level="results/corpus/levels/level{level}.csv",
@@ -114,6 +140,8 @@ rule table1:
         ),
     params:
         levels=LEVELS,
+        folds=N_FOLDS,
+        protocol=SPLIT_PROTOCOL,
         with_paper=config["corpus"]["format"] == "ramas",
     log:
         "logs/levels/table1.log",
@@ -154,6 +182,7 @@ rule corpus_figures:
     params:
         levels=LEVELS,
         emotions=EMOTIONS,
+        folds=N_FOLDS,
     log:
         "logs/levels/corpus_figures.log",
     benchmark:

@@ -156,6 +156,8 @@ rule report_answer:
             for s, i, j in headline_prediction_keys()
         ],
         crosseval=[f"results/tables/crosseval/{s}.csv" for s in SYSTEMS],
+        levels=[level_table(k) for k in LEVELS],
+        split=SPLIT_TABLE,
     output:
         md=report(
             "results/tables/answer.md",
@@ -173,6 +175,7 @@ rule report_answer:
         evaluation=config["evaluation"],
         seed=config["seed"],
         optimistic=OPTIMISTIC_FUSION,
+        protocol=study_protocol(),
     log:
         "logs/report/answer.log",
     benchmark:
@@ -225,6 +228,7 @@ rule report_tradeoff:
     params:
         levels=LEVELS,
         systems=SYSTEMS,
+        folds=N_FOLDS,
     log:
         "logs/report/tradeoff.log",
     benchmark:

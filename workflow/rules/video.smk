@@ -6,9 +6,11 @@
 #
 #   video_faces        shard              -> results/features/faces/{shard}/{recording}.npz
 #   video_embeddings   group of shards    -> results/features/video_embeddings/{backbone}/{shard}/{recording}.npz
-#   video_*_train      train level        -> results/models/{system}/train{i}.{joblib|pt},
-#                                            train{i}.frames.npz (frame scores), val.csv
+#   video_*_train      fold, train level  -> results/models/{system}/fold{f}/train{i}.{joblib|pt},
+#                                            train{i}.frames.npz (frame scores),
+#                                            results/predictions/{system}/fold{f}/train{i}/val.csv
 #   video_predict      train x test level -> results/predictions/{system}/train{i}/test{j}.csv
+#                                            (each interval by the model of the fold that tested it)
 #   video_coverage_*   recordings, level  -> results/tables/video_face_coverage_*.csv
 #
 # Face detection and embeddings read the global `video:` settings (they are per-recording
@@ -118,18 +120,20 @@ rule video_vggf_rf_train:
         faces=face_caches,
         embeddings=embedding_caches,
     output:
-        model="results/models/video_vggf_rf/train{train_level}.joblib",
-        val="results/predictions/video_vggf_rf/train{train_level}/val.csv",
-        scores="results/models/video_vggf_rf/train{train_level}.frames.npz",
+        model="results/models/video_vggf_rf/fold{fold}/train{train_level}.joblib",
+        val="results/predictions/video_vggf_rf/fold{fold}/train{train_level}/val.csv",
+        scores="results/models/video_vggf_rf/fold{fold}/train{train_level}.frames.npz",
     params:
         system="video_vggf_rf",
         cfg=lambda w: settings(w.train_level)["video"]["vggf_rf"],
         emotions=EMOTIONS,
         seed=lambda w: settings(w.train_level)["seed"],
+        fold=lambda w: int(w.fold),
+        n_folds=N_FOLDS,
     log:
-        "logs/video/video_vggf_rf/train{train_level}.log",
+        "logs/video/video_vggf_rf/fold{fold}_train{train_level}.log",
     benchmark:
-        "benchmarks/video/video_vggf_rf/train{train_level}.tsv"
+        "benchmarks/video/video_vggf_rf/fold{fold}_train{train_level}.tsv"
     conda:
         "../../envs/video.yaml"
     threads: 2
@@ -144,20 +148,22 @@ rule video_effnet_train:
         level=lambda w: level_table(w.train_level),
         faces=face_caches,
     output:
-        model="results/models/video_effnet/train{train_level}.pt",
-        val="results/predictions/video_effnet/train{train_level}/val.csv",
-        scores="results/models/video_effnet/train{train_level}.frames.npz",
+        model="results/models/video_effnet/fold{fold}/train{train_level}.pt",
+        val="results/predictions/video_effnet/fold{fold}/train{train_level}/val.csv",
+        scores="results/models/video_effnet/fold{fold}/train{train_level}.frames.npz",
     params:
         system="video_effnet",
         cfg=lambda w: settings(w.train_level)["video"]["effnet"],
         emotions=EMOTIONS,
         seed=lambda w: settings(w.train_level)["seed"],
+        fold=lambda w: int(w.fold),
+        n_folds=N_FOLDS,
         # Written after every epoch; a rerun with the same settings resumes from it.
-        checkpoint="results/checkpoints/video_effnet/train{train_level}.ckpt",
+        checkpoint="results/checkpoints/video_effnet/fold{fold}/train{train_level}.ckpt",
     log:
-        "logs/video/video_effnet/train{train_level}.log",
+        "logs/video/video_effnet/fold{fold}_train{train_level}.log",
     benchmark:
-        "benchmarks/video/video_effnet/train{train_level}.tsv"
+        "benchmarks/video/video_effnet/fold{fold}_train{train_level}.tsv"
     conda:
         "../../envs/video.yaml"
     threads: 2
@@ -168,17 +174,18 @@ rule video_effnet_train:
         "../../scripts/video_train.py"
 
 
-# A trained model has scored every face frame once (train{i}.frames.npz); each test level
-# only averages the frames of its intervals, so the 5x5 cells need no model, torch or GPU.
+# A trained model has scored every face frame once (fold{f}/train{i}.frames.npz); each test
+# level only averages the frames of its intervals, so the 5x5 cells need no model, torch or GPU.
 rule video_predict:
     input:
-        scores="results/models/{video_system}/train{train_level}.frames.npz",
+        scores=fold_models("{video_system}", "frames.npz"),
         level=lambda w: level_table(w.test_level),
         faces=face_caches,
     output:
         "results/predictions/{video_system}/train{train_level}/test{test_level}.csv",
     params:
         emotions=EMOTIONS,
+        n_folds=N_FOLDS,
     log:
         "logs/video/{video_system}/train{train_level}_test{test_level}.log",
     benchmark:

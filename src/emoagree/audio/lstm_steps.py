@@ -22,6 +22,7 @@ from emoagree.audio.lstm import (
 )
 from emoagree.audio.steps import read_level, split_rows, write_rows
 from emoagree.shards import recording_caches
+from emoagree.split import as_fold_paths, fold_view, pool_folds
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +65,13 @@ def run_train_lstm(
     checkpoint: str,
     val_out: str,
     threads: int = 1,
+    fold: int = 0,
+    n_folds: int = 1,
 ) -> None:
+    """Train fold ``fold``'s LSTM on the train part of a level (early stopping on its val
+    part) and write its val predictions."""
     torch.set_num_threads(threads)
-    table = read_level(level_csv)
+    table = fold_view(read_level(level_csv), fold, n_folds)
     sequences, status = lld_sequences(table, lld_paths, audio_paths, settings["min_duration_s"])
     labels = table["emotion"].to_numpy(dtype=object)
     train = [r for r in split_rows(table, "train") if status[r] == OK]
@@ -115,7 +120,7 @@ def run_train_lstm(
 
 
 def run_predict_lstm(
-    model_path: str,
+    model_paths: Sequence[str],
     level_csv: str,
     lld_paths: Sequence[str],
     audio_paths: Mapping[str, str],
@@ -124,29 +129,37 @@ def run_predict_lstm(
     device: str,
     out: str,
     threads: int = 1,
+    n_folds: int = 1,
 ) -> None:
+    """Test predictions of one cell: each interval by the LSTM of the fold that held it
+    out (``model_paths[f]`` is fold ``f``'s model)."""
     torch.set_num_threads(threads)
+    model_paths = as_fold_paths(model_paths)
     table = read_level(level_csv)
     sequences, status = lld_sequences(table, lld_paths, audio_paths, min_duration_s)
-    rows = split_rows(table, "test")
-    log.info("test intervals of %s: %s", level_csv, status_counts(status[rows]))
     torch_device = pick_device(device)
-    if torch.load(model_path, map_location="cpu", weights_only=False).get("untrained"):
-        log.warning("%s holds no trained model: every prediction stays empty", model_path)
-        empty = np.full((len(rows), len(emotions)), np.nan)
-        write_rows(table, rows, empty, emotions, out)
-        return
-    model, normalizer, settings, model_emotions = load_trained(model_path, torch_device)
-    if list(model_emotions) != list(emotions):
-        raise ValueError(
-            f"{model_path}: trained for emotions {model_emotions}, asked for {emotions}"
-        )
-    scored = status[rows] == OK
-    probabilities = np.full((len(rows), len(emotions)), np.nan)
-    probabilities[scored] = predict_sequences(
-        model,
-        prepare([sequences[r] for r in rows[scored]], normalizer, settings),
-        settings,
-        torch_device,
-    )
+
+    def predict_fold(fold: int, rows: np.ndarray) -> np.ndarray:
+        model_path = model_paths[fold]
+        probabilities = np.full((len(rows), len(emotions)), np.nan)
+        if torch.load(model_path, map_location="cpu", weights_only=False).get("untrained"):
+            log.warning("%s holds no trained model: its predictions stay empty", model_path)
+            return probabilities
+        model, normalizer, settings, model_emotions = load_trained(model_path, torch_device)
+        if list(model_emotions) != list(emotions):
+            raise ValueError(
+                f"{model_path}: trained for emotions {model_emotions}, asked for {emotions}"
+            )
+        scored = status[rows] == OK
+        if scored.any():
+            probabilities[scored] = predict_sequences(
+                model,
+                prepare([sequences[r] for r in rows[scored]], normalizer, settings),
+                settings,
+                torch_device,
+            )
+        return probabilities
+
+    rows, probabilities = pool_folds(table, n_folds, len(emotions), predict_fold)
+    log.info("test intervals of %s: %s", level_csv, status_counts(status[rows]))
     write_rows(table, rows, probabilities, emotions, out)

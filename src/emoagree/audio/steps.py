@@ -114,10 +114,13 @@ def run_train_classic(
     model_out: str,
     report_out: str,
     val_out: str,
+    fold: int = 0,
+    n_folds: int = 1,
 ) -> None:
     from emoagree.audio.classic import fit_classic, full_probabilities
+    from emoagree.split import fold_view
 
-    table = read_level(level_csv)
+    table = fold_view(read_level(level_csv), fold, n_folds)
     features, status = aligned_functionals(table, functionals_npz)
     ok = status == OK
     train = np.intersect1d(split_rows(table, "train"), np.flatnonzero(ok))
@@ -145,16 +148,30 @@ def run_train_classic(
 
 
 def run_predict_classic(
-    model_path: str, level_csv: str, functionals_npz: str, emotions: Sequence[str], out: str
+    model_paths: Sequence[str],
+    level_csv: str,
+    functionals_npz: str,
+    emotions: Sequence[str],
+    out: str,
+    n_folds: int = 1,
 ) -> None:
+    """Test predictions of one cell: each interval by the model of the fold that held it
+    out (``model_paths[f]`` is fold ``f``'s model)."""
     from emoagree.audio.classic import full_probabilities
+    from emoagree.split import as_fold_paths, pool_folds
 
+    model_paths = as_fold_paths(model_paths)
     table = read_level(level_csv)
     features, status = aligned_functionals(table, functionals_npz)
-    rows = split_rows(table, "test")
-    scored = status[rows] == OK
+
+    def predict_fold(fold: int, rows: np.ndarray) -> np.ndarray:
+        model = joblib.load(model_paths[fold])
+        probabilities = np.full((len(rows), len(emotions)), np.nan)
+        scored = status[rows] == OK
+        if scored.any():
+            probabilities[scored] = full_probabilities(model, features[rows[scored]], emotions)
+        return probabilities
+
+    rows, probabilities = pool_folds(table, n_folds, len(emotions), predict_fold)
     log.info("test intervals of %s: %s", level_csv, status_counts(status[rows]))
-    model = joblib.load(model_path)
-    probabilities = np.full((len(rows), len(emotions)), np.nan)
-    probabilities[scored] = full_probabilities(model, features[rows[scored]], emotions)
     write_rows(table, rows, probabilities, emotions, out)

@@ -3,7 +3,7 @@
 A corpus folder holds two files:
 
 ``recordings.csv``: ``recording, actor, scenario, audio_path, video_path, duration_s, fps``
-and optionally ``split``.
+and optionally ``session`` and ``split``.
 
 - ``recording`` ids are unique and use only ``A-Z a-z 0-9 _ . -`` (they name files).
 - ``actor`` and ``scenario`` are required (write one value, e.g. ``all``, when a corpus
@@ -15,6 +15,9 @@ and optionally ``split``.
   empty for a recording without video. Every media header is read: a file that cannot
   be decoded is an error naming its row, and a given ``duration_s`` must agree with the
   file within the tolerance.
+- ``session`` (optional): recordings that share one clock (e.g. the two sides of a
+  dialogue) carry the same session, so the split keeps them together; an empty cell or
+  no column makes each recording its own session.
 - ``split`` (optional, a corpus's own partition): every row ``train``, ``val`` or ``test``.
 
 ``annotations.csv``: ``recording, annotator, emotion, start_s, end_s``, one row per mark.
@@ -35,7 +38,12 @@ import os
 
 import pandas as pd
 
-from emoagree.constants import ANNOTATION_COLUMNS, RECORDING_COLUMNS, SPLITS
+from emoagree.constants import (
+    ANNOTATION_COLUMNS,
+    OPTIONAL_RECORDING_COLUMNS,
+    RECORDING_COLUMNS,
+    SPLITS,
+)
 from emoagree.corpus.errors import CorpusError, raise_problems, row_label
 from emoagree.corpus.marks import DEFAULT_TOLERANCE_S, check_mark_times, recording_id_problem
 from emoagree.corpus.media import audio_duration, video_info
@@ -182,7 +190,8 @@ def read_recordings(root: str, *, tolerance_s: float = DEFAULT_TOLERANCE_S) -> p
     raise_problems(path, problems)
     table["duration_s"] = duration
     table["fps"] = fps
-    columns = list(RECORDING_COLUMNS) + (["split"] if "split" in rows.columns else [])
+    optional = [column for column in OPTIONAL_RECORDING_COLUMNS if column in rows.columns]
+    columns = list(RECORDING_COLUMNS) + optional
     return table[columns].reset_index(drop=True)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from emoagree.constants import ANNOTATION_COLUMNS, RECORDING_COLUMNS
+from emoagree.constants import ANNOTATION_COLUMNS, OPTIONAL_RECORDING_COLUMNS, RECORDING_COLUMNS
 from emoagree.corpus.csv_adapter import (
     ANNOTATIONS_FILE,
     RECORDINGS_FILE,
@@ -209,13 +209,15 @@ def write_normalized(
 ) -> tuple[str, str]:
     """Write ``recordings.csv`` and ``annotations.csv`` (contract columns) into ``out_dir``.
 
+    The optional recording columns (``session``, ``split``) are written when present.
+
     Returns:
         The two paths written.
     """
     os.makedirs(out_dir, exist_ok=True)
-    recording_columns = list(RECORDING_COLUMNS) + (
-        ["split"] if "split" in recordings.columns else []
-    )
+    recording_columns = list(RECORDING_COLUMNS) + [
+        column for column in OPTIONAL_RECORDING_COLUMNS if column in recordings.columns
+    ]
     paths = (os.path.join(out_dir, "recordings.csv"), os.path.join(out_dir, "annotations.csv"))
     recordings[recording_columns].to_csv(paths[0], index=False)
     annotations[list(ANNOTATION_COLUMNS)].to_csv(paths[1], index=False)

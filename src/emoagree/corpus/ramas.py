@@ -15,6 +15,8 @@ Layout read (see the project's RAMAS notes)::
 - Recordings are the ids that at least one mark names; media without marks are ignored.
   Each such id must have both its wav and its video, else the error names the marks file
   and row that name it and the missing file.
+- ``session`` is ``<date>_<scenario>``: both actors' recordings of one dialogue share a
+  clock (and each other's voice as crosstalk), so the split keeps them together.
 - ``fps`` is read from each video with OpenCV; ``duration_s`` is the longer of the wav's
   and the video's durations (the two may end a frame apart).
 - ``annotations.csv`` keeps the marks of **every** category found (``Neutral`` and the
@@ -238,7 +240,7 @@ def read_ramas(
 
     Returns:
         The normalized ``(recordings, annotations)`` tables (columns of
-        :data:`~emoagree.constants.RECORDING_COLUMNS` and
+        :data:`~emoagree.constants.RECORDING_COLUMNS` plus ``session``, and
         :data:`~emoagree.constants.ANNOTATION_COLUMNS`).
     """
     marks = read_marks(root)
@@ -260,11 +262,14 @@ def read_ramas(
         audio_path, video_path = media_paths(root, recording)
         fps, video_s = video_info(video_path)
         duration = max(audio_duration(audio_path), video_s)
-        rows.append((recording, actor, parts["scenario"], audio_path, video_path, duration, fps))
+        session = f"{parts['date']}_{parts['scenario']}"
+        rows.append(
+            (recording, actor, parts["scenario"], audio_path, video_path, duration, fps, session)
+        )
         if number % 50 == 0 or number == len(recordings):
             log.info("read media of %d/%d recordings", number, len(recordings))
     raise_problems(None, problems)
-    table = pd.DataFrame(rows, columns=list(RECORDING_COLUMNS))
+    table = pd.DataFrame(rows, columns=[*RECORDING_COLUMNS, "session"])
     unmarked = sorted(
         set(
             name[: -len("_mic.wav")]

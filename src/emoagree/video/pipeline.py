@@ -82,15 +82,24 @@ def interval_scores(intervals: pd.DataFrame, tracks: Mapping[str, FaceTrack],
     return interval_probabilities(intervals, frames, frame_probs, n_classes)
 
 
-def predict_level(frame_scores: str | Path, level_csv: str | Path,
+def predict_level(frame_scores: Sequence[str | Path], level_csv: str | Path,
                   face_paths: Sequence[str | Path], emotions: Sequence[str],
-                  out: str | Path) -> None:
-    """Predictions of a trained video model for the test intervals of one level."""
-    test = _split(read_level(level_csv), "test")
+                  out: str | Path, n_folds: int = 1) -> None:
+    """Test predictions of one cell: each interval of the level averages the frame scores
+    of the model of the fold that held it out (``frame_scores[f]`` is fold ``f``'s)."""
+    from emoagree.split import as_fold_paths, pool_folds
+
+    frame_scores = as_fold_paths(frame_scores)
+    table = read_level(level_csv)
     tracks = load_tracks(face_paths, crops=False)
-    probs = interval_scores(test, tracks, load_frame_scores(frame_scores, emotions),
-                            len(emotions))
-    _write(test, probs, emotions, out)
+
+    def predict_fold(fold: int, rows: np.ndarray) -> np.ndarray:
+        scores = load_frame_scores(frame_scores[fold], emotions)
+        return interval_scores(table.iloc[rows].reset_index(drop=True), tracks, scores,
+                               len(emotions))
+
+    rows, probs = pool_folds(table, n_folds, len(emotions), predict_fold)
+    _write(table.iloc[rows].reset_index(drop=True), probs, emotions, out)
 
 
 # -- faces -----------------------------------------------------------------------------
@@ -242,10 +251,13 @@ def train_vggf_rf(
     level_csv: str | Path, face_paths: Sequence[str | Path],
     embedding_paths: Sequence[str | Path], cfg: Mapping[str, Any], emotions: Sequence[str],
     seed: int, model_out: str | Path, val_out: str | Path, scores_out: str | Path,
-    threads: int = 1,
+    threads: int = 1, fold: int = 0, n_folds: int = 1,
 ) -> None:
-    """Fit the forest on the train split's face frames; score every face frame once."""
-    table = read_level(level_csv)
+    """Fit fold ``fold``'s forest on its train part's face frames; score every face frame
+    once."""
+    from emoagree.split import fold_view
+
+    table = fold_view(read_level(level_csv), fold, n_folds)
     tracks = load_tracks(face_paths, crops=False)
     embeddings = {r: _load_embeddings(p) for r, p in recording_caches(embedding_paths).items()}
     cap = cfg.get("max_frames_per_interval")
@@ -283,16 +295,19 @@ def train_effnet(
     level_csv: str | Path, face_paths: Sequence[str | Path], cfg: Mapping[str, Any],
     emotions: Sequence[str], seed: int, model_out: str | Path, val_out: str | Path,
     scores_out: str | Path, checkpoint: str | Path, threads: int = 1,
+    fold: int = 0, n_folds: int = 1,
 ) -> None:
-    """Fine-tune on the train split of one level, select on val UAR, write val predictions
-    and the selected model's probabilities of every face frame (``scores_out``)."""
+    """Fine-tune fold ``fold``'s model on the train part of one level, select on val UAR,
+    write val predictions and the selected model's probabilities of every face frame
+    (``scores_out``)."""
     import torch
 
+    from emoagree.split import fold_view
     from emoagree.video.backbones import device_for_job
     from emoagree.video.effnet import TrainSettings, build_model, train_classifier
 
     torch.set_num_threads(max(1, threads))
-    table = read_level(level_csv)
+    table = fold_view(read_level(level_csv), fold, n_folds)
     tracks = load_tracks(face_paths)
     train, val = _split(table, "train"), _split(table, "val")
     train_frames = _frames(train, tracks, cfg.get("max_frames_per_interval"), seed)
@@ -315,6 +330,7 @@ def train_effnet(
         emotions=emotions,
         fingerprint_extra={"backbone": cfg["backbone"], "weights": dict(cfg["weights"]),
                            "emotions": list(emotions), "level": str(level_csv),
+                           "fold": [int(fold), int(n_folds)],
                            "max_frames": cfg.get("max_frames_per_interval")},
     )
     log.info("selected epoch %d (val UAR %.4f)", result.best_epoch, result.best_uar)

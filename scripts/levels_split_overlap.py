@@ -1,0 +1,22 @@
+"""Rule split_overlap: per fold, seconds of test time inside train or val intervals."""
+
+import json
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
+
+from emoagree.intervals_io import read_intervals, read_recordings  # noqa: E402
+from emoagree.split import overlap_summary  # noqa: E402
+from emoagree.units import sessions_of  # noqa: E402
+
+params, inputs = snakemake.params, snakemake.input  # noqa: F821
+summary = overlap_summary(
+    [read_intervals(path) for path in inputs.levels],
+    params.folds,
+    sessions_of(read_recordings(inputs.recordings)),
+    strategy=params.strategy,
+    unit=params.unit,
+)
+with open(snakemake.output[0], "w") as handle:  # noqa: F821
+    json.dump(summary, handle, indent=2)
+print(json.dumps(summary), file=sys.stderr)

@@ -1,0 +1,127 @@
+"""Fold plumbing: the parts of one fold, pooled test predictions, pooled val files and
+fusion with per-fold weights (each interval is predicted by the fold that held it out)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from emoagree.fusion import run_apply
+from emoagree.predarrays import pool_prediction_files, read_checked, write_arrays
+from emoagree.split import as_fold_paths, fold_test_rows, fold_view, pool_folds
+
+EMOTIONS = ["Angry", "Happy", "Sad"]
+
+
+def five_fold_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "interval_id": [f"i{k}" for k in range(10)],
+            "emotion": ["Angry", "Happy", "Sad", "Angry", "Happy"] * 2,
+            "split": ["test"] * 10,
+            "fold": [0, 1, 2, 3, 4, 4, 3, 2, 1, 0],
+        }
+    )
+
+
+def test_fold_view_tests_its_fold_validates_on_the_next_and_trains_on_the_rest():
+    table = five_fold_table()
+    view = fold_view(table, 4, 5)
+    assert view.loc[table["fold"] == 4, "split"].eq("test").all()
+    assert view.loc[table["fold"] == 0, "split"].eq("val").all()  # (4 + 1) % 5
+    assert set(view.loc[table["fold"].isin([1, 2, 3]), "split"]) == {"train"}
+    no_val = fold_view(table, 4, 5, with_val=False)
+    assert set(no_val["split"]) == {"train", "test"}
+    assert table["split"].eq("test").all()  # the input is not changed
+
+
+def test_every_interval_is_tested_by_exactly_one_fold_and_validated_by_one():
+    table = five_fold_table()
+    tested = np.concatenate([rows for _, rows in fold_test_rows(table, 5)])
+    assert sorted(tested.tolist()) == list(range(10))
+    validated = [
+        np.flatnonzero(fold_view(table, f, 5)["split"].to_numpy() == "val") for f in range(5)
+    ]
+    assert sorted(np.concatenate(validated).tolist()) == list(range(10))
+
+
+def test_one_fold_uses_the_split_column_and_two_folds_are_refused():
+    table = pd.DataFrame({"split": ["train", "val", "test", "test"], "fold": [0] * 4})
+    assert fold_view(table, 0, 1) is table
+    [(fold, rows)] = fold_test_rows(table, 1)
+    assert fold == 0 and rows.tolist() == [2, 3]
+    with pytest.raises(ValueError, match="1 or at least 3"):
+        fold_view(table, 0, 2)
+    with pytest.raises(ValueError, match="outside 0..4"):
+        fold_view(five_fold_table(), 5, 5)
+    with pytest.raises(ValueError, match="no 'fold' column"):
+        fold_view(table.drop(columns="fold"), 0, 3)
+
+
+def test_pool_folds_predicts_each_interval_with_the_model_of_its_fold():
+    table = five_fold_table()
+    calls = []
+
+    def predict_fold(fold, rows):
+        calls.append((fold, sorted(rows.tolist())))
+        return np.tile(np.array([fold, 0.0, 0.0]), (len(rows), 1))
+
+    rows, probs = pool_folds(table, 5, 3, predict_fold)
+    assert rows.tolist() == list(range(10))
+    np.testing.assert_array_equal(probs[:, 0], table["fold"].to_numpy())
+    assert [c[0] for c in calls] == [0, 1, 2, 3, 4]
+    assert calls[0][1] == [0, 9]
+
+
+def test_as_fold_paths_takes_one_path_or_a_list(tmp_path):
+    assert as_fold_paths(tmp_path / "m") == [tmp_path / "m"]
+    assert as_fold_paths("m") == ["m"]
+    assert as_fold_paths(["a", "b"]) == ["a", "b"]
+
+
+def test_pooled_val_files_are_ordered_and_must_be_disjoint(tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    write_arrays(a, ["i2", "i0"], ["Sad", "Angry"], np.eye(3)[[2, 0]], EMOTIONS)
+    write_arrays(b, ["i1"], ["Happy"], np.full((1, 3), np.nan), EMOTIONS)
+    pooled = pool_prediction_files([a, b], tmp_path / "pooled.csv", EMOTIONS)
+    assert pooled.interval_ids == ["i0", "i1", "i2"]
+    back = read_checked(tmp_path / "pooled.csv", EMOTIONS)
+    assert back.emotions_true == ["Angry", "Happy", "Sad"]
+    assert np.isnan(back.probs[1]).all() and back.probs[2].tolist() == [0, 0, 1]
+    with pytest.raises(ValueError, match="both"):
+        pool_prediction_files([a, a], tmp_path / "bad.csv", EMOTIONS)
+
+
+def test_fusion_applies_the_weights_of_the_fold_that_tested_each_interval(tmp_path):
+    # Fold 0's weights trust only audio, fold 1's and fold 2's only video; audio says
+    # Angry and video says Sad everywhere, so the fused label reveals the fold used.
+    ids = [f"i{k}" for k in range(6)]
+    level = pd.DataFrame(
+        {"interval_id": ids, "emotion": ["Angry"] * 6, "split": ["test"] * 6,
+         "fold": [0, 1, 2, 0, 1, 2]}
+    )
+    level_csv = tmp_path / "level1.csv"
+    level.to_csv(level_csv, index=False)
+    audio, video = tmp_path / "a.csv", tmp_path / "v.csv"
+    write_arrays(audio, ids, ["Angry"] * 6, np.tile([0.8, 0.1, 0.1], (6, 1)), EMOTIONS)
+    write_arrays(video, ids, ["Angry"] * 6, np.tile([0.1, 0.1, 0.8], (6, 1)), EMOTIONS)
+    weight_files = []
+    for fold, (wa, wv) in enumerate([(1.0, 0.0), (0.0, 1.0), (0.0, 1.0)]):
+        path = tmp_path / f"w{fold}.json"
+        path.write_text(json.dumps({"weights": {
+            "audio": dict.fromkeys(EMOTIONS, wa), "video": dict.fromkeys(EMOTIONS, wv)}}))
+        weight_files.append(path)
+    settings = {"selection": "val", "draws": 10, "concentration": 1.0,
+                "normalisation": "joint"}
+    info = run_apply(weight_files, audio, video, tmp_path / "f.csv", tmp_path / "f.json",
+                     EMOTIONS, settings, 0, level_csv=level_csv, n_folds=3)
+    fused = read_checked(tmp_path / "f.csv", EMOTIONS)
+    labels = [EMOTIONS[i] for i in fused.probs.argmax(axis=1)]
+    assert labels == ["Angry", "Sad", "Sad", "Angry", "Sad", "Sad"]
+    assert len(info["weights_per_fold"]) == 3
+    with pytest.raises(ValueError, match="2 fusion weight files for 3 folds"):
+        run_apply(weight_files[:2], audio, video, tmp_path / "g.csv", tmp_path / "g.json",
+                  EMOTIONS, settings, 0, level_csv=level_csv, n_folds=3)
