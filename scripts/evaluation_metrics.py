@@ -1,15 +1,21 @@
-"""UAR, per-class and per-fold recall, confusion, coverage and the shared cluster-bootstrap
-interval of one prediction file."""
+"""Rules metrics / metrics_val: UAR, per-class and per-fold recall, confusion, coverage and
+the shared cluster-bootstrap interval of one prediction file (metrics_val first pools the
+fold models' val predictions)."""
 
 import sys
 
 from emoagree.evaluation import write_metrics
+from emoagree.predarrays import pool_prediction_files
 
 sys.stderr = log = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
 inputs, params, wildcards = snakemake.input, snakemake.params, snakemake.wildcards  # noqa: F821
+predictions = inputs.get("predictions")
+if predictions is None:  # validation: the fold models' val parts, pooled into one file
+    predictions = snakemake.output.predictions  # noqa: F821
+    pool_prediction_files(list(inputs.folds), predictions, params.emotions)
 write_metrics(
-    predictions_path=inputs.predictions,
+    predictions_path=predictions,
     metrics_path=snakemake.output[0],  # noqa: F821
     emotions=params.emotions,
     n_resamples=params.evaluation["bootstrap_resamples"],

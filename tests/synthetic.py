@@ -99,7 +99,7 @@ def write_study(
                 if system.startswith("audio"):
                     probs[::7] = np.nan  # some intervals audio cannot score
                 table = make_predictions(subset["interval_id"], subset["emotion"], probs, EMOTIONS)
-                # val: the (one) fold model's own val part; pool_val pools the folds
+                # val: the (one) fold model's own val part; metrics_val pools the folds
                 part = f"fold0/train{i}/val" if name == "val" else f"train{i}/{name}"
                 write_predictions(
                     table, root / f"results/predictions/{system}/{part}.csv", EMOTIONS

@@ -26,11 +26,14 @@ rule metrics:
         "../../scripts/evaluation_metrics.py"
 
 
+# Each fold model predicted its own val part; the job pools them into the system's val.csv
+# (with K >= 3 folds every interval is in one fold's val part) and scores it.
 rule metrics_val:
     input:
-        predictions="results/predictions/{system}/train{train_level}/val.csv",
+        folds=lambda wc: fold_val_predictions(wc.system, wc.train_level),
     output:
-        "results/metrics/{system}/train{train_level}/val.json",
+        metrics="results/metrics/{system}/train{train_level}/val.json",
+        predictions="results/predictions/{system}/train{train_level}/val.csv",
     params:
         emotions=EMOTIONS,
         evaluation=BOOTSTRAP_SETTINGS,

@@ -54,25 +54,3 @@ rule fusion_apply:
     script:
         "../../scripts/fusion_apply.py"
 
-
-# Each fold model predicted its own val part; the pooled file is what a system's val score
-# (the choice of the headline system) reads. With K >= 3 folds every interval is in one
-# fold's val part.
-rule pool_val:
-    input:
-        lambda wc: fold_val_predictions(wc.system, wc.train_level),
-    output:
-        "results/predictions/{system}/train{train_level}/val.csv",
-    params:
-        emotions=EMOTIONS,
-    log:
-        "logs/fusion/pool_val/{system}/train{train_level}.log",
-    benchmark:
-        "benchmarks/fusion/pool_val/{system}/train{train_level}.tsv"
-    conda:
-        "../../envs/fusion.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-    script:
-        "../../scripts/fusion_pool_val.py"
