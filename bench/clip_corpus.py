@@ -278,7 +278,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plan-clips", type=int, nargs="*", default=[1000, 10000],
                         help="corpus sizes planned with -n (full study, all systems)")
     parser.add_argument("--cores", type=int, default=1, help="workflow cores = bare threads")
-    parser.add_argument("--shard-media-s", type=float, default=600.0)
+    parser.add_argument("--shard-media-s", type=float, default=1200.0,
+                        help="features.shard_media_s of the runs and plans")
     parser.add_argument("--workdir", type=Path, default=None,
                         help="where corpora and results go (default: a fresh temp folder)")
     parser.add_argument("--seed", type=int, default=2021)

@@ -43,7 +43,8 @@ def test_detection_jobs_equal_shards_for_any_level_set(tmp_path):
     )
     config = {"corpus": {"format": "csv", "path": str(corpus)}}
     durations = plan_durations(config, plan_recordings(config))
-    shards = plan_shards(durations, 600, 15)
+    features = yaml.safe_load((REPO / "config.yaml").read_text())["features"]
+    shards = plan_shards(durations, features["shard_media_s"], features["own_shard_s"])
     assert len(shards) < len(RECORDINGS)  # 1 s clips are grouped
     counts = {}
     for levels in ([1], [1, 2, 3, 4, 5]):
@@ -53,7 +54,8 @@ def test_detection_jobs_equal_shards_for_any_level_set(tmp_path):
     folds = yaml.safe_load((REPO / "config.yaml").read_text())["split"]["folds"]
     for n, jobs in counts.items():
         assert jobs["video_faces"] == len(shards)
-        assert jobs["video_embeddings"] == len(group_shards(shards, durations, 6000))
+        assert jobs["video_embeddings"] == len(
+            group_shards(shards, durations, features["embedding_media_s"]))
         for system in ("video_vggf_rf", "video_effnet"):
             assert jobs[f"{system}_train"] == n * folds  # one model per (fold, train level)
         assert jobs["video_predict"] == 2 * n * n
