@@ -278,12 +278,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plan-clips", type=int, nargs="*", default=[1000, 10000],
                         help="corpus sizes planned with -n (full study, all systems)")
     parser.add_argument("--cores", type=int, default=1, help="workflow cores = bare threads")
-    parser.add_argument("--shard-media-s", type=float, default=600.0)
+    parser.add_argument("--shard-media-s", type=float, default=1200.0,
+                        help="features.shard_media_s of the runs and plans")
     parser.add_argument("--workdir", type=Path, default=None,
                         help="where corpora and results go (default: a fresh temp folder)")
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--skip-run", action="store_true", help="only generate and plan")
+    parser.add_argument("--stages", nargs="+", choices=FEATURE_RULES, default=FEATURE_RULES,
+                        help="stages to time (embeddings need video_faces)")
     args = parser.parse_args(argv)
+    if "video_embeddings" in args.stages and "video_faces" not in args.stages:
+        parser.error("--stages video_embeddings needs video_faces (it embeds the faces)")
 
     if args.workdir is None:
         import tempfile
@@ -308,7 +313,8 @@ def main(argv: list[str] | None = None) -> int:
         # each stage through the workflow, then the same stage bare, right after it: the
         # two see about the same load on a shared machine
         flow, loop = {}, {}
-        for rule in FEATURE_RULES:
+        stages = [rule for rule in FEATURE_RULES if rule in args.stages]
+        for rule in stages:
             flow[rule] = workflow_stage(run_dir, config, args.cores, rule)
             loop[rule] = bare.run(rule)
         jobs = job_seconds(run_dir)
@@ -317,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         print("  and CPU of snakemake and its jobs); jobs: the shard jobs' summed wall time")
         print(f"{'stage':<18}{'workflow':>10}{'bare loop':>11}{'ratio':>8}"
               f"{'jobs':>6}{'jobs (s)':>10}{'CPU wf':>8}{'CPU bare':>10}{'ratio':>8}")
-        for rule in FEATURE_RULES:
+        for rule in stages:
             n_jobs, job_s = jobs[rule]
             (wall, cpu), (bare_wall, bare_cpu) = flow[rule], loop[rule]
             print(f"{rule:<18}{wall:>10.1f}{bare_wall:>11.1f}{wall / bare_wall:>8.2f}"

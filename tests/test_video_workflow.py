@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from video_fixtures import write_video
 
 from emoagree.corpus.plan import plan_durations, plan_recordings
@@ -15,7 +16,6 @@ from emoagree.shards import group_shards, plan_shards
 
 REPO = Path(__file__).resolve().parents[1]
 RECORDINGS = ["r1", "r2", "r3"]
-FOLDS = 5  # the default split.folds
 
 
 def job_counts(workdir: Path, config: Path, *args: str) -> dict[str, int]:
@@ -43,18 +43,20 @@ def test_detection_jobs_equal_shards_for_any_level_set(tmp_path):
     )
     config = {"corpus": {"format": "csv", "path": str(corpus)}}
     durations = plan_durations(config, plan_recordings(config))
-    shards = plan_shards(durations, 600, 15)
+    features = yaml.safe_load((REPO / "config.yaml").read_text())["features"]
+    shards = plan_shards(durations, features["shard_media_s"], features["own_shard_s"])
     assert len(shards) < len(RECORDINGS)  # 1 s clips are grouped
     counts = {}
     for levels in ([1], [1, 2, 3, 4, 5]):
         config = tmp_path / f"levels{len(levels)}.yaml"
         config.write_text(f"corpus: {{format: csv, path: corpus}}\nlevels: {levels}\n")
         counts[len(levels)] = job_counts(tmp_path, config)
+    folds = yaml.safe_load((REPO / "config.yaml").read_text())["split"]["folds"]
     for n, jobs in counts.items():
         assert jobs["video_faces"] == len(shards)
-        assert jobs["video_embeddings"] == len(group_shards(shards, durations, 6000))
+        assert jobs["video_embeddings"] == len(
+            group_shards(shards, durations, features["embedding_media_s"]))
         for system in ("video_vggf_rf", "video_effnet"):
-            # one model per (system, fold, train level); split.folds defaults to 5
-            assert jobs[f"{system}_train"] == FOLDS * n
+            assert jobs[f"{system}_train"] == n * folds  # one model per (fold, train level)
         assert jobs["video_predict"] == 2 * n * n
         assert "audio_svm" not in " ".join(jobs)  # a video-only corpus plans no audio jobs

@@ -174,8 +174,8 @@ def write_table1(
     """Build Table 1, log any total warnings, write the csv and the markdown.
 
     ``protocol`` (:func:`emoagree.split.describe_protocol`) and ``folds`` go into the
-    markdown's notes; ``notes`` (e.g. the marks dropped for labels that are no configured
-    emotion) follow the table.
+    markdown's notes, followed by ``notes`` (e.g. the marks dropped for labels that are
+    no configured emotion).
     """
     table = table1(levels, alphas, with_paper, folds)
     warnings = paper_warnings(table)
@@ -184,10 +184,13 @@ def write_table1(
     for message in notes:
         log.info("note: %s", message)
     table.to_csv(csv_path, index=False)
-    text = to_markdown(
-        table, warnings, "Table 1: samples and agreement per level", table1_notes(protocol, folds)
+    Path(md_path).write_text(
+        to_markdown(
+            table,
+            warnings,
+            "Table 1: samples and agreement per level",
+            [*table1_notes(protocol, folds), *notes],
+        ),
+        encoding="utf-8",
     )
-    if notes:
-        text += "\n" + "".join(f"**Note:** {message}\n" for message in notes)
-    Path(md_path).write_text(text, encoding="utf-8")
     return table

@@ -25,9 +25,9 @@ from emoagree.corpus.plan import (  # noqa: E402
     plan_recordings,
 )
 from emoagree.shards import group_shards, plan_shards  # noqa: E402
+from emoagree.split import describe_protocol, n_folds  # noqa: E402
 from emoagree.video.sampling import stretches_by_recording  # noqa: E402
 from emoagree.naming import system_labels  # noqa: E402
-from emoagree.split import describe_protocol, n_folds  # noqa: E402
 from emoagree.arms import ROW_ARMS  # noqa: E402
 
 config = normalize_config(config)
