@@ -50,3 +50,15 @@ def test_snakemake_accepts_the_command_line_form_of_levels(tmp_path):
     counts = {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", stats, re.M)}
     assert counts["level"] == 3
     assert counts["audio_predict_lstm"] == 9  # the 3 x 3 grid
+
+
+@pytest.mark.slow
+def test_replicates_above_one_are_refused_until_the_training_rules_plan_them(tmp_path):
+    run = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
+         "-n", "--cores", "1", "--config", "replicates=2"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode != 0
+    assert "config replicates: 2" in run.stdout + run.stderr
+    assert "set replicates: 1" in run.stdout + run.stderr

@@ -32,6 +32,13 @@ from emoagree.arms import ROW_ARMS  # noqa: E402
 
 config = normalize_config(config)
 validate(config, os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml"))
+if int(config.get("replicates", 1)) > 1:
+    raise ValueError(
+        f"config replicates: {config['replicates']}: the statistics take R training seeds "
+        "per cell, but the training rules plan one model per (system, fold, train level) "
+        "so far; set replicates: 1 (bench/answer_seeds.py reruns the study under other "
+        "seeds instead)"
+    )
 
 LEVELS = [int(level) for level in config["levels"]]
 EMOTIONS = list(config["emotions"])
