@@ -36,7 +36,7 @@ def test_the_demo_departs_in_corpus_backbone_weights_size_epochs_and_pca():
         "video.vggf_rf.image_size": ("224", "96"),
         "video.effnet.backbone": ("efficientnet_b3", "efficientnet_lite0"),
         "video.effnet.image_size": ("128", "64"),
-        "video.effnet.epochs": ("10", "3"),
+        "video.effnet.epochs": ("10", "2"),
         "audio.pca_grid": ("[300]", "[25, 50, 100]"),
         "audio.lstm.hidden_size": ("128", "32"),
     }
