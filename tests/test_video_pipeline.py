@@ -120,3 +120,25 @@ def test_system_trains_and_predicts_every_interval(study, system):
     assert accuracy > 0.5  # chance is 1/6
     val = read_predictions(out / "val.csv", EMOTIONS)
     assert val["interval_id"].tolist() == level[level["split"] == "val"]["interval_id"].tolist()
+
+
+def test_a_fold_without_training_frames_gives_an_untrained_model_and_empty_predictions(study):
+    # a small level can leave a fold's training part empty: the study goes on, that
+    # fold's predictions are not scored (as for the audio systems)
+    root, level, cfg, faces = study
+    out = root / "empty_fold"
+    out.mkdir()
+    no_train = level[level["split"] != "train"]
+    no_train.to_csv(out / "level.csv", index=False)
+    pipeline.train_effnet(out / "level.csv", faces, cfg["effnet"], EMOTIONS, 0,
+                          out / "model.pt", out / "val.csv", out / "frames.npz", out / "ckpt.pt")
+    import torch
+
+    assert torch.load(out / "model.pt", weights_only=False)["untrained"]
+    val = read_predictions(out / "val.csv", EMOTIONS)
+    assert len(val) == (no_train["split"] == "val").sum() and not scored_mask(val, EMOTIONS).any()
+    pipeline.predict_level(out / "frames.npz", out / "level.csv", faces, EMOTIONS,
+                           out / "test.csv")
+    test = read_predictions(out / "test.csv", EMOTIONS)
+    assert len(test) == (no_train["split"] == "test").sum()
+    assert not scored_mask(test, EMOTIONS).any()

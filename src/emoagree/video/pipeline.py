@@ -388,6 +388,21 @@ def train_effnet(
     )
     log.info("%s: %d train intervals (%d frames), %d val intervals (%d frames), device %s",
              level_csv, len(train), len(train_frames), len(val), len(val_frames), settings.device)
+    if len(train_frames) == 0:
+        # A small level can leave a fold's training part without any face frame: that
+        # fold's model is absent and its predictions stay empty (not scored), as for audio.
+        reason = "no training frames with a face"
+        log.warning("%s, fold %d of %d: %s: no model is trained; every prediction of this "
+                    "fold stays empty", level_csv, fold, n_folds, reason)
+        Path(model_out).parent.mkdir(parents=True, exist_ok=True)
+        torch.save({"untrained": reason, "backbone": cfg["backbone"],
+                    "image_size": settings.image_size, "emotions": list(emotions)}, model_out)
+        save_frame_scores(scores_out, {
+            name: np.full((len(track.has_face), len(emotions)), np.nan)
+            for name, track in tracks.items()
+        }, emotions)
+        _write(val, np.full((len(val), len(emotions)), np.nan), emotions, val_out)
+        return
     torch.manual_seed(seed)
     model = build_model(cfg["backbone"], len(emotions), cfg["weights"])
     labels = np.array([list(emotions).index(e) for e in train_frames["emotion"]], dtype=np.int64)
