@@ -143,3 +143,21 @@ def test_a_fold_model_scores_only_the_frames_of_its_val_and_test_stretches(tmp_p
     needed = frames_to_score(tracks, tmp_path / "split.csv", 0, 3)  # test fold 0, val fold 1
     assert np.flatnonzero(needed["r"]).tolist() == [0, 1, 4, 5]
     assert frames_to_score(tracks, None, 0, 3)["r"].all()
+
+
+def test_fusion_weights_of_a_fold_with_nothing_scored_are_even_and_said_so(tmp_path):
+    from emoagree.fusion import run_weight_search
+
+    ids = ["i0", "i1"]
+    audio, video = tmp_path / "a.csv", tmp_path / "v.csv"
+    write_arrays(audio, ids, ["Angry", "Sad"], np.full((2, 3), np.nan), EMOTIONS)
+    write_arrays(video, ids, ["Angry", "Sad"], np.full((2, 3), np.nan), EMOTIONS)
+    settings = {"selection": "val", "draws": 10, "concentration": 1.0,
+                "normalisation": "joint"}
+    with open(tmp_path / "log.txt", "w") as log:
+        record = run_weight_search(audio, video, tmp_path / "w.json", tmp_path / "val.csv",
+                                   EMOTIONS, settings, 0, log=log)
+    assert record["unchosen"].startswith("no interval is scored")
+    assert record["weights"]["audio"] == dict.fromkeys(EMOTIONS, 0.5)
+    assert "WARNING" in (tmp_path / "log.txt").read_text()
+    assert not np.isfinite(read_checked(tmp_path / "val.csv", EMOTIONS).probs).any()

@@ -201,7 +201,19 @@ def search_weights(
     weights = draw_weights(n_draws, len(emotions), concentration, normalisation, seed)
     uars = batch_uar(y_true, predictions_per_draw(weights, data), len(emotions))
     if np.all(np.isnan(uars)):
-        raise ValueError("fusion weight search: no interval is scored by either system")
+        # Nothing to choose on (e.g. a fold of a small level with no trained model): even
+        # weights, said so in the summary; every fused prediction then comes from the
+        # modalities' own scores, and intervals neither scored stay unscored.
+        return np.full((2, len(emotions)), 0.5), {
+            "selected_draw": None,
+            "n_draws_tied": 0,
+            "selection_uar": None,
+            "unchosen": "no interval is scored by either system: even weights",
+            "draw_uar_median": None,
+            "audio_alone_uar": None,
+            "video_alone_uar": None,
+            **data.counts(),
+        }
     best, n_tied = _most_even_of_best(weights, uars)
     summary = {
         "selected_draw": best,
@@ -315,9 +327,14 @@ def run_weight_search(
         print(
             f"fusion weights: {summary['n_intervals']} val intervals "
             f"({summary['n_audio_only']} audio only, {summary['n_video_only']} video only, "
-            f"{summary['n_neither']} neither); best of {record['draws']} draws: UAR "
-            f"{summary['selection_uar']:.4f} (audio alone {summary['audio_alone_uar']}, "
-            f"video alone {summary['video_alone_uar']})",
+            f"{summary['n_neither']} neither); "
+            + (
+                f"WARNING: {summary['unchosen']}"
+                if summary.get("unchosen")
+                else f"best of {record['draws']} draws: UAR {summary['selection_uar']:.4f} "
+                f"(audio alone {summary['audio_alone_uar']}, "
+                f"video alone {summary['video_alone_uar']})"
+            ),
             file=log,
         )
         if summary["n_intervals"] < 2 * len(emotions):
