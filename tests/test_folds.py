@@ -161,3 +161,17 @@ def test_fusion_weights_of_a_fold_with_nothing_scored_are_even_and_said_so(tmp_p
     assert record["weights"]["audio"] == dict.fromkeys(EMOTIONS, 0.5)
     assert "WARNING" in (tmp_path / "log.txt").read_text()
     assert not np.isfinite(read_checked(tmp_path / "val.csv", EMOTIONS).probs).any()
+
+
+def test_fusion_weights_of_a_fold_with_an_empty_val_part_are_even(tmp_path):
+    from emoagree.fusion import run_weight_search
+
+    audio, video = tmp_path / "a.csv", tmp_path / "v.csv"
+    for path in (audio, video):
+        write_arrays(path, [], [], np.zeros((0, 3)), EMOTIONS)
+    settings = {"selection": "val", "draws": 10, "concentration": 1.0,
+                "normalisation": "joint"}
+    record = run_weight_search(audio, video, tmp_path / "w.json", tmp_path / "val.csv",
+                               EMOTIONS, settings, 0)
+    assert record["unchosen"] and record["n_intervals"] == 0
+    assert read_checked(tmp_path / "val.csv", EMOTIONS).interval_ids == []

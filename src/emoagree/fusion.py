@@ -136,8 +136,8 @@ def align_arrays(audio: PredictionArrays, video: PredictionArrays) -> Aligned:
     return Aligned(
         interval_ids=ids,
         emotions_true=[audio.emotions_true[r] for r in order_a],
-        audio=audio.probs[order_a].reshape(len(ids), -1),
-        video=video.probs[order_v].reshape(len(ids), -1),
+        audio=audio.probs[order_a].reshape(len(ids), audio.probs.shape[-1]),
+        video=video.probs[order_v].reshape(len(ids), video.probs.shape[-1]),
     )
 
 
