@@ -610,10 +610,7 @@ def answer_text(answer: Mapping[str, Any], fmt: str = "md") -> str:
     )
     lines.append("")
     for pair in answer["neighbours"]:
-        difference = pair["difference"]
-        shown = "n/a" if difference is None else f"{100 * difference:+.2f}"
-        low, high = pair["difference_ci"]
-        bounds = "[n/a]" if low is None else f"[{100 * low:+.1f}, {100 * high:+.1f}]"
+        shown, bounds = _difference_text(pair["difference"], pair["difference_ci"])
         lines.append(
             f"- level {pair['higher']} vs {pair['lower']}: {shown} points {bounds}; level "
             f"{pair['higher']} higher in {100 * pair['probability_higher_is_higher']:.1f}% "
@@ -630,10 +627,7 @@ def answer_text(answer: Mapping[str, Any], fmt: str = "md") -> str:
         )
         lines.append("")
         for entry in answer["arms"]:
-            difference = entry["difference"]
-            shown = "n/a" if difference is None else f"{100 * difference:+.2f}"
-            low, high = entry["difference_ci"]
-            bounds = "[n/a]" if low is None else f"[{100 * low:+.1f}, {100 * high:+.1f}]"
+            shown, bounds = _difference_text(entry["difference"], entry["difference_ci"])
             probability = entry["probability_arm_is_higher"]
             share = "n/a" if probability is None or np.isnan(probability) else (
                 f"{100 * probability:.1f}%"
@@ -673,6 +667,14 @@ def add_labels(answer: dict[str, Any], labels: Mapping[str, str] | None) -> None
     answer["system_label"] = label_of(labels, answer["system"])
     for system, entry in (answer.get("best_level_per_system") or {}).items():
         entry["label"] = label_of(labels, system)
+
+
+def _difference_text(difference: float | None, ci: Sequence) -> tuple[str, str]:
+    """A difference of mean UAR in points and its interval, as the answer prints them."""
+    shown = "n/a" if difference is None else f"{100 * difference:+.2f}"
+    low, high = ci
+    bounds = "[n/a]" if low is None else f"[{100 * low:+.1f}, {100 * high:+.1f}]"
+    return shown, bounds
 
 
 def _row_words(row: int | str) -> str:
