@@ -5,7 +5,7 @@ fold models' val predictions)."""
 import sys
 
 from emoagree.evaluation import write_metrics
-from emoagree.predarrays import pool_prediction_files
+from emoagree.predictions import pool_prediction_files
 
 sys.stderr = log = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from emoagree.fusion import run_apply
-from emoagree.predarrays import pool_prediction_files, read_checked, write_arrays
+from emoagree.predictions import pool_prediction_files, read_checked, write_arrays
 from emoagree.split import as_fold_paths, fold_test_rows, fold_view, pool_folds
 
 EMOTIONS = ["Angry", "Happy", "Sad"]

@@ -14,7 +14,7 @@ from synthetic import EMOTIONS, write_study
 
 from emoagree.evaluation import LevelTestSet
 from emoagree.metrics import evaluate_arrays
-from emoagree.predarrays import PredictionArrays
+from emoagree.predictions import PredictionArrays
 from emoagree.report import (
     OPTIMISTIC_NOTE,
     answer_text,

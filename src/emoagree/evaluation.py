@@ -13,34 +13,12 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from emoagree.metrics import evaluate_arrays
-from emoagree.predarrays import PredictionArrays, check_arrays, read_checked
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-
-def check_predictions(table: pd.DataFrame, path: str, emotions: Sequence[str]) -> None:
-    """Check a prediction table as :func:`emoagree.predarrays.check_arrays` does."""
-    probs = table[[f"prob_{e}" for e in emotions]].to_numpy(dtype=float)
-    check_arrays(
-        PredictionArrays(
-            str(path), [str(i) for i in table["interval_id"]], list(table["emotion"]), probs
-        )
-    )
-
-
-def load_checked(path: str, emotions: Sequence[str]) -> pd.DataFrame:
-    """Read a prediction file into a DataFrame and check it."""
-    from emoagree.predictions import read_predictions
-
-    table = read_predictions(path, emotions)
-    check_predictions(table, str(path), emotions)
-    return table
+from emoagree.predictions import PredictionArrays, read_checked
 
 
 @dataclass(frozen=True)

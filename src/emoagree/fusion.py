@@ -33,7 +33,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from emoagree.metrics import UNSCORED, batch_uar, encode
-from emoagree.predarrays import PredictionArrays, read_checked, write_arrays
+from emoagree.predictions import (
+    PredictionArrays,
+    arrays_from_table,
+    make_predictions,
+    read_checked,
+    write_arrays,
+)
 
 if TYPE_CHECKING:  # pandas is imported lazily: short fusion jobs do without it
     import pandas as pd
@@ -93,15 +99,9 @@ def align(
     audio: pd.DataFrame, video: pd.DataFrame, emotions: Sequence[str], names=("audio", "video")
 ) -> Aligned:
     """Join two prediction tables on ``interval_id``; they must list the same intervals."""
-    columns = [f"prob_{e}" for e in emotions]
     return align_arrays(
         *(
-            PredictionArrays(
-                name,
-                [str(i) for i in table["interval_id"]],
-                [str(e) for e in table["emotion"]],
-                table[columns].to_numpy(dtype=float),
-            )
+            arrays_from_table(table, emotions, name)
             for table, name in ((audio, names[0]), (video, names[1]))
         )
     )
@@ -253,8 +253,6 @@ def _single_uar(probs: np.ndarray, y_true: np.ndarray, n_labels: int) -> float |
 
 def fused_table(weights: np.ndarray, data: Aligned, emotions: Sequence[str]) -> pd.DataFrame:
     """The fused prediction table (same contract as any system's predictions)."""
-    from emoagree.predictions import make_predictions
-
     return make_predictions(
         data.interval_ids, data.emotions_true, fused_probabilities(weights, data), emotions
     )

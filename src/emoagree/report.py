@@ -37,7 +37,7 @@ from emoagree.metrics import (
 )
 from emoagree.naming import label_of
 from emoagree.paper import paper_table2, paper_table3
-from emoagree.predarrays import PredictionArrays, read_checked
+from emoagree.predictions import PredictionArrays, read_checked
 
 OPTIMISTIC_NOTE = (
     "OPTIMISTIC: fusion weights were chosen on the test level's own labels "

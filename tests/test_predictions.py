@@ -1,10 +1,17 @@
-"""The pandas-free prediction reader/writer agrees with emoagree.predictions."""
+"""The prediction contract: the pandas-free arrays and the pandas tables of
+emoagree.predictions write the same bytes and read back the same values."""
 
 import numpy as np
 import pytest
 
-from emoagree.predarrays import read_arrays, read_checked, write_arrays
-from emoagree.predictions import make_predictions, read_predictions, write_predictions
+from emoagree.predictions import (
+    make_predictions,
+    read_arrays,
+    read_checked,
+    read_predictions,
+    write_arrays,
+    write_predictions,
+)
 
 EMOTIONS = ["Angry", "Happy", "Surprised", "Sad", "Disgusted", "Scared"]
 
