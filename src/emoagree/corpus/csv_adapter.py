@@ -44,10 +44,10 @@ from emoagree.constants import (
     RECORDING_COLUMNS,
     SPLITS,
 )
+from emoagree.corpus.csv_files import numeric_column, read_rows
 from emoagree.corpus.errors import CorpusError, raise_problems, row_label
 from emoagree.corpus.marks import DEFAULT_TOLERANCE_S, check_mark_times, recording_id_problem
 from emoagree.corpus.media import audio_duration, video_info
-from emoagree.corpus.tables import numeric_column, read_rows
 
 log = logging.getLogger(__name__)
 

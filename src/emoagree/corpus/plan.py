@@ -23,6 +23,7 @@ from emoagree.corpus.csv_adapter import (
     given_durations,
     plan_csv,
 )
+from emoagree.corpus.csv_files import read_rows
 from emoagree.corpus.errors import CorpusError
 from emoagree.corpus.ramas import (
     ACTORS_FILE,
@@ -32,7 +33,6 @@ from emoagree.corpus.ramas import (
     read_marks,
     video_relpath,
 )
-from emoagree.corpus.tables import read_rows
 
 PLAN_COLUMNS = ["recording", "audio_path", "video_path"]
 
