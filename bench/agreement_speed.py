@@ -11,9 +11,9 @@ sys.path[:0] = [str(Path(__file__).parents[1] / "src"), str(Path(__file__).paren
 
 from levels_fixtures import make_corpus  # noqa: E402
 
-from emoagree.agreement import level_alpha  # noqa: E402
 from emoagree.constants import DEFAULT_EMOTIONS  # noqa: E402
-from emoagree.levels import agreement_intervals  # noqa: E402
+from emoagree.levels.agreement import level_alpha  # noqa: E402
+from emoagree.levels.build import agreement_intervals  # noqa: E402
 
 recordings, annotations = make_corpus(seed=1, n_actors=10, n_scenarios=13, takes=22,
                                       n_annotators=6, duration=120.0)

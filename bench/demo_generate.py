@@ -24,10 +24,10 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from emoagree.agreement import level_alpha  # noqa: E402
 from emoagree.corpus.demo import generate_demo, label_accuracy, simulate_corpus  # noqa: E402
 from emoagree.corpus.demo.plan import demo_settings  # noqa: E402
-from emoagree.levels import agreement_intervals  # noqa: E402
+from emoagree.levels.agreement import level_alpha  # noqa: E402
+from emoagree.levels.build import agreement_intervals  # noqa: E402
 
 RAMAS_RATIOS = (1.0, 1632 / 2448, 1462 / 2448, 1369 / 2448, 1130 / 2448)
 RAMAS_ALPHA = (0.73, 0.81, 0.85, 0.89, 0.94)

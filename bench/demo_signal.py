@@ -5,7 +5,7 @@ Usage: .venv/bin/python bench/demo_signal.py [--config config.yaml] [--corpus DI
 
 Generates the configured demo into a temporary folder (or reuses ``--corpus DIR`` if it
 holds one), reads it through the RAMAS adapter, builds the split and the level tables as
-the workflow does (emoagree.split.make_split / level_table), extracts openSMILE
+the workflow does (emoagree.levels.split.make_split / level_table), extracts openSMILE
 functionals of every interval's audio and prints, per level: interval counts (ratio to
 level 1 next to RAMAS's), mean length, share of interval time matching the hidden truth,
 and the test UAR of StandardScaler + LogisticRegression fit on the train part (chance =
@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from emoagree.corpus.demo import generate_demo, label_accuracy  # noqa: E402
 from emoagree.corpus.ramas import read_ramas  # noqa: E402
-from emoagree.split import level_table, make_split  # noqa: E402
+from emoagree.levels.split import level_table, make_split  # noqa: E402
 
 RAMAS_RATIOS = (1.0, 1632 / 2448, 1462 / 2448, 1369 / 2448, 1130 / 2448)
 

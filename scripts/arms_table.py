@@ -7,7 +7,7 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
 
-from emoagree.arms import run_arm_table  # noqa: E402
+from emoagree.levels.arms import run_arm_table  # noqa: E402
 
 inp, params = snakemake.input, snakemake.params  # noqa: F821
 run_arm_table(inp.level1, inp.annotations, params.emotions, params.arm, snakemake.output[0])  # noqa: F821

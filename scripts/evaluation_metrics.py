@@ -4,7 +4,7 @@ fold models' val predictions)."""
 
 import sys
 
-from emoagree.evaluation import write_metrics
+from emoagree.evaluation.cells import write_metrics
 from emoagree.predictions import pool_prediction_files
 
 sys.stderr = log = open(snakemake.log[0], "w", buffering=1)  # noqa: F821

@@ -3,7 +3,7 @@ the fold that tested it (rule fusion_apply)."""
 
 import sys
 
-from emoagree.fusion import run_apply
+from emoagree.fusion.weighted import run_apply
 
 sys.stderr = log = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 

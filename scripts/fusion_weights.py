@@ -2,7 +2,7 @@
 
 import sys
 
-from emoagree.fusion import run_weight_search
+from emoagree.fusion.weighted import run_weight_search
 
 sys.stderr = log = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 

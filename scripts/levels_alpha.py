@@ -5,8 +5,8 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 
-from emoagree.agreement import level_alpha  # noqa: E402
 from emoagree.intervals_io import read_annotations, read_intervals  # noqa: E402
+from emoagree.levels.agreement import level_alpha  # noqa: E402
 
 params = snakemake.params  # noqa: F821
 result = level_alpha(

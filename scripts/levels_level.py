@@ -13,7 +13,7 @@ from emoagree.intervals_io import (  # noqa: E402
     read_recordings,
     write_intervals,
 )
-from emoagree.split import level_table, split_counts  # noqa: E402
+from emoagree.levels.split import level_table, split_counts  # noqa: E402
 
 params = snakemake.params  # noqa: F821
 table = level_table(

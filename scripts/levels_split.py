@@ -7,7 +7,7 @@ sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
 
 from emoagree.intervals_io import read_annotations, read_recordings, write_intervals  # noqa: E402
-from emoagree.split import make_split  # noqa: E402
+from emoagree.levels.split import make_split  # noqa: E402
 
 params = snakemake.params  # noqa: F821
 split = make_split(

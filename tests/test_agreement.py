@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from levels_fixtures import make_corpus
 
-from emoagree.agreement import frame_units, level_alpha, value_counts
 from emoagree.constants import DEFAULT_EMOTIONS
-from emoagree.levels import agreement_intervals
+from emoagree.levels.agreement import frame_units, level_alpha, value_counts
+from emoagree.levels.build import agreement_intervals
 
 EMOTIONS = list(DEFAULT_EMOTIONS)
 NAN = np.nan

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emoagree.arms import (
+from emoagree.levels.arms import (
     ARM_ROWS,
     agreement_weights,
     arm_inputs,
@@ -20,7 +20,7 @@ from emoagree.arms import (
     soft_expand,
     soft_targets,
 )
-from emoagree.levels import agreement_intervals
+from emoagree.levels.build import agreement_intervals
 
 EMOTIONS = ["Angry", "Happy", "Surprised", "Sad", "Disgusted", "Scared"]
 
@@ -320,8 +320,8 @@ def test_weighted_and_soft_losses():
 
 
 def test_plain_truth_accuracy_is_the_demo_label_accuracy():
-    from emoagree.arms import plain_truth_accuracy
     from emoagree.corpus.demo.accuracy import label_accuracy
+    from emoagree.levels.arms import plain_truth_accuracy
 
     intervals = pd.DataFrame({"recording": ["r1", "r1", "r2"], "emotion": ["Angry", "Sad", "Sad"],
                               "start_s": [0.0, 1.0, 0.0], "end_s": [2.0, 4.0, 1.0]})

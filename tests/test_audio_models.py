@@ -35,7 +35,7 @@ from emoagree.audio.lstm import (
 )
 from emoagree.audio.lstm_steps import run_predict_lstm, run_train_lstm
 from emoagree.audio.steps import run_functionals, run_predict_classic, run_train_classic
-from emoagree.metrics import uar
+from emoagree.evaluation.metrics import uar
 from emoagree.predictions import prob_columns, read_predictions, scored_mask
 from emoagree.selection import choose, grouped_splits, uar_score
 

@@ -6,7 +6,7 @@ from levels_fixtures import make_corpus
 
 from emoagree import corpus_figures
 from emoagree.constants import DEFAULT_EMOTIONS
-from emoagree.split import level_table, make_split
+from emoagree.levels.split import level_table, make_split
 
 EMOTIONS = list(DEFAULT_EMOTIONS)
 

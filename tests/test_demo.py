@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from emoagree.agreement import level_alpha
 from emoagree.constants import DEFAULT_EMOTIONS
 from emoagree.corpus.demo import (
     RAMAS_CATEGORIES,
@@ -28,7 +27,8 @@ from emoagree.corpus.demo.plan import DEMO_DEFAULTS, demo_settings
 from emoagree.corpus.demo.simulate import simulate_dialogues
 from emoagree.corpus.demo.timeline import CONTROL_RATE
 from emoagree.corpus.demo.video import EXPRESSION_KEYS, draw_face
-from emoagree.levels import agreement_intervals
+from emoagree.levels.agreement import level_alpha
+from emoagree.levels.build import agreement_intervals
 
 EMOTIONS = list(DEFAULT_EMOTIONS)
 TINY = {"n_actors": 2, "n_dialogues": 3, "duration_s": 15.0, "n_annotators": 5,

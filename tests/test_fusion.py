@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emoagree.fusion import (
+from emoagree.evaluation.metrics import batch_uar
+from emoagree.fusion.weighted import (
     Aligned,
     align,
     draw_weights,
@@ -17,7 +18,6 @@ from emoagree.fusion import (
     run_weight_search,
     search_weights,
 )
-from emoagree.metrics import batch_uar
 from emoagree.predictions import make_predictions, read_predictions, write_predictions
 
 EMOTIONS = ["Angry", "Happy", "Surprised", "Sad", "Disgusted", "Scared"]

@@ -6,7 +6,7 @@ from levels_fixtures import make_corpus
 
 from emoagree.constants import DEFAULT_EMOTIONS
 from emoagree.intervals_io import read_annotations, read_intervals, write_intervals
-from emoagree.split import level_table, make_split
+from emoagree.levels.split import level_table, make_split
 
 
 def test_round_trip_keeps_ids_and_times(tmp_path):

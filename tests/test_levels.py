@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from emoagree.constants import DEFAULT_EMOTIONS
-from emoagree.levels import agreement_intervals, interval_ids, union_of_marks
+from emoagree.levels.build import agreement_intervals, interval_ids, union_of_marks
 
 EMOTIONS = list(DEFAULT_EMOTIONS)
 

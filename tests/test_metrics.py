@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emoagree.metrics import (
+from emoagree.evaluation.metrics import (
     UNSCORED,
     ClusterBootstrap,
     batch_uar,
@@ -270,7 +270,7 @@ def test_evaluate_rejects_unknown_true_emotion():
     ],
 )
 def test_broken_prediction_rows_are_named_by_file_and_row(tmp_path, row, problem):
-    from emoagree.evaluation import write_metrics
+    from emoagree.evaluation.cells import write_metrics
     from emoagree.predictions import write_predictions
 
     probs = one_hot_probs(["Angry", "Sad", "Happy"])
@@ -299,7 +299,7 @@ def level_csv(path, rows, units=True):
 def test_write_metrics_reads_units_and_folds_from_the_level_table(tmp_path):
     import json
 
-    from emoagree.evaluation import write_metrics
+    from emoagree.evaluation.cells import write_metrics
     from emoagree.predictions import write_predictions
 
     # three folds (every interval tested once); units u0..u3, u3 only at level 1
@@ -369,7 +369,7 @@ def test_write_metrics_reads_units_and_folds_from_the_level_table(tmp_path):
 def test_write_metrics_accepts_level_tables_without_units(tmp_path):
     import json
 
-    from emoagree.evaluation import write_metrics
+    from emoagree.evaluation.cells import write_metrics
     from emoagree.predictions import write_predictions
 
     rows = [

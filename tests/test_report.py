@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from synthetic import EMOTIONS, write_study
 
-from emoagree.evaluation import LevelTestSet
-from emoagree.metrics import evaluate_arrays
+from emoagree.evaluation.cells import LevelTestSet
+from emoagree.evaluation.metrics import evaluate_arrays
 from emoagree.predictions import PredictionArrays
 from emoagree.report import (
     OPTIMISTIC_NOTE,

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from levels_fixtures import make_corpus
 
-from emoagree.agreement import level_alpha
 from emoagree.constants import DEFAULT_EMOTIONS, INTERVAL_COLUMNS
-from emoagree.levels import agreement_intervals
-from emoagree.split import (
+from emoagree.levels.agreement import level_alpha
+from emoagree.levels.build import agreement_intervals
+from emoagree.levels.split import (
     cross_part_overlap,
     deal_folds,
     describe_protocol,
@@ -24,7 +24,7 @@ from emoagree.split import (
     overlap_summary,
     split_counts,
 )
-from emoagree.units import segment_ids, sessions_of, unit_ids, unit_table
+from emoagree.levels.units import segment_ids, sessions_of, unit_ids, unit_table
 
 EMOTIONS = list(DEFAULT_EMOTIONS)
 LEVELS = [1, 2, 3, 4, 5]

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import torch
 
-from emoagree.metrics import uar
+from emoagree.evaluation.metrics import uar
 from emoagree.video import forest as forest_module
 from emoagree.video.backbones import create_backbone, lite0_state_dict
 from emoagree.video.effnet import (

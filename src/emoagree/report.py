@@ -2,7 +2,7 @@
 
 Metrics are addressed by ``(system, train_level, test)`` where ``test`` is a test level
 (int) or ``"val"``. UAR is shown in percent with its cluster-bootstrap interval (split
-units resampled; see :mod:`emoagree.metrics`) and the coverage (share of intervals the
+units resampled; see :mod:`emoagree.evaluation.metrics`) and the coverage (share of intervals the
 system scored) beside it.
 """
 
@@ -16,14 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from emoagree.evaluation import (
+from emoagree.evaluation.cells import (
     LevelTestSet,
     aligned_probs,
     read_test_intervals,
     shared_units,
     split_units,
 )
-from emoagree.metrics import (
+from emoagree.evaluation.metrics import (
     ClusterBootstrap,
     argmax_codes,
     cell_sums,
@@ -50,7 +50,7 @@ Cell = tuple[str, int | str, Any]
 
 def train_row(value: Any) -> int | str:
     """A train row as cells key it: an agreement level (int) or a training arm's row name
-    (``Mw``, ``Ms``, ``Mc``; see :mod:`emoagree.arms`)."""
+    (``Mw``, ``Ms``, ``Mc``; see :mod:`emoagree.levels.arms`)."""
     text = str(value)
     return int(text) if text.isdigit() else text
 
@@ -294,9 +294,9 @@ def train_sample_counts(level_paths: Mapping[int, str], n_folds: int = 1) -> dic
 
     A table without a ``fold`` column (or ``n_folds == 1``) is one fold: its
     ``split == "train"`` rows. With ``K >= 3`` folds the parts of fold f are those of
-    :func:`emoagree.split.fold_view`.
+    :func:`emoagree.levels.split.fold_view`.
     """
-    from emoagree.split import fold_view
+    from emoagree.levels.split import fold_view
 
     counts = {}
     for level, path in level_paths.items():

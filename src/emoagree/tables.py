@@ -1,7 +1,7 @@
 """Table 1: samples per split, mean interval duration and Krippendorff's alpha per level.
 
 With K folds the train, val and test counts are the means over the folds of each part's
-size (:func:`emoagree.split.mean_part_counts`), so they add up to the level's total; the
+size (:func:`emoagree.levels.split.mean_part_counts`), so they add up to the level's total; the
 markdown notes say how the data were split (unit, K).
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from emoagree.constants import SPLITS
-from emoagree.split import mean_part_counts
+from emoagree.levels.split import mean_part_counts
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ def write_table1(
 ) -> pd.DataFrame:
     """Build Table 1, log any total warnings, write the csv and the markdown.
 
-    ``protocol`` (:func:`emoagree.split.describe_protocol`) and ``folds`` go into the
+    ``protocol`` (:func:`emoagree.levels.split.describe_protocol`) and ``folds`` go into the
     markdown's notes, followed by ``notes`` (e.g. the marks dropped for labels that are
     no configured emotion).
     """

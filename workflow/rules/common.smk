@@ -25,10 +25,10 @@ from emoagree.corpus.plan import (  # noqa: E402
     plan_recordings,
 )
 from emoagree.shards import group_shards, plan_shards  # noqa: E402
-from emoagree.split import describe_protocol, n_folds  # noqa: E402
+from emoagree.levels.split import describe_protocol, n_folds  # noqa: E402
 from emoagree.video.sampling import stretches_by_recording  # noqa: E402
 from emoagree.naming import system_labels  # noqa: E402
-from emoagree.arms import ROW_ARMS  # noqa: E402
+from emoagree.levels.arms import ROW_ARMS  # noqa: E402
 
 config = normalize_config(config)
 validate(config, os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml"))

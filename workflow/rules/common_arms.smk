@@ -1,9 +1,9 @@
 # Input and target functions of the training arms (rules in arms.smk; the arm rows are
 # planned by the stage files through train_rows()).
 # An arm is a train row (Mw, Ms, Mc) trained on all level-1 intervals with their agreement,
-# with level 1's settings, features and split; see src/emoagree/arms.py for the definitions.
+# with level 1's settings, features and split; see src/emoagree/levels/arms.py for the definitions.
 
-from emoagree.arms import ARM_ROWS, NETWORK_ONLY_ARMS  # noqa: E402
+from emoagree.levels.arms import ARM_ROWS, NETWORK_ONLY_ARMS  # noqa: E402
 
 ARMS = [str(arm) for arm in config.get("training_arms") or []]
 ARM_SETTINGS = config.get("arms") or {}

@@ -280,7 +280,7 @@ def fit_classic(
 
     A training arm (``weighted``, ``soft``) gives ``arm_train`` and ``arm_val``, each
     ``(features, labels, sample_weight)`` of its samples (soft: one weighted copy per
-    emotion, :func:`emoagree.arms.classic_training_set`): the setting is chosen as for the
+    emotion, :func:`emoagree.levels.arms.classic_training_set`): the setting is chosen as for the
     hard labels of the same intervals (level 1), and the chosen setting is then fitted on
     the arm's samples with their weights.
 

@@ -23,8 +23,8 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
 
 from emoagree.arm_loss import one_hot, soft_class_weights, soft_cross_entropy
-from emoagree.arms import ArmInputs, curriculum_rows, is_final_stage
-from emoagree.metrics import uar
+from emoagree.evaluation.metrics import uar
+from emoagree.levels.arms import ArmInputs, curriculum_rows, is_final_stage
 
 log = logging.getLogger(__name__)
 
@@ -284,7 +284,7 @@ def train_lstm(
     Args:
         on_epoch_end: called with the epoch number after its checkpoint is written
             (tests use it to simulate an interruption).
-        arm: a training arm's values per training interval (:mod:`emoagree.arms`): each
+        arm: a training arm's values per training interval (:mod:`emoagree.levels.arms`): each
             chunk takes its interval's agreement weight (``weighted``: weighted loss), soft
             target (``soft``: soft cross-entropy, class weights from the target mass) or
             highest level (``curriculum``: each epoch trains on the chunks its stage

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import torch
 
-from emoagree.arms import arm_inputs
 from emoagree.audio.functionals import NAN_FEATURES, NO_AUDIO, OK, audio_status, status_counts
 from emoagree.audio.lld import load_lld
 from emoagree.audio.lstm import (
@@ -22,8 +21,9 @@ from emoagree.audio.lstm import (
     train_lstm,
 )
 from emoagree.audio.steps import read_level, split_rows, write_rows
+from emoagree.levels.arms import arm_inputs
+from emoagree.levels.split import as_fold_paths, fold_view, pool_folds
 from emoagree.shards import recording_caches
-from emoagree.split import as_fold_paths, fold_view, pool_folds
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def run_train_lstm(
 ) -> None:
     """Train fold ``fold``'s LSTM on the train part of a level (early stopping on its val
     part) and write its val predictions. With a training ``arm`` ``level_csv`` is the arm
-    table (:mod:`emoagree.arms`); ``curriculum`` is the ``arms.curriculum`` section."""
+    table (:mod:`emoagree.levels.arms`); ``curriculum`` is the ``arms.curriculum`` section."""
     torch.set_num_threads(threads)
     table = fold_view(read_level(level_csv), fold, n_folds)
     sequences, status = lld_sequences(table, lld_paths, audio_paths, settings["min_duration_s"])

@@ -124,11 +124,11 @@ def run_train_classic(
     grouped inner CV, its JSON report (the choice and every grid point's UAR), and the
     val predictions of the chosen setting fitted on the train part only. With a training
     ``arm`` (``weighted`` or ``soft``) ``level_csv`` is the arm table and the fits take its
-    weights or soft targets (:func:`emoagree.arms.classic_training_set`).
+    weights or soft targets (:func:`emoagree.levels.arms.classic_training_set`).
     """
     from emoagree.audio.classic import fit_classic, full_probabilities
+    from emoagree.levels.split import fold_view
     from emoagree.selection import units_of
-    from emoagree.split import fold_view
 
     table = fold_view(read_level(level_csv), fold, n_folds)
     features, status = aligned_functionals(table, functionals_npz)
@@ -150,7 +150,7 @@ def run_train_classic(
     )
     arm_samples = {}
     if arm is not None:
-        from emoagree.arms import classic_training_set
+        from emoagree.levels.arms import classic_training_set
 
         for part, rows in (("arm_train", train), ("arm_val", val)):
             fit_rows, fit_labels, weights = classic_training_set(table, rows, arm, emotions)
@@ -198,7 +198,7 @@ def run_predict_classic(
     """Test predictions of one cell: each interval by the model of the fold that held it
     out (``model_paths[f]`` is fold ``f``'s model)."""
     from emoagree.audio.classic import full_probabilities
-    from emoagree.split import as_fold_paths, pool_folds
+    from emoagree.levels.split import as_fold_paths, pool_folds
 
     model_paths = as_fold_paths(model_paths)
     table = read_level(level_csv)

@@ -119,7 +119,7 @@ def dropped_notes(path: str | Path) -> list[str]:
 def _fold_parts(table: pd.DataFrame) -> list[tuple[int, pd.DataFrame]]:
     """Each fold's view of the table when it holds ``split.folds`` K >= 3 folds."""
     if "fold" in table.columns and len(table) and (table["split"] == "test").all():
-        from emoagree.split import fold_view
+        from emoagree.levels.split import fold_view
 
         n_folds = int(table["fold"].astype(int).max()) + 1
         if n_folds >= 3:

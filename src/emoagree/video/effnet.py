@@ -31,8 +31,8 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, Subset
 
 from emoagree.arm_loss import one_hot, soft_cross_entropy
-from emoagree.arms import ArmInputs, curriculum_rows
-from emoagree.metrics import uar
+from emoagree.evaluation.metrics import uar
+from emoagree.levels.arms import ArmInputs, curriculum_rows
 from emoagree.video.backbones import create_backbone, normalization, resize_crops, to_tensor
 from emoagree.video.forest import interval_probabilities
 
@@ -226,7 +226,7 @@ def train_classifier(
     Validation UAR is computed on intervals (mean of frame probabilities), over the val
     intervals that have face frames. Without any, the last epoch is kept (logged).
 
-    ``arm`` (per training frame, :mod:`emoagree.arms`): ``weighted`` weights each frame's
+    ``arm`` (per training frame, :mod:`emoagree.levels.arms`): ``weighted`` weights each frame's
     loss by its interval's agreement, ``soft`` trains with soft cross-entropy on its
     interval's soft target, ``curriculum`` trains each epoch on the frames its stage
     admits (BatchNorm is recalibrated on all training frames). The arm enters the

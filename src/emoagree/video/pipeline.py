@@ -88,7 +88,7 @@ def predict_level(frame_scores: Sequence[str | Path], level_csv: str | Path,
                   out: str | Path, n_folds: int = 1) -> None:
     """Test predictions of one cell: each interval of the level averages the frame scores
     of the model of the fold that held it out (``frame_scores[f]`` is fold ``f``'s)."""
-    from emoagree.split import as_fold_paths, pool_folds
+    from emoagree.levels.split import as_fold_paths, pool_folds
 
     frame_scores = as_fold_paths(frame_scores)
     table = read_level(level_csv)
@@ -262,9 +262,9 @@ def train_vggf_rf(
     With a training ``arm`` (``weighted``, ``soft``) ``level_csv`` is the arm table: the
     setting is chosen on the hard labels as for level 1, then the forests are fitted with
     each frame taking its interval's weight, or one weighted copy per emotion
-    (:func:`emoagree.arms.classic_sample_set`)."""
+    (:func:`emoagree.levels.arms.classic_sample_set`)."""
+    from emoagree.levels.split import fold_view
     from emoagree.selection import units_of
-    from emoagree.split import fold_view
     from emoagree.video.forest import forest_grid, select_forest, selection_report
 
     table = fold_view(read_level(level_csv), fold, n_folds)
@@ -289,7 +289,7 @@ def train_vggf_rf(
         if arm is None:
             return train_forest(matrix, frame_rows["emotion"].tolist(), emotions, **chosen,
                                 **forest_settings)
-        from emoagree.arms import classic_sample_set
+        from emoagree.levels.arms import classic_sample_set
 
         samples, labels, weights = classic_sample_set(frame_rows["interval_id"], intervals,
                                                       arm, emotions)
@@ -329,7 +329,7 @@ def frames_to_score(tracks: Mapping[str, FaceTrack], split_csv: str | Path | Non
                     fold: int, n_folds: int) -> dict[str, np.ndarray]:
     """Per recording, the frames a fold's model must score: those inside the level-1
     intervals of the fold's val and test parts (every frame without ``split_csv``)."""
-    from emoagree.split import fold_view
+    from emoagree.levels.split import fold_view
 
     needed = {name: np.ones(len(t.has_face), dtype=bool) for name, t in tracks.items()}
     if split_csv is None:
@@ -367,8 +367,8 @@ def train_effnet(
     target or highest level (``curriculum``: the ``arms.curriculum`` section)."""
     import torch
 
-    from emoagree.arms import arm_inputs
-    from emoagree.split import fold_view
+    from emoagree.levels.arms import arm_inputs
+    from emoagree.levels.split import fold_view
     from emoagree.video.backbones import device_for_job
     from emoagree.video.effnet import TrainSettings, build_model, train_classifier
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from emoagree.levels import union_of_marks
+from emoagree.levels.build import union_of_marks
 
 
 def _overlap(intervals: list[tuple[float, float]], start: float, end: float) -> float:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from emoagree.metrics import UNSCORED, batch_uar, encode
+from emoagree.evaluation.metrics import UNSCORED, batch_uar, encode
 from emoagree.predictions import (
     PredictionArrays,
     arrays_from_table,
@@ -351,7 +351,7 @@ def run_weight_search(
 def test_folds(level_csv: str, n_folds: int) -> dict[str, int]:
     """``interval_id -> fold`` that tests it, for the test intervals of a level table
     (read without pandas: fusion jobs are many and short; the rule is the one of
-    :func:`emoagree.split.fold_test_rows`)."""
+    :func:`emoagree.levels.split.fold_test_rows`)."""
     import csv
 
     with open(level_csv, newline="") as handle:
@@ -387,7 +387,7 @@ def run_apply(
     selection = fusion_settings["selection"]
     if selection not in SELECTIONS:
         raise ValueError(f"fusion.selection {selection!r} not in {SELECTIONS}")
-    from emoagree.split import as_fold_paths
+    from emoagree.levels.split import as_fold_paths
 
     weights_paths = as_fold_paths(weights_paths)
     if len(weights_paths) != n_folds:

@@ -11,7 +11,7 @@ chance, is the same for every system tested on that level. A system that scored 
 interval at all has no UAR (null).
 
 **One cluster bootstrap for the whole study.** The resampled items are the split units
-(segments, recordings, sessions or actors; see :mod:`emoagree.split`), not intervals:
+(segments, recordings, sessions or actors; see :mod:`emoagree.levels.split`), not intervals:
 :class:`ClusterBootstrap` draws the units with replacement, seeded, and every cell and
 system uses the same draws. An interval is carried with the multiplicity of its unit, in
 every test level, so a level-k interval moves with the level-1 stretch that contains it.

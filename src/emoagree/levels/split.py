@@ -1,7 +1,7 @@
 """Train/val/test split and cross-validation folds, fixed once on level-1 split units.
 
 The split is made on the level-1 intervals (before any per-level minimum-duration filter),
-grouped into *split units* (:mod:`emoagree.units`: ``segment`` by default, or
+grouped into *split units* (:mod:`emoagree.levels.units`: ``segment`` by default, or
 ``recording``, ``session``, ``interval``; ``actor`` with ``strategy: actor``). Whole units
 go to one part or fold, and every level-k interval inherits the ``split``, ``unit`` and
 ``fold`` of the level-1 interval that contains it (same recording and emotion), so a
@@ -75,8 +75,8 @@ import numpy as np
 import pandas as pd
 
 from emoagree.constants import DEFAULT_FOLDS, INTERVAL_COLUMNS, SPLIT_UNITS, SPLITS
-from emoagree.levels import agreement_intervals, interval_ids, union_of_marks
-from emoagree.units import sessions_of, unit_ids, unit_table
+from emoagree.levels.build import agreement_intervals, interval_ids, union_of_marks
+from emoagree.levels.units import sessions_of, unit_ids, unit_table
 
 log = logging.getLogger(__name__)
 
@@ -278,7 +278,7 @@ def deal_folds(units: pd.DataFrame, folds: int, seed: int, kind: str = "split") 
     a fold is empty the next unit goes there (no fold is empty).
 
     Args:
-        units: :func:`~emoagree.units.unit_table` (``stratum``, ``n_intervals``).
+        units: :func:`~emoagree.levels.units.unit_table` (``stratum``, ``n_intervals``).
         folds: K >= 3.
         seed: the split seed.
         kind: the unit kind, for the error message.
@@ -575,7 +575,7 @@ def cross_part_overlap(
         level_tables: the level tables (any levels), with ``recording, start_s, end_s,
             split`` and, for ``folds >= 3``, ``fold``.
         folds: K.
-        sessions: ``recording -> session`` (:func:`~emoagree.units.sessions_of`); by
+        sessions: ``recording -> session`` (:func:`~emoagree.levels.units.sessions_of`); by
             default every recording is its own session.
 
     Returns:

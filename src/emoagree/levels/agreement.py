@@ -32,7 +32,7 @@ import krippendorff
 import numpy as np
 import pandas as pd
 
-from emoagree.levels import union_of_marks
+from emoagree.levels.build import union_of_marks
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ Definitions (all from the raw marks, ``results/corpus/annotations.csv``):
 
 - *Coverage* of emotion E at time t in a recording: the number of distinct annotators
   whose marks of E cover t. An annotator's own marks of one emotion are merged first
-  (duplicates and self-overlaps count once), as in :mod:`emoagree.levels`; marks are
+  (duplicates and self-overlaps count once), as in :mod:`emoagree.levels.build`; marks are
   half-open ``[start, end)``.
 - *Annotators of a recording*: the distinct annotators with at least one mark of any
   category (Neutral and dropped categories included) in that recording. An annotator who
@@ -40,7 +40,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from emoagree.levels import union_of_marks
+from emoagree.levels.build import union_of_marks
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 A test cell's metrics also read the test level's table (each test interval's split unit
 and fold) and ``split.csv`` (the unit list of the study's shared bootstrap); see
-:mod:`emoagree.metrics`. Level tables written before the split had units (no ``unit``
+:mod:`emoagree.evaluation.metrics`. Level tables written before the split had units (no ``unit``
 or ``fold`` column) still evaluate: each interval is then its own unit, in fold 0.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from emoagree.metrics import evaluate_arrays
+from emoagree.evaluation.metrics import evaluate_arrays
 from emoagree.predictions import PredictionArrays, read_checked
 
 
