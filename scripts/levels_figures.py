@@ -4,8 +4,8 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 
-from emoagree import corpus_figures  # noqa: E402
 from emoagree.intervals_io import read_annotations, read_intervals  # noqa: E402
+from emoagree.report import corpus_figures  # noqa: E402
 
 params, inputs, outputs = snakemake.params, snakemake.input, snakemake.output  # noqa: F821
 levels = {k: read_intervals(path) for k, path in zip(params.levels, inputs.levels, strict=True)}

@@ -9,7 +9,7 @@ logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %
 
 from emoagree.corpus.labels import dropped_notes  # noqa: E402
 from emoagree.intervals_io import read_intervals  # noqa: E402
-from emoagree.tables import write_table1  # noqa: E402
+from emoagree.report.table1 import write_table1  # noqa: E402
 
 params, inputs = snakemake.params, snakemake.input  # noqa: F821
 levels = {k: read_intervals(path) for k, path in zip(params.levels, inputs.levels, strict=True)}

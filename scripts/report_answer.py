@@ -3,7 +3,7 @@ shared cluster bootstrap over split units."""
 
 import sys
 
-from emoagree.report import write_answer
+from emoagree.report.answer import write_answer
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 

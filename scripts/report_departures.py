@@ -4,7 +4,7 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
-from emoagree.departures import write_departures  # noqa: E402
+from emoagree.report.departures import write_departures  # noqa: E402
 
 table = write_departures(
     snakemake.params.run,  # noqa: F821

@@ -4,7 +4,7 @@ import sys
 
 import pandas as pd
 
-from emoagree.figures import crosseval_heatmap
+from emoagree.report.figures import crosseval_heatmap
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 

@@ -2,7 +2,7 @@
 
 import sys
 
-from emoagree.paper import paper_table2, paper_table3
+from emoagree.report.paper import paper_table2, paper_table3
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 

@@ -2,8 +2,8 @@
 
 import sys
 
-from emoagree.figures import recall_plot
-from emoagree.report import load_cells, load_json
+from emoagree.report.answer import load_cells, load_json
+from emoagree.report.figures import recall_plot
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 

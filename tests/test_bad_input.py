@@ -28,7 +28,7 @@ from emoagree.corpus.labels import (
     write_dropped,
 )
 from emoagree.corpus.plan import check_levels, max_annotators, plan_marks
-from emoagree.tables import write_table1
+from emoagree.report.table1 import write_table1
 
 ROOT = Path(__file__).resolve().parents[1]
 EMOTIONS = ["Angry", "Happy", "Surprised", "Sad", "Disgusted", "Scared"]

@@ -4,9 +4,9 @@ import matplotlib.image as mpimg
 import pytest
 from levels_fixtures import make_corpus
 
-from emoagree import corpus_figures
 from emoagree.constants import DEFAULT_EMOTIONS
 from emoagree.levels.split import level_table, make_split
+from emoagree.report import corpus_figures
 
 EMOTIONS = list(DEFAULT_EMOTIONS)
 

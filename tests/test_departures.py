@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from emoagree.departures import (
+from emoagree.report.departures import (
     compared_keys,
     departures,
     departures_markdown,

@@ -15,7 +15,7 @@ from synthetic import EMOTIONS, write_study
 from emoagree.evaluation.cells import LevelTestSet
 from emoagree.evaluation.metrics import evaluate_arrays
 from emoagree.predictions import PredictionArrays
-from emoagree.report import (
+from emoagree.report.answer import (
     OPTIMISTIC_NOTE,
     answer_text,
     build_table2,

@@ -5,7 +5,7 @@ import logging
 import pandas as pd
 import pytest
 
-from emoagree.tables import PAPER_TABLE1, table1, to_markdown, write_table1
+from emoagree.report.table1 import PAPER_TABLE1, table1, to_markdown, write_table1
 
 
 def level(split_counts, duration=2.0):

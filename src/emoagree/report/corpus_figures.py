@@ -1,6 +1,7 @@
 """Corpus figures: the paper's Figures 1-3 and, for the demo, label accuracy per level.
 
-(A module rather than ``figures/corpus.py``: the evaluation stage owns ``emoagree.figures``.)
+Drawn from the level tables (rules ``corpus_figures`` and ``truth_accuracy_figure`` of
+``levels.smk``); the evaluation's figures are in :mod:`emoagree.report.figures`.
 """
 
 from __future__ import annotations

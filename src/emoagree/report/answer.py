@@ -36,8 +36,8 @@ from emoagree.evaluation.metrics import (
     resampled_uars,
 )
 from emoagree.naming import label_of
-from emoagree.paper import paper_table2, paper_table3
 from emoagree.predictions import PredictionArrays, read_checked
+from emoagree.report.paper import paper_table2, paper_table3
 
 OPTIMISTIC_NOTE = (
     "OPTIMISTIC: fusion weights were chosen on the test level's own labels "
