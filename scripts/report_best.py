@@ -3,7 +3,7 @@
 import json
 import sys
 
-from emoagree.report.answer import choose_best_system, load_cells, write_text
+from emoagree.report.tables import choose_best_system, load_cells, write_text
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 

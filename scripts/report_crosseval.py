@@ -2,7 +2,7 @@
 
 import sys
 
-from emoagree.report.answer import crosseval_frame, load_cells
+from emoagree.report.tables import crosseval_frame, load_cells
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 

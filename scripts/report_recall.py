@@ -2,8 +2,8 @@
 
 import sys
 
-from emoagree.report.answer import load_cells, load_json
 from emoagree.report.figures import recall_plot
+from emoagree.report.tables import load_cells, load_json
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 

@@ -3,7 +3,7 @@
 import json
 import sys
 
-from emoagree.report.answer import build_table3, load_cells, paper_markdown, write_text
+from emoagree.report.tables import build_table3, load_cells, paper_markdown, write_text
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 

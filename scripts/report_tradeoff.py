@@ -5,8 +5,8 @@ import sys
 
 import pandas as pd
 
-from emoagree.report.answer import load_json, train_row, train_sample_counts
 from emoagree.report.figures import tradeoff_plot
+from emoagree.report.tables import load_json, train_row, train_sample_counts
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 

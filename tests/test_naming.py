@@ -6,7 +6,8 @@ import pytest
 import yaml
 
 from emoagree.naming import system_label, system_labels
-from emoagree.report.answer import add_labels, answer_text, build_table2, build_table3
+from emoagree.report.answer import add_labels, answer_text
+from emoagree.report.tables import build_table2, build_table3
 from emoagree.video.vggface2 import NAME
 
 ROOT = Path(__file__).resolve().parents[1]

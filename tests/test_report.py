@@ -15,9 +15,9 @@ from synthetic import EMOTIONS, write_study
 from emoagree.evaluation.cells import LevelTestSet
 from emoagree.evaluation.metrics import evaluate_arrays
 from emoagree.predictions import PredictionArrays
-from emoagree.report.answer import (
+from emoagree.report.answer import answer_text, study_answer
+from emoagree.report.tables import (
     OPTIMISTIC_NOTE,
-    answer_text,
     build_table2,
     build_table3,
     choose_best_system,
@@ -25,7 +25,6 @@ from emoagree.report.answer import (
     format_cell,
     load_cells,
     paper_markdown,
-    study_answer,
     train_sample_counts,
 )
 
