@@ -1,13 +1,17 @@
-"""Rule audio_predict_lstm: the LSTMs of train level i (one per
-fold) on the test intervals of level j (CPU)."""
+"""Rule audio_predict_lstm, one (audio_lstm, train level, test level) cell: the LSTMs of
+train level i (one per fold) on the test intervals of level j (CPU), then the cell's
+metrics."""
+
+import sys
 
 from emoagree.audio.runlog import log_to
 
 log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 from emoagree.audio.lstm_steps import run_predict_lstm  # noqa: E402
+from emoagree.evaluation.cells import score_cell  # noqa: E402
 
-inp, out, params = snakemake.input, snakemake.output, snakemake.params  # noqa: F821
+inp, out, params, wc = snakemake.input, snakemake.output, snakemake.params, snakemake.wildcards  # noqa: F821
 run_predict_lstm(
     list(inp.models),
     inp.level,
@@ -19,4 +23,8 @@ run_predict_lstm(
     out.predictions,
     threads=snakemake.threads,  # noqa: F821
     n_folds=params.n_folds,
+)
+score_cell(
+    out.predictions, out.metrics, inp.level, inp.split, params.emotions, params.evaluation,
+    params.seed, replicate_key=f"audio_lstm/train{wc.train_level}", log=sys.stderr,
 )

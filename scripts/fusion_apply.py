@@ -1,22 +1,31 @@
-"""Fuse one test level's audio and video predictions, each interval with the weights of
-the fold that tested it (rule fusion_apply)."""
+"""Rule fusion_apply, one fused (train level, test level) cell: fuse the test level's audio
+and video predictions, each interval with the weights of the fold that tested it; then the
+cell's metrics (with what the fusion applied)."""
 
 import sys
 
+from emoagree.evaluation.cells import score_cell
 from emoagree.fusion.weighted import run_apply
 
 sys.stderr = log = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
+inp, out, params, wc = snakemake.input, snakemake.output, snakemake.params, snakemake.wildcards  # noqa: F821
 run_apply(
-    weights_paths=list(snakemake.input.weights),  # noqa: F821
-    audio_path=snakemake.input.audio,  # noqa: F821
-    video_path=snakemake.input.video,  # noqa: F821
-    predictions_path=snakemake.output.predictions,  # noqa: F821
-    info_path=snakemake.output.info,  # noqa: F821
-    emotions=snakemake.params.emotions,  # noqa: F821
-    fusion_settings=snakemake.params.fusion,  # noqa: F821
-    seed=snakemake.params.seed,  # noqa: F821
-    level_csv=snakemake.input.level,  # noqa: F821
-    n_folds=snakemake.params.n_folds,  # noqa: F821
+    weights_paths=list(inp.weights),
+    audio_path=inp.audio,
+    video_path=inp.video,
+    predictions_path=out.predictions,
+    info_path=out.info,
+    emotions=params.emotions,
+    fusion_settings=params.fusion,
+    seed=params.seed,
+    level_csv=inp.level,
+    n_folds=params.n_folds,
     log=log,
+)
+system = f"fusion_{wc.audio_system}_{wc.video_system}"
+score_cell(
+    out.predictions, out.metrics, inp.level, inp.split, params.emotions, params.evaluation,
+    params.bootstrap_seed, replicate_key=f"{system}/train{wc.train_level}",
+    fusion_info_path=out.info, log=log,
 )

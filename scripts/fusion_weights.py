@@ -1,4 +1,5 @@
-"""Choose fusion weights on a train level's validation predictions (rule fusion_weights)."""
+"""Choose fusion weights for every fold of one train level, each on its own fold's
+validation predictions (rule fusion_weights)."""
 
 import sys
 
@@ -6,13 +7,16 @@ from emoagree.fusion.weighted import run_weight_search
 
 sys.stderr = log = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
-run_weight_search(
-    audio_path=snakemake.input.audio,  # noqa: F821
-    video_path=snakemake.input.video,  # noqa: F821
-    weights_path=snakemake.output.weights,  # noqa: F821
-    val_predictions_path=snakemake.output.val,  # noqa: F821
-    emotions=snakemake.params.emotions,  # noqa: F821
-    fusion_settings=snakemake.params.fusion,  # noqa: F821
-    seed=snakemake.params.seed,  # noqa: F821
-    log=log,
-)
+inputs, outputs, params = snakemake.input, snakemake.output, snakemake.params  # noqa: F821
+folds = zip(inputs.audio, inputs.video, outputs.weights, outputs.val, strict=True)
+for audio, video, weights, val in folds:
+    run_weight_search(
+        audio_path=audio,
+        video_path=video,
+        weights_path=weights,
+        val_predictions_path=val,
+        emotions=params.emotions,
+        fusion_settings=params.fusion,
+        seed=params.seed,
+        log=log,
+    )

@@ -1,5 +1,6 @@
-"""Rule video_predict: one test level's intervals = mean of the frame scores of
-the model of the fold that tested each interval."""
+"""Rule video_predict, one (video system, train level, test level) cell: each test interval
+of level j = mean of the frame scores of the model of the fold that tested it; then the
+cell's metrics."""
 
 import logging
 import sys
@@ -7,13 +8,15 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
 
+from emoagree.evaluation.cells import score_cell  # noqa: E402
 from emoagree.video.pipeline import predict_level  # noqa: E402
 
+inp, out, params, wc = snakemake.input, snakemake.output, snakemake.params, snakemake.wildcards  # noqa: F821
 predict_level(
-    list(snakemake.input.scores),  # noqa: F821
-    snakemake.input.level,  # noqa: F821
-    snakemake.input.faces,  # noqa: F821
-    snakemake.params.emotions,  # noqa: F821
-    snakemake.output[0],  # noqa: F821
-    n_folds=snakemake.params.n_folds,  # noqa: F821
+    list(inp.scores), inp.level, inp.faces, params.emotions, out.predictions,
+    n_folds=params.n_folds,
+)
+score_cell(
+    out.predictions, out.metrics, inp.level, inp.split, params.emotions, params.evaluation,
+    params.seed, replicate_key=f"{wc.video_system}/train{wc.train_level}", log=sys.stderr,
 )

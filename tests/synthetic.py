@@ -229,6 +229,30 @@ include: "{repo}/workflow/rules/evaluation.smk"
 include: "{repo}/workflow/rules/report.smk"
 
 
+# What a single system's cell job does after predicting (audio_predict_*, video_predict):
+# score the cell. Here the predictions are given, so the harness only scores them.
+rule synthetic_cell:
+    input:
+        predictions="results/predictions/{{system}}/train{{train_level}}/test{{test_level}}.csv",
+        level=lambda wc: level_table(wc.test_level),
+        split=SPLIT_TABLE,
+    output:
+        "results/metrics/{{system}}/train{{train_level}}/test{{test_level}}.json",
+    wildcard_constraints:
+        system="|".join(AUDIO_SYSTEMS + VIDEO_SYSTEMS) or "__none__",
+    params:
+        emotions=EMOTIONS,
+        evaluation=BOOTSTRAP_SETTINGS,
+        seed=config["seed"],
+    run:
+        from emoagree.evaluation.cells import score_cell
+
+        score_cell(
+            input.predictions, output[0], input.level, input.split, params.emotions,
+            params.evaluation, params.seed, f"{{wildcards.system}}/train{{wildcards.train_level}}",
+        )
+
+
 rule all:
     input:
         evaluation_targets(),

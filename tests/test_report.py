@@ -332,9 +332,14 @@ def test_dry_run_lists_25_metric_jobs_per_system(tmp_path):
                 path.write_text("interval_id,emotion\n")
     out = run_snakemake(tmp_path, "-n")
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", out, flags=re.M))
-    assert int(counts["metrics"]) == 25 * 5  # 3 single + 2 fused systems
+    # one job per cell makes its predictions and its metrics (no separate metrics job)
+    assert "metrics" not in counts
+    # the harness scores the given single-system predictions (synthetic_cell) where the
+    # workflow's audio_predict_* / video_predict jobs predict and score
+    assert int(counts["synthetic_cell"]) == 25 * 3
     assert int(counts["fusion_apply"]) == 25 * 2
-    assert int(counts["fusion_weights"]) == 5 * 2
+    assert len(re.findall(r"^\s+output: .*results/metrics/\S+/test\d\.json", out, re.M)) == 25 * 5
+    assert int(counts["fusion_weights"]) == 5 * 2  # one per (fused system, train level)
     assert int(counts["report_crosseval"]) == 5
 
 
@@ -502,7 +507,8 @@ def test_dry_run_plans_the_arm_rows(tmp_path):
     out = run_snakemake(tmp_path, "-n")
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", out, flags=re.M))
     # rows: audio_lr 2+2, audio_lstm 2+3, video_effnet 2+3, lr+effnet 2+2, lstm+effnet 2+3
-    assert int(counts["metrics"]) == (4 + 5 + 5 + 4 + 5) * 2
+    cells = re.findall(r"^\s+output: .*results/metrics/\S+/test\d\.json", out, re.M)
+    assert len(cells) == (4 + 5 + 5 + 4 + 5) * 2
     assert int(counts["fusion_weights"]) == 4 + 5
     assert "trainMc/test1" in out and "fusion_audio_lstm_video_effnet/trainMc" in out
     assert "fusion_audio_lr_video_effnet/trainMc" not in out

@@ -65,7 +65,8 @@ def test_slurm_profile_runs_the_study_like_a_local_run(tmp_path, slurm_cluster):
         "audio_cells=2",
         "video_cells=2",
         "fusion_cells=2",
-        "metric_cells=2",
+        "lstm_cells=2",
+        "val_scores=2",
         configfiles=(TINY_CONFIG, cluster / "small.yaml"),
     )
     submitted = [line for line in out.splitlines() if "SLURM run ID" in line or "sbatch" in line]

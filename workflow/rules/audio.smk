@@ -136,14 +136,18 @@ rule audio_predict_classic:
     input:
         models=fold_models("{system}", "joblib"),
         level=lambda wc: level_table(wc.test_level),
+        split=SPLIT_TABLE,
         features=lambda wc: functionals_of(wc.test_level),
     output:
         predictions="results/predictions/{system}/train{train_level}/test{test_level}.csv",
+        metrics="results/metrics/{system}/train{train_level}/test{test_level}.json",
     wildcard_constraints:
         system="|".join(AUDIO_CLASSIC) if AUDIO_CLASSIC else "__none__",
     params:
         emotions=EMOTIONS,
         n_folds=N_FOLDS,
+        evaluation=BOOTSTRAP_SETTINGS,
+        seed=config["seed"],
     log:
         "logs/audio/predict/{system}_train{train_level}_test{test_level}.log",
     benchmark:
@@ -162,11 +166,15 @@ rule audio_predict_lstm:
     input:
         models=fold_models("audio_lstm", "pt"),
         level=lambda wc: level_table(wc.test_level),
+        split=SPLIT_TABLE,
         lld=lld_caches,
     output:
         predictions="results/predictions/audio_lstm/train{train_level}/test{test_level}.csv",
+        metrics="results/metrics/audio_lstm/train{train_level}/test{test_level}.json",
     params:
         n_folds=N_FOLDS,
+        evaluation=BOOTSTRAP_SETTINGS,
+        seed=config["seed"],
         audio_paths=lambda wc: audio_paths(),
         min_duration_s=lambda wc: settings(wc.test_level)["audio"]["min_duration_s"],
         emotions=EMOTIONS,

@@ -35,21 +35,6 @@ BOOTSTRAP_SETTINGS = {
 }
 
 
-def metrics_inputs(wildcards):
-    """The cell's predictions, its test level's table (each interval's split unit and
-    fold) and split.csv (the bootstrap's unit list); for a fused system also what its
-    fusion applied."""
-    cell = f"{wildcards.system}/train{wildcards.train_level}/test{wildcards.test_level}"
-    inputs = {
-        "predictions": f"results/predictions/{cell}.csv",
-        "level": level_table(wildcards.test_level),
-        "split": SPLIT_TABLE,
-    }
-    if wildcards.system in FUSION_SYSTEMS:
-        inputs["fusion_info"] = f"results/models/{cell}.json"
-    return inputs
-
-
 def metrics_file(system, train_level, test):
     test_part = "val" if test == "val" else f"test{test}"
     return f"results/metrics/{system}/train{train_level}/{test_part}.json"

@@ -1,29 +1,9 @@
-# Evaluation nodes: one job per (system, train level, test level) cell of the 5x5, plus
-# one per (system, train level) on the validation set (used to pick the headline system).
-# A test cell reads its test level's table and split.csv: its interval comes from the one
-# cluster bootstrap over split units that every cell and the answer share.
-
-
-rule metrics:
-    input:
-        unpack(metrics_inputs),
-    output:
-        "results/metrics/{system}/train{train_level}/test{test_level}.json",
-    params:
-        emotions=EMOTIONS,
-        evaluation=BOOTSTRAP_SETTINGS,
-        seed=config["seed"],
-    log:
-        "logs/evaluation/metrics/{system}/train{train_level}/test{test_level}.log",
-    benchmark:
-        "benchmarks/evaluation/metrics/{system}/train{train_level}/test{test_level}.tsv"
-    conda:
-        "../../envs/fusion.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-    script:
-        "../../scripts/evaluation_metrics.py"
+# Evaluation. Each (system, train level, test level) cell of the 5x5 is one job, the one
+# that makes its predictions (audio_predict_classic, audio_predict_lstm, video_predict,
+# fusion_apply): it also reads the test level's table and split.csv and writes the cell's
+# metrics, whose interval comes from the one cluster bootstrap over split units that every
+# cell and the answer share (emoagree.evaluation.cells.score_cell). Here: one job per
+# (system, train level) on the validation set (used to pick the headline system).
 
 
 # Each fold model predicted its own val part; the job pools them into the system's val.csv

@@ -186,12 +186,16 @@ rule video_predict:
     input:
         scores=fold_models("{video_system}", "frames.npz"),
         level=lambda w: level_table(w.test_level),
+        split=SPLIT_TABLE,
         faces=face_caches,
     output:
-        "results/predictions/{video_system}/train{train_level}/test{test_level}.csv",
+        predictions="results/predictions/{video_system}/train{train_level}/test{test_level}.csv",
+        metrics="results/metrics/{video_system}/train{train_level}/test{test_level}.json",
     params:
         emotions=EMOTIONS,
         n_folds=N_FOLDS,
+        evaluation=BOOTSTRAP_SETTINGS,
+        seed=config["seed"],
     log:
         "logs/video/{video_system}/train{train_level}_test{test_level}.log",
     benchmark:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -184,3 +184,36 @@ def write_metrics(
     Path(metrics_path).parent.mkdir(parents=True, exist_ok=True)
     Path(metrics_path).write_text(json.dumps(metrics, indent=2) + "\n")
     return metrics
+
+
+def score_cell(
+    predictions_path: str,
+    metrics_path: str,
+    level_path: str,
+    split_path: str,
+    emotions: Sequence[str],
+    evaluation: Mapping[str, Any],
+    seed: int,
+    replicate_key: str,
+    fusion_info_path: str | None = None,
+    log=None,
+) -> dict[str, Any]:
+    """The metrics of one (system, train level, test level) cell, written by the job that
+    made its predictions (one job per cell: no second process start per cell).
+
+    ``evaluation`` holds ``bootstrap_resamples`` and ``ci_level``; ``seed`` is the study's
+    seed, the same for every cell, so that every cell draws the same split units.
+    """
+    return write_metrics(
+        predictions_path=predictions_path,
+        metrics_path=metrics_path,
+        emotions=emotions,
+        n_resamples=evaluation["bootstrap_resamples"],
+        ci_level=evaluation["ci_level"],
+        seed=seed,
+        fusion_info_path=fusion_info_path,
+        log=log,
+        level_path=level_path,
+        split_path=split_path,
+        replicate_key=replicate_key,
+    )
