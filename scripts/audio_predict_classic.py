@@ -1,6 +1,6 @@
 """Rule audio_predict_classic, one (system, train level, test level) cell: the audio_svm /
-audio_lr models of train level i (one per fold) on the test intervals of level j, then the
-cell's metrics."""
+audio_lr models of train level i (one per fold, for every training replicate) on the test
+intervals of level j, then the cell's metrics."""
 
 import sys
 
@@ -10,12 +10,16 @@ log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 from emoagree.audio.steps import run_predict_classic  # noqa: E402
 from emoagree.evaluation.cells import score_cell  # noqa: E402
+from emoagree.replicates import by_replicate  # noqa: E402
 
 inp, out, params, wc = snakemake.input, snakemake.output, snakemake.params, snakemake.wildcards  # noqa: F821
-run_predict_classic(
-    list(inp.models), inp.level, inp.features, params.emotions, out.predictions, params.n_folds
-)
+models = by_replicate(inp.models, params.n_replicates)
+for fold_models, predictions in zip(models, out.predictions, strict=True):
+    run_predict_classic(
+        fold_models, inp.level, inp.features, params.emotions, predictions, params.n_folds
+    )
 score_cell(
-    out.predictions, out.metrics, inp.level, inp.split, params.emotions, params.evaluation,
-    params.seed, replicate_key=f"{wc.system}/train{wc.train_level}", log=sys.stderr,
+    list(out.predictions), out.metrics, inp.level, inp.split, params.emotions,
+    params.evaluation, params.seed, replicate_key=f"{wc.system}/train{wc.train_level}",
+    log=sys.stderr,
 )

@@ -1,6 +1,6 @@
 """Rule audio_predict_lstm, one (audio_lstm, train level, test level) cell: the LSTMs of
-train level i (one per fold) on the test intervals of level j (CPU), then the cell's
-metrics."""
+train level i (one per fold, for every training replicate) on the test intervals of level
+j (CPU), then the cell's metrics."""
 
 import sys
 
@@ -10,21 +10,25 @@ log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 from emoagree.audio.lstm_steps import run_predict_lstm  # noqa: E402
 from emoagree.evaluation.cells import score_cell  # noqa: E402
+from emoagree.replicates import by_replicate  # noqa: E402
 
 inp, out, params, wc = snakemake.input, snakemake.output, snakemake.params, snakemake.wildcards  # noqa: F821
-run_predict_lstm(
-    list(inp.models),
-    inp.level,
-    inp.lld,
-    params.audio_paths,
-    params.min_duration_s,
-    params.emotions,
-    "cpu",
-    out.predictions,
-    threads=snakemake.threads,  # noqa: F821
-    n_folds=params.n_folds,
-)
+models = by_replicate(inp.models, params.n_replicates)
+for fold_models, predictions in zip(models, out.predictions, strict=True):
+    run_predict_lstm(
+        fold_models,
+        inp.level,
+        inp.lld,
+        params.audio_paths,
+        params.min_duration_s,
+        params.emotions,
+        "cpu",
+        predictions,
+        threads=snakemake.threads,  # noqa: F821
+        n_folds=params.n_folds,
+    )
 score_cell(
-    out.predictions, out.metrics, inp.level, inp.split, params.emotions, params.evaluation,
-    params.seed, replicate_key=f"audio_lstm/train{wc.train_level}", log=sys.stderr,
+    list(out.predictions), out.metrics, inp.level, inp.split, params.emotions,
+    params.evaluation, params.seed, replicate_key=f"audio_lstm/train{wc.train_level}",
+    log=sys.stderr,
 )

@@ -1,20 +1,24 @@
-"""Rule metrics_val: pool the fold models' val predictions into the system's val.csv and
-score it (UAR, per-class recall, confusion, coverage and a bootstrap interval over val
-intervals). Test cells are scored by the job that predicts them (score_cell)."""
+"""Rule metrics_val: pool the fold models' val predictions into the system's val.csv (one
+per training replicate) and score them (UAR, per-class recall, confusion, coverage and a
+bootstrap interval over val intervals). Test cells are scored by the job that predicts
+them (score_cell)."""
 
 import sys
 
 from emoagree.evaluation.cells import write_metrics
 from emoagree.predictions import pool_prediction_files
+from emoagree.replicates import by_replicate
 
 sys.stderr = log = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
 inputs, output, params, wildcards = (  # noqa: F821
     snakemake.input, snakemake.output, snakemake.params, snakemake.wildcards  # noqa: F821
 )
-pool_prediction_files(list(inputs.folds), output.predictions, params.emotions)
+folds = by_replicate(inputs.folds, params.n_replicates)
+for fold_files, pooled in zip(folds, output.predictions, strict=True):
+    pool_prediction_files(fold_files, pooled, params.emotions)
 write_metrics(
-    predictions_path=output.predictions,
+    predictions_path=list(output.predictions),
     metrics_path=output.metrics,
     emotions=params.emotions,
     n_resamples=params.evaluation["bootstrap_resamples"],

@@ -1,31 +1,42 @@
 """Rule fusion_apply, one fused (train level, test level) cell: fuse the test level's audio
-and video predictions, each interval with the weights of the fold that tested it; then the
-cell's metrics (with what the fusion applied)."""
+and video predictions, each interval with the weights of the fold that tested it (replicate
+r of each system with replicate r's weights); then the cell's metrics (with what the
+fusion applied)."""
 
 import sys
 
 from emoagree.evaluation.cells import score_cell
 from emoagree.fusion.weighted import run_apply
+from emoagree.replicates import by_replicate
 
 sys.stderr = log = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
 inp, out, params, wc = snakemake.input, snakemake.output, snakemake.params, snakemake.wildcards  # noqa: F821
-run_apply(
-    weights_paths=list(inp.weights),
-    audio_path=inp.audio,
-    video_path=inp.video,
-    predictions_path=out.predictions,
-    info_path=out.info,
-    emotions=params.emotions,
-    fusion_settings=params.fusion,
-    seed=params.seed,
-    level_csv=inp.level,
-    n_folds=params.n_folds,
-    log=log,
+replicates = zip(
+    by_replicate(inp.weights, params.n_replicates),
+    inp.audio,
+    inp.video,
+    out.predictions,
+    out.info,
+    strict=True,
 )
+for weights, audio, video, predictions, info in replicates:
+    run_apply(
+        weights_paths=weights,
+        audio_path=audio,
+        video_path=video,
+        predictions_path=predictions,
+        info_path=info,
+        emotions=params.emotions,
+        fusion_settings=params.fusion,
+        seed=params.seed,
+        level_csv=inp.level,
+        n_folds=params.n_folds,
+        log=log,
+    )
 system = f"fusion_{wc.audio_system}_{wc.video_system}"
 score_cell(
-    out.predictions, out.metrics, inp.level, inp.split, params.emotions, params.evaluation,
-    params.bootstrap_seed, replicate_key=f"{system}/train{wc.train_level}",
-    fusion_info_path=out.info, log=log,
+    list(out.predictions), out.metrics, inp.level, inp.split, params.emotions,
+    params.evaluation, params.bootstrap_seed, replicate_key=f"{system}/train{wc.train_level}",
+    fusion_info_path=out.info[0], log=log,
 )

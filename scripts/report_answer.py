@@ -8,8 +8,10 @@ from emoagree.report.answer import write_answer
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
 inputs, p = snakemake.input, snakemake.params  # noqa: F821
-# one prediction file per training replicate (one until replicates are trained)
-predictions = {tuple(key): [path] for key, path in zip(p.cells, inputs.predictions, strict=True)}
+# each cell's prediction files, one per training replicate (listed cell by cell)
+files = [inputs.predictions[k : k + p.n_replicates]
+         for k in range(0, len(inputs.predictions), p.n_replicates)]
+predictions = {tuple(key): paths for key, paths in zip(p.cells, files, strict=True)}
 write_answer(
     best_path=inputs.best,
     prediction_paths=predictions,

@@ -179,6 +179,13 @@ SYSTEM_LABELS = system_labels(SYSTEMS, config)
 
 N_FOLDS = 1
 FOLDS = [0]
+REPLICATES = [""]  # one training replicate: the plain paths
+N_REPLICATES = 1
+
+
+def replicate_files(pattern):
+    return [pattern.replace("{{rep}}", rep) for rep in REPLICATES]
+
 # training arms' rows (Mw, Ms, Mc) per system, as common_arms.smk plans them
 ARM_ROWS = {arm_rows}
 

@@ -175,3 +175,38 @@ def test_fusion_weights_of_a_fold_with_an_empty_val_part_are_even(tmp_path):
                                EMOTIONS, settings, 0)
     assert record["unchosen"] and record["n_intervals"] == 0
     assert read_checked(tmp_path / "val.csv", EMOTIONS).interval_ids == []
+
+
+@pytest.mark.slow
+def test_two_replicates_run_end_to_end_and_every_cell_scores_both(tmp_path):
+    """replicates: 2 on the tiny corpus (levels 1-2, LR + forest + their fusion): every
+    model exists twice, the forest's two seeds give different predictions, each cell's
+    metrics carry both replicates' UARs and the answer states R = 2."""
+    import yaml
+    from study import TINY_CONFIG, snakemake
+
+    small = tmp_path / "small.yaml"
+    small.write_text(yaml.safe_dump({
+        "levels": [1, 2],
+        "replicates": 2,
+        "systems": {"audio": ["audio_lr"], "video": ["video_vggf_rf"],
+                    "fusion": [["audio_lr", "video_vggf_rf"]]},
+    }))
+    snakemake(tmp_path, "--cores", "2", configfiles=(TINY_CONFIG, small))
+    models = tmp_path / "results/models"
+    for system, ext in (("audio_lr", "joblib"), ("video_vggf_rf", "joblib"),
+                        ("fusion_audio_lr_video_vggf_rf", "json")):
+        for fold in range(3):
+            for rep in ("", ".rep1"):
+                assert (models / f"{system}/fold{fold}/train1{rep}.{ext}").is_file()
+    predictions = tmp_path / "results/predictions/video_vggf_rf/train1"
+    assert (predictions / "test2.csv").read_text() != (predictions / "test2.rep1.csv").read_text()
+    for system in ("audio_lr", "video_vggf_rf", "fusion_audio_lr_video_vggf_rf"):
+        for name in ("test1", "test2", "val"):
+            path = tmp_path / f"results/metrics/{system}/train2/{name}.json"
+            cell = json.loads(path.read_text())
+            assert cell["replicates"] == 2, (system, name)
+            assert len(cell["uar_replicates"]) == 2
+            assert cell["uar"] == pytest.approx(sum(cell["uar_replicates"]) / 2, abs=1e-3)
+    answer = json.loads((tmp_path / "results/tables/answer.json").read_text())
+    assert answer["protocol"]["replicates"] == 2

@@ -399,3 +399,52 @@ def test_write_metrics_accepts_level_tables_without_units(tmp_path):
     metrics = json.loads(out.read_text())
     assert metrics["bootstrap_unit"] == "interval" and metrics["bootstrap_units"] == 2
     assert metrics["uar"] == 1.0 and list(metrics["per_fold"]) == ["0"]
+
+
+def test_replicate_suffixes_seeds_and_split():
+    from emoagree.replicates import (
+        REPLICATE_SEED_STEP,
+        by_replicate,
+        replicate_index,
+        replicate_seed,
+        replicate_suffixes,
+    )
+
+    assert replicate_suffixes(1) == [""]
+    assert replicate_suffixes(3) == ["", ".rep1", ".rep2"]
+    assert [replicate_index(s) for s in replicate_suffixes(3)] == [0, 1, 2]
+    assert replicate_seed(2021, "") == 2021
+    assert replicate_seed(2021, ".rep2") == 2021 + 2 * REPLICATE_SEED_STEP
+    assert by_replicate(["a0", "a1", "b0", "b1"], 2) == [["a0", "a1"], ["b0", "b1"]]
+    with pytest.raises(ValueError, match="at least 1"):
+        replicate_suffixes(0)
+    with pytest.raises(ValueError, match="not a replicate suffix"):
+        replicate_index(".rep0")
+    with pytest.raises(ValueError, match="3 files cannot be split into 2"):
+        by_replicate(["a", "b", "c"], 2)
+
+
+def test_a_cell_with_two_replicate_files_is_scored_on_both(tmp_path):
+    """Replicate 0 right on every interval, replicate 1 always wrong: UAR 0.5 (their mean),
+    both replicate UARs listed; a file with other intervals is refused by name."""
+    from emoagree.evaluation.cells import write_metrics
+
+    emotions = ["Angry", "Sad"]
+    truth = ["Angry", "Sad", "Angry", "Sad"]
+    right = tmp_path / "test1.csv"
+    wrong = tmp_path / "test1.rep1.csv"
+    for path, flip in ((right, False), (wrong, True)):
+        rows = ["interval_id,emotion,prob_Angry,prob_Sad"]
+        for k, emotion in enumerate(truth):
+            hit = (emotion == "Angry") != flip
+            rows.append(f"i{k},{emotion},{0.9 if hit else 0.1},{0.1 if hit else 0.9}")
+        path.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "m.json"
+    metrics = write_metrics([str(right), str(wrong)], str(out), emotions, 100, 0.95, seed=1)
+    assert metrics["replicates"] == 2
+    assert metrics["uar_replicates"] == [1.0, 0.0]
+    assert metrics["uar"] == pytest.approx(0.5)
+    other = tmp_path / "other.rep1.csv"
+    other.write_text("interval_id,emotion,prob_Angry,prob_Sad\nx,Angry,0.9,0.1\n")
+    with pytest.raises(ValueError, match="other.rep1.csv: lists other intervals"):
+        write_metrics([str(right), str(other)], str(out), emotions, 100, 0.95, seed=1)

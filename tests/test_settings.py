@@ -53,12 +53,23 @@ def test_snakemake_accepts_the_command_line_form_of_levels(tmp_path):
 
 
 @pytest.mark.slow
-def test_replicates_above_one_are_refused_until_the_training_rules_plan_them(tmp_path):
+def test_replicates_plan_r_seeded_models_per_fold_and_one_job_per_cell(tmp_path):
+    """replicates: 2 doubles every training job (replicate 1 under ``.rep1`` paths) and
+    leaves one job per cell, which predicts with both replicates."""
     run = subprocess.run(
         [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
-         "-n", "--cores", "1", "--config", "replicates=2"],
+         "-n", "--cores", "1", "--config", "replicates=2", "levels=[1,2]"],
         capture_output=True, text=True, timeout=300,
     )
-    assert run.returncode != 0
-    assert "config replicates: 2" in run.stdout + run.stderr
-    assert "set replicates: 1" in run.stdout + run.stderr
+    assert run.returncode == 0, run.stderr[-3000:]
+    stats = run.stdout[run.stdout.index("Job stats:"):]
+    counts = {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", stats, re.M)}
+    folds = 5
+    assert counts["audio_train_lstm"] == 2 * folds * 2  # replicates x folds x train levels
+    assert counts["video_effnet_train"] == 2 * folds * 2
+    assert counts["audio_train_classic"] == 2 * 2 * folds * 2  # svm and lr
+    assert counts["audio_predict_lstm"] == 4  # the 2 x 2 grid: one job per cell
+    assert counts["fusion_weights"] == 2 * 2  # per (fused pair, train level)
+    assert "results/models/audio_lstm/fold4/train2.rep1.pt" in run.stdout
+    assert "results/predictions/audio_lstm/train2/test1.rep1.csv" in run.stdout
+    assert "results/models/fusion_audio_lstm_video_effnet/fold0/train1.rep1.json" in run.stdout

@@ -68,9 +68,9 @@ rule audio_train_classic:
         level=lambda wc: train_table(wc.train_level),
         features=lambda wc: functionals_of(train_data_level(wc.train_level)),
     output:
-        model="results/models/{system}/fold{fold}/train{train_level}.joblib",
-        report="results/models/{system}/fold{fold}/train{train_level}.json",
-        val="results/predictions/{system}/fold{fold}/train{train_level}/val.csv",
+        model="results/models/{system}/fold{fold}/train{train_level}{rep}.joblib",
+        report="results/models/{system}/fold{fold}/train{train_level}{rep}.json",
+        val="results/predictions/{system}/fold{fold}/train{train_level}{rep}/val.csv",
     wildcard_constraints:
         system="|".join(AUDIO_CLASSIC) if AUDIO_CLASSIC else "__none__",
         train_level="[0-9]+|Mw|Ms",  # no curriculum for the classic models
@@ -79,13 +79,13 @@ rule audio_train_classic:
         arm=lambda wc: train_arm(wc.train_level),
         settings=lambda wc: settings(wc.train_level)["audio"],
         emotions=EMOTIONS,
-        seed=config["seed"],
+        seed=training_seed(lambda wc: config["seed"]),
         fold=lambda wc: int(wc.fold),
         n_folds=N_FOLDS,
     log:
-        "logs/audio/train/{system}_fold{fold}_train{train_level}.log",
+        "logs/audio/train/{system}_fold{fold}_train{train_level}{rep}.log",
     benchmark:
-        "benchmarks/audio/train/{system}_fold{fold}_train{train_level}.tsv"
+        "benchmarks/audio/train/{system}_fold{fold}_train{train_level}{rep}.tsv"
     threads: 1
     resources:
         mem_mb=4000,
@@ -101,13 +101,13 @@ rule audio_train_lstm:
         level=lambda wc: train_table(wc.train_level),
         lld=lld_caches,
     output:
-        model="results/models/audio_lstm/fold{fold}/train{train_level}.pt",
-        val="results/predictions/audio_lstm/fold{fold}/train{train_level}/val.csv",
+        model="results/models/audio_lstm/fold{fold}/train{train_level}{rep}.pt",
+        val="results/predictions/audio_lstm/fold{fold}/train{train_level}{rep}/val.csv",
     params:
         settings=lambda wc: settings(wc.train_level)["audio"],
         audio_paths=lambda wc: audio_paths(),
         emotions=EMOTIONS,
-        seed=config["seed"],
+        seed=training_seed(lambda wc: config["seed"]),
         fold=lambda wc: int(wc.fold),
         n_folds=N_FOLDS,
         arm=lambda wc: train_arm(wc.train_level),
@@ -115,12 +115,12 @@ rule audio_train_lstm:
         # not an output: Snakemake would delete it before a rerun, and resuming from it
         # after an interruption is its purpose; training removes it when done
         checkpoint=lambda wc: (
-            f"results/models/audio_lstm/fold{wc.fold}/train{wc.train_level}.checkpoint.pt"
+            f"results/models/audio_lstm/fold{wc.fold}/train{wc.train_level}{wc.rep}.checkpoint.pt"
         ),
     log:
-        "logs/audio/train/audio_lstm_fold{fold}_train{train_level}.log",
+        "logs/audio/train/audio_lstm_fold{fold}_train{train_level}{rep}.log",
     benchmark:
-        "benchmarks/audio/train/audio_lstm_fold{fold}_train{train_level}.tsv"
+        "benchmarks/audio/train/audio_lstm_fold{fold}_train{train_level}{rep}.tsv"
     threads: config["audio"]["threads"]
     resources:
         mem_mb=4000,
@@ -139,13 +139,16 @@ rule audio_predict_classic:
         split=SPLIT_TABLE,
         features=lambda wc: functionals_of(wc.test_level),
     output:
-        predictions="results/predictions/{system}/train{train_level}/test{test_level}.csv",
+        predictions=replicate_files(
+            "results/predictions/{system}/train{train_level}/test{test_level}{rep}.csv"
+        ),
         metrics="results/metrics/{system}/train{train_level}/test{test_level}.json",
     wildcard_constraints:
         system="|".join(AUDIO_CLASSIC) if AUDIO_CLASSIC else "__none__",
     params:
         emotions=EMOTIONS,
         n_folds=N_FOLDS,
+        n_replicates=N_REPLICATES,
         evaluation=BOOTSTRAP_SETTINGS,
         seed=config["seed"],
     log:
@@ -169,10 +172,13 @@ rule audio_predict_lstm:
         split=SPLIT_TABLE,
         lld=lld_caches,
     output:
-        predictions="results/predictions/audio_lstm/train{train_level}/test{test_level}.csv",
+        predictions=replicate_files(
+            "results/predictions/audio_lstm/train{train_level}/test{test_level}{rep}.csv"
+        ),
         metrics="results/metrics/audio_lstm/train{train_level}/test{test_level}.json",
     params:
         n_folds=N_FOLDS,
+        n_replicates=N_REPLICATES,
         evaluation=BOOTSTRAP_SETTINGS,
         seed=config["seed"],
         audio_paths=lambda wc: audio_paths(),

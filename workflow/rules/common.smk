@@ -29,16 +29,11 @@ from emoagree.levels.split import describe_protocol, n_folds  # noqa: E402
 from emoagree.video.sampling import stretches_by_recording  # noqa: E402
 from emoagree.naming import system_labels  # noqa: E402
 from emoagree.levels.arms import ROW_ARMS  # noqa: E402
+from emoagree.replicates import replicate_seed, replicate_suffixes  # noqa: E402
+from emoagree.replicates import SUFFIX_PATTERN as REPLICATE_PATTERN  # noqa: E402
 
 config = normalize_config(config)
 validate(config, os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml"))
-if int(config.get("replicates", 1)) > 1:
-    raise ValueError(
-        f"config replicates: {config['replicates']}: the statistics take R training seeds "
-        "per cell, but the training rules plan one model per (system, fold, train level) "
-        "so far; set replicates: 1 (bench/answer_seeds.py reruns the study under other "
-        "seeds instead)"
-    )
 
 LEVELS = [int(level) for level in config["levels"]]
 EMOTIONS = list(config["emotions"])
@@ -47,6 +42,10 @@ RECORDINGS = plan_recordings(config)  # recording, audio_path, video_path (known
 # folds' test predictions. strategy corpus keeps the corpus's own single partition.
 N_FOLDS = n_folds(config["split"])
 FOLDS = list(range(N_FOLDS))
+# Training replicates: R seeded models per (system, fold, train level). Replicate 0 keeps
+# the plain paths; replicate r adds ".rep<r>" after the train row (the `rep` wildcard).
+REPLICATES = replicate_suffixes(config.get("replicates", 1))
+N_REPLICATES = len(REPLICATES)
 # The one-line protocol (strategy, unit, folds) that tables and the answer state.
 SPLIT_PROTOCOL = describe_protocol(config["split"]["strategy"], config["split"]["unit"], N_FOLDS)
 PLANNED_MARKS = plan_marks(config)  # the source marks of a csv/RAMAS corpus; None for the demo
@@ -73,6 +72,7 @@ wildcard_constraints:
     # an agreement level, or a training arm's row (Mw, Ms, Mc: see common_arms.smk)
     train_level="[0-9]+|Mw|Ms|Mc",
     test_level="[0-9]+",
+    rep=REPLICATE_PATTERN,
     recording="[A-Za-z0-9_.-]+",
     shard="[A-Za-z0-9_.-]+",
 
@@ -129,12 +129,14 @@ def level_table(level):
 
 def fold_models(system, extension):
     """Input function: the K fold models of ``system`` for the job's train level, in fold
-    order (``system`` may be a wildcard pattern such as "{system}")."""
+    order, for every replicate (replicate-major: see emoagree.replicates.by_replicate);
+    ``system`` may be a wildcard pattern such as "{system}"."""
 
     def models(wildcards):
         name = system.format(**wildcards)
         return [
-            f"results/models/{name}/fold{f}/train{wildcards.train_level}.{extension}"
+            f"results/models/{name}/fold{f}/train{wildcards.train_level}{rep}.{extension}"
+            for rep in REPLICATES
             for f in FOLDS
         ]
 
@@ -142,8 +144,27 @@ def fold_models(system, extension):
 
 
 def fold_val_predictions(system, train_level):
-    """Each fold model's predictions on its own val part."""
-    return [f"results/predictions/{system}/fold{f}/train{train_level}/val.csv" for f in FOLDS]
+    """Each fold model's predictions on its own val part, for every replicate
+    (replicate-major)."""
+    return [
+        f"results/predictions/{system}/fold{f}/train{train_level}{rep}/val.csv"
+        for rep in REPLICATES
+        for f in FOLDS
+    ]
+
+
+def replicate_files(pattern):
+    """``pattern`` with ``{rep}`` filled for every replicate (other wildcards kept)."""
+    return [pattern.replace("{rep}", rep) for rep in REPLICATES]
+
+
+def training_seed(seed_of_level):
+    """Params function: the seed of the job's replicate, from the train row's seed."""
+
+    def seed(wildcards):
+        return replicate_seed(seed_of_level(wildcards), wildcards.rep)
+
+    return seed
 
 
 def planned_systems():

@@ -13,11 +13,12 @@ rule metrics_val:
         folds=lambda wc: fold_val_predictions(wc.system, wc.train_level),
     output:
         metrics="results/metrics/{system}/train{train_level}/val.json",
-        predictions="results/predictions/{system}/train{train_level}/val.csv",
+        predictions=replicate_files("results/predictions/{system}/train{train_level}/val{rep}.csv"),
     params:
         emotions=EMOTIONS,
         evaluation=BOOTSTRAP_SETTINGS,
         seed=config["seed"],
+        n_replicates=N_REPLICATES,
     log:
         "logs/evaluation/metrics_val/{system}/train{train_level}.log",
     benchmark:

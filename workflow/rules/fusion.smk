@@ -1,30 +1,36 @@
 # Fusion of one audio and one video system (paper, section 2): Dirichlet weight search on
 # each (fold, train level)'s validation predictions (one job per train level searches every
 # fold's weights, each on its own fold's val part); a test interval of any level is fused
-# with the weights of the fold that tested it. fusion_apply is the cell's node: it fuses
-# one test level and scores it (metrics JSON).
+# with the weights of the fold that tested it. With training replicates, replicate r of
+# the audio system is fused with replicate r of the video system under weights chosen on
+# their val predictions. fusion_apply is the cell's node: it fuses one test level and
+# scores it (metrics JSON).
 # Fused systems are named fusion_<audio>_<video> and write the same files as any system.
 
 
 rule fusion_weights:
     input:
-        audio=expand(
-            "results/predictions/{{audio_system}}/fold{fold}/train{{train_level}}/val.csv",
-            fold=FOLDS,
-        ),
-        video=expand(
-            "results/predictions/{{video_system}}/fold{fold}/train{{train_level}}/val.csv",
-            fold=FOLDS,
-        ),
+        audio=[
+            f"results/predictions/{{audio_system}}/fold{f}/train{{train_level}}{rep}/val.csv"
+            for rep in REPLICATES
+            for f in FOLDS
+        ],
+        video=[
+            f"results/predictions/{{video_system}}/fold{f}/train{{train_level}}{rep}/val.csv"
+            for rep in REPLICATES
+            for f in FOLDS
+        ],
     output:
-        weights=expand(
-            "results/models/fusion_{{audio_system}}_{{video_system}}/fold{fold}/train{{train_level}}.json",
-            fold=FOLDS,
-        ),
-        val=expand(
-            "results/predictions/fusion_{{audio_system}}_{{video_system}}/fold{fold}/train{{train_level}}/val.csv",
-            fold=FOLDS,
-        ),
+        weights=[
+            f"results/models/fusion_{{audio_system}}_{{video_system}}/fold{f}/train{{train_level}}{rep}.json"
+            for rep in REPLICATES
+            for f in FOLDS
+        ],
+        val=[
+            f"results/predictions/fusion_{{audio_system}}_{{video_system}}/fold{f}/train{{train_level}}{rep}/val.csv"
+            for rep in REPLICATES
+            for f in FOLDS
+        ],
     params:
         emotions=EMOTIONS,
         fusion=fusion_settings,
@@ -44,23 +50,29 @@ rule fusion_weights:
 
 rule fusion_apply:
     input:
-        weights=expand(
-            "results/models/fusion_{{audio_system}}_{{video_system}}/fold{fold}/train{{train_level}}.json",
-            fold=FOLDS,
+        weights=fold_models("fusion_{audio_system}_{video_system}", "json"),
+        audio=replicate_files(
+            "results/predictions/{audio_system}/train{train_level}/test{test_level}{rep}.csv"
         ),
-        audio="results/predictions/{audio_system}/train{train_level}/test{test_level}.csv",
-        video="results/predictions/{video_system}/train{train_level}/test{test_level}.csv",
+        video=replicate_files(
+            "results/predictions/{video_system}/train{train_level}/test{test_level}{rep}.csv"
+        ),
         level=lambda wc: level_table(wc.test_level),
         split=SPLIT_TABLE,
     output:
-        predictions="results/predictions/fusion_{audio_system}_{video_system}/train{train_level}/test{test_level}.csv",
-        info="results/models/fusion_{audio_system}_{video_system}/train{train_level}/test{test_level}.json",
+        predictions=replicate_files(
+            "results/predictions/fusion_{audio_system}_{video_system}/train{train_level}/test{test_level}{rep}.csv"
+        ),
+        info=replicate_files(
+            "results/models/fusion_{audio_system}_{video_system}/train{train_level}/test{test_level}{rep}.json"
+        ),
         metrics="results/metrics/fusion_{audio_system}_{video_system}/train{train_level}/test{test_level}.json",
     params:
         emotions=EMOTIONS,
         fusion=fusion_settings,
         seed=fusion_seed,
         n_folds=N_FOLDS,
+        n_replicates=N_REPLICATES,
         evaluation=BOOTSTRAP_SETTINGS,
         bootstrap_seed=config["seed"],
     log:

@@ -191,9 +191,11 @@ rule report_paper_tables:
 rule report_answer:
     input:
         best="results/tables/best_system.json",
+        # every cell's prediction files, one per training replicate (cell-major)
         predictions=[
-            f"results/predictions/{s}/train{i}/test{j}.csv"
+            f"results/predictions/{s}/train{i}/test{j}{rep}.csv"
             for s, i, j in headline_prediction_keys()
+            for rep in REPLICATES
         ],
         crosseval=[f"results/tables/crosseval/{s}.csv" for s in SYSTEMS],
         levels=[level_table(k) for k in LEVELS],
@@ -209,6 +211,7 @@ rule report_answer:
         json="results/tables/answer.json",
     params:
         cells=headline_prediction_keys(),
+        n_replicates=N_REPLICATES,
         systems=SYSTEMS,
         levels=LEVELS,
         emotions=EMOTIONS,

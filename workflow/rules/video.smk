@@ -69,7 +69,7 @@ rule video_embeddings:
         "benchmarks/video/embeddings/{backbone}/{shard}.tsv"
     conda:
         "../../envs/video.yaml"
-    threads: 2
+    threads: config["video"]["threads"]
     resources:
         mem_mb=4000,
         gpu=1,
@@ -120,9 +120,9 @@ rule video_vggf_rf_train:
         faces=face_caches,
         embeddings=embedding_caches,
     output:
-        model="results/models/video_vggf_rf/fold{fold}/train{train_level}.joblib",
-        val="results/predictions/video_vggf_rf/fold{fold}/train{train_level}/val.csv",
-        scores="results/models/video_vggf_rf/fold{fold}/train{train_level}.frames.npz",
+        model="results/models/video_vggf_rf/fold{fold}/train{train_level}{rep}.joblib",
+        val="results/predictions/video_vggf_rf/fold{fold}/train{train_level}{rep}/val.csv",
+        scores="results/models/video_vggf_rf/fold{fold}/train{train_level}{rep}.frames.npz",
     wildcard_constraints:
         train_level="[0-9]+|Mw|Ms",  # no curriculum for the forest
     params:
@@ -130,16 +130,16 @@ rule video_vggf_rf_train:
         arm=lambda w: train_arm(w.train_level),
         cfg=lambda w: settings(w.train_level)["video"]["vggf_rf"],
         emotions=EMOTIONS,
-        seed=lambda w: settings(w.train_level)["seed"],
+        seed=training_seed(lambda w: settings(w.train_level)["seed"]),
         fold=lambda w: int(w.fold),
         n_folds=N_FOLDS,
     log:
-        "logs/video/video_vggf_rf/fold{fold}_train{train_level}.log",
+        "logs/video/video_vggf_rf/fold{fold}_train{train_level}{rep}.log",
     benchmark:
-        "benchmarks/video/video_vggf_rf/fold{fold}_train{train_level}.tsv"
+        "benchmarks/video/video_vggf_rf/fold{fold}_train{train_level}{rep}.tsv"
     conda:
         "../../envs/video.yaml"
-    threads: 2
+    threads: config["video"]["threads"]
     resources:
         mem_mb=4000,
     script:
@@ -152,27 +152,27 @@ rule video_effnet_train:
         faces=face_caches,
         split="results/corpus/split.csv",
     output:
-        model="results/models/video_effnet/fold{fold}/train{train_level}.pt",
-        val="results/predictions/video_effnet/fold{fold}/train{train_level}/val.csv",
-        scores="results/models/video_effnet/fold{fold}/train{train_level}.frames.npz",
+        model="results/models/video_effnet/fold{fold}/train{train_level}{rep}.pt",
+        val="results/predictions/video_effnet/fold{fold}/train{train_level}{rep}/val.csv",
+        scores="results/models/video_effnet/fold{fold}/train{train_level}{rep}.frames.npz",
     params:
         system="video_effnet",
         arm=lambda w: train_arm(w.train_level),
         curriculum=lambda w: ARM_SETTINGS.get("curriculum") if train_arm(w.train_level) else None,
         cfg=lambda w: settings(w.train_level)["video"]["effnet"],
         emotions=EMOTIONS,
-        seed=lambda w: settings(w.train_level)["seed"],
+        seed=training_seed(lambda w: settings(w.train_level)["seed"]),
         fold=lambda w: int(w.fold),
         n_folds=N_FOLDS,
         # Written after every epoch; a rerun with the same settings resumes from it.
-        checkpoint="results/checkpoints/video_effnet/fold{fold}/train{train_level}.ckpt",
+        checkpoint="results/checkpoints/video_effnet/fold{fold}/train{train_level}{rep}.ckpt",
     log:
-        "logs/video/video_effnet/fold{fold}_train{train_level}.log",
+        "logs/video/video_effnet/fold{fold}_train{train_level}{rep}.log",
     benchmark:
-        "benchmarks/video/video_effnet/fold{fold}_train{train_level}.tsv"
+        "benchmarks/video/video_effnet/fold{fold}_train{train_level}{rep}.tsv"
     conda:
         "../../envs/video.yaml"
-    threads: 2
+    threads: config["video"]["threads"]
     resources:
         mem_mb=6000,
         gpu=1,
@@ -189,11 +189,14 @@ rule video_predict:
         split=SPLIT_TABLE,
         faces=face_caches,
     output:
-        predictions="results/predictions/{video_system}/train{train_level}/test{test_level}.csv",
+        predictions=replicate_files(
+            "results/predictions/{video_system}/train{train_level}/test{test_level}{rep}.csv"
+        ),
         metrics="results/metrics/{video_system}/train{train_level}/test{test_level}.json",
     params:
         emotions=EMOTIONS,
         n_folds=N_FOLDS,
+        n_replicates=N_REPLICATES,
         evaluation=BOOTSTRAP_SETTINGS,
         seed=config["seed"],
     log:

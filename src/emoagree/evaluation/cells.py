@@ -117,7 +117,7 @@ def aligned_probs(data: PredictionArrays, test: LevelTestSet) -> np.ndarray:
 
 
 def write_metrics(
-    predictions_path: str,
+    predictions_path: str | Sequence[str],
     metrics_path: str,
     emotions: Sequence[str],
     n_resamples: int,
@@ -129,9 +129,12 @@ def write_metrics(
     split_path: str | None = None,
     replicate_key: str = "",
 ) -> dict[str, Any]:
-    """Evaluate one prediction file and write ``results/metrics/.../*.json``.
+    """Evaluate one cell's prediction file(s) and write ``results/metrics/.../*.json``.
 
     Args:
+        predictions_path: the cell's prediction file, or one per training replicate (the
+            same intervals in each): the UAR is their mean, and each bootstrap resample
+            draws one replicate (``replicate_key``).
         level_path, split_path: the test level's table and ``split.csv``: the cluster
             bootstrap then resamples the split units shared by every cell, and
             ``per_fold`` splits the UAR by test fold. Without them (validation files),
@@ -141,9 +144,17 @@ def write_metrics(
     For a fused system the fusion info file of the same cell (which protocol chose the
     weights, how many intervals one modality decided alone) is copied in under ``fusion``.
     """
-    data = read_checked(predictions_path, emotions)
+    paths = [predictions_path] if isinstance(predictions_path, str) else list(predictions_path)
+    replicates = [read_checked(path, emotions) for path in paths]
+    data = replicates[0]
     if not data.interval_ids:
-        raise ValueError(f"{predictions_path}: no intervals to evaluate")
+        raise ValueError(f"{paths[0]}: no intervals to evaluate")
+    for other in replicates[1:]:
+        if other.interval_ids != data.interval_ids or other.emotions_true != data.emotions_true:
+            raise ValueError(
+                f"{other.path}: lists other intervals (or true emotions) than {data.path}; "
+                "the replicates of one cell must predict the same intervals"
+            )
     settings = {"n_resamples": n_resamples, "seed": seed, "ci_level": ci_level}
     if level_path is not None:
         if split_path is None:
@@ -152,7 +163,7 @@ def write_metrics(
         units = shared_units(split_units(split_path), [test])
         metrics = evaluate_arrays(
             test.emotions,
-            aligned_probs(data, test),
+            [aligned_probs(replicate, test) for replicate in replicates],
             emotions,
             units=test.units,
             bootstrap_units=units,
@@ -163,10 +174,14 @@ def write_metrics(
         metrics["bootstrap_unit"] = "split unit" if test.has_units else "interval"
     else:
         metrics = evaluate_arrays(
-            data.emotions_true, data.probs, emotions, replicate_key=replicate_key, **settings
+            data.emotions_true,
+            [replicate.probs for replicate in replicates],
+            emotions,
+            replicate_key=replicate_key,
+            **settings,
         )
         metrics["bootstrap_unit"] = "interval"
-    metrics["predictions"] = str(predictions_path)
+    metrics["predictions"] = str(paths[0]) if len(paths) == 1 else [str(p) for p in paths]
     if fusion_info_path:
         info = json.loads(Path(fusion_info_path).read_text())
         metrics["fusion"] = {k: v for k, v in info.items() if k != "weights_file"}
@@ -187,7 +202,7 @@ def write_metrics(
 
 
 def score_cell(
-    predictions_path: str,
+    predictions_path: str | Sequence[str],
     metrics_path: str,
     level_path: str,
     split_path: str,
