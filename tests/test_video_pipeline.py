@@ -142,3 +142,31 @@ def test_a_fold_without_training_frames_gives_an_untrained_model_and_empty_predi
     test = read_predictions(out / "test.csv", EMOTIONS)
     assert len(test) == (no_train["split"] == "test").sum()
     assert not scored_mask(test, EMOTIONS).any()
+
+
+def test_a_fold_without_train_or_val_frames_gives_no_forest_and_empty_predictions(study):
+    # the forest fits on train + val: only a fold whose both parts hold no face frame
+    # (the no-face intervals alone) has nothing to fit, and the study goes on
+    import joblib
+
+    root, level, cfg, faces = study
+    out = root / "empty_forest"
+    out.mkdir()
+    table = level[(level["split"] == "test") | level["interval_id"].str.endswith("noface")]
+    table = table.assign(split=np.where(table["interval_id"].str.endswith("noface"),
+                                        "train", table["split"]))
+    table.to_csv(out / "level.csv", index=False)
+    embeddings = []
+    for face in faces:
+        embeddings.append(out / "emb" / face.name)
+        pipeline.embed_recording(face, cfg["vggf_rf"], embeddings[-1])
+    pipeline.train_vggf_rf(out / "level.csv", faces, embeddings, cfg["vggf_rf"], EMOTIONS, 0,
+                           out / "model.joblib", out / "val.csv", out / "frames.npz")
+    saved = joblib.load(out / "model.joblib")
+    assert saved["forest"] is None
+    assert saved["selection"]["untrained"] == "no train or val frames with a face"
+    pipeline.predict_level(out / "frames.npz", out / "level.csv", faces, EMOTIONS,
+                           out / "test.csv")
+    test = read_predictions(out / "test.csv", EMOTIONS)
+    assert len(test) == (table["split"] == "test").sum()
+    assert not scored_mask(test, EMOTIONS).any()

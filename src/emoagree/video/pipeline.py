@@ -277,6 +277,25 @@ def train_vggf_rf(
     features = frame_matrix(frames, embeddings)
     log.info("%s, fold %d of %d: %d train intervals (%d face frames), %d val (%d)", level_csv,
              fold, n_folds, len(train), len(train_frames), len(val), len(val_frames))
+    if frames.empty:
+        # A small level can leave a fold's train and val parts without any face frame:
+        # that fold has no forest and its predictions stay empty (not scored), as for the
+        # other systems.
+        reason = "no train or val frames with a face"
+        log.warning("%s, fold %d of %d: %s: no forest is trained; every prediction of this "
+                    "fold stays empty", level_csv, fold, n_folds, reason)
+        report = {"level_file": str(level_csv), "fold": int(fold), "n_folds": int(n_folds),
+                  "arm": arm, "untrained": reason, "n_train": len(train), "n_val": len(val)}
+        Path(model_out).parent.mkdir(parents=True, exist_ok=True)
+        joblib.dump({"forest": None, "emotions": list(emotions), "selection": report}, model_out)
+        if report_out is not None:
+            Path(report_out).write_text(json.dumps(report, indent=2) + "\n")
+        save_frame_scores(scores_out, {
+            name: np.full((len(track.has_face), len(emotions)), np.nan)
+            for name, track in tracks.items()
+        }, emotions)
+        _write(val, np.full((len(val), len(emotions)), np.nan), emotions, val_out)
+        return
     forest_settings = dict(n_estimators=int(cfg["n_estimators"]),
                            class_weight=cfg.get("class_weight"), seed=seed, n_jobs=threads)
     grid = forest_grid(cfg)
