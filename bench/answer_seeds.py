@@ -1,16 +1,17 @@
 """Does the answer survive a change of seed? The demo study under several seeds, each answer.
 
-    .venv/bin/python bench/answer_seeds.py [--seeds 2021 7 13] [--arms] [--cores 2]
-                                           [--config extra.yaml] [--keep DIR]
+    .venv/bin/python bench/answer_seeds.py [--seeds 2021 7 13] [--arms [ARM ...]]
+                                           [--cores 2] [--config extra.yaml] [--keep DIR]
 
 Runs the whole study once per seed in its own folder (the seed drives the demo corpus,
 the split and every model) and prints, per seed, the headline system, each train row's
 mean UAR over the test levels with its interval, P(best), and whether the answer names
 a clearly best row. The check the study must pass: no two seeds name two different rows
-as clearly best (they agree, or at least one says that no row is clearly best). With
-``--arms`` the training arms (Mw, Ms, Mc) run as further rows and each arm's difference
-from the best hard level is printed with the probability that the arm is higher.
-A full demo run takes about ten minutes on 2 cores; three seeds take half an hour.
+as clearly best (they agree, or at least one says that no row is clearly best). The
+training arms of config.yaml run as further rows (``--arms``: all three, Mw, Ms and Mc;
+``--arms weighted soft``: those; ``--arms none``: the paper's levels alone), and each arm's
+difference from the best hard level is printed with the probability that the arm is
+higher. A demo run takes 12-15 minutes on 2 cores (about 24 with all three arms).
 """
 
 from __future__ import annotations
@@ -26,11 +27,28 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def run_study(workdir: Path, seed: int, configs: list[Path], arms: bool, cores: str) -> float:
+ALL_ARMS = ("weighted", "soft", "curriculum")
+
+
+def arm_list(given: list[str] | None) -> list[str] | None:
+    """The ``--arms`` words as a training_arms list (None: the config's own)."""
+    if given is None:
+        return None
+    if given == []:
+        return list(ALL_ARMS)
+    if "none" in given:
+        if len(given) > 1:
+            sys.exit("--arms none takes no other arm")
+        return []
+    return list(dict.fromkeys(given))
+
+
+def run_study(workdir: Path, seed: int, configs: list[Path], arms: list[str] | None,
+              cores: str) -> float:
     overrides = workdir / "seed.yaml"
     text = f"seed: {seed}\n"
-    if arms:
-        text += "training_arms: [weighted, soft, curriculum]\n"
+    if arms is not None:
+        text += f"training_arms: [{', '.join(arms)}]\n"
     overrides.write_text(text)
     command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d",
                str(workdir), "--cores", cores, "--profile",
@@ -73,7 +91,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[2021, 7, 13])
     parser.add_argument("--config", type=Path, action="append", default=[])
-    parser.add_argument("--arms", action="store_true", help="add the training arms as rows")
+    parser.add_argument("--arms", nargs="*", choices=[*ALL_ARMS, "none"],
+                        help="training arms as further rows (bare: all three; default: "
+                             "config.yaml's training_arms)")
     parser.add_argument("--cores", default="2")
     parser.add_argument("--keep", type=Path, help="run in DIR/seed<N> and keep the results")
     args = parser.parse_args()
@@ -82,8 +102,8 @@ def main() -> None:
     for seed in args.seeds:
         workdir = base / f"seed{seed}"
         workdir.mkdir(parents=True, exist_ok=True)
-        seconds = run_study(workdir, seed, [c.resolve() for c in args.config], args.arms,
-                            args.cores)
+        seconds = run_study(workdir, seed, [c.resolve() for c in args.config],
+                            arm_list(args.arms), args.cores)
         answers[seed] = json.loads((workdir / "results/tables/answer.json").read_text())
         print(f"seed {seed} ({seconds:.0f} s, {workdir}):")
         print("\n".join(describe(answers[seed])), flush=True)

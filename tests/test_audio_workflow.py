@@ -50,10 +50,14 @@ def test_dry_run_plans_one_lld_job_per_recording_and_the_5x5_grid(tmp_path):
     assert one["audio_lld"] == five["audio_lld"] == with_audio > 0
     assert one["audio_functionals"] == 1 and five["audio_functionals"] == 5
     folds = config["split"]["folds"]
-    # one model per (system, fold, train level): audio_svm and audio_lr, 5 train levels
-    assert five["audio_train_classic"] == 2 * 5 * folds
-    assert five["audio_train_lstm"] == 5 * folds
-    # the cells stay one job each, whatever the folds
-    assert five["audio_predict_classic"] == 2 * 25
-    assert five["audio_predict_lstm"] == 25
-    assert one["audio_predict_lstm"] == 1
+    # the training arms of config.yaml are further train rows (curriculum: networks only)
+    arms = config.get("training_arms", [])
+    classic_rows = len([a for a in arms if a != "curriculum"])
+    lstm_rows = len(arms)
+    # one model per (system, fold, train row): audio_svm and audio_lr, 5 levels + arms
+    assert five["audio_train_classic"] == 2 * (5 + classic_rows) * folds
+    assert five["audio_train_lstm"] == (5 + lstm_rows) * folds
+    # the cells stay one job each, whatever the folds: train rows x 5 test levels
+    assert five["audio_predict_classic"] == 2 * (5 + classic_rows) * 5
+    assert five["audio_predict_lstm"] == (5 + lstm_rows) * 5
+    assert one["audio_predict_lstm"] == 1 + lstm_rows

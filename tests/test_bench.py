@@ -75,3 +75,12 @@ def test_answer_description_lists_every_row_and_the_verdict():
     assert "train   2: mean UAR  50.0   [40.0, 60.0]  P(best) 0.90" in text
     assert "answer: 2 (P(best) 0.90, clearly best at 0.80)" in text
     assert "arm Mw - level 2: -5.0 points [-10.0, +0.0], P(arm higher) 0.04" in text
+
+
+def test_answer_seeds_arm_words_become_a_training_arms_list():
+    assert answer_seeds.arm_list(None) is None  # config.yaml's own
+    assert answer_seeds.arm_list([]) == ["weighted", "soft", "curriculum"]
+    assert answer_seeds.arm_list(["soft", "weighted", "soft"]) == ["soft", "weighted"]
+    assert answer_seeds.arm_list(["none"]) == []
+    with pytest.raises(SystemExit, match="--arms none takes no other arm"):
+        answer_seeds.arm_list(["none", "soft"])

@@ -51,12 +51,18 @@ def test_detection_jobs_equal_shards_for_any_level_set(tmp_path):
         config = tmp_path / f"levels{len(levels)}.yaml"
         config.write_text(f"corpus: {{format: csv, path: corpus}}\nlevels: {levels}\n")
         counts[len(levels)] = job_counts(tmp_path, config)
-    folds = yaml.safe_load((REPO / "config.yaml").read_text())["split"]["folds"]
+    defaults = yaml.safe_load((REPO / "config.yaml").read_text())
+    folds = defaults["split"]["folds"]
+    # the training arms of config.yaml are further train rows (curriculum: networks only)
+    arms = defaults.get("training_arms", [])
+    rows = {"video_vggf_rf": len([a for a in arms if a != "curriculum"]),
+            "video_effnet": len(arms)}
     for n, jobs in counts.items():
         assert jobs["video_faces"] == len(shards)
         assert jobs["video_embeddings"] == len(
             group_shards(shards, durations, features["embedding_media_s"]))
         for system in ("video_vggf_rf", "video_effnet"):
-            assert jobs[f"{system}_train"] == n * folds  # one model per (fold, train level)
-        assert jobs["video_predict"] == 2 * n * n
+            # one model per (fold, train row)
+            assert jobs[f"{system}_train"] == (n + rows[system]) * folds
+        assert jobs["video_predict"] == sum((n + extra) * n for extra in rows.values())
         assert "audio_svm" not in " ".join(jobs)  # a video-only corpus plans no audio jobs
