@@ -125,7 +125,7 @@ rule audio_train_lstm:
     resources:
         mem_mb=4000,
         runtime=240,
-        gpu=1,
+        gpu=LSTM_GPU_JOB,
     conda:
         "../../envs/audio.yaml"
     script:

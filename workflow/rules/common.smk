@@ -30,6 +30,7 @@ from emoagree.video.sampling import stretches_by_recording  # noqa: E402
 from emoagree.naming import system_labels  # noqa: E402
 from emoagree.levels.arms import ROW_ARMS  # noqa: E402
 from emoagree.replicates import replicate_seed, replicate_suffixes  # noqa: E402
+from emoagree.gpus import gpu_request, visible_gpus  # noqa: E402
 from emoagree.replicates import SUFFIX_PATTERN as REPLICATE_PATTERN  # noqa: E402
 
 config = normalize_config(config)
@@ -46,6 +47,12 @@ FOLDS = list(range(N_FOLDS))
 # the plain paths; replicate r adds ".rep<r>" after the train row (the `rep` wildcard).
 REPLICATES = replicate_suffixes(config.get("replicates", 1))
 N_REPLICATES = len(REPLICATES)
+# The torch rules' `gpu` resource: 1 where this machine has a GPU (so `--resources gpu=N`
+# caps them), 0 on a CPU-only machine (they then share the cores like any job). The SLURM
+# profile sets it to 1 itself (set-resources). See emoagree.gpus.
+LOCAL_GPUS = visible_gpus()
+GPU_JOB = gpu_request("auto", LOCAL_GPUS)
+LSTM_GPU_JOB = gpu_request(config["audio"].get("device", "auto"), LOCAL_GPUS)
 # The one-line protocol (strategy, unit, folds) that tables and the answer state.
 SPLIT_PROTOCOL = describe_protocol(config["split"]["strategy"], config["split"]["unit"], N_FOLDS)
 PLANNED_MARKS = plan_marks(config)  # the source marks of a csv/RAMAS corpus; None for the demo

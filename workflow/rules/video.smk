@@ -72,7 +72,7 @@ rule video_embeddings:
     threads: config["video"]["threads"]
     resources:
         mem_mb=4000,
-        gpu=1,
+        gpu=GPU_JOB,
     script:
         "../../scripts/video_embed.py"
 
@@ -175,7 +175,7 @@ rule video_effnet_train:
     threads: config["video"]["threads"]
     resources:
         mem_mb=6000,
-        gpu=1,
+        gpu=GPU_JOB,
     script:
         "../../scripts/video_train.py"
 
