@@ -169,7 +169,11 @@ GPU_RULES = {"audio_train_lstm", "video_embeddings", "video_effnet_train"}
 
 
 def test_gpu_rules_declare_the_gpu_resource():
-    """Network training and embedding ask for gpu=1; no other rule holds a GPU slot."""
-    declared = {rule for rule, (_, block) in BLOCKS.items() if re.search(r"gpu\s*=\s*1", block)}
+    """Network training and embedding ask for a gpu slot (GPU_JOB / LSTM_GPU_JOB: 1 where
+    the machine has a GPU, emoagree.gpus); no other rule holds one."""
+    declared = {
+        rule for rule, (_, block) in BLOCKS.items()
+        if re.search(r"gpu\s*=\s*(1|GPU_JOB|LSTM_GPU_JOB)\b", block)
+    }
     assert GPU_RULES <= set(BLOCKS), f"missing rules: {GPU_RULES - set(BLOCKS)}"
     assert declared == GPU_RULES
