@@ -248,6 +248,15 @@ def _write(intervals, probs, emotions, path):
              len(intervals), unscored)
 
 
+def _write_unscored(tracks, val, emotions, scores_out, val_out) -> None:
+    """A fold without a model: every frame score and val prediction stays empty (NaN)."""
+    save_frame_scores(scores_out, {
+        name: np.full((len(track.has_face), len(emotions)), np.nan)
+        for name, track in tracks.items()
+    }, emotions)
+    _write(val, np.full((len(val), len(emotions)), np.nan), emotions, val_out)
+
+
 def train_vggf_rf(
     level_csv: str | Path, face_paths: Sequence[str | Path],
     embedding_paths: Sequence[str | Path], cfg: Mapping[str, Any], emotions: Sequence[str],
@@ -290,11 +299,7 @@ def train_vggf_rf(
         joblib.dump({"forest": None, "emotions": list(emotions), "selection": report}, model_out)
         if report_out is not None:
             Path(report_out).write_text(json.dumps(report, indent=2) + "\n")
-        save_frame_scores(scores_out, {
-            name: np.full((len(track.has_face), len(emotions)), np.nan)
-            for name, track in tracks.items()
-        }, emotions)
-        _write(val, np.full((len(val), len(emotions)), np.nan), emotions, val_out)
+        _write_unscored(tracks, val, emotions, scores_out, val_out)
         return
     forest_settings = dict(n_estimators=int(cfg["n_estimators"]),
                            class_weight=cfg.get("class_weight"), seed=seed, n_jobs=threads)
@@ -416,11 +421,7 @@ def train_effnet(
         Path(model_out).parent.mkdir(parents=True, exist_ok=True)
         torch.save({"untrained": reason, "backbone": cfg["backbone"],
                     "image_size": settings.image_size, "emotions": list(emotions)}, model_out)
-        save_frame_scores(scores_out, {
-            name: np.full((len(track.has_face), len(emotions)), np.nan)
-            for name, track in tracks.items()
-        }, emotions)
-        _write(val, np.full((len(val), len(emotions)), np.nan), emotions, val_out)
+        _write_unscored(tracks, val, emotions, scores_out, val_out)
         return
     torch.manual_seed(seed)
     model = build_model(cfg["backbone"], len(emotions), cfg["weights"])
