@@ -373,7 +373,8 @@ def answer_text(answer: Mapping[str, Any], fmt: str = "md") -> str:
         lines.append("")
         lines.append(
             "For orientation, the train level with the highest mean UAR over test levels "
-            "of every system (point estimates, no interval): "
+            "of every system (point estimates read off the test predictions, no interval; "
+            "as the maximum over train rows, optimistic): "
             + "; ".join(
                 f"{entry.get('label', system)}: {_row_words(entry['level'])} "
                 f"({entry['mean_uar']:.2f}%)"
