@@ -6,6 +6,7 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
 
+from emoagree.corpus.errors import CorpusError  # noqa: E402
 from emoagree.corpus.labels import check_level_emotions  # noqa: E402
 from emoagree.intervals_io import (  # noqa: E402
     read_annotations,
@@ -13,15 +14,19 @@ from emoagree.intervals_io import (  # noqa: E402
     read_recordings,
     write_intervals,
 )
+from emoagree.joblog import refuse  # noqa: E402
 from emoagree.levels.split import level_table, split_counts  # noqa: E402
 
 params = snakemake.params  # noqa: F821
-table = level_table(
-    read_annotations(snakemake.input.annotations),  # noqa: F821
-    read_recordings(snakemake.input.recordings),  # noqa: F821
-    params.level, read_intervals(snakemake.input.split),  # noqa: F821
-    params.emotions, params.min_duration_s,
-)
-logging.info("level %s: %d intervals %s", params.level, len(table), split_counts(table))
-check_level_emotions(table, params.level, params.emotions)  # before any model is planned on it
+try:
+    table = level_table(
+        read_annotations(snakemake.input.annotations),  # noqa: F821
+        read_recordings(snakemake.input.recordings),  # noqa: F821
+        params.level, read_intervals(snakemake.input.split),  # noqa: F821
+        params.emotions, params.min_duration_s,
+    )
+    logging.info("level %s: %d intervals %s", params.level, len(table), split_counts(table))
+    check_level_emotions(table, params.level, params.emotions)  # before any model is planned
+except (CorpusError, ValueError) as error:  # a level the data cannot give: one line
+    refuse("level", error)
 write_intervals(table, snakemake.output[0])  # noqa: F821

@@ -1,4 +1,9 @@
-"""Rule split: fix the split once, on the level-1 intervals: parts or K folds of units."""
+"""Rule split: fix the split once, on the level-1 intervals: parts or K folds of units.
+
+A split the corpus cannot give (more folds than units, one actor for strategy actor, no
+split column for strategy corpus) ends the job with one line naming the config key, on
+the console and in the log, without a traceback.
+"""
 
 import logging
 import sys
@@ -7,13 +12,17 @@ sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
 
 from emoagree.intervals_io import read_annotations, read_recordings, write_intervals  # noqa: E402
+from emoagree.joblog import refuse  # noqa: E402
 from emoagree.levels.split import make_split  # noqa: E402
 
 params = snakemake.params  # noqa: F821
-split = make_split(
-    read_annotations(snakemake.input.annotations),  # noqa: F821
-    read_recordings(snakemake.input.recordings),  # noqa: F821
-    params.emotions, params.strategy, params.test_fraction, params.val_fraction, params.seed,
-    unit=params.unit, folds=params.folds,
-)
+try:
+    split = make_split(
+        read_annotations(snakemake.input.annotations),  # noqa: F821
+        read_recordings(snakemake.input.recordings),  # noqa: F821
+        params.emotions, params.strategy, params.test_fraction, params.val_fraction,
+        params.seed, unit=params.unit, folds=params.folds,
+    )
+except ValueError as error:  # the split's refusals name the config key (split.folds, ...)
+    refuse("split", error)
 write_intervals(split, snakemake.output[0])  # noqa: F821

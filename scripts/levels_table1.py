@@ -7,6 +7,7 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
 
+from emoagree.corpus.checks import unmarked_notes  # noqa: E402
 from emoagree.corpus.labels import dropped_notes  # noqa: E402
 from emoagree.intervals_io import read_intervals  # noqa: E402
 from emoagree.report.table1 import write_table1  # noqa: E402
@@ -19,4 +20,4 @@ for level, path in zip(params.levels, inputs.alphas, strict=True):
         alphas[level] = json.load(handle)
 write_table1(levels, alphas, snakemake.output.csv, snakemake.output.md,  # noqa: F821
              params.with_paper, params.folds, params.protocol,
-             notes=dropped_notes(inputs.dropped))
+             notes=dropped_notes(inputs.dropped) + unmarked_notes(inputs.unmarked))

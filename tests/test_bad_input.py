@@ -32,6 +32,8 @@ from emoagree.report.table1 import write_table1
 
 ROOT = Path(__file__).resolve().parents[1]
 EMOTIONS = ["Angry", "Happy", "Surprised", "Sad", "Disgusted", "Scared"]
+#: The emotions of the csv_corpus fixture and of LOOSE (a configured emotion needs marks).
+TWO = ["Angry", "Sad"]
 
 
 def marks(*rows):
@@ -49,7 +51,7 @@ LOOSE = marks(
 
 def test_labels_that_match_an_emotion_only_loosely_are_an_error_by_default():
     with pytest.raises(CorpusError) as error:
-        check_labels(LOOSE, EMOTIONS)
+        check_labels(LOOSE, TWO)
     message = str(error.value)
     assert "'angry' (1 marks) ~ 'Angry'" in message
     assert "'Sad ' (1 marks) ~ 'Sad'" in message
@@ -60,7 +62,7 @@ def test_fold_labels_reads_them_as_the_emotion_and_every_dropped_label_is_counte
     tmp_path, caplog
 ):
     with caplog.at_level(logging.INFO, logger="emoagree.corpus.labels"):
-        folded, dropped = check_labels(LOOSE, EMOTIONS, fold_labels=True)
+        folded, dropped = check_labels(LOOSE, TWO, fold_labels=True)
     assert list(folded["emotion"]) == ["Angry", "Angry", "Sad", "Sad", "Neutral", "Neutral"]
     assert dropped.to_dict("records") == [{"label": "Neutral", "marks": 2, "recordings": 1}]
     assert "dropped label 'Neutral': 2 marks on 1 recordings" in caplog.text
@@ -134,8 +136,8 @@ def test_the_workflow_refuses_an_impossible_level_before_any_job(csv_corpus, tmp
 
 def test_a_corpus_left_with_one_emotion_is_refused():
     one = marks(("r1", "a1", "Angry", 0.0, 1.0), ("r1", "a2", "Neutral", 0.0, 1.0))
-    with pytest.raises(CorpusError, match=r"marks of 1 configured emotion\(s\) \(Angry;"):
-        check_labels(one, EMOTIONS)
+    with pytest.raises(CorpusError, match=r"configured emotion\(s\) with no marks: 'Sad'"):
+        check_labels(one, TWO)
 
 
 def level_table(emotions, splits, folds=None):
@@ -168,17 +170,21 @@ def test_with_folds_a_level_needs_two_emotions_and_a_thin_fold_is_named(caplog):
 
 # -- the corpus job's message ---------------------------------------------------------------
 
-def run_corpus_script(corpus: Path, out: Path):
+def run_corpus_script(corpus: Path, out: Path, *, planned=("r1", "r2"), emotions=TWO,
+                      label_map=None, accept_empty_media=False):
     """scripts/corpus_normalize.py with a stand-in for the object Snakemake injects."""
+    planned = list(planned)
     out.mkdir(parents=True, exist_ok=True)
     fake = types.SimpleNamespace(
         log=[str(out / "normalize.log")],
         params=types.SimpleNamespace(format="csv", path=str(corpus), tolerance_s=0.01,
-                                     planned=["r1", "r2"], emotions=EMOTIONS,
-                                     fold_labels=False),
+                                     planned=planned, emotions=emotions,
+                                     fold_labels=False, label_map=label_map or {},
+                                     accept_empty_media=accept_empty_media),
         output=types.SimpleNamespace(recordings=str(out / "recordings.csv"),
                                      annotations=str(out / "annotations.csv"),
-                                     dropped=str(out / "dropped_labels.csv")),
+                                     dropped=str(out / "dropped_labels.csv"),
+                                     unmarked=str(out / "unmarked_recordings.csv")),
     )
     stderr, handlers = sys.stderr, logging.getLogger().handlers[:]
     try:
@@ -220,3 +226,369 @@ def test_the_readme_says_how_to_rerun_after_a_hard_kill():
     section = readme[readme.index("### Reruns after an interruption"):]
     section = section[: section.index("\n#", 1)]
     assert "kill -9" in section and "snakemake --unlock" in section
+
+
+# -- issue: nothing lost, nothing silently ignored ------------------------------------------
+# Each numbered finding has a test here (the slow workflow ones further below).
+
+# 1. ids that name a folder or a path -----------------------------------------------------
+
+@pytest.mark.parametrize("bad", ["..", ".", "...", ".hidden"])
+def test_an_id_that_names_a_folder_or_hides_a_file_is_refused_with_its_row(csv_corpus, bad):  # noqa: F811
+    rewrite(csv_corpus / "recordings.csv", "r2,boris", f"{bad},boris")
+    rewrite(csv_corpus / "annotations.csv", "r2,a1", f"{bad},a1")
+    with pytest.raises(CorpusError) as error:
+        read_corpus("csv", str(csv_corpus))
+    message = str(error.value)
+    assert f"recordings.csv: data row 2 (line 3): recording id {bad!r}" in message, message
+    assert "folder" in message or "starts with a dot" in message
+
+
+def test_a_path_is_not_an_id(csv_corpus):  # noqa: F811
+    rewrite(csv_corpus / "recordings.csv", "r2,boris", "../r2,boris")
+    with pytest.raises(CorpusError, match=r"data row 2 \(line 3\): recording id '\.\./r2' has "
+                                          r"characters outside .* a path is not an id"):
+        read_corpus("csv", str(csv_corpus))
+
+
+# 3. config typos --------------------------------------------------------------------------
+
+def load_schema():
+    import yaml
+
+    return yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
+
+
+def default_config():
+    import yaml
+
+    from emoagree.settings import normalize_config
+
+    return normalize_config(yaml.safe_load((ROOT / "config.yaml").read_text()))
+
+
+@pytest.mark.parametrize("typo, key, meant", [
+    ({"min_duration": 1.0}, "min_duration", "min_duration_s"),
+    ({"split": {"fold": 3}}, "split.fold", "split.folds"),
+    ({"agreement": {"frame_step": 0.1}}, "agreement.frame_step", "agreement.frame_step_s"),
+    ({"systems": {"fusions": "all"}}, "systems.fusions", "systems.fusion"),
+    ({"level_overrides": {"3": {"min_duraton_s": 1.0}}}, "level_overrides.3.min_duraton_s",
+     "level_overrides.3.min_duration_s"),
+])
+def test_an_unknown_config_key_is_named_with_the_nearest_known_one(tmp_path, typo, key, meant):
+    from emoagree.config_check import config_problem
+    from emoagree.settings import deep_merge
+
+    import yaml
+    user = tmp_path / "study.yaml"
+    user.write_text(yaml.safe_dump(typo))
+    config = deep_merge(default_config(), typo)
+    problem = config_problem(config, load_schema(), [ROOT / "config.yaml", user])
+    assert problem.startswith(f"{user}: unknown config key `{key}` (did you mean `{meant}`?)")
+    assert "\n" not in problem
+
+
+def test_level_overrides_keep_taking_any_top_level_key_and_a_valid_config_passes():
+    from emoagree.config_check import config_problem
+    from emoagree.settings import deep_merge
+
+    config = deep_merge(default_config(), {"level_overrides": {"3": {
+        "min_duration_s": 1.0, "audio": {"min_duration_s": 0.5}, "split": {"folds": 3}}}})
+    assert config_problem(config, load_schema(), [ROOT / "config.yaml"]) is None
+    bad = deep_merge(default_config(), {"corpus": {"tolerance_s": -1}})
+    assert config_problem(bad, load_schema(), [ROOT / "config.yaml"]) == (
+        f"{ROOT / 'config.yaml'}: config `corpus.tolerance_s`: -1 is less than the minimum of 0")
+
+
+# 4. misspelled emotions and labels ------------------------------------------------------------
+
+SIX = marks(
+    ("r1", "a1", "Angry", 0.0, 1.0), ("r1", "a2", "Happy", 0.0, 1.0),
+    ("r2", "a1", "Sad", 0.0, 1.0), ("r2", "a2", "Sad", 0.5, 1.0), ("r2", "a3", "Neutral", 0, 1),
+)
+
+
+def test_a_configured_emotion_without_marks_is_named_with_the_labels_and_the_nearest():
+    with pytest.raises(CorpusError) as error:
+        check_labels(SIX, ["Angry", "Happy", "Sadd"])
+    message = str(error.value)
+    # 'Sad' is one letter from 'Sadd': the message names both spellings and the way out
+    assert "'Sad' (2 marks) ~ 'Sadd' - which has no marks under its own spelling" in message
+    assert "`emotions` in the config" in message
+    far = marks(("r1", "a1", "Angry", 0, 1), ("r1", "a2", "Happy", 0, 1),
+                ("r2", "a1", "Neutral", 0, 1))
+    with pytest.raises(CorpusError) as error:
+        check_labels(far, ["Angry", "Happy", "Disgusted"])
+    assert ("configured emotion(s) with no marks: 'Disgusted' (nearest label: "
+            in str(error.value))
+    assert "Labels the corpus has (marks): 'Angry' (1), 'Happy' (1), 'Neutral' (1)" in str(
+        error.value)
+
+
+def test_a_label_one_typo_from_an_emotion_names_annotations_csv_and_its_row(csv_corpus):  # noqa: F811
+    rewrite(csv_corpus / "annotations.csv", "r2,a1,Sad,0.0,3.0\nr2,a2,Sad,",
+            "r2,a1,Sad,0.0,3.0\nr2,a2,Sda,")
+    recordings, annotations = read_corpus("csv", str(csv_corpus))
+    with pytest.raises(CorpusError) as error:
+        check_labels(annotations, TWO)
+    message = str(error.value)
+    assert message.startswith(f"{csv_corpus / 'annotations.csv'}: emotion labels that match")
+    assert (f"'Sda' (1 marks; first at {csv_corpus / 'annotations.csv'}: data row 4 (line 5)) "
+            "~ 'Sad'") in message
+    # accepted by corpus.fold_labels or by naming it in corpus.label_map
+    folded, _ = check_labels(annotations, TWO, fold_labels=True)
+    assert list(folded["emotion"]) == ["Angry", "Angry", "Sad", "Sad"]
+    mapped, _ = check_labels(annotations, TWO, label_map={"Sda": "Sad"})
+    assert list(mapped["emotion"]) == ["Angry", "Angry", "Sad", "Sad"]
+
+
+def test_label_map_can_declare_a_near_label_a_category_of_its_own_and_refuses_non_emotions():
+    mad = marks(("r1", "a1", "Angry", 0, 1), ("r1", "a2", "Sad", 0, 1),
+                ("r2", "a1", "Sat", 0, 1))
+    with pytest.raises(CorpusError, match="'Sat' .* ~ 'Sad'"):
+        check_labels(mad, TWO)
+    kept, dropped = check_labels(mad, TWO, label_map={"Sat": None})
+    assert dropped.to_dict("records") == [{"label": "Sat", "marks": 1, "recordings": 1}]
+    with pytest.raises(CorpusError, match=r"corpus.label_map: 'Sat' is mapped to 'Sadness'"):
+        check_labels(mad, TWO, label_map={"Sat": "Sadness"})
+    # 'Mad' is not taken for a typo of 'Sad' (another first letter)
+    assert check_labels(marks(("r1", "a1", "Angry", 0, 1), ("r1", "a2", "Sad", 0, 1),
+                              ("r1", "a3", "Mad", 0, 1)), TWO)[1]["label"].tolist() == ["Mad"]
+
+
+def test_the_dropped_label_counts_reach_the_console_line_of_the_corpus_job(
+    csv_corpus, tmp_path, capfd  # noqa: F811
+):
+    rewrite(csv_corpus / "annotations.csv", "r2,a2,Sad,0.0,3.005", "r2,a2,Neutral,0.0,3.0")
+    assert run_corpus_script(csv_corpus, tmp_path / "out") is None
+    console = capfd.readouterr().err
+    assert ("corpus: 2 recordings, 4 marks; dropped 1 marks of labels that are no configured "
+            "emotion: 1 'Neutral'") in console
+
+
+# 5. media that is really there ----------------------------------------------------------------
+
+def test_a_silent_wav_is_an_error_naming_file_and_span_unless_accepted(csv_corpus, tmp_path):  # noqa: F811
+    write_wav(csv_corpus / "media" / "r2.wav", 3.0, silent=True)
+    exit_ = run_corpus_script(csv_corpus, tmp_path / "out")
+    assert exit_ is not None and exit_.code == 1
+    last = (tmp_path / "out" / "normalize.log").read_text().rstrip().splitlines()[-1]
+    assert last.startswith(f"corpus error: {csv_corpus / 'media' / 'r2.wav'}: the audio of "
+                           "recording 'r2' is digital silence (peak at most -84 dBFS) over 1 "
+                           f"marked stretch(es): 0-3 s ({csv_corpus / 'annotations.csv'}: "
+                           "data row 3 (line 4))"), last
+    assert "corpus.accept_empty_media: true" in last
+    assert run_corpus_script(csv_corpus, tmp_path / "ok", accept_empty_media=True) is None
+
+
+def test_a_quiet_but_live_wav_passes_and_a_silent_stretch_in_it_is_found(tmp_path):
+    import soundfile
+
+    from emoagree.corpus.media import silent_audio
+
+    rate = 8000
+    signal = np.random.default_rng(0).normal(0, 10 ** (-60 / 20), 4 * rate)  # -60 dBFS noise
+    signal[2 * rate: 3 * rate] = 0.0  # one second of digital silence
+    soundfile.write(tmp_path / "q.wav", signal.astype(np.float32), rate, subtype="PCM_16")
+    recordings = pd.DataFrame({"recording": ["q"], "audio_path": [str(tmp_path / "q.wav")]})
+    quiet = marks(("q", "a1", "Sad", 0.0, 2.0), ("q", "a2", "Sad", 3.0, 4.0))
+    assert silent_audio(recordings, quiet) == []
+    gap = marks(("q", "a1", "Sad", 0.0, 2.0), ("q", "a2", "Sad", 2.1, 2.9))
+    (problem,) = silent_audio(recordings, gap)
+    assert "over 1 marked stretch(es): 2.1-2.9 s" in problem
+
+
+def test_mixed_sample_rates_are_said_once_with_how_they_are_handled(csv_corpus, tmp_path, capfd):  # noqa: F811
+    write_wav(csv_corpus / "media" / "r2.wav", 3.0, sample_rate=16000)
+    assert run_corpus_script(csv_corpus, tmp_path / "out") is None
+    console = capfd.readouterr().err
+    assert console.count("sample rates") == 1
+    assert ("2 sample rates: 8000 Hz (1 recording(s), e.g. r1), 16000 Hz (1 recording(s), "
+            "e.g. r2). Each file's features are computed at its own rate, not resampled") in console
+
+
+def test_a_marked_stretch_without_a_decodable_frame_is_named(csv_corpus):  # noqa: F811
+    from emoagree.corpus.media import frameless_video
+
+    video = str(csv_corpus / "media" / "r1.mov")  # 2 s at 25 fps
+    recordings = pd.DataFrame({"recording": ["r1"], "video_path": [video], "fps": [25.0]})
+    assert frameless_video(recordings, marks(("r1", "a1", "Angry", 0.5, 1.9))) == []
+    (problem,) = frameless_video(recordings, marks(("r1", "a1", "Angry", 0.5, 1.9),
+                                                   ("r1", "a2", "Angry", 2.2, 2.6)))
+    assert problem.startswith(f"{video}: no frame of the video of recording 'r1' decodes in 1 "
+                              "marked stretch(es): 2.2-2.6 s")
+
+
+# 6. recordings without marks -------------------------------------------------------------------
+
+def test_recordings_without_marks_are_listed_in_the_log_and_table_1(csv_corpus, tmp_path, capfd):  # noqa: F811
+    write_wav(csv_corpus / "media" / "r3.wav", 2.0)
+    with open(csv_corpus / "recordings.csv", "a") as handle:
+        handle.write("r3,carl,S1,media/r3.wav,,,,train\n")
+    rewrite(csv_corpus / "annotations.csv", "r2,a2,Sad,0.0,3.005", "r2,a2,Sad,0.0,3.0\n"
+            "r3,a1,Neutral,0.0,1.0")
+    assert run_corpus_script(csv_corpus, tmp_path / "out", planned=["r1", "r2", "r3"]) is None
+    note = "1 recording(s) have no marks of a configured emotion and appear in no level: r3"
+    assert note in capfd.readouterr().err
+    assert note in (tmp_path / "out" / "normalize.log").read_text()
+    from emoagree.corpus.checks import unmarked_notes
+
+    assert unmarked_notes(tmp_path / "out" / "unmarked_recordings.csv") == [note]
+
+
+# 7. the right message first ----------------------------------------------------------------------
+
+def test_a_header_only_annotations_file_is_a_corpus_problem_not_a_level_one(csv_corpus):  # noqa: F811
+    (csv_corpus / "annotations.csv").write_text("recording,annotator,emotion,start_s,end_s\n")
+    config = {"corpus": {"format": "csv", "path": str(csv_corpus)}}
+    with pytest.raises(CorpusError, match=r"annotations.csv: the corpus has no marks \(the "
+                                          r"file has a header only\)"):
+        plan_marks(config)
+
+
+def test_a_split_refusal_ends_the_job_with_one_line(tmp_path, capfd):
+    from emoagree.intervals_io import write_intervals  # noqa: F401 (the contract module)
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    pd.DataFrame({"recording": ["r1"], "actor": ["a"], "scenario": ["S"], "audio_path": ["x"],
+                  "video_path": [""], "duration_s": [3.0], "fps": [np.nan]}).to_csv(
+        corpus / "recordings.csv", index=False)
+    marks(("r1", "a1", "Angry", 0.0, 1.0), ("r1", "a1", "Sad", 2.0, 3.0)).to_csv(
+        corpus / "annotations.csv", index=False)
+    fake = types.SimpleNamespace(
+        log=[str(tmp_path / "split.log")],
+        input=types.SimpleNamespace(recordings=str(corpus / "recordings.csv"),
+                                    annotations=str(corpus / "annotations.csv")),
+        output=[str(tmp_path / "split.csv")],
+        params=types.SimpleNamespace(emotions=TWO, strategy="stratified", unit="segment",
+                                     folds=9, test_fraction=0.25, val_fraction=0.25, seed=1),
+    )
+    stderr, handlers = sys.stderr, logging.getLogger().handlers[:]
+    try:
+        with pytest.raises(SystemExit) as exit_:
+            runpy.run_path(str(ROOT / "scripts" / "levels_split.py"),
+                           init_globals={"snakemake": fake})
+    finally:
+        sys.stderr = stderr
+        logging.getLogger().handlers[:] = handlers
+    assert exit_.value.code == 1
+    console = capfd.readouterr().err
+    assert "Traceback" not in console
+    assert console.strip().startswith("split error: split.folds: 9 needs at least 9 split units")
+    assert "Traceback" not in (tmp_path / "split.log").read_text()
+
+
+# -- the same through the workflow (slow: snakemake runs) ------------------------------------
+
+def audio_corpus(root: Path, seconds: dict[str, float]) -> Path:
+    """An audio-only csv corpus: quiet noise per recording, Angry and Sad marks on each."""
+    rows, lines = [], []
+    for i, (recording, duration) in enumerate(seconds.items()):
+        write_wav(root / "media" / f"w{i}.wav", duration)
+        rows.append(f"{recording},actor{i % 3},S{i % 2},media/w{i}.wav,,,")
+        half = round(duration / 2, 3)
+        lines += [f"{recording},a1,Angry,0.0,{half}", f"{recording},a2,Angry,0.1,{half}",
+                  f"{recording},a1,Sad,{half},{duration}"]
+    (root / "recordings.csv").write_text(
+        "recording,actor,scenario,audio_path,video_path,duration_s,fps\n" + "\n".join(rows)
+        + "\n")
+    (root / "annotations.csv").write_text(
+        "recording,annotator,emotion,start_s,end_s\n" + "\n".join(lines) + "\n")
+    return root
+
+
+def run_workflow(workdir: Path, config: dict, *args: str) -> subprocess.CompletedProcess:
+    """snakemake on the repo's Snakefile: targets and options first, --configfile last."""
+    import yaml
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    configfile = workdir.parent / f"{workdir.name}.yaml"
+    configfile.write_text(yaml.safe_dump(config))
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir),
+         "--cores", "1", *args, "--configfile", str(configfile)],
+        capture_output=True, text=True, timeout=600,
+    )
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.slow
+def test_ids_cannot_reach_other_files_and_every_recording_keeps_its_cache(tmp_path):
+    """Finding 1 and 2: ids `..` and `.` are refused before any job; a 20 s recording `g0`
+    and ids shaped like shard names keep their own caches, and nothing is written outside
+    results/, logs/, benchmarks/ and .snakemake/."""
+    from emoagree.shards import recording_caches
+
+    # audio_lstm reads the LLD caches (the classic systems read the wavs)
+    study = {"levels": [1], "emotions": ["Angry", "Sad"], "training_arms": [],
+             "systems": {"audio": ["audio_lstm"], "video": [], "fusion": []},
+             "features": {"shard_media_s": 1200, "own_shard_s": 15, "embedding_media_s": 6000}}
+    for bad in ("..", "."):
+        corpus = audio_corpus(tmp_path / f"bad{len(bad)}", {"x1": 3.0, bad: 16.0, "x2": 3.0})
+        run = run_workflow(tmp_path / f"wd{len(bad)}", study | {
+            "corpus": {"format": "csv", "path": str(corpus), "tolerance_s": 0.01}},
+            "--until", "audio_lld")
+        assert run.returncode == 1
+        assert "Traceback" not in run.stderr
+        assert (f"emoagree: {corpus / 'recordings.csv'}: data row 2 (line 3): recording id "
+                f"{bad!r} names a folder, not a file") in run.stderr, run.stderr
+        assert not (tmp_path / f"wd{len(bad)}" / "results").exists()
+
+    ids = {"g0": 16.0, "rec-g0": 3.0, "shard-ring": 3.0, "c1": 3.0, "c2": 2.0, "rec-c1": 16.0}
+    corpus = audio_corpus(tmp_path / "corpus", ids)
+    before = snapshot(tmp_path)
+    workdir = tmp_path / "wd"
+    run = run_workflow(workdir, study | {
+        "corpus": {"format": "csv", "path": str(corpus), "tolerance_s": 0.01}},
+        "--until", "audio_lld")
+    assert run.returncode == 0, run.stderr[-3000:]
+    after = snapshot(tmp_path)
+    changed = {p for p in after if before.get(p) != after[p]}
+    allowed = tuple(f"wd/{top}/" for top in ("results", "logs", "benchmarks", ".snakemake"))
+    assert changed and all(p.startswith(allowed) or p == "wd.yaml" for p in changed), sorted(
+        p for p in changed if not p.startswith(allowed))
+    lld = workdir / "results" / "features" / "audio_lld"
+    shards = sorted(p.name for p in lld.iterdir())
+    assert "rec-g0" in shards and "rec-rec-c1" in shards
+    assert all(name.startswith(("rec-", "shard-")) for name in shards)
+    caches = recording_caches([lld / name for name in shards])
+    assert sorted(caches) == sorted(ids)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("typo, line", [
+    ({"min_duration": 1.0}, "unknown config key `min_duration` (did you mean `min_duration_s`?)"),
+    ({"split": {"fold": 3}}, "unknown config key `split.fold` (did you mean `split.folds`?)"),
+])
+def test_the_workflow_refuses_a_config_typo_before_any_job_in_one_line(tmp_path, typo, line):
+    run = run_workflow(tmp_path / "wd", typo)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr and "File \"" not in run.stderr
+    (message,) = [m for m in run.stderr.splitlines() if m.startswith("emoagree: ")]
+    assert message == f"emoagree: {tmp_path / 'wd.yaml'}: {line}" + message.split(line, 1)[1]
+    assert not (tmp_path / "wd" / "results").exists()
+
+
+@pytest.mark.slow
+def test_the_workflow_says_no_marks_and_refuses_too_many_folds_in_one_line(tmp_path):
+    corpus = audio_corpus(tmp_path / "corpus", {"x1": 3.0, "x2": 3.0})
+    study = {"levels": [1, 2], "emotions": ["Angry", "Sad"], "training_arms": [],
+             "systems": {"audio": ["audio_lr"], "video": [], "fusion": []},
+             "corpus": {"format": "csv", "path": str(corpus), "tolerance_s": 0.01},
+             "split": {"strategy": "stratified", "folds": 9, "test_fraction": 0.25,
+                       "val_fraction": 0.25}}
+    run = run_workflow(tmp_path / "wd", study, "results/corpus/split.csv")
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert "split error: split.folds: 9 needs at least 9 split units" in run.stderr, run.stderr
+    (corpus / "annotations.csv").write_text("recording,annotator,emotion,start_s,end_s\n")
+    run = run_workflow(tmp_path / "wd2", study, "-n")
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert (f"emoagree: {corpus / 'annotations.csv'}: the corpus has no marks (the file has a "
+            "header only)") in run.stderr
+    assert "levels up to 0" not in run.stderr

@@ -20,9 +20,12 @@ from emoagree.corpus.ramas import audio_relpath, video_relpath
 # --------------------------------------------------------------------------- media helpers
 
 
-def write_wav(path, duration_s: float, sample_rate: int = 8000) -> None:
+def write_wav(path, duration_s: float, sample_rate: int = 8000, *, silent: bool = False) -> None:
+    """A wav of quiet noise (about -32 dBFS), or of exact zeros (digital silence)."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    samples = np.zeros(int(round(duration_s * sample_rate)), dtype=np.float32)
+    n = int(round(duration_s * sample_rate))
+    noise = np.random.default_rng(n).normal(0, 0.025, n)
+    samples = np.zeros(n, dtype=np.float32) if silent else noise.astype(np.float32)
     soundfile.write(path, samples, sample_rate)
 
 

@@ -12,7 +12,9 @@ from emoagree.shards import (
     plan_shards,
     recording_caches,
     run_shard,
+    shard_dir,
     shard_of,
+    stage_path,
 )
 
 
@@ -37,15 +39,15 @@ def test_long_and_unknown_recordings_are_shards_of_their_own():
     durations = {"dialogue_a": 40.0, "dialogue_b": 900.0, "unknown": math.nan} | clips(20)
     shards = plan_shards(durations, 600, 30)
     for name in ("dialogue_a", "dialogue_b", "unknown"):
-        assert shards[name] == [name]
+        assert shards[f"rec-{name}"] == [name]
     # the demo corpus (40 s recordings) keeps one job per recording
     demo = {f"rec{i}": 40.0 for i in range(12)}
-    assert plan_shards(demo, 600, 30) == {r: [r] for r in demo}
+    assert plan_shards(demo, 600, 30) == {f"rec-{r}": [r] for r in demo}
 
 
 def test_a_recording_longer_than_shard_media_s_is_alone_even_below_own_shard_s():
     shards = plan_shards({"long": 20.0} | clips(50), 10, 30)
-    assert shards["long"] == ["long"]
+    assert shards["rec-long"] == ["long"]
 
 
 def test_the_plan_does_not_depend_on_the_order_recordings_are_listed():
@@ -55,8 +57,8 @@ def test_the_plan_does_not_depend_on_the_order_recordings_are_listed():
 
 
 def group(name):
-    """The group a shard was cut from (``<group>-<k>``), or the shard itself."""
-    return name.rsplit("-", 1)[0]
+    """The group a shard was cut from (``shard-<hash>-<k>``), or the shard itself."""
+    return name.rsplit("-", 1)[0] if name.count("-") == 2 else name
 
 
 def changed_shards(before, after):
@@ -113,7 +115,34 @@ def test_removing_a_clip_is_the_mirror_image():
     assert len(changed_shards(before, after)) <= MAX_SHARD_FACTOR + 2
 
 
-def test_refuses_a_non_positive_shard_size():
+def test_shard_names_live_in_a_namespace_no_recording_id_can_take():
+    """A 20 s recording named like a group (g0, shard-ring, rec-x) among 3 s clips keeps
+    its own shard; before, a recording `g0` and the clips' group `g0` were one folder."""
+    tricky = {"g0": 20.0, "shard-ring": 20.0, "rec-x": 20.0, "x": 20.0}
+    shards = plan_shards(tricky | {f"c{i}": 3.0 for i in range(3)}, 600, 15)
+    assert shards["rec-g0"] == ["g0"]
+    assert shards["rec-shard-ring"] == ["shard-ring"]
+    assert shards["rec-rec-x"] == ["rec-x"] and shards["rec-x"] == ["x"]
+    groups = {n: m for n, m in shards.items() if n.startswith("shard-")}
+    assert sorted(r for m in groups.values() for r in m) == ["c0", "c1", "c2"]
+    members = sorted(r for m in shards.values() for r in m)
+    assert members == sorted(tricky | {f"c{i}": 3.0 for i in range(3)})
+    assert len(shards) == 5  # four own shards and one group: nothing shared
+
+
+@pytest.mark.parametrize("name", ["..", ".", "", "a/b", "../x", ".hidden", "/abs"])
+def test_stage_path_refuses_names_that_leave_or_hide_in_the_stage_folder(tmp_path, name):
+    with pytest.raises(ValueError, match="cannot name a file or folder"):
+        stage_path(tmp_path / "audio_lld", name)
+    with pytest.raises(ValueError):
+        cache_path(tmp_path / "audio_lld" / "rec-a", name if name else ".")
+
+
+def test_stage_path_keeps_safe_names_inside(tmp_path):
+    stage = tmp_path / "audio_lld"
+    assert shard_dir(stage, "rec-..a") == str(stage / "rec-..a")
+    assert cache_path(stage / "rec-a", "a.b") == stage / "rec-a" / "a.b.npz"
+
     with pytest.raises(ValueError, match="shard_media_s"):
         plan_shards(clips(3), 0, 30)
 
@@ -223,7 +252,8 @@ def test_group_shards_groups_clip_shards_and_keeps_long_recordings_alone():
     durations = clips(3000) | {"dialogue": 120.0}
     shards = plan_shards(durations, 600, 15)
     groups = group_shards(shards, durations, 6000)
-    assert groups["dialogue"] == ["dialogue"]
+    assert groups["rec-dialogue"] == ["rec-dialogue"]
+    assert all(g.startswith(("rec-", "shard-")) for g in groups)
     grouped = [s for g in groups.values() for s in g]
     assert sorted(grouped) == sorted(shards)
     assert len(groups) - 1 < (len(shards) - 1) / 3  # ~9000 s of clips: a few groups

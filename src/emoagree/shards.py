@@ -9,16 +9,23 @@ folder, and :func:`recording_caches` finds any recording's file among the shard 
 How recordings are grouped (:func:`plan_shards`):
 
 - A recording at least ``own_shard_s`` long (or longer than ``shard_media_s``), or whose
-  duration is unknown, is a shard of its own, named after the recording. Long dialogues
+  duration is unknown, is a shard of its own, named ``rec-<recording>``. Long dialogues
   (RAMAS, the demo corpus) keep one job per recording.
 - The other recordings are placed on a ring in the order of a hash of their id. A
   recording *ends* a group when a second, independent hash of its id, read as a number
   in [0, 1), is below ``duration / shard_media_s``: on average one group ends per
   ``shard_media_s`` seconds of media, and whether a recording ends a group depends on
   that recording alone. A group is the stretch of the ring after one ending recording up
-  to and including the next; it is named after the hash of its ending recording.
+  to and including the next; it is named ``shard-<hash of its ending recording>``
+  (``shard-ring`` when no recording ends a group).
 - A group holding more than ``2 * shard_media_s`` of media is cut into consecutive
   pieces of about ``shard_media_s`` (named ``<group>-<k>``).
+
+Names: a shard's name has a prefix of its kind (``rec-`` or ``shard-``), so no recording
+id can name a group and no group can take a recording's place (a recording called ``g0``
+or ``shard-ring`` is the shard ``rec-g0`` or ``rec-shard-ring``). Every per-shard and
+per-recording path is built by :func:`stage_path`, which refuses a name that could leave
+its stage folder (``.``, ``..``, a separator, a leading dot).
 
 Stability: adding a recording puts it into exactly one group (the stretch of the ring it
 falls into); if it ends a group itself, that group is split in two at it. Every other
@@ -32,6 +39,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -41,8 +49,48 @@ log = logging.getLogger(__name__)
 
 #: Shards of more than this many times ``shard_media_s`` are cut into pieces.
 MAX_SHARD_FACTOR = 2.0
-#: Prefix of grouped shards' names (a shard of one long recording is named after it).
-GROUP_PREFIX = "g"
+#: Prefix of grouped shards' names.
+GROUP_PREFIX = "shard-"
+#: Prefix of the name of a shard that holds one recording (``rec-<recording>``).
+OWN_PREFIX = "rec-"
+#: A name that may be one component of a path under a stage folder: no separator, no
+#: leading dot (so never ``.``, ``..`` or a hidden file).
+SAFE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$")
+
+
+def own_shard_name(recording: str) -> str:
+    """The name of the shard that holds ``recording`` alone."""
+    return f"{OWN_PREFIX}{recording}"
+
+
+def is_own_shard(name: str, members: Sequence[str]) -> bool:
+    """Whether shard ``name`` is a recording's shard of its own (not a group)."""
+    return len(members) == 1 and name == own_shard_name(members[0])
+
+
+def stage_path(stage_dir: str | Path, *names: str) -> Path:
+    """``stage_dir/name/...``, guaranteed to stay inside ``stage_dir``.
+
+    The one function that builds a per-shard or per-recording path: every name must be a
+    single safe path component (:data:`SAFE_NAME`), and the joined path must resolve to a
+    place strictly below ``stage_dir``.
+
+    Raises:
+        ValueError: a name that is empty, ``.``, ``..``, holds a separator or starts with a
+            dot, naming the stage folder and the name.
+    """
+    stage = Path(stage_dir)
+    for name in names:
+        if not SAFE_NAME.match(str(name)):
+            raise ValueError(
+                f"{stage}: {name!r} cannot name a file or folder under it (allowed: A-Z a-z "
+                "0-9 _ . -, not starting with a dot)"
+            )
+    path = stage.joinpath(*map(str, names))
+    root = stage.resolve()
+    if not names or root not in path.resolve().parents:
+        raise ValueError(f"{path} is not inside its stage folder {stage}")
+    return path
 
 
 def _digest(recording: str, salt: str) -> int:
@@ -107,13 +155,13 @@ def plan_shards(
     for recording, duration in durations.items():
         duration = float(duration)
         if _own_shard(duration, shard_media_s, own_shard_s):
-            shards[str(recording)] = [str(recording)]
+            shards[own_shard_name(str(recording))] = [str(recording)]
         else:
             ring.append(str(recording))
     ring.sort(key=ring_position)
     ends = [i for i, r in enumerate(ring) if ends_group(r, durations[r], shard_media_s)]
     if ring and not ends:
-        groups = {f"{GROUP_PREFIX}0": ring}
+        groups = {f"{GROUP_PREFIX}ring": ring}
     else:
         groups = {}
         # the stretch after the last end wraps around to the first end
@@ -144,13 +192,15 @@ def group_shards(
     groups: dict[str, list[str]] = {}
     grouped: dict[str, float] = {}
     for name, members in shards.items():
-        if list(members) == [name]:
+        if is_own_shard(name, list(members)):
             groups[name] = [name]
         else:
             grouped[name] = sum(float(durations[r]) for r in members)
     if grouped:
         # no group is cut into pieces by own_shard_s: every item is already a shard
-        groups.update(plan_shards(grouped, media_s, own_shard_s=math.inf))
+        regrouped = plan_shards(grouped, media_s, own_shard_s=math.inf)
+        # a grouped shard too big to share a job keeps its own name (``shard-...``)
+        groups.update({name.removeprefix(OWN_PREFIX): items for name, items in regrouped.items()})
     return dict(sorted(groups.items()))
 
 
@@ -185,9 +235,14 @@ def recording_caches(paths: Iterable[str | Path]) -> dict[str, str]:
     return caches
 
 
+def shard_dir(stage_dir: str | Path, shard: str) -> str:
+    """A shard's folder under its stage folder (e.g. ``results/features/audio_lld``)."""
+    return str(stage_path(stage_dir, shard))
+
+
 def cache_path(shard_dir: str | Path, recording: str) -> Path:
-    """Where a shard job writes one recording's cache."""
-    return Path(shard_dir) / f"{recording}.npz"
+    """Where a shard job writes one recording's cache (always inside ``shard_dir``)."""
+    return stage_path(shard_dir, f"{recording}.npz")
 
 
 def run_shard(

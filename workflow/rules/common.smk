@@ -3,6 +3,7 @@
 import os
 import sys
 
+import yaml
 from snakemake.utils import validate
 
 # The package is importable from every job (also on cluster nodes and in conda envs)
@@ -16,6 +17,8 @@ os.environ.update(
 )
 
 from emoagree.settings import level_settings, normalize_config  # noqa: E402
+from emoagree.config_check import config_problem  # noqa: E402
+from emoagree.corpus.errors import CorpusError  # noqa: E402
 from emoagree.corpus.plan import (  # noqa: E402
     check_levels,
     corpus_input_files,
@@ -24,7 +27,7 @@ from emoagree.corpus.plan import (  # noqa: E402
     plan_marks,
     plan_recordings,
 )
-from emoagree.shards import group_shards, plan_shards  # noqa: E402
+from emoagree.shards import group_shards, plan_shards, shard_dir  # noqa: E402
 from emoagree.levels.split import describe_protocol, n_folds  # noqa: E402
 from emoagree.video.sampling import stretches_by_recording  # noqa: E402
 from emoagree.naming import system_labels  # noqa: E402
@@ -33,15 +36,42 @@ from emoagree.replicates import replicate_seed, replicate_suffixes  # noqa: E402
 from emoagree.gpus import gpu_request, visible_gpus  # noqa: E402
 from emoagree.replicates import SUFFIX_PATTERN as REPLICATE_PATTERN  # noqa: E402
 
+
+
+def refuse(message):
+    """A refusal while the workflow is parsed: the message on stderr, no traceback, exit 1."""
+    print(f"emoagree: {message}", file=sys.stderr, flush=True)
+    raise SystemExit(1)
+
+
+def or_refuse(function, *args):
+    """``function(*args)``; a corpus or config problem it raises becomes :func:`refuse`."""
+    try:
+        return function(*args)
+    except (CorpusError, ValueError) as error:
+        refuse(error)
+
+
 config = normalize_config(config)
+# Unknown keys (with the nearest known one) and schema violations, one line naming the
+# config file, before snakemake's validate (which fills the schema's defaults).
+CONFIG_FILES = [os.path.join(workflow.basedir, "config.yaml"), *(workflow.overwrite_configfiles or [])]
+with open(os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml")) as _schema:
+    _problem = config_problem(config, yaml.safe_load(_schema), CONFIG_FILES)
+if _problem:
+    refuse(_problem)
 validate(config, os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml"))
 
 LEVELS = [int(level) for level in config["levels"]]
 EMOTIONS = list(config["emotions"])
-RECORDINGS = plan_recordings(config)  # recording, audio_path, video_path (known before any job)
+# recording, audio_path, video_path (known before any job)
+RECORDINGS = or_refuse(plan_recordings, config)
+# The corpus's own checks come first: a header-only annotations.csv is a corpus problem,
+# not a config one (the level check below depends on the marks).
+PLANNED_MARKS = or_refuse(plan_marks, config)  # the source marks of a csv/RAMAS corpus; None for the demo
 # Folds of the cross-validation: one model per (system, fold, train level); a cell pools the
 # folds' test predictions. strategy corpus keeps the corpus's own single partition.
-N_FOLDS = n_folds(config["split"])
+N_FOLDS = or_refuse(n_folds, config["split"])
 FOLDS = list(range(N_FOLDS))
 # Training replicates: R seeded models per (system, fold, train level). Replicate 0 keeps
 # the plain paths; replicate r adds ".rep<r>" after the train row (the `rep` wildcard).
@@ -55,9 +85,8 @@ GPU_JOB = gpu_request("auto", LOCAL_GPUS)
 LSTM_GPU_JOB = gpu_request(config["audio"].get("device", "auto"), LOCAL_GPUS)
 # The one-line protocol (strategy, unit, folds) that tables and the answer state.
 SPLIT_PROTOCOL = describe_protocol(config["split"]["strategy"], config["split"]["unit"], N_FOLDS)
-PLANNED_MARKS = plan_marks(config)  # the source marks of a csv/RAMAS corpus; None for the demo
 # A level above the number of annotators is always empty: refused before any job runs.
-check_levels(LEVELS, max_annotators(config, PLANNED_MARKS))
+or_refuse(check_levels, LEVELS, max_annotators(config, PLANNED_MARKS))
 # The per-recording feature stages run in shards: stable groups of short recordings sized
 # by media duration (a long recording is a shard of its own); see emoagree.shards.
 DURATIONS = plan_durations(config, RECORDINGS)
@@ -80,8 +109,10 @@ wildcard_constraints:
     train_level="[0-9]+|Mw|Ms|Mc",
     test_level="[0-9]+",
     rep=REPLICATE_PATTERN,
-    recording="[A-Za-z0-9_.-]+",
-    shard="[A-Za-z0-9_.-]+",
+    # ids may not start with a dot (see emoagree.corpus.marks.RECORDING_ID); shard names
+    # are rec-<recording> or shard-<hash>[-<k>] (see emoagree.shards), never an id
+    recording="[A-Za-z0-9_-][A-Za-z0-9_.-]*",
+    shard="rec-[A-Za-z0-9_-][A-Za-z0-9_.-]*|shard-[0-9a-z]+(-[0-9]+)?",
 
 
 def repo_path(*parts):
@@ -201,7 +232,7 @@ def planned_systems():
     return audio, video, fusion
 
 
-AUDIO_SYSTEMS, VIDEO_SYSTEMS, FUSION_SYSTEMS = planned_systems()
+AUDIO_SYSTEMS, VIDEO_SYSTEMS, FUSION_SYSTEMS = or_refuse(planned_systems)
 SYSTEMS = AUDIO_SYSTEMS + VIDEO_SYSTEMS + FUSION_SYSTEMS
 # What tables, figures, captions and the answer call each system: a video system's name
 # carries the backbone and weights that ran ("video_vggf_rf (EfficientNet-Lite0, ...)").
@@ -247,7 +278,7 @@ def shard_wavs(wildcards):
 
 def lld_caches(wildcards=None):
     """The LLD shard folders; emoagree.shards.recording_caches finds a recording's file."""
-    return [f"results/features/audio_lld/{shard}" for shard in AUDIO_SHARDS]
+    return [shard_dir("results/features/audio_lld", shard) for shard in AUDIO_SHARDS]
 
 
 def functionals_of(level):

@@ -11,12 +11,16 @@ rule corpus:
         annotations="results/corpus/annotations.csv",
         # marks per label value that is not a configured emotion (Table 1's notes)
         dropped="results/corpus/dropped_labels.csv",
+        # recordings without marks of a configured emotion (Table 1's notes)
+        unmarked="results/corpus/unmarked_recordings.csv",
     params:
         format=config["corpus"]["format"],
         path=config["corpus"]["path"],
         tolerance_s=config["corpus"]["tolerance_s"],
         emotions=EMOTIONS,
         fold_labels=config["corpus"]["fold_labels"],
+        label_map=config["corpus"].get("label_map") or {},
+        accept_empty_media=config["corpus"]["accept_empty_media"],
         # The recordings planned at parse time; the script checks the adapter agrees.
         planned=list(RECORDINGS["recording"]),
     log:

@@ -125,6 +125,7 @@ rule table1:
         levels=level_files(),
         alphas=alpha_files(),
         dropped="results/corpus/dropped_labels.csv",
+        unmarked="results/corpus/unmarked_recordings.csv",
     output:
         csv=report(
             "results/tables/table1_samples.csv",

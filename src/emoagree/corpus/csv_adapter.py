@@ -255,7 +255,11 @@ def read_annotations(root: str, recordings: pd.DataFrame, *, tolerance_s: float)
     )
     raise_problems(path, problems)
     table = rows.assign(start_s=start, end_s=end)[list(ANNOTATION_COLUMNS)]
-    return table.reset_index(drop=True)
+    table = table.reset_index(drop=True)
+    # how later checks (labels, media) name a mark's row: not a column of the contract
+    table.attrs["source"] = path
+    table.attrs["where"] = [f"{path}: {row_label(i)}" for i in rows.index]
+    return table
 
 
 def read_csv_corpus(

@@ -13,18 +13,30 @@ import pandas as pd
 DEFAULT_TOLERANCE_S = 0.01
 
 #: Recording ids name files (feature caches) and are a Snakemake wildcard, so they are
-#: restricted to these characters (the same constraint as in workflow/rules/common.smk).
-RECORDING_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
+#: restricted to these characters and may not start with a dot: ``.`` and ``..`` name
+#: folders, not files, and a leading dot hides a file (the same constraint as in
+#: workflow/rules/common.smk and :data:`emoagree.shards.SAFE_NAME`).
+RECORDING_ID = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$")
 
 
 def recording_id_problem(recording: str) -> str | None:
     """Why ``recording`` cannot be a recording id, or ``None`` when it can."""
     if recording == "":
         return "the recording id is empty"
+    if set(recording) == {"."}:
+        return (
+            f"recording id {recording!r} names a folder, not a file (ids name result files; "
+            "use A-Z a-z 0-9 _ . - and do not start with a dot)"
+        )
     if not RECORDING_ID.match(recording):
+        if recording.startswith(".") and re.match(r"^[A-Za-z0-9_.-]+$", recording):
+            return (
+                f"recording id {recording!r} starts with a dot (it would name a hidden file; "
+                "ids name result files)"
+            )
         return (
             f"recording id {recording!r} has characters outside A-Z a-z 0-9 _ . - "
-            "(ids name result files)"
+            "(ids name result files; a path is not an id)"
         )
     return None
 

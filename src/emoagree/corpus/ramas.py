@@ -296,8 +296,12 @@ def read_ramas(
     raise_problems(None, problems)
     if (~keep).any():
         log.warning("dropped %d zero-length marks (start == end)", int((~keep).sum()))
-    annotations = marks.assign(end_s=end)[keep][list(ANNOTATION_COLUMNS)]
+    annotations = marks.assign(end_s=end)[keep][[*ANNOTATION_COLUMNS, "where"]]
     annotations = annotations.sort_values(
         ["recording", "emotion", "annotator", "start_s", "end_s"], kind="stable"
     ).reset_index(drop=True)
+    where = list(annotations.pop("where"))
+    # how later checks (labels, media) name a mark's row: not a column of the contract
+    annotations.attrs["source"] = os.path.join(root, EMOTIONS_DIR)
+    annotations.attrs["where"] = where
     return table, annotations

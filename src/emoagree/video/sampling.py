@@ -67,17 +67,18 @@ def covered_stretches(
 
 
 def stretches_by_recording(
-    marks: pd.DataFrame, emotions: Sequence[str], fold_labels: bool = False
+    marks: pd.DataFrame,
+    emotions: Sequence[str],
+    fold_labels: bool = False,
+    label_map: Mapping[str, str | None] | None = None,
 ) -> dict[str, list[tuple[float, float]]]:
     """:func:`covered_stretches` of every recording at once, from a marks table whose cells
     may be text (a corpus's source file; unreadable times are skipped, the corpus stage
-    reports them). ``fold_labels`` reads labels as the corpus stage does with
-    ``corpus.fold_labels``."""
-    from emoagree.corpus.labels import near_matches
+    reports them). ``fold_labels`` and ``label_map`` read labels as the corpus stage does
+    with ``corpus.fold_labels`` and ``corpus.label_map``."""
+    from emoagree.corpus.labels import read_labels
 
-    labels = marks["emotion"].astype(str)
-    if fold_labels:
-        labels = labels.replace(near_matches(sorted(labels.unique()), emotions))
+    labels = read_labels(marks["emotion"], emotions, fold_labels, label_map)
     table = pd.DataFrame({
         "recording": marks["recording"].astype(str),
         "start": pd.to_numeric(marks["start_s"], errors="coerce"),
