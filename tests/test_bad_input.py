@@ -276,10 +276,10 @@ def default_config():
      "level_overrides.3.min_duration_s"),
 ])
 def test_an_unknown_config_key_is_named_with_the_nearest_known_one(tmp_path, typo, key, meant):
+    import yaml
+
     from emoagree.config_check import config_problem
     from emoagree.settings import deep_merge
-
-    import yaml
     user = tmp_path / "study.yaml"
     user.write_text(yaml.safe_dump(typo))
     config = deep_merge(default_config(), typo)
@@ -592,3 +592,45 @@ def test_the_workflow_says_no_marks_and_refuses_too_many_folds_in_one_line(tmp_p
     assert (f"emoagree: {corpus / 'annotations.csv'}: the corpus has no marks (the file has a "
             "header only)") in run.stderr
     assert "levels up to 0" not in run.stderr
+
+
+# 8. README and code agree ---------------------------------------------------------------------
+
+def readme_section(title: str) -> str:
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index(title):]
+    return re.sub(r"\n +", " ", section[: section.index("\n#", 1)])  # unwrapped
+
+
+def test_a_trailing_space_in_a_csv_label_is_read_as_the_readme_says(csv_corpus):  # noqa: F811
+    rewrite(csv_corpus / "annotations.csv", "r2,a1,Sad,", "r2,a1,Sad ,")
+    _, annotations = read_corpus("csv", str(csv_corpus))
+    checked, dropped = check_labels(annotations, TWO)
+    assert list(checked["emotion"]) == ["Angry", "Angry", "Sad", "Sad"] and dropped.empty
+    corpus = readme_section("## Corpus formats")
+    assert "`Sad ` in `annotations.csv` is read as `Sad`" in corpus
+    # ... while a label that keeps its inner space is the near-miss error the README names
+    with pytest.raises(CorpusError, match="'S ad' .* ~ 'Sad'"):
+        check_labels(marks(("r1", "a1", "Angry", 0, 1), ("r1", "a2", "Sad", 0, 1),
+                           ("r1", "a3", "S ad", 0, 1)), TWO)
+
+
+def test_the_readme_states_the_id_rule_the_config_order_and_a_bad_input_table():
+    from emoagree.corpus.marks import recording_id_problem
+
+    corpus = readme_section("## Corpus formats")
+    assert "use only `A-Z a-z 0-9 _ . -` and do not start with a dot" in corpus
+    for refused in ("..", ".", ".hidden", "a/b"):
+        assert recording_id_problem(refused)
+    assert recording_id_problem("g0") is None and recording_id_problem("a.b-c_1") is None
+    runs = readme_section("## Ways to run")
+    assert "snakemake results/tables/table1_samples.md --config levels=[1,2]" in runs
+    table = readme_section("### Bad input: what you see")
+    for cell in ("names a folder, not a file", "did you mean `min_duration_s`?",
+                 "did you mean `split.folds`?", "configured emotion(s) with no marks",
+                 "~ 'Happy'", "is digital silence (peak at most -84 dBFS)",
+                 "2 sample rates", "no frame of the video", "appear in no level",
+                 "the corpus has no marks (the file has a header only)",
+                 "split error: split.folds: 9 needs at least 9 split units",
+                 "dropped 14 marks of labels that are no configured emotion"):
+        assert cell in table, cell
