@@ -132,6 +132,7 @@ def test_the_workflow_refuses_an_impossible_level_before_any_job(csv_corpus, tmp
     )
     assert run.returncode != 0
     assert "level(s) 7 cannot exist: at most 2 annotator(s)" in run.stderr + run.stdout
+    assert "Traceback" not in run.stderr and 'File "' not in run.stderr  # one line
 
 
 def test_a_corpus_left_with_one_emotion_is_refused():

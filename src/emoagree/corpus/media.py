@@ -124,13 +124,25 @@ def _frame_in(capture, fps: float, start: float, end: float) -> bool:
     return False
 
 
+def _merged(spans) -> list[tuple[float, float, str]]:
+    """Overlapping spans joined into stretches (each keeps its first mark's row)."""
+    merged: list[list] = []
+    for start, end, row in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end, row])
+    return [(start, end, row) for start, end, row in merged]
+
+
 def frameless_video(
     recordings: pd.DataFrame, annotations: pd.DataFrame, where: pd.Series | None = None
 ) -> list[str]:
     """One problem per video with a marked stretch in which no frame decodes.
 
-    Cheap for a good file: one seek and one decoded frame per distinct mark; only a
-    stretch whose middle and first frame fail is read frame by frame.
+    A stretch is a connected stretch of the recording's marks (overlapping marks joined,
+    as the face stage samples them). Cheap for a good file: one seek and one decoded frame
+    per stretch; only a stretch whose middle and first frame fail is read frame by frame.
     """
     import cv2
 
@@ -144,7 +156,7 @@ def frameless_video(
         capture = cv2.VideoCapture(path)
         try:
             empty = [(start, end, row)
-                     for start, end, row in _marked_spans(by_recording[recording], where)
+                     for start, end, row in _merged(_marked_spans(by_recording[recording], where))
                      if not _frame_in(capture, float(fps), start, end)]
         finally:
             capture.release()
