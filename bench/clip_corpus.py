@@ -129,7 +129,10 @@ def enlarge(source: Path, target: Path, n_clips: int) -> None:
 
 
 def write_config(workdir: Path, corpus: Path, shard_media_s: float) -> Path:
+    # a configured emotion nobody marked is refused: configure those the clips carry
+    labels = set(pd.read_csv(corpus / "annotations.csv")["emotion"])
     config = {
+        "emotions": [e for e in EMOTIONS if e in labels],
         "corpus": {"format": "csv", "path": str(corpus)},
         "features": {"shard_media_s": shard_media_s},
         "levels": [1, 2, 3],  # three annotators per clip

@@ -31,7 +31,9 @@ def test_corpus_rule_runs_from_any_working_directory(tmp_path):
     config = tmp_path / "elsewhere" / "my.yaml"
     config.parent.mkdir()
     # one annotator: only level 1 can exist
-    config.write_text("corpus: {format: csv, path: my_corpus}\nlevels: [1]\n")
+    # (a configured emotion without marks is refused: this corpus has Angry and Sad)
+    config.write_text("corpus: {format: csv, path: my_corpus}\nlevels: [1]\n"
+                      "emotions: [Angry, Sad]\n")
     cwd = tmp_path / "elsewhere"  # neither the repo nor the workdir
     command = [
         sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir),
