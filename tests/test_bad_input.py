@@ -480,6 +480,50 @@ def test_a_split_refusal_ends_the_job_with_one_line(tmp_path, capfd):
     assert "Traceback" not in (tmp_path / "split.log").read_text()
 
 
+
+def run_script(script: str, fake) -> SystemExit | None:
+    stderr, handlers = sys.stderr, logging.getLogger().handlers[:]
+    try:
+        runpy.run_path(str(ROOT / "scripts" / script), init_globals={"snakemake": fake})
+        return None
+    except SystemExit as exit_:
+        return exit_
+    finally:
+        sys.stderr = stderr
+        logging.getLogger().handlers[:] = handlers
+
+
+def test_a_level_refusal_ends_the_job_with_one_line(tmp_path, capfd):
+    from emoagree.intervals_io import write_intervals
+    from emoagree.levels.split import make_split
+
+    recordings = pd.DataFrame({"recording": [f"r{i}" for i in range(4)], "actor": "a",
+                               "scenario": "S", "audio_path": "x", "video_path": "",
+                               "duration_s": 3.0, "fps": np.nan})
+    rows = []
+    for i in range(4):  # level 2 holds Angry only: one annotator marks Sad
+        rows += [(f"r{i}", "a1", "Angry", 0.0, 1.0), (f"r{i}", "a2", "Angry", 0.0, 1.0),
+                 (f"r{i}", "a1", "Sad", 2.0, 3.0)]
+    annotations = marks(*rows)
+    recordings.to_csv(tmp_path / "recordings.csv", index=False)
+    annotations.to_csv(tmp_path / "annotations.csv", index=False)
+    split = make_split(annotations, recordings, TWO, "stratified", 0.25, 0.25, 1, unit="recording")
+    write_intervals(split, tmp_path / "split.csv")
+    fake = types.SimpleNamespace(
+        log=[str(tmp_path / "level2.log")],
+        input=types.SimpleNamespace(recordings=str(tmp_path / "recordings.csv"),
+                                    annotations=str(tmp_path / "annotations.csv"),
+                                    split=str(tmp_path / "split.csv")),
+        output=[str(tmp_path / "level2.csv")],
+        params=types.SimpleNamespace(level=2, emotions=TWO, min_duration_s=0.0),
+    )
+    exit_ = run_script("levels_level.py", fake)
+    assert exit_ is not None and exit_.code == 1
+    console = capfd.readouterr().err
+    assert console.strip().startswith("level error: level 2: the training data holds intervals "
+                                      "of 1 emotion(s) (Angry;"), console
+    assert "Traceback" not in console + (tmp_path / "level2.log").read_text()
+
 # -- the same through the workflow (slow: snakemake runs) ------------------------------------
 
 def audio_corpus(root: Path, seconds: dict[str, float]) -> Path:
