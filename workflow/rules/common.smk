@@ -37,7 +37,6 @@ from emoagree.gpus import gpu_request, visible_gpus  # noqa: E402
 from emoagree.replicates import SUFFIX_PATTERN as REPLICATE_PATTERN  # noqa: E402
 
 
-
 def refuse(message):
     """A refusal while the workflow is parsed: the message on stderr, no traceback, exit 1."""
     print(f"emoagree: {message}", file=sys.stderr, flush=True)
@@ -45,7 +44,8 @@ def refuse(message):
 
 
 def or_refuse(function, *args):
-    """``function(*args)``; a corpus or config problem it raises becomes :func:`refuse`."""
+    """``function(*args)``; a corpus or config problem it raises becomes :func:`refuse`.
+    (The planning functions raise ValueError only for settings or data they cannot use.)"""
     try:
         return function(*args)
     except (CorpusError, ValueError) as error:
@@ -55,7 +55,10 @@ def or_refuse(function, *args):
 config = normalize_config(config)
 # Unknown keys (with the nearest known one) and schema violations, one line naming the
 # config file, before snakemake's validate (which fills the schema's defaults).
-CONFIG_FILES = [os.path.join(workflow.basedir, "config.yaml"), *(workflow.overwrite_configfiles or [])]
+CONFIG_FILES = [
+    os.path.join(workflow.basedir, "config.yaml"),
+    *(workflow.overwrite_configfiles or []),
+]
 with open(os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml")) as _schema:
     _problem = config_problem(config, yaml.safe_load(_schema), CONFIG_FILES)
 if _problem:
@@ -68,7 +71,8 @@ EMOTIONS = list(config["emotions"])
 RECORDINGS = or_refuse(plan_recordings, config)
 # The corpus's own checks come first: a header-only annotations.csv is a corpus problem,
 # not a config one (the level check below depends on the marks).
-PLANNED_MARKS = or_refuse(plan_marks, config)  # the source marks of a csv/RAMAS corpus; None for the demo
+# The source marks of a csv/RAMAS corpus; None for the demo.
+PLANNED_MARKS = or_refuse(plan_marks, config)
 # Folds of the cross-validation: one model per (system, fold, train level); a cell pools the
 # folds' test predictions. strategy corpus keeps the corpus's own single partition.
 N_FOLDS = or_refuse(n_folds, config["split"])
