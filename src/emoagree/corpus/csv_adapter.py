@@ -5,7 +5,8 @@ A corpus folder holds two files:
 ``recordings.csv``: ``recording, actor, scenario, audio_path, video_path, duration_s, fps``
 and optionally ``session`` and ``split``.
 
-- ``recording`` ids are unique and use only ``A-Z a-z 0-9 _ . -`` (they name files).
+- ``recording`` ids are unique, use only ``A-Z a-z 0-9 _ . -`` and do not start with a
+  dot (they name files: ``.``, ``..`` and paths are refused).
 - ``actor`` and ``scenario`` are required (write one value, e.g. ``all``, when a corpus
   has no scenarios); the split is stratified by scenario and can hold out actors.
 - ``audio_path`` / ``video_path``: relative paths resolve against the corpus folder; one

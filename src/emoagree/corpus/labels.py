@@ -2,10 +2,13 @@
 
 Marks whose label is not a configured emotion (Neutral, Domination, ...) are dropped
 before levels are built. A label that matches a configured emotion only loosely
-(``angry``, ``Sad ``) is almost always a typo of the corpus, not a category to drop: by
-default it is an error; ``corpus.fold_labels: true`` accepts it under the configured
-spelling. Every dropped label is counted per value, in the corpus log and in Table 1's
-notes (``results/corpus/dropped_labels.csv``).
+(``angry``, ``S ad``, or a typo such as ``Hapy``) is almost always a mistake of the corpus,
+not a category to drop: by default it is an error naming the file and row;
+``corpus.fold_labels: true`` accepts it under the configured spelling, and
+``corpus.label_map`` names labels one by one. A configured emotion without marks is an
+error too (``emotions: [.., Sadd]``). Every dropped label is counted per value, on the
+corpus job's console line, in its log and in Table 1's notes
+(``results/corpus/dropped_labels.csv``).
 """
 
 from __future__ import annotations
