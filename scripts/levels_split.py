@@ -14,6 +14,6 @@ split = make_split(
     read_annotations(snakemake.input.annotations),  # noqa: F821
     read_recordings(snakemake.input.recordings),  # noqa: F821
     params.emotions, params.strategy, params.test_fraction, params.val_fraction, params.seed,
-    unit=params.unit, folds=params.folds,
+    unit=params.unit, folds=params.folds, guard_s=params.guard_s,
 )
 write_intervals(split, snakemake.output[0])  # noqa: F821
