@@ -131,7 +131,9 @@ def enlarge(source: Path, target: Path, n_clips: int) -> None:
 def write_config(workdir: Path, corpus: Path, shard_media_s: float) -> Path:
     config = {
         "corpus": {"format": "csv", "path": str(corpus)},
-        "features": {"shard_media_s": shard_media_s},
+        # the clip-corpus sizes (config.yaml's are sized for the demo's 15 s dialogues)
+        "features": {"shard_media_s": shard_media_s, "own_shard_s": 15,
+                     "embedding_media_s": 6000},
         "levels": [1, 2, 3],  # three annotators per clip
         "split": {"strategy": "stratified"},
     }
