@@ -33,6 +33,7 @@ from emoagree.corpus.demo.video import EXPRESSION_KEYS, draw_face
 from emoagree.levels.agreement import level_alpha
 from emoagree.levels.build import agreement_intervals, union_of_marks
 from emoagree.levels.split import cross_part_overlap, level_table, make_split, n_folds
+from emoagree.shards import group_shards, plan_shards
 
 EMOTIONS = list(DEFAULT_EMOTIONS)
 REPO = Path(__file__).resolve().parents[1]
@@ -491,3 +492,19 @@ def test_default_demo_units_of_a_session_in_different_parts_never_lie_within_the
     # without the guard (the split before it existed) units of one session in different
     # folds touch: this test fails on that split
     assert closest_units_in_other_folds(default_split(recordings, marks, config, 0.0)) < guard
+
+
+def test_default_demo_keeps_its_feature_jobs_few_and_parallel():
+    # the 16 x 15 s demo runs no more LLD / face jobs than the 12 recordings of 40 s it
+    # replaced, in shards small enough that two cores share the work
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    plan = plan_demo(config["corpus"]["demo"], config["seed"])
+    demo = demo_settings(config["corpus"]["demo"])
+    durations = dict.fromkeys(plan["recording"], demo.duration_s)
+    features = config["features"]
+    shards = plan_shards(durations, features["shard_media_s"], features["own_shard_s"])
+    assert 6 <= len(shards) <= 12
+    media = [len(members) * demo.duration_s for members in shards.values()]
+    assert max(media) <= sum(media) / 4  # no shard holds more than a quarter of the media
+    groups = group_shards(shards, durations, features["embedding_media_s"])
+    assert 2 <= len(groups) <= 12
