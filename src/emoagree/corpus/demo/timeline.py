@@ -37,7 +37,8 @@ EXCHANGE_S = (3.5, 6.0)
 
 #: Length (s) of a quiet stretch between exchanges: no true episode for either actor.
 #: Annotators react late and with jitter (up to ~1.5 s past an episode's end), so a quiet
-#: stretch of 4-5 s leaves a few seconds that nobody marks.
+#: stretch of 3.5-4.5 s leaves about 3 s that nobody marks (2.9 s at the least on the
+#: default demo), more than the split's 2 s guard.
 QUIET_S = (3.5, 4.5)
 
 #: Neutral time (s) between two episodes of one actor inside an exchange.
