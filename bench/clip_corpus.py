@@ -134,7 +134,9 @@ def write_config(workdir: Path, corpus: Path, shard_media_s: float) -> Path:
     config = {
         "emotions": [e for e in EMOTIONS if e in labels],
         "corpus": {"format": "csv", "path": str(corpus)},
-        "features": {"shard_media_s": shard_media_s},
+        # the clip-corpus sizes (config.yaml's are sized for the demo's 15 s dialogues)
+        "features": {"shard_media_s": shard_media_s, "own_shard_s": 15,
+                     "embedding_media_s": 6000},
         "levels": [1, 2, 3],  # three annotators per clip
         "split": {"strategy": "stratified"},
     }

@@ -6,9 +6,12 @@ Usage: .venv/bin/python bench/demo_generate.py [--config config.yaml] [--out DIR
 Prints the wall time of generate_demo (pinned to one CPU with --one-core), then per
 agreement level 1..5: interval count, ratio to level 1 next to RAMAS's train counts
 ratio (1 : .67 : .60 : .56 : .46), mean length, and the share of interval time whose
-label matches the hidden truth, Krippendorff's alpha (0.1 s frames) beside RAMAS's; and
-the share of level-1 intervals that all annotators agree on. --levels-only skips the
-media (the level figures need only the plan, truth and marks).
+label matches the hidden truth, Krippendorff's alpha (0.1 s frames) beside RAMAS's; the
+share of level-1 intervals that all annotators agree on; and the split's shape: sessions
+(the clusters the answer resamples), split units under the config's split (with its
+split.guard_s) per session and per fold, and the smallest gap between units of one session
+in different folds. --levels-only skips the media (the level figures need only the plan,
+truth and marks).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from emoagree.corpus.demo import generate_demo, label_accuracy, simulate_corpus 
 from emoagree.corpus.demo.plan import demo_settings  # noqa: E402
 from emoagree.levels.agreement import level_alpha  # noqa: E402
 from emoagree.levels.build import agreement_intervals  # noqa: E402
+from emoagree.levels.split import cross_part_overlap, level_table, make_split, n_folds  # noqa: E402
 
 RAMAS_RATIOS = (1.0, 1632 / 2448, 1462 / 2448, 1369 / 2448, 1130 / 2448)
 RAMAS_ALPHA = (0.73, 0.81, 0.85, 0.89, 0.94)
@@ -79,6 +83,33 @@ def main() -> None:
         unanimous = len(agreement_intervals(marks, cfg.n_annotators, emotions))
         print(f"unanimous ({cfg.n_annotators}/{cfg.n_annotators}) intervals: {unanimous} "
               f"= {unanimous / first:.2f} of level 1")
+        print_split_shape(config, marks, one_seed)
+
+
+def print_split_shape(config: dict, marks, seed: int) -> None:
+    """Sessions, split units per session and per fold, level sizes per fold, closest gap."""
+    plan, _, _ = simulate_corpus(config["corpus"]["demo"], config["emotions"], seed)
+    recordings = plan[["recording", "actor", "scenario"]].assign(
+        session=plan["date"] + "_" + plan["scenario"]  # as the RAMAS adapter reads it
+    )
+    split_config, emotions = config["split"], config["emotions"]
+    folds, guard = n_folds(split_config), float(split_config.get("guard_s", 2.0))
+    split = make_split(
+        marks, recordings, emotions, split_config["strategy"], split_config["test_fraction"],
+        split_config["val_fraction"], seed, unit=split_config.get("unit", "segment"),
+        folds=folds, guard_s=guard,
+    )
+    per_session = split.groupby("session")["unit"].nunique()
+    per_fold = split.groupby("fold")["unit"].nunique()
+    print(f"split: {recordings['session'].nunique()} sessions, {split['unit'].nunique()} units "
+          f"(guard {guard:g} s; {per_session.min()}-{per_session.max()} per session), units "
+          f"per fold {per_fold.tolist()}")
+    tables = [level_table(marks, recordings, k, split, emotions) for k in range(1, 6)]
+    for level, table in enumerate(tables, start=1):
+        counts = table.groupby("fold").size().reindex(range(folds), fill_value=0).tolist()
+        print(f"  level {level}: intervals per fold {counts}")
+    gaps = cross_part_overlap(tables, folds)["min_gap_s"]
+    print(f"smallest gap between test and train/val time of one session: {gaps.min():.2f} s")
 
 
 if __name__ == "__main__":

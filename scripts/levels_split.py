@@ -21,7 +21,7 @@ try:
         read_annotations(snakemake.input.annotations),  # noqa: F821
         read_recordings(snakemake.input.recordings),  # noqa: F821
         params.emotions, params.strategy, params.test_fraction, params.val_fraction,
-        params.seed, unit=params.unit, folds=params.folds,
+        params.seed, unit=params.unit, folds=params.folds, guard_s=params.guard_s,
     )
 except ValueError as error:  # the split's refusals name the config key (split.folds, ...)
     refuse("split", error)

@@ -1,4 +1,5 @@
-"""Rule split_overlap: per fold, seconds of test time inside train or val intervals."""
+"""Rule split_overlap: per fold, seconds of test time inside train or val intervals and the
+smallest gap between test and train or val time within one session."""
 
 import json
 import sys
@@ -16,6 +17,7 @@ summary = overlap_summary(
     sessions_of(read_recordings(inputs.recordings)),
     strategy=params.strategy,
     unit=params.unit,
+    guard_s=params.guard_s,
 )
 with open(snakemake.output[0], "w") as handle:  # noqa: F821
     json.dump(summary, handle, indent=2)

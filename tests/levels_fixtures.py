@@ -6,11 +6,17 @@ import pandas as pd
 from emoagree.constants import DEFAULT_EMOTIONS
 
 
-def make_corpus(seed=0, n_actors=4, n_scenarios=3, takes=2, n_annotators=5, duration=60.0):
+def make_corpus(
+    seed=0, n_actors=4, n_scenarios=3, takes=2, n_annotators=5, duration=60.0, quiet=0.35
+):
     """Recordings (two sides per dialogue) and noisy marks of ``n_annotators`` annotators.
 
     Each recording has episodes of its scenario's two emotions; each annotator marks each
-    episode with jittered boundaries, sometimes misses it, sometimes confuses it.
+    episode with jittered boundaries, sometimes misses it, sometimes confuses it. Episodes
+    follow each other after 0.5-3 s; after an episode, with probability ``quiet``, comes
+    a quiet stretch of 4-7 s in all (longer than the split's 2 s guard), so a session
+    holds several split units (``quiet=0``: the corpus without quiet stretches, drawn as
+    before they existed).
     """
     rng = np.random.default_rng(seed)
     emotions = list(DEFAULT_EMOTIONS)
@@ -38,6 +44,8 @@ def make_corpus(seed=0, n_actors=4, n_scenarios=3, takes=2, n_annotators=5, dura
                     if rng.random() < 0.3:
                         marks.append((rec, "ann0", "Neutral", t, t + length))
                     t += length + rng.uniform(0.5, 3.0)
+                    if quiet and rng.random() < quiet:
+                        t += rng.uniform(3.5, 4.0)  # a quiet stretch: nobody marks
             dialogue += 1
     recordings = pd.DataFrame(
         recs,

@@ -38,6 +38,7 @@ def level_frame(level: int, rng: np.random.Generator) -> pd.DataFrame:
                     "recording": f"rec{k % 4}",
                     "actor": f"a{k % 2}",
                     "scenario": f"s{k % 3}",
+                    "session": f"rec{k % 4}",
                     "emotion": emotion,
                     "level": level,
                     "start_s": start,

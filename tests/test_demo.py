@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
+import math
 import re
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import soundfile as sf
+import yaml
 
 from emoagree.constants import DEFAULT_EMOTIONS
 from emoagree.corpus.demo import (
@@ -28,9 +31,12 @@ from emoagree.corpus.demo.simulate import simulate_dialogues
 from emoagree.corpus.demo.timeline import CONTROL_RATE
 from emoagree.corpus.demo.video import EXPRESSION_KEYS, draw_face
 from emoagree.levels.agreement import level_alpha
-from emoagree.levels.build import agreement_intervals
+from emoagree.levels.build import agreement_intervals, union_of_marks
+from emoagree.levels.split import cross_part_overlap, level_table, make_split, n_folds
+from emoagree.shards import group_shards, plan_shards
 
 EMOTIONS = list(DEFAULT_EMOTIONS)
+REPO = Path(__file__).resolve().parents[1]
 TINY = {"n_actors": 2, "n_dialogues": 3, "duration_s": 15.0, "n_annotators": 5,
         "frame_size": [160, 120], "sample_rate": 16000, "dialogues_per_date": 2}
 SEED = 2021
@@ -415,3 +421,90 @@ def test_emotion_subset_limits_the_truth():
         ["Neutral", "Domination", "Submission", "Shame", "Tiredness"])]
     assert set(emotional["emotion"]) <= set(subset)
 
+
+
+# --- the default demo's sessions and split units -------------------------------------------
+
+
+def default_demo():
+    """config.yaml's demo without media: its recordings (session ``<date>_<scenario>``, as
+    the RAMAS adapter reads them), marks and config."""
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    plan, _, marks = simulate_corpus(config["corpus"]["demo"], config["emotions"], config["seed"])
+    recordings = plan[["recording", "actor", "scenario"]].assign(
+        session=plan["date"] + "_" + plan["scenario"]
+    )
+    return recordings, marks, config
+
+
+def default_split(recordings, marks, config, guard_s):
+    split = config["split"]
+    return make_split(
+        marks, recordings, config["emotions"], split["strategy"], split["test_fraction"],
+        split["val_fraction"], config["seed"], unit=split["unit"], folds=n_folds(split),
+        guard_s=guard_s,
+    )
+
+
+def closest_units_in_other_folds(split) -> float:
+    """Seconds between the closest two units of one session that are in different folds."""
+    spans = split.groupby("unit").agg(
+        session=("session", "first"), start=("start_s", "min"), end=("end_s", "max"),
+        fold=("fold", "first"),
+    )
+    closest = math.inf
+    for _, units in spans.groupby("session"):
+        for a, b in itertools.combinations(units.itertuples(), 2):
+            if a.fold != b.fold:
+                closest = min(closest, max(a.start - b.end, b.start - a.end))
+    return closest
+
+
+def test_default_demo_has_many_short_sessions_with_quiet_stretches():
+    recordings, marks, config = default_demo()
+    demo = demo_settings(config["corpus"]["demo"])
+    # the media budget of the 6 x 40 s dialogues it replaced, so the study is no slower
+    assert 2 * demo.n_dialogues * demo.duration_s <= 480
+    assert recordings["session"].nunique() >= 15  # the clusters the answer resamples
+    guard = config["split"]["guard_s"]
+    assert guard >= 1.0
+    level1 = agreement_intervals(marks, 1, config["emotions"]).merge(recordings, on="recording")
+    for session, intervals in level1.groupby("session"):
+        stretches = union_of_marks(zip(intervals["start_s"], intervals["end_s"], strict=True))
+        gaps = [b[0] - a[1] for a, b in itertools.pairwise(stretches)]
+        # a quiet stretch that nobody marked, longer than the guard, in every session
+        assert max(gaps, default=0.0) >= guard, session
+
+
+def test_default_demo_units_of_a_session_in_different_parts_never_lie_within_the_guard():
+    recordings, marks, config = default_demo()
+    guard, folds = config["split"]["guard_s"], n_folds(config["split"])
+    split = default_split(recordings, marks, config, guard)
+    assert closest_units_in_other_folds(split) >= guard
+    units = split.groupby("fold")["unit"].nunique()
+    assert len(units) == folds and units.min() >= 5
+    assert split.groupby("session")["unit"].nunique().min() >= 2
+    # every level inherits it: per fold, test time never comes closer than the guard to
+    # train or val time of its session (the split check's figure)
+    tables = [level_table(marks, recordings, k, split, config["emotions"]) for k in range(1, 6)]
+    check = cross_part_overlap(tables, folds)
+    assert (check["overlap_s"] == 0).all() and (check["min_gap_s"] >= guard).all()
+    # without the guard (the split before it existed) units of one session in different
+    # folds touch: this test fails on that split
+    assert closest_units_in_other_folds(default_split(recordings, marks, config, 0.0)) < guard
+
+
+def test_default_demo_keeps_its_feature_jobs_few_and_parallel():
+    # the 16 x 15 s demo runs no more LLD / face jobs than the 12 recordings of 40 s it
+    # replaced, in shards small enough that two cores share the work
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    plan = plan_demo(config["corpus"]["demo"], config["seed"])
+    demo = demo_settings(config["corpus"]["demo"])
+    durations = dict.fromkeys(plan["recording"], demo.duration_s)
+    features = config["features"]
+    shards = plan_shards(durations, features["shard_media_s"], features["own_shard_s"])
+    assert 6 <= len(shards) <= 12
+    media = [len(members) * demo.duration_s for members in shards.values()]
+    assert max(media) <= sum(media) / 4  # no shard holds more than a quarter of the media
+    groups = group_shards(shards, durations, features["embedding_media_s"])
+    assert 2 <= len(groups) <= 12

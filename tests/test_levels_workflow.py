@@ -14,7 +14,7 @@ TINY_DEMO = """\
 corpus:
   format: demo
   path: demo_corpus
-  demo: {n_actors: 2, n_dialogues: 2, duration_s: 20.0, n_annotators: 5,
+  demo: {n_actors: 2, n_dialogues: 4, duration_s: 12.0, n_annotators: 6,
          frame_size: [160, 120], sample_rate: 8000}
 split: {unit: segment, folds: 3}
 """
@@ -105,6 +105,16 @@ def test_no_test_time_is_train_or_val_time(run):
     assert (summary["unit"], summary["folds"]) == ("segment", 3)
     assert [fold["overlap_s"] for fold in summary["per_fold"]] == [0.0, 0.0, 0.0]
     assert all(fold["test_s"] > 0 for fold in summary["per_fold"])
+    # units of one session closer than split.guard_s (2 s by default) are one unit
+    assert summary["guard_s"] == 2.0
+    gaps = [fold["min_gap_s"] for fold in summary["per_fold"] if fold["min_gap_s"] is not None]
+    assert gaps and min(gaps) >= 2.0 and summary["min_gap_s"] == min(gaps)
+    md = (workdir / "results/tables/table1_samples.md").read_text()
+    assert "Smallest gap between test time and train or val time within one session: " in md
+    assert "split.guard_s = 2 s." in md
+    # every level table names the session (<date>_<scenario>) of its interval's recording
+    level = pd.read_csv(workdir / "results/corpus/levels/level2.csv", dtype=str)
+    assert (level["session"] == level["recording"].str.rsplit("_", n=1).str[0]).all()
 
 
 def test_figures_are_written(run):

@@ -40,7 +40,7 @@ def test_long_and_unknown_recordings_are_shards_of_their_own():
     shards = plan_shards(durations, 600, 30)
     for name in ("dialogue_a", "dialogue_b", "unknown"):
         assert shards[f"rec-{name}"] == [name]
-    # the demo corpus (40 s recordings) keeps one job per recording
+    # a corpus of 40 s dialogues keeps one job per recording
     demo = {f"rec{i}": 40.0 for i in range(12)}
     assert plan_shards(demo, 600, 30) == {f"rec-{r}": [r] for r in demo}
 

@@ -2,6 +2,7 @@
 dealt into folds, and free of shared time between parts."""
 
 import hashlib
+import json
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,7 @@ from emoagree.levels.split import (
     split_counts,
 )
 from emoagree.levels.units import segment_ids, sessions_of, unit_ids, unit_table
+from emoagree.report.table1 import gap_note
 
 EMOTIONS = list(DEFAULT_EMOTIONS)
 LEVELS = [1, 2, 3, 4, 5]
@@ -315,6 +317,73 @@ def test_segments_join_touching_and_overlapping_intervals_and_views_of_a_session
     ]
 
 
+def test_segments_closer_than_the_guard_are_one_unit():
+    intervals = pd.DataFrame(
+        [
+            ("A", 0.0, 1.0),
+            ("A", 1.5, 3.0),  # 0.5 s after the first: one unit with a 2 s guard
+            ("A", 5.0, 6.0),  # exactly 2 s after 3.0: a new unit
+            ("A", 7.999, 9.0),  # 1.999 s after 6.0: joins it
+            ("B", 3.5, 4.0),  # another session: never joins A's units
+        ],
+        columns=["session", "start_s", "end_s"],
+    )
+    assert segment_ids(intervals, guard_s=2.0).tolist() == [
+        "seg:A:00000000",
+        "seg:A:00000000",
+        "seg:A:00005000",
+        "seg:A:00005000",
+        "seg:B:00003500",
+    ]
+    assert segment_ids(intervals).nunique() == 5  # no guard: every gap starts a unit
+    with pytest.raises(ValueError, match="split.guard_s must be a number of seconds >= 0"):
+        segment_ids(intervals, guard_s=-1.0)
+
+
+def guard_corpus():
+    """One dialogue (two views, one session) with two segments 0.5 s apart, then a quiet
+    stretch of 4 s, and two more dialogues, each marked by two annotators."""
+    recordings = pd.DataFrame(
+        {
+            "recording": ["d1_1", "d1_2", "d2_1", "d2_2", "d3_1", "d3_2"],
+            "actor": ["a", "b", "a", "c", "b", "c"],
+            "scenario": ["S", "S", "S", "S", "S", "S"],
+            "session": ["d1", "d1", "d2", "d2", "d3", "d3"],
+        }
+    )
+    marks = []
+    for rec, emotion, start, end in [
+        ("d1_1", "Angry", 1.0, 3.0),
+        ("d1_2", "Sad", 3.5, 5.0),  # the partner's view, 0.5 s after d1_1's Angry
+        ("d1_1", "Angry", 9.0, 10.0),  # after 4 s of quiet
+        ("d2_1", "Happy", 1.0, 2.0),
+        ("d2_2", "Angry", 8.0, 9.0),
+        ("d3_1", "Sad", 1.0, 2.0),
+        ("d3_2", "Happy", 6.0, 7.0),
+    ]:
+        marks += [(rec, annotator, emotion, start, end) for annotator in ("x", "y")]
+    return recordings, pd.DataFrame(marks, columns=["recording", "annotator", "emotion",
+                                                    "start_s", "end_s"])
+
+
+def test_split_with_a_guard_keeps_segments_half_a_second_apart_in_one_unit():
+    recordings, annotations = guard_corpus()
+
+    def units(**guard):
+        split = make_split(annotations, recordings, EMOTIONS, "stratified", 0.2, 0.2, 7,
+                           folds=3, **guard)
+        return split.set_index(["recording", "start_s"])["unit"]
+
+    guarded = units(guard_s=2.0)
+    assert guarded[("d1_1", 1.0)] == guarded[("d1_2", 3.5)] == "seg:d1:00001000"
+    assert guarded[("d1_1", 9.0)] == "seg:d1:00009000"
+    assert guarded.nunique() == 6
+    assert units().equals(guarded)  # 2 s is make_split's default guard
+    unguarded = units(guard_s=0.0)
+    assert unguarded[("d1_1", 1.0)] != unguarded[("d1_2", 3.5)]
+    assert unguarded.nunique() == 7
+
+
 def test_sessions_default_to_the_recording():
     recordings = pd.DataFrame({"recording": ["r1", "r2", "r3"], "session": ["d1", "d1", ""]})
     assert sessions_of(recordings).to_dict() == {"r1": "d1", "r2": "d1", "r3": "r3"}
@@ -475,6 +544,11 @@ def test_levels_inherit_unit_and_fold(corpus):
             assert row.unit == parent_split(row, split, "unit")
             assert row.fold == parent_split(row, split, "fold")
     assert list(tables[3].columns) == list(INTERVAL_COLUMNS)
+    # the session of every interval's recording (the cluster a bootstrap resamples)
+    sessions = sessions_of(corpus[0])
+    for table in (split, tables[3]):
+        assert (table["session"] == table["recording"].map(sessions)).all()
+        assert table["session"].str.match(r"^d\d\d_S\d$").all()
 
 
 def test_mean_part_counts_add_up_to_the_total(corpus):
@@ -512,9 +586,54 @@ def test_overlap_counts_test_time_inside_train_or_val_by_hand():
     )
     views = {"r1": "d1", "r2": "d1", "r3": "r3", "r4": "r4"}
     shared = cross_part_overlap([table], 1, views)
-    assert shared.to_dict("records") == [{"fold": 0, "test_s": 5.0, "overlap_s": 1.5}]
+    assert shared.to_dict("records") == [
+        {"fold": 0, "test_s": 5.0, "overlap_s": 1.5, "min_gap_s": 0.0}
+    ]
     alone = cross_part_overlap([table], 1)  # every recording its own session
     assert alone["overlap_s"].tolist() == [1.0]
+
+
+def test_smallest_gap_between_test_and_train_or_val_time_by_hand():
+    table = hand_table(
+        [
+            ("r1", "Angry", 0.0, 4.0, "test", 0),
+            ("r2", "Sad", 6.5, 7.0, "test", 1),  # r1's other view, 2.5 s after 4.0
+            ("r1", "Happy", 10.0, 11.0, "test", 2),
+            ("r1", "Happy", 12.0, 13.0, "test", 0),  # 1.0 s after fold 2's 11.0
+            ("r3", "Angry", 0.0, 1.0, "test", 1),  # alone in its session
+        ]
+    ).assign(session=lambda t: t["recording"].map({"r1": "d1", "r2": "d1", "r3": "r3"}))
+    # the table's session column is used; fold 1 tests 6.5-7.0 (2.5 s from 4.0, 3.0 from
+    # 10.0) and r3, whose session holds nothing else
+    gaps = cross_part_overlap([table], 3)
+    assert gaps["min_gap_s"].tolist() == [1.0, 2.5, 1.0]
+    assert gaps["overlap_s"].tolist() == [0.0, 0.0, 0.0]
+    summary = overlap_summary([table], 3, strategy="stratified", unit="segment", guard_s=1.0)
+    assert summary["min_gap_s"] == 1.0 and summary["guard_s"] == 1.0
+    assert [f["min_gap_s"] for f in summary["per_fold"]] == [1.0, 2.5, 1.0]
+    assert gap_note(summary) == (
+        "Smallest gap between test time and train or val time within one session: 1 s "
+        "(fold 0); split.guard_s = 1 s."
+    )
+    # sessions given as a mapping win over the column: with r2 its own session, fold 1
+    # tests only sessions that hold nothing else
+    alone = cross_part_overlap([table], 3, {"r1": "d1", "r2": "r2", "r3": "r3"})
+    assert alone["min_gap_s"].tolist()[::2] == [1.0, 1.0]
+    assert np.isnan(alone["min_gap_s"].iloc[1])
+
+
+def test_smallest_gap_is_null_when_no_session_holds_two_parts():
+    table = hand_table([("r1", "Angry", 0.0, 4.0, "test", 0), ("r2", "Sad", 0.0, 4.0, "test", 1),
+                        ("r3", "Sad", 5.0, 6.0, "test", 2)])
+    assert cross_part_overlap([table], 3)["min_gap_s"].isna().all()
+    summary = overlap_summary([table], 3, strategy="stratified", unit="session", guard_s=2.0)
+    assert summary["min_gap_s"] is None
+    assert all(f["min_gap_s"] is None for f in summary["per_fold"])
+    json.dumps(summary, allow_nan=False)  # JSON null, never NaN
+    assert gap_note(summary) == (
+        "No session holds both test and train or val time, in any fold (split.guard_s (2 s) "
+        "acts on segment units only)."
+    )
 
 
 def test_overlap_per_fold_by_hand():
@@ -581,9 +700,10 @@ def test_overlap_summary_and_protocol_text(corpus):
     assert describe_protocol("actor", "interval", 1).startswith("split unit: actor")
 
 
-def test_interval_unit_with_one_fold_is_the_previous_per_interval_split(corpus):
-    # pinned from the per-interval split this package made before split units existed
-    split = split_of(corpus, unit="interval")
+def test_interval_unit_with_one_fold_is_the_previous_per_interval_split():
+    # pinned from the per-interval split this package made before split units existed (on
+    # the fixture corpus as it was then, without quiet stretches)
+    split = split_of(make_corpus(quiet=0.0), unit="interval")
     assert split_counts(split) == {"train": 121, "val": 30, "test": 39}
     lines = "\n".join(split["interval_id"] + " " + split["split"])
     assert hashlib.sha256(lines.encode()).hexdigest()[:16] == "d6c7cc59b85b6b49"

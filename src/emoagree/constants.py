@@ -26,11 +26,15 @@ OPTIONAL_RECORDING_COLUMNS = ("session", "split")
 ANNOTATION_COLUMNS = ("recording", "annotator", "emotion", "start_s", "end_s")
 
 #: Columns of ``results/corpus/intervals.csv`` and ``results/corpus/levels/level{k}.csv``.
+#: ``session`` is the session of the interval's recording
+#: (:func:`emoagree.levels.units.sessions_of`): the views that share one clock, the
+#: cluster a bootstrap of the study resamples.
 INTERVAL_COLUMNS = (
     "interval_id",
     "recording",
     "actor",
     "scenario",
+    "session",
     "emotion",
     "level",
     "start_s",
@@ -43,6 +47,10 @@ INTERVAL_COLUMNS = (
 
 #: Split units (config ``split.unit``); ``segment`` is the default and cannot leak.
 SPLIT_UNITS = ("segment", "recording", "session", "interval")
+
+#: Default guard (seconds) between segment units of one session (config ``split.guard_s``):
+#: segments closer than this are one unit, so two parts never lie closer in time.
+DEFAULT_GUARD_S = 2.0
 
 #: Default number of cross-validation folds (config ``split.folds``).
 DEFAULT_FOLDS = 5

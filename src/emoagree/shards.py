@@ -10,7 +10,7 @@ How recordings are grouped (:func:`plan_shards`):
 
 - A recording at least ``own_shard_s`` long (or longer than ``shard_media_s``), or whose
   duration is unknown, is a shard of its own, named ``rec-<recording>``. Long dialogues
-  (RAMAS, the demo corpus) keep one job per recording.
+  (RAMAS) keep one job per recording.
 - The other recordings are placed on a ring in the order of a hash of their id. A
   recording *ends* a group when a second, independent hash of its id, read as a number
   in [0, 1), is below ``duration / shard_media_s``: on average one group ends per

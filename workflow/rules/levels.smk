@@ -16,6 +16,7 @@ rule split:
         strategy=config["split"]["strategy"],
         unit=config["split"]["unit"],
         folds=N_FOLDS,
+        guard_s=config["split"]["guard_s"],
         test_fraction=config["split"]["test_fraction"],
         val_fraction=config["split"]["val_fraction"],
         seed=config["seed"],
@@ -84,6 +85,7 @@ rule split_overlap:
         strategy=config["split"]["strategy"],
         unit=config["split"]["unit"],
         folds=N_FOLDS,
+        guard_s=config["split"]["guard_s"],
     log:
         "logs/levels/split_overlap.log",
     benchmark:
@@ -126,6 +128,7 @@ rule table1:
         alphas=alpha_files(),
         dropped="results/corpus/dropped_labels.csv",
         unmarked="results/corpus/unmarked_recordings.csv",
+        overlap="results/corpus/split_overlap.json",
     output:
         csv=report(
             "results/tables/table1_samples.csv",

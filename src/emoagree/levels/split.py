@@ -1,8 +1,9 @@
 """Train/val/test split and cross-validation folds, fixed once on level-1 split units.
 
 The split is made on the level-1 intervals (before any per-level minimum-duration filter),
-grouped into *split units* (:mod:`emoagree.levels.units`: ``segment`` by default, or
-``recording``, ``session``, ``interval``; ``actor`` with ``strategy: actor``). Whole units
+grouped into *split units* (:mod:`emoagree.levels.units`: ``segment`` by default, whose
+segments of one session closer than ``split.guard_s`` are one unit, or ``recording``,
+``session``, ``interval``; ``actor`` with ``strategy: actor``). Whole units
 go to one part or fold, and every level-k interval inherits the ``split``, ``unit`` and
 ``fold`` of the level-1 interval that contains it (same recording and emotion), so a
 stretch of time is in the same part at every level and, with segments, for every emotion
@@ -74,7 +75,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from emoagree.constants import DEFAULT_FOLDS, INTERVAL_COLUMNS, SPLIT_UNITS, SPLITS
+from emoagree.constants import (
+    DEFAULT_FOLDS,
+    DEFAULT_GUARD_S,
+    INTERVAL_COLUMNS,
+    SPLIT_UNITS,
+    SPLITS,
+)
 from emoagree.levels.build import agreement_intervals, interval_ids, union_of_marks
 from emoagree.levels.units import sessions_of, unit_ids, unit_table
 
@@ -192,13 +199,18 @@ def _stratified_parts(
 
 
 def _carve_val_by_units(
-    intervals: pd.DataFrame, split: pd.Series, unit: str, val_fraction: float, seed: int
+    intervals: pd.DataFrame,
+    split: pd.Series,
+    unit: str,
+    val_fraction: float,
+    seed: int,
+    guard_s: float = 0.0,
 ) -> pd.Series:
     """Carve val from the train intervals by their ``unit`` units (stratified)."""
     train = intervals[split == "train"]
     if train.empty or val_fraction <= 0:
         return split
-    train = train.assign(unit=unit_ids(train, unit))
+    train = train.assign(unit=unit_ids(train, unit, guard_s))
     units = unit_table(train)
     part = _carve_val(
         units, pd.Series("train", index=units.index, dtype=object), val_fraction, seed
@@ -209,7 +221,12 @@ def _carve_val_by_units(
 
 
 def _actor_parts(
-    intervals: pd.DataFrame, test_fraction: float, val_fraction: float, seed: int, unit: str
+    intervals: pd.DataFrame,
+    test_fraction: float,
+    val_fraction: float,
+    seed: int,
+    unit: str,
+    guard_s: float = 0.0,
 ) -> pd.Series:
     """Per interval train/val/test with whole actors held out (one fold)."""
     actors = np.array(sorted(intervals["actor"].astype(str).unique()))
@@ -228,7 +245,7 @@ def _actor_parts(
         sorted(val_actors) or f"(none: validation carved from train actors by {unit})",
     )
     if not val_actors:
-        split = _carve_val_by_units(intervals, split, unit, val_fraction, seed)
+        split = _carve_val_by_units(intervals, split, unit, val_fraction, seed, guard_s)
     return split
 
 
@@ -335,6 +352,7 @@ def make_split(
     *,
     unit: str = "segment",
     folds: int = 1,
+    guard_s: float = DEFAULT_GUARD_S,
 ) -> pd.DataFrame:
     """Split the level-1 intervals (no minimum-duration filter) by units, into parts or folds.
 
@@ -348,6 +366,8 @@ def make_split(
         seed: the split seed.
         unit: the split unit (segment, recording, session, interval).
         folds: K; 1 or at least 3 (``strategy: corpus`` needs 1).
+        guard_s: segments of one session closer than this (seconds) are one unit
+            (``unit: segment`` only; config ``split.guard_s``).
 
     Returns:
         The level-1 intervals in the columns of ``INTERVAL_COLUMNS`` (``level`` = 1):
@@ -371,10 +391,11 @@ def make_split(
     intervals = attach_recordings(agreement_intervals(annotations, 1, emotions), recordings)
     intervals["interval_id"] = interval_ids(intervals)
     given = _given_parts(intervals, recordings) if strategy == "corpus" else None
+    grouping = intervals
     if given is not None:
-        intervals["session"] = _sessions_within_parts(intervals, given)
+        grouping = intervals.assign(session=_sessions_within_parts(intervals, given))
     kind = "actor" if strategy == "actor" else unit
-    intervals["unit"] = unit_ids(intervals, kind)
+    intervals["unit"] = unit_ids(grouping, kind, guard_s)
     intervals["fold"] = 0
     units = unit_table(intervals)
     if intervals.empty:
@@ -394,7 +415,9 @@ def make_split(
                 f"({', '.join(u.split(':', 1)[1] for u in units.index) or 'none'}). Use "
                 f"split.strategy: stratified for this corpus."
             )
-        intervals["split"] = _actor_parts(intervals, test_fraction, val_fraction, seed, unit)
+        intervals["split"] = _actor_parts(
+            intervals, test_fraction, val_fraction, seed, unit, guard_s
+        )
     else:
         intervals["split"] = given
         if "val" not in set(given):
@@ -553,6 +576,18 @@ def _shared_seconds(a: list[tuple[float, float]], b: list[tuple[float, float]]) 
     return total
 
 
+def _smallest_gap(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> float:
+    """Seconds between the closest stretches of ``a`` and ``b`` (0 where they meet or
+    overlap); NaN when either list is empty."""
+    if not a or not b:
+        return math.nan
+    first, second = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    apart = np.maximum(
+        first[:, None, 0] - second[None, :, 1], second[None, :, 0] - first[:, None, 1]
+    )
+    return float(np.maximum(apart, 0.0).min())
+
+
 def _stretches(intervals: pd.DataFrame) -> list[tuple[float, float]]:
     """The union of the intervals' ``(start_s, end_s)``, sorted and disjoint."""
     return union_of_marks(zip(intervals["start_s"], intervals["end_s"], strict=True))
@@ -563,44 +598,63 @@ def cross_part_overlap(
     folds: int,
     sessions: Mapping[str, str] | pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Per fold, the seconds of test time that also lie in train or val intervals.
+    """Per fold, the seconds of test time that also lie in train or val intervals, and how
+    close test time comes to train or val time.
 
     For every fold f (the parts of :func:`fold_view`), the test intervals of all levels and
     emotions and the train + val intervals of all levels and emotions are each merged into
     their union per session (all views of a session share one clock), and the time the two
     unions share is summed over sessions. A split that cannot leak gives 0.0 s in every
-    fold.
+    fold. The smallest gap is the shortest distance in time between a test stretch and a
+    train or val stretch of the same session (0 where they touch or overlap), over all
+    sessions; with segment units it is at least ``split.guard_s``.
 
     Args:
         level_tables: the level tables (any levels), with ``recording, start_s, end_s,
             split`` and, for ``folds >= 3``, ``fold``.
         folds: K.
         sessions: ``recording -> session`` (:func:`~emoagree.levels.units.sessions_of`); by
-            default every recording is its own session.
+            default the tables' ``session`` column, else every recording is its own session.
 
     Returns:
         One row per fold: ``fold``, ``test_s`` (test time, union), ``overlap_s`` (of it,
-        the time inside train or val intervals).
+        the time inside train or val intervals), ``min_gap_s`` (the smallest gap; NaN when
+        no session holds both test and train or val time).
     """
     tables = (
         list(level_tables.values()) if isinstance(level_tables, Mapping) else list(level_tables)
     )
     combined = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     recording = combined["recording"].astype(str) if len(combined) else pd.Series(dtype=str)
-    session = recording.map(dict(sessions)) if sessions is not None else recording
+    if sessions is not None:
+        session = recording.map(dict(sessions))
+    elif "session" in combined.columns:
+        session = combined["session"].astype(object).where(combined["session"].notna())
+    else:
+        session = recording
     combined = combined.assign(_session=session.fillna(recording))
     rows = []
     for fold in range(check_folds(folds)):
         view = fold_view(combined, fold, folds) if len(combined) else combined
         test_s = overlap_s = 0.0
+        gaps = []
         for _, group in view.groupby("_session", sort=True):
             is_test = group["split"] == "test"
             tested = _stretches(group[is_test])
             others = _stretches(group[~is_test])
             test_s += sum(end - start for start, end in tested)
             overlap_s += _shared_seconds(tested, others)
-        rows.append({"fold": fold, "test_s": test_s, "overlap_s": overlap_s})
-    return pd.DataFrame(rows, columns=["fold", "test_s", "overlap_s"])
+            gaps.append(_smallest_gap(tested, others))
+        known = [gap for gap in gaps if not math.isnan(gap)]
+        rows.append(
+            {
+                "fold": fold,
+                "test_s": test_s,
+                "overlap_s": overlap_s,
+                "min_gap_s": min(known) if known else math.nan,
+            }
+        )
+    return pd.DataFrame(rows, columns=["fold", "test_s", "overlap_s", "min_gap_s"])
 
 
 def overlap_summary(
@@ -610,22 +664,38 @@ def overlap_summary(
     *,
     strategy: str,
     unit: str,
+    guard_s: float | None = None,
 ) -> dict[str, Any]:
     """:func:`cross_part_overlap` as a JSON-ready record (seconds rounded to microseconds).
 
-    Keys: ``strategy``, ``unit``, ``folds``, ``protocol`` (:func:`describe_protocol`),
-    ``test_s`` and ``overlap_s`` summed over folds, and ``per_fold`` (one record per fold).
+    Keys: ``strategy``, ``unit``, ``folds``, ``guard_s`` (``split.guard_s``; it acts on
+    segment units only), ``protocol`` (:func:`describe_protocol`), ``test_s`` and
+    ``overlap_s`` summed over folds, ``min_gap_s`` (the smallest gap between test and
+    train or val time within one session over all folds; None when no fold has one), and
+    ``per_fold`` (one record per fold: ``fold, test_s, overlap_s, min_gap_s``).
     """
     per_fold = cross_part_overlap(level_tables, folds, sessions).round(6)
+
+    def seconds(value: float) -> float | None:
+        return None if math.isnan(value) else float(value)
+
+    gaps = per_fold["min_gap_s"].dropna()
     return {
         "strategy": strategy,
         "unit": "actor" if strategy == "actor" else unit,
         "folds": int(folds),
+        "guard_s": None if guard_s is None else float(guard_s),
         "protocol": describe_protocol(strategy, unit, folds),
         "test_s": round(float(per_fold["test_s"].sum()), 6),
         "overlap_s": round(float(per_fold["overlap_s"].sum()), 6),
+        "min_gap_s": float(gaps.min()) if len(gaps) else None,
         "per_fold": [
-            {"fold": int(row.fold), "test_s": float(row.test_s), "overlap_s": float(row.overlap_s)}
+            {
+                "fold": int(row.fold),
+                "test_s": float(row.test_s),
+                "overlap_s": float(row.overlap_s),
+                "min_gap_s": seconds(float(row.min_gap_s)),
+            }
             for row in per_fold.itertuples()
         ],
     }

@@ -5,12 +5,16 @@ folds) assign whole units, and every level-k interval inherits the unit of the l
 interval that contains it. Unit ids are stable strings:
 
 ``segment`` (default) ``seg:<session>:<start ms>``
-    A connected stretch of the union of all kept emotions' level-1 intervals over all
-    views (recordings) of one session. Intervals that overlap or touch (one ends exactly
-    where the next starts) are in one segment; any gap, however short, starts a new one.
-    Intervals of different emotions over the same time, and the two actors' views of one
-    dialogue, are thus never in different parts: no audio or frame is both trained and
-    tested on. ``<start ms>`` is the segment's start in milliseconds (8 digits).
+    A stretch of the union of all kept emotions' level-1 intervals over all views
+    (recordings) of one session, in which no gap is as long as the guard ``guard_s``
+    (config ``split.guard_s``, 2 s by default): intervals that overlap, touch or lie less
+    than ``guard_s`` apart are in one segment; a gap of at least ``guard_s`` starts a new
+    one. Intervals of different emotions over the same time, and the two actors' views of
+    one dialogue, are thus never in different parts, and two parts of one session are
+    always at least ``guard_s`` apart: no audio or frame is both trained and tested on,
+    and no emotional episode's voice and face context (which outlasts the marked stretch
+    by a second or more) reaches across the line. ``<start ms>`` is the segment's start
+    in milliseconds (8 digits).
 ``recording`` ``rec:<recording>``
     One recording (one view). Two views of one session can land in different parts.
 ``session`` ``ses:<session>``
@@ -33,6 +37,9 @@ import numpy as np
 import pandas as pd
 
 from emoagree.constants import SPLIT_UNITS
+
+#: Gaps are compared at microsecond precision (times pass through csv files).
+_GAP_DECIMALS = 6
 
 #: Unit kinds: the configurable ones and ``actor`` (strategy actor).
 UNIT_KINDS = (*SPLIT_UNITS, "actor")
@@ -59,20 +66,25 @@ def _unique_ids(ids: pd.Series, order: np.ndarray) -> pd.Series:
     return (ranked + suffix).reindex(ids.index)
 
 
-def segment_ids(intervals: pd.DataFrame) -> pd.Series:
+def segment_ids(intervals: pd.DataFrame, guard_s: float = 0.0) -> pd.Series:
     """The segment of every interval (columns ``session, start_s, end_s``).
 
     Within a session, intervals are sorted by start; an interval starts a new segment when
-    it starts strictly after the latest end seen so far in the session (so overlapping and
-    touching intervals join). The id is ``seg:<session>:<segment start in ms>``.
+    it starts strictly after the latest end seen so far in the session and the gap to that
+    end is at least ``guard_s`` seconds (so overlapping and touching intervals, and those
+    closer than the guard, join). The id is ``seg:<session>:<segment start in ms>``.
     """
+    guard_s = float(guard_s)
+    if not np.isfinite(guard_s) or guard_s < 0:
+        raise ValueError(f"split.guard_s must be a number of seconds >= 0, got {guard_s!r}")
     if intervals.empty:
         return pd.Series([], index=intervals.index, dtype=str)
     order = intervals.sort_values(["session", "start_s", "end_s"], kind="stable")
     session = order["session"].astype(str)
     reach = order.groupby(session, sort=False)["end_s"].cummax()
     before = reach.groupby(session, sort=False).shift()
-    new = before.isna() | (order["start_s"] > before)
+    gap = (order["start_s"] - before).round(_GAP_DECIMALS)
+    new = before.isna() | ((gap > 0) & (gap >= guard_s))
     number = new.cumsum()
     segments = pd.DataFrame({"session": session, "start_s": order["start_s"], "number": number})
     segments = segments.groupby("number").agg(
@@ -88,18 +100,20 @@ def segment_ids(intervals: pd.DataFrame) -> pd.Series:
     return ids.reindex(intervals.index).astype(str)
 
 
-def unit_ids(intervals: pd.DataFrame, kind: str) -> pd.Series:
+def unit_ids(intervals: pd.DataFrame, kind: str, guard_s: float = 0.0) -> pd.Series:
     """The unit of every level-1 interval for the unit ``kind`` (see the module docstring).
 
     Args:
         intervals: level-1 intervals with ``interval_id, recording, session, actor,
             start_s, end_s``.
         kind: one of :data:`UNIT_KINDS`.
+        guard_s: segments of one session closer than this (seconds) are one unit
+            (``segment`` only).
     """
     if kind not in UNIT_KINDS:
         raise ValueError(f"unknown split unit {kind!r}; choose one of {', '.join(SPLIT_UNITS)}")
     if kind == "segment":
-        return segment_ids(intervals)
+        return segment_ids(intervals, guard_s)
     column, prefix = {
         "recording": ("recording", "rec"),
         "session": ("session", "ses"),

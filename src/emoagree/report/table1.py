@@ -2,7 +2,8 @@
 
 With K folds the train, val and test counts are the means over the folds of each part's
 size (:func:`emoagree.levels.split.mean_part_counts`), so they add up to the level's total; the
-markdown notes say how the data were split (unit, K).
+markdown notes say how the data were split (unit, K) and how close test time comes to train
+or val time within one session (:func:`gap_note`).
 """
 
 from __future__ import annotations
@@ -137,6 +138,43 @@ def table1_notes(protocol: str, folds: int) -> list[str]:
             f"fold f + 1); every interval is tested in exactly one fold."
         )
     return [note for note in notes if note]
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".") + " s"
+
+
+def gap_note(overlap: Mapping) -> str:
+    """Table 1's note on how close test time comes to train or val time.
+
+    Args:
+        overlap: ``results/corpus/split_overlap.json``
+            (:func:`emoagree.levels.split.overlap_summary`).
+    """
+    guard = overlap.get("guard_s")
+    if overlap.get("unit") == "segment" and guard is not None:
+        rule = f"split.guard_s = {_seconds(float(guard))}"
+    elif guard is not None:
+        rule = f"split.guard_s ({_seconds(float(guard))}) acts on segment units only"
+    else:
+        rule = "no guard"
+    per_fold = [f for f in overlap.get("per_fold", []) if f.get("min_gap_s") is not None]
+    if not per_fold:
+        return (
+            f"No session holds both test and train or val time, in any fold ({rule})."
+        )
+    closest = min(per_fold, key=lambda f: (f["min_gap_s"], f["fold"]))
+    where = f" (fold {closest['fold']})" if int(overlap.get("folds", 1)) > 1 else ""
+    text = (
+        f"Smallest gap between test time and train or val time within one session: "
+        f"{_seconds(float(closest['min_gap_s']))}{where}; {rule}."
+    )
+    if float(overlap.get("overlap_s") or 0.0) > 0:
+        text += (
+            f" Test time inside train or val intervals: {float(overlap['overlap_s']):.2f} s "
+            f"over the folds (the split leaks)."
+        )
+    return text
 
 
 def to_markdown(

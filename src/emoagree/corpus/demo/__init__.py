@@ -30,9 +30,10 @@ The generator writes, under the corpus root::
 
 What is simulated (details in the submodules): actors differing in voice and face, each
 with own expressiveness (:mod:`.actors`); dyadic dialogues with two primary emotions,
-true episodes with a salience, turn taking with silent (listening) episodes
-(:mod:`.timeline`); speech-like audio whose prosody follows the emotions, with partner
-crosstalk and noise (:mod:`.audio`); a drawn face that OpenCV's SSD detects, whose
+emotional exchanges separated by quiet stretches nobody marks, true episodes with a
+salience, turn taking with silent (listening) episodes (:mod:`.timeline`); speech-like
+audio whose prosody follows the emotions, with partner crosstalk and noise
+(:mod:`.audio`); a drawn face that OpenCV's SSD detects, whose
 expression follows the emotions (:mod:`.video`); and annotators with individual
 reliability (:mod:`.annotators`).
 """

@@ -13,7 +13,9 @@ Each simulated annotator has a fixed profile for the whole corpus:
   chance of taking it for one fixed look-alike emotion, so that wrong labels can also
   reach agreement;
 - ``spurious_per_min``: marks where nothing happened (often the scenario's emotion the
-  annotator expects);
+  annotator expects), per minute of the dialogue's exchanges and made during them: an
+  annotator is drawn to a false emotion while something happens, not in the quiet
+  stretches between exchanges;
 - ``fragment``: the chance of splitting one episode into two marks;
 - ``neutral``: whether the annotator also marks Neutral stretches, and ``extra``: how often
   extra categories (Domination, Submission, Shame, Tiredness) are added. The workflow
@@ -135,6 +137,7 @@ def annotate(
     expected: str,
     duration: float,
     rng: np.random.Generator,
+    windows: Sequence[tuple[float, float]] = (),
 ) -> pd.DataFrame:
     """Raw marks of ``annotators`` on one recording (``recording, annotator, emotion,
     start_s, end_s``), times rounded to milliseconds.
@@ -143,7 +146,11 @@ def annotate(
         episodes: the recording's true episodes.
         expected: the emotion annotators expect (the scenario's primary emotion of this
             actor); spurious marks lean towards it.
+        windows: the dialogue's exchanges; spurious marks start and end inside one of
+            them (empty: anywhere in the recording).
     """
+    spans = [(a, b) for a, b in windows if b > a] or [(0.0, duration)]
+    span_s = np.array([b - a for a, b in spans])
     rows: list[tuple[str, int, str, float, float]] = []
     # Some episodes are ambiguous: whoever confuses them picks the same look-alike emotion,
     # so wrong labels can reach agreement too (as RAMAS's moderate alpha shows).
@@ -183,10 +190,11 @@ def annotate(
             if extras and rng.random() < ann.extra:
                 extra = extras[int(rng.integers(len(extras)))]
                 add(extra, start + rng.normal(0, 0.5), end + rng.normal(0, 0.5))
-        n_spurious = rng.poisson(ann.spurious_per_min * duration / 60.0)
+        n_spurious = rng.poisson(ann.spurious_per_min * float(span_s.sum()) / 60.0)
         for _ in range(n_spurious):
-            length = float(rng.uniform(1.0, 3.5))
-            start = float(rng.uniform(0, duration - length))
+            low, high = spans[int(rng.choice(len(spans), p=span_s / span_s.sum()))]
+            length = min(float(rng.uniform(1.0, 3.5)), high - low)
+            start = low + float(rng.uniform(0.0, max(0.0, high - low - length)))
             u = rng.random()
             if u < 0.15:  # a passing impression outside the six emotions
                 emotion = EXTRA_CATEGORIES[int(rng.integers(len(EXTRA_CATEGORIES)))]

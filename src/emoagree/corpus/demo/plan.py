@@ -23,8 +23,8 @@ RAMAS_CATEGORIES = RAMAS_EMOTIONS + RAMAS_EXTRA
 #: Default demo settings (``config["corpus"]["demo"]``); keys missing there take these.
 DEMO_DEFAULTS: dict[str, Any] = {
     "n_actors": 4,
-    "n_dialogues": 6,
-    "duration_s": 40.0,
+    "n_dialogues": 16,
+    "duration_s": 15.0,
     "n_annotators": 6,
     "frame_size": [320, 240],
     "sample_rate": 16000,

@@ -22,7 +22,13 @@ from emoagree.corpus.demo.plan import (
     scenario_emotions,
     scenario_index,
 )
-from emoagree.corpus.demo.timeline import Episode, episodes_table, speaking_masks, true_episodes
+from emoagree.corpus.demo.timeline import (
+    Episode,
+    episodes_table,
+    exchange_windows,
+    speaking_masks,
+    true_episodes,
+)
 
 #: Extra annotators in the pool beyond those marking each recording, so that recordings
 #: are marked by different subsets (as in RAMAS, where each file had at least 5).
@@ -31,13 +37,14 @@ EXTRA_POOL = 2
 
 @dataclass
 class Dialogue:
-    """One simulated dialogue: both actors' truth and speaking masks."""
+    """One simulated dialogue: its exchanges, both actors' truth and speaking masks."""
 
     dialogue: int
     recordings: tuple[str, str]
     primaries: tuple[str, str]
     episodes: tuple[list[Episode], list[Episode]]
     speaking: tuple[np.ndarray, np.ndarray]
+    windows: tuple[tuple[float, float], ...] = ()
 
 
 def check_emotions(emotions: Sequence[str]) -> list[str]:
@@ -65,8 +72,9 @@ def simulate_dialogues(
         rows = rows.sort_values("side")
         primaries = pairs[scenario_index(rows["scenario"].iloc[0])]
         rng = np.random.default_rng([int(seed), 7201, int(dialogue)])
-        eps_a = true_episodes(primaries[0], primaries[1], emotions, cfg.duration_s, rng)
-        eps_b = true_episodes(primaries[1], primaries[0], emotions, cfg.duration_s, rng)
+        windows = exchange_windows(cfg.duration_s, rng)
+        eps_a = true_episodes(primaries[0], primaries[1], emotions, windows, rng)
+        eps_b = true_episodes(primaries[1], primaries[0], emotions, windows, rng)
         speaking = speaking_masks(eps_a, eps_b, cfg.duration_s, rng)
         dialogues.append(
             Dialogue(
@@ -75,6 +83,7 @@ def simulate_dialogues(
                 primaries=primaries,
                 episodes=(eps_a, eps_b),
                 speaking=speaking,
+                windows=tuple(windows),
             )
         )
     return plan, dialogues
@@ -103,6 +112,7 @@ def simulate_marks(
                     dlg.primaries[side],
                     cfg.duration_s,
                     rng,
+                    windows=dlg.windows,
                 )
             )
     return pd.concat(tables, ignore_index=True)

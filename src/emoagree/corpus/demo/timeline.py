@@ -2,7 +2,10 @@
 
 Each recording (one actor's view of a dyadic dialogue) has a true emotion timeline:
 episodes of the actor's primary emotion, a few episodes of other emotions (often the
-partner's primary emotion, as emotions spread in a dialogue), neutral in between. Each
+partner's primary emotion, as emotions spread in a dialogue), neutral in between. A
+dialogue alternates *exchanges* (stretches where both actors' episodes happen) with
+*quiet stretches* of a few seconds where neither actor shows any emotion, as real
+dialogues calm down between emotional moments (:func:`exchange_windows`). Each
 episode has a *salience* in (0, 1]: how strongly it is expressed. Salience scales the
 actor's expression in voice and face and drives how many annotators notice it. Some
 episodes are *silent*: the actor listens while the partner talks, so only the face
@@ -29,6 +32,18 @@ EPISODE_MEDIAN_S = 1.9
 #: Share of voiced episodes; the rest are silent (listening), shown by the face only.
 VOICED_SHARE = 0.85
 
+#: Length (s) of an exchange: a stretch of a dialogue in which episodes happen.
+EXCHANGE_S = (3.5, 6.0)
+
+#: Length (s) of a quiet stretch between exchanges: no true episode for either actor.
+#: Annotators react late and with jitter (up to ~1.5 s past an episode's end), so a quiet
+#: stretch of 3.5-4.5 s leaves about 3 s that nobody marks (2.9 s at the least on the
+#: default demo), more than the split's 2 s guard.
+QUIET_S = (3.5, 4.5)
+
+#: Neutral time (s) between two episodes of one actor inside an exchange.
+NEUTRAL_GAP_S = (0.4, 1.2)
+
 
 @dataclass(frozen=True)
 class Episode:
@@ -41,26 +56,61 @@ class Episode:
     voiced: bool
 
 
+def exchange_windows(duration: float, rng: np.random.Generator) -> list[tuple[float, float]]:
+    """The exchanges of one dialogue: ``(start, end)`` stretches, shared by both actors.
+
+    The first starts 0.5-1.5 s in; exchanges last :data:`EXCHANGE_S` seconds and are
+    separated by quiet stretches of :data:`QUIET_S` seconds; the last ends at least 0.5 s
+    before the end (cut short there when at least 0.9 s of it fits). A 15 s dialogue has
+    two exchanges, sometimes three.
+    """
+    windows: list[tuple[float, float]] = []
+    t = float(rng.uniform(0.5, 1.5))
+    while True:
+        end = min(t + float(rng.uniform(*EXCHANGE_S)), duration - 0.5)
+        if end - t < 0.9:
+            break
+        windows.append((round(t, 3), round(end, 3)))
+        t = end + float(rng.uniform(*QUIET_S))
+    return windows
+
+
 def true_episodes(
     primary: str,
     partner_primary: str,
     emotions: Sequence[str],
-    duration: float,
+    windows: Sequence[tuple[float, float]],
     rng: np.random.Generator,
 ) -> list[Episode]:
-    """Draw one actor's emotional episodes over a recording of ``duration`` seconds.
+    """Draw one actor's emotional episodes inside the exchanges ``windows``.
 
-    Episodes last 0.9-6 s (log-normal, median ~1.9 s) and are separated by neutral
-    stretches of 0.6-1.6 s, so a 40 s recording holds about 12 episodes. Two episodes in
-    three are of the primary emotion; the rest are the partner's primary emotion or
-    another one.
+    Episodes last 0.9-6 s (log-normal, median ~1.9 s, cut at the exchange's end) and are
+    separated by neutral stretches of :data:`NEUTRAL_GAP_S` seconds; an exchange holds one
+    or two episodes per actor. Two episodes in three are of the primary emotion; the rest
+    are the partner's primary emotion or another one. Nothing happens outside ``windows``.
     """
     others = [e for e in emotions if e != primary]
     episodes: list[Episode] = []
-    t = float(rng.uniform(0.5, 1.5))
+    for start, stop in windows:
+        episodes += _episodes_in(primary, partner_primary, others, start, stop, rng)
+    return episodes
+
+
+def _episodes_in(
+    primary: str,
+    partner_primary: str,
+    others: Sequence[str],
+    start: float,
+    stop: float,
+    rng: np.random.Generator,
+) -> list[Episode]:
+    """One actor's episodes between ``start`` and ``stop`` (see :func:`true_episodes`)."""
+    episodes: list[Episode] = []
+    t = start + float(rng.uniform(0.0, 0.4))
     while True:
         length = float(np.clip(rng.lognormal(np.log(EPISODE_MEDIAN_S), 0.4), 0.9, 6.0))
-        if t + length > duration - 0.5:
+        length = min(length, stop - t)
+        if length < 0.9:
             break
         u = rng.random()
         if u < 0.66 or not others:
@@ -76,7 +126,7 @@ def true_episodes(
             salience = float(np.clip(rng.beta(3.0, 1.3), 0.05, 1.0))
         voiced = bool(rng.random() < VOICED_SHARE)
         episodes.append(Episode(emotion, round(t, 3), round(t + length, 3), salience, voiced))
-        t += length + float(rng.uniform(0.6, 1.6))
+        t += length + float(rng.uniform(*NEUTRAL_GAP_S))
     return episodes
 
 
