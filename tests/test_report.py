@@ -396,9 +396,19 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
             crosseval.loc[level, "mean"], abs=1e-2
         )
     assert sum(answer["p_best"].values()) == pytest.approx(1.0)
-    top = answer["top_level"]
-    assert answer["p_best"][str(top)] == max(answer["p_best"].values())
+    assert answer["rows"] == ["1", "2", "3"] and answer["confidence_set"]
+    assert set(answer["confidence_set"]) <= set(answer["rows"])
+    assert answer["named_row"] == (
+        answer["confidence_set"][0] if len(answer["confidence_set"]) == 1 else None)
     assert answer["protocol"]["bootstrap_units"] == 10  # the synthetic test units
+    # no session column in the synthetic tables: the units are the clusters (stated)
+    assert answer["cluster"] == {"kind": "unit", "count": 10}
+    assert answer["validation_choice"] is None  # no validation cross-evaluation yet
+    # the fused system beside its better member, on the shared resamples
+    (member,) = answer["members"]
+    assert member["fused"] == fused and member["member"] in ("audio_lr", "video_effnet")
+    low, high = member["difference_ci"]
+    assert low <= member["difference"] <= high
     cell = json.loads((results / f"metrics/{fused}/train1/test1.json").read_text())
     assert cell["bootstrap_units"] == 10 and cell["per_fold"]["0"]["n"] == 30
     fusion_cells = [
@@ -414,7 +424,8 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
     assert set(per_system) == {"audio_lr", "video_effnet", fused}
     assert per_system[fused]["level"] == int(crosseval["mean"].idxmax())
     text = (results / "tables/answer.md").read_text()
-    assert ("clearly best" in text) and f"level {top}" in text
+    assert "confidence set for the best train row" in text and "10 split units" in text
+    assert "Each fused system beside its better member" in text
     assert f"{fused} (video_effnet: EfficientNet-Lite0, ImageNet weights), the fused" in text
     # reruns resume: nothing left to do
     assert "Nothing to be done" in run_snakemake(tmp_path, "-n")
@@ -424,6 +435,7 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
     assert "Departures from the paper" in html
     # the report opens with the departures list, then the answer
     assert html.index("Departures from config/ramas_paper.yaml") < html.index("P(best)")
+    assert "confidence set for the best train" in html
     assert "video_effnet (EfficientNet-Lite0, ImageNet weights)" in html  # captions
     for name in ("table2_uar.csv", "table3_crosseval.md", "tradeoff.png", f"{fused}.csv"):
         assert name in html
