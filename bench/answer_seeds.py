@@ -70,9 +70,11 @@ def describe(answer: dict) -> list[str]:
         interval = "n/a" if low is None else f"[{100 * low:.1f}, {100 * high:.1f}]"
         value = "n/a" if mean is None else f"{100 * mean:.1f}"
         lines.append(f"  train {row:>3}: mean UAR {value:>5} {interval:>14}  P(best) {p_best:.2f}")
-    verdict = "clearly best" if answer["clearly_best"] else "NOT clearly best"
-    lines.append(f"  answer: {answer['top_level']} (P(best) {answer['top_p_best']:.2f}, "
-                 f"{verdict} at {answer['clear_best']:.2f})")
+    cluster = answer.get("cluster") or {}
+    named = answer["named_row"]
+    lines.append(f"  answer: {'named ' + named if named else 'no single row'} (95% confidence "
+                 f"set {', '.join(answer['confidence_set'])}; {cluster.get('count')} "
+                 f"{cluster.get('kind')} clusters)")
     for arm in answer.get("arms", []):
         low, high = arm["difference_ci"]
         difference = 100 * arm["difference"]
@@ -83,8 +85,8 @@ def describe(answer: dict) -> list[str]:
 
 
 def consistent(answers: dict[int, dict]) -> bool:
-    clear = {a["top_level"] for a in answers.values() if a["clearly_best"]}
-    return len(clear) <= 1
+    named = {a["named_row"] for a in answers.values() if a["named_row"] is not None}
+    return len(named) <= 1
 
 
 def main() -> None:
@@ -108,9 +110,8 @@ def main() -> None:
         print(f"seed {seed} ({seconds:.0f} s, {workdir}):")
         print("\n".join(describe(answers[seed])), flush=True)
     verdict = "consistent" if consistent(answers) else "INCONSISTENT"
-    print(f"\n{verdict}: clearly best rows per seed: "
-          + ", ".join(f"{s}: {a['top_level'] if a['clearly_best'] else 'none'}"
-                      for s, a in answers.items()))
+    print(f"\n{verdict}: named rows per seed: "
+          + ", ".join(f"{s}: {a['named_row'] or 'none'}" for s, a in answers.items()))
 
 
 if __name__ == "__main__":

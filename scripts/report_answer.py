@@ -1,5 +1,5 @@
-"""The study's answer: mean UAR per train level, P(best) and neighbouring pairs, from the
-shared cluster bootstrap over split units."""
+"""The study's answer: the confidence set for the best train row, the validation-chosen
+row's test mean, each fusion beside its better member, from the shared cluster bootstrap."""
 
 import sys
 
@@ -12,6 +12,7 @@ inputs, p = snakemake.input, snakemake.params  # noqa: F821
 files = [inputs.predictions[k : k + p.n_replicates]
          for k in range(0, len(inputs.predictions), p.n_replicates)]
 predictions = {tuple(key): paths for key, paths in zip(p.cells, files, strict=True)}
+validation = dict(zip(map(tuple, p.validation_cells), inputs.validation, strict=True))
 write_answer(
     best_path=inputs.best,
     prediction_paths=predictions,
@@ -27,4 +28,6 @@ write_answer(
     protocol=p.protocol,
     labels=p.labels,
     arm_rows=p.arm_rows,
+    fusions=p.fusions,
+    validation_paths=validation or None,
 )

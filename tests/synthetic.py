@@ -231,6 +231,13 @@ def train_rows(system):
     return [*LEVELS, *system_arm_rows(system)]
 
 
+def fusion_members(system):
+    for audio in AUDIO_SYSTEMS:
+        if system.startswith(f"fusion_{{audio}}_"):
+            return audio, system[len(f"fusion_{{audio}}_"):]
+    raise ValueError(system)
+
+
 include: "{repo}/workflow/rules/common_evaluation.smk"
 include: "{repo}/workflow/rules/fusion.smk"
 include: "{repo}/workflow/rules/evaluation.smk"

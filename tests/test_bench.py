@@ -52,7 +52,7 @@ ANSWER_SPEC.loader.exec_module(answer_seeds)
 
 
 def seed_answer(top, clearly):
-    return {"top_level": top, "clearly_best": clearly}
+    return {"named_row": str(top) if clearly else None}
 
 
 def test_answers_of_seeds_are_consistent_unless_two_name_different_clear_winners():
@@ -67,13 +67,13 @@ def test_answer_description_lists_every_row_and_the_verdict():
     answer = {
         "system": "fusion_a_v", "mean_uar": {"1": 0.4, "2": 0.5},
         "mean_uar_ci": {"1": [0.3, 0.5], "2": [0.4, 0.6]}, "p_best": {"1": 0.1, "2": 0.9},
-        "top_level": 2, "top_p_best": 0.9, "clearly_best": True, "clear_best": 0.8,
+        "named_row": "2", "confidence_set": ["2"], "cluster": {"kind": "session", "count": 18},
         "arms": [{"row": "Mw", "best_level": 2, "difference": -0.05,
                   "difference_ci": [-0.1, 0.0], "probability_arm_is_higher": 0.04}],
     }
     text = "\n".join(answer_seeds.describe(answer))
     assert "train   2: mean UAR  50.0   [40.0, 60.0]  P(best) 0.90" in text
-    assert "answer: 2 (P(best) 0.90, clearly best at 0.80)" in text
+    assert "answer: named 2 (95% confidence set 2; 18 session clusters)" in text
     assert "arm Mw - level 2: -5.0 points [-10.0, +0.0], P(arm higher) 0.04" in text
 
 

@@ -448,3 +448,141 @@ def test_a_cell_with_two_replicate_files_is_scored_on_both(tmp_path):
     other.write_text("interval_id,emotion,prob_Angry,prob_Sad\nx,Angry,0.9,0.1\n")
     with pytest.raises(ValueError, match="other.rep1.csv: lists other intervals"):
         write_metrics([str(right), str(other)], str(out), emotions, 100, 0.95, seed=1)
+
+
+def test_cluster_bootstrap_moves_every_unit_of_a_drawn_session_together():
+    from emoagree.evaluation.metrics import unit_clusters
+
+    units = ("a1", "a2", "b1", "c1", "c2", "c3")
+    sessions = ("A", "A", "B", "C", "C", "C")
+    boot = ClusterBootstrap(units, 400, 3, sessions, "session")
+    assert boot.describe() == {"kind": "session", "count": 3}
+    counts = boot.counts()
+    assert counts.shape == (400, 6)
+    # the units of a session are drawn together, as often as their session
+    assert np.array_equal(counts[:, 0], counts[:, 1])
+    assert np.array_equal(counts[:, 3], counts[:, 4]) and np.array_equal(counts[:, 3], counts[:, 5])
+    # each resample draws as many sessions as there are: 3
+    assert np.all(counts[:, 0] + counts[:, 2] + counts[:, 3] == 3)
+    assert (counts[:, 0] == 0).any() and (counts[:, 0] == 3).any()
+    # the same seed gives the same draws; every unit its own cluster is the unit bootstrap
+    assert np.array_equal(counts, ClusterBootstrap(units, 400, 3, sessions, "session").counts())
+    assert np.array_equal(
+        ClusterBootstrap(units, 50, 3, units).counts(), ClusterBootstrap(units, 50, 3).counts()
+    )
+    assert unit_clusters(["u1", "u2", "u1"], ["s1", "s1", "s1"]) == {"u1": "s1", "u2": "s1"}
+    with pytest.raises(ValueError, match="split unit 'u1' spans the clusters 's1' and 's2'"):
+        unit_clusters(["u1", "u1"], ["s1", "s2"], "split.csv")
+
+
+def test_resolve_cluster_follows_the_split():
+    from emoagree.evaluation.metrics import resolve_cluster
+
+    header = ["interval_id", "unit", "actor", "session"]
+    assert resolve_cluster("auto", "stratified", header) == ("session", "session")
+    assert resolve_cluster("auto", "actor", header) == ("actor", "actor")
+    assert resolve_cluster("auto", "stratified", header[:3]) == ("unit", "unit")
+    assert resolve_cluster("unit", "actor", header) == ("unit", "unit")
+    with pytest.raises(ValueError, match="needs a 'session' column"):
+        resolve_cluster("session", "stratified", header[:3])
+    with pytest.raises(ValueError, match="not one of auto, unit, session, actor"):
+        resolve_cluster("speaker", "stratified", header)
+
+
+def test_cell_metrics_resample_sessions_and_refuse_a_unit_in_two(tmp_path):
+    import json
+
+    from emoagree.evaluation.cells import write_metrics
+    from emoagree.predictions import write_predictions
+
+    def table(path, rows):
+        lines = ["interval_id,emotion,split,unit,fold,session"]
+        lines += [",".join(map(str, row)) for row in rows]
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    units = [("s0", "u0", "A"), ("s1", "u1", "A"), ("s2", "u2", "B"), ("s3", "u3", "B")]
+    split = table(tmp_path / "split.csv",
+                  [(i, "Angry", "test", u, k % 3, s) for k, (i, u, s) in enumerate(units)])
+    level = table(tmp_path / "level1.csv",
+                  [("a", "Angry", "test", "u0", 0, "A"), ("b", "Sad", "test", "u2", 2, "B")])
+    predictions = tmp_path / "test1.csv"
+    write_predictions(make_predictions(["a", "b"], ["Angry", "Sad"],
+                                       one_hot_probs(["Angry", "Angry"]), EMOTIONS),
+                      predictions, EMOTIONS)
+    out = tmp_path / "m.json"
+    args = (str(predictions), str(out), EMOTIONS, 200, 0.95, 1)
+    write_metrics(*args, level_path=str(level), split_path=str(split), cluster="auto")
+    metrics = json.loads(out.read_text())
+    assert metrics["cluster"] == {"kind": "session", "count": 2}
+    assert metrics["bootstrap_units"] == 4
+    # with 2 sessions a resample draws A twice (UAR 1.0 on Angry only), B twice (0.0 on
+    # Sad only) or each once (0.5): the interval spans all three
+    assert metrics["uar_ci"] == [0.0, 1.0]
+    write_metrics(*args, level_path=str(level), split_path=str(split), cluster="unit")
+    assert json.loads(out.read_text())["cluster"] == {"kind": "unit", "count": 4}
+    moved = table(tmp_path / "level2.csv",
+                  [("a", "Angry", "test", "u0", 0, "B"), ("b", "Sad", "test", "u2", 2, "B")])
+    with pytest.raises(ValueError, match="level2.csv: split unit 'u0' is in session 'B'"):
+        write_metrics(*args, level_path=str(moved), split_path=str(split), cluster="auto")
+
+
+def test_joint_resamples_drop_a_resample_for_every_row():
+    from emoagree.evaluation.metrics import joint_resamples
+
+    values = np.array([[0.5, 0.6], [np.nan, 0.7], [0.4, 0.5], [0.3, np.nan]])
+    kept, dropped = joint_resamples(values)
+    assert dropped == 2
+    assert kept.tolist() == [[0.5, 0.6], [0.4, 0.5]]
+
+
+def two_rows(leads):
+    """Row 0 constant at 0.5, row 1 = 0.5 + lead in each resample; on the data 0.5 / 0.6."""
+    values = np.column_stack([np.full(len(leads), 0.5), 0.5 + np.asarray(leads)])
+    return values, np.array([0.5, 0.6])
+
+
+def test_confidence_set_on_a_hand_solved_resample_matrix():
+    """With 20 resamples both quantiles (0.995 and 0.955, next higher resample) are the
+    largest resample, so row 0 leaves the set exactly when row 1 leads in every resample
+    (the smallest lead is the lower bound), and row 1, never behind, cannot leave."""
+    from emoagree.evaluation.metrics import best_row_tests, confidence_set_for_best
+
+    leads = 0.01 * np.arange(1, 21)  # 0.01 .. 0.20: row 1 ahead in all 20
+    values, point = two_rows(leads)
+    assert confidence_set_for_best(values, point).tolist() == [False, True]
+    tests = best_row_tests(values, point)
+    spread = leads.std()
+    assert tests["statistic"][0] == pytest.approx(0.1 / spread)
+    # critical = (lead - smallest resampled lead) / spread, no slack (row 1 may be ahead)
+    assert tests["critical"][0] == pytest.approx((0.1 - 0.01) / spread)
+    leads[0] = -0.01  # one resample where row 0 is ahead: it stays
+    values, point = two_rows(leads)
+    assert confidence_set_for_best(values, point).tolist() == [True, True]
+    # identical rows stay together; a row ahead by a constant removes the other
+    same = np.tile(np.linspace(0.4, 0.6, 20)[:, None], (1, 2))
+    assert confidence_set_for_best(same, np.array([0.5, 0.5])).tolist() == [True, True]
+    shifted = same + np.array([0.0, 0.05])
+    assert confidence_set_for_best(shifted, np.array([0.5, 0.55])).tolist() == [False, True]
+
+
+def test_confidence_set_bounds_are_simultaneous_and_ignore_rows_far_below():
+    from emoagree.evaluation.metrics import best_row_tests, confidence_set_for_best
+
+    rng = np.random.default_rng(0)
+    draws = rng.normal(size=(4000, 4))
+    point = np.zeros(4)
+    one = best_row_tests(draws[:, :2], point[:2])["critical"][0]
+    four = best_row_tests(draws, point)["critical"][0]
+    # one comparison: the one-sided 95.5% normal quantile (the first step takes 0.5%)
+    assert one == pytest.approx(1.695, abs=0.08)
+    # three comparisons with r at once (correlated 0.5 through r): a higher bound
+    assert four > one + 0.3
+    # rows far below r (here 20 standard deviations) do not widen r's bound
+    far = draws.copy()
+    far[:, 2:] -= 20.0
+    low_point = np.array([0.0, 0.0, -20.0, -20.0])
+    assert best_row_tests(far, low_point)["critical"][0] == pytest.approx(one, abs=0.05)
+    assert confidence_set_for_best(far, low_point).tolist() == [True, True, False, False]
+    with pytest.raises(ValueError, match="every row defined"):
+        confidence_set_for_best(np.array([[np.nan, 0.5]]), np.array([0.5, 0.5]))

@@ -58,8 +58,9 @@ def test_tables_and_answer_show_the_labels():
     answer = {
         "system": systems[-1], "optimistic": False, "levels": [1, 2],
         "mean_uar": {"1": 0.4, "2": 0.5}, "mean_uar_ci": {"1": [0.3, 0.5], "2": [0.4, 0.6]},
-        "p_best": {"1": 0.1, "2": 0.9}, "top_level": 2, "top_p_best": 0.9,
-        "clear_best": 0.8, "clearly_best": True, "neighbours": [],
+        "p_best": {"1": 0.1, "2": 0.9}, "rows": ["1", "2"], "confidence_set": ["2"],
+        "named_row": "2", "cluster": {"kind": "session", "count": 18},
+        "validation_choice": None, "members": [], "neighbours": [],
         "protocol": {"unit": "segment", "folds": 1, "replicates": 1,
                      "fusion_selection": "val", "bootstrap_units": 10},
         "bootstrap_resamples": 10, "ci_level": 0.95, "seed": 1,

@@ -74,3 +74,12 @@ def test_replicates_plan_r_seeded_models_per_fold_and_one_job_per_cell(tmp_path)
     assert "results/models/audio_lstm/fold4/train2.rep1.pt" in run.stdout
     assert "results/predictions/audio_lstm/train2/test1.rep1.csv" in run.stdout
     assert "results/models/fusion_audio_lstm_video_effnet/fold0/train1.rep1.json" in run.stdout
+
+
+def test_the_former_clear_best_threshold_is_refused_with_what_replaced_it():
+    import pytest
+
+    from emoagree.settings import normalize_config
+
+    with pytest.raises(ValueError, match="evaluation.clear_best is gone.*95 % confidence set"):
+        normalize_config({"evaluation": {"bootstrap_resamples": 10, "clear_best": 0.8}})

@@ -50,8 +50,17 @@ def normalize_config(config: Mapping[str, Any]) -> dict[str, Any]:
       integers.
     - YAML reads ``level_overrides: {3: ...}`` with an integer key and ``--config`` with a
       string one; the schema and :func:`level_settings` use the string form (``"3"``).
+    - ``evaluation.clear_best`` (the former P(best) threshold) is refused with a message
+      that says what replaced it.
     """
     normalized = copy.deepcopy(dict(config))
+    if "clear_best" in (normalized.get("evaluation") or {}):
+        raise ValueError(
+            "config evaluation.clear_best is gone: the answer no longer calls a level "
+            "clearly best at a P(best) threshold; it reports a 95 % confidence set for the "
+            "best train row (ci_level) and names a row only when the set holds that row "
+            "alone. Remove evaluation.clear_best from the config."
+        )
     levels = normalized.get("levels")
     if levels is not None:
         if isinstance(levels, str) and levels.strip().startswith("["):

@@ -26,12 +26,16 @@ def fusion_targets():
 # --- evaluation ---
 
 
-# The split units that hold a test interval: what the study's one cluster bootstrap
-# resamples (every cell draws the same units).
+# The split units that hold a test interval and the cluster (session, actor or the unit)
+# each lies in: what the study's one cluster bootstrap resamples (every cell draws the
+# same clusters; see emoagree.evaluation.metrics.resolve_cluster).
 SPLIT_TABLE = "results/corpus/split.csv"
-# What a cell's metrics depend on (not clear_best: changing it reruns only the answer).
+# What a cell's metrics depend on: resamples, interval level and what is resampled.
 BOOTSTRAP_SETTINGS = {
-    key: config["evaluation"][key] for key in ("bootstrap_resamples", "ci_level")
+    "bootstrap_resamples": config["evaluation"]["bootstrap_resamples"],
+    "ci_level": config["evaluation"]["ci_level"],
+    "cluster": config["evaluation"].get("cluster", "auto"),
+    "strategy": config.get("split", {}).get("strategy", "stratified"),
 }
 
 
@@ -89,6 +93,48 @@ def same_level_keys(systems):
 
 def headline_prediction_keys():
     return [[s, i, j] for s in HEADLINE_CANDIDATES for i in train_rows(s) for j in LEVELS]
+
+
+def answer_fusions():
+    """Each fused system's member systems: the answer sets each fusion beside its better
+    member."""
+    return {fused: list(fusion_members(fused)) for fused in FUSION_SYSTEMS}
+
+
+def answer_prediction_keys():
+    """(system, train row, test level) of every prediction file the answer reads: the
+    headline candidates' cells, then each fused system's members on that system's rows."""
+    keys = headline_prediction_keys()
+    seen = {tuple(key) for key in keys}
+    for fused, members in answer_fusions().items():
+        for member in members:
+            for i in train_rows(fused):
+                for j in LEVELS:
+                    if (member, i, j) not in seen:
+                        seen.add((member, i, j))
+                        keys.append([member, i, j])
+    return keys
+
+
+def answer_validation_keys():
+    """(system, train row, test level) of the validation cross-evaluation the answer's
+    validation-chosen row reads: results/metrics/{system}/train{i}/val{j}.json, the UAR
+    of row i's fold models on every fold's validation part of test level j.
+
+    Those files come from the cell jobs (each cell job also predicts and scores level j's
+    validation intervals, one file per cell). Until the cell jobs write them this returns
+    no keys, so the answer rule asks for no file that no rule produces and the answer
+    states that no validation choice was given; it is switched on where they are made:
+    return [[s, i, j] for s in HEADLINE_CANDIDATES for i in train_rows(s) for j in LEVELS].
+    """
+    return []
+
+
+def answer_validation_files():
+    """The metrics files of answer_validation_keys(), in that order."""
+    return [
+        f"results/metrics/{s}/train{i}/val{j}.json" for s, i, j in answer_validation_keys()
+    ]
 
 
 def report_targets():

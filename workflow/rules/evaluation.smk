@@ -1,7 +1,7 @@
 # Evaluation. Each (system, train level, test level) cell of the 5x5 is one job, the one
 # that makes its predictions (audio_predict_classic, audio_predict_lstm, video_predict,
 # fusion_apply): it also reads the test level's table and split.csv and writes the cell's
-# metrics, whose interval comes from the one cluster bootstrap over split units that every
+# metrics, whose interval comes from the one bootstrap over the units' clusters that every
 # cell and the answer share (emoagree.evaluation.cells.score_cell). Here: one job per
 # (system, train level) on the validation set (used to pick the headline system).
 

@@ -191,12 +191,15 @@ rule report_paper_tables:
 rule report_answer:
     input:
         best="results/tables/best_system.json",
-        # every cell's prediction files, one per training replicate (cell-major)
+        # every cell's prediction files, one per training replicate (cell-major): the
+        # headline candidates', then each fused system's members' on its rows
         predictions=[
             f"results/predictions/{s}/train{i}/test{j}{rep}.csv"
-            for s, i, j in headline_prediction_keys()
+            for s, i, j in answer_prediction_keys()
             for rep in REPLICATES
         ],
+        # the validation cross-evaluation (validation-chosen row); see the helper
+        validation=answer_validation_files(),
         crosseval=[f"results/tables/crosseval/{s}.csv" for s in SYSTEMS],
         levels=[level_table(k) for k in LEVELS],
         split=SPLIT_TABLE,
@@ -210,7 +213,9 @@ rule report_answer:
         rst="results/tables/answer.rst",
         json="results/tables/answer.json",
     params:
-        cells=headline_prediction_keys(),
+        cells=answer_prediction_keys(),
+        validation_cells=answer_validation_keys(),
+        fusions=answer_fusions(),
         n_replicates=N_REPLICATES,
         systems=SYSTEMS,
         levels=LEVELS,

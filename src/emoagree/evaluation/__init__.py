@@ -1,7 +1,8 @@
 """Evaluation stage: one prediction file in, one metrics JSON out, without pandas.
 
 :mod:`~emoagree.evaluation.metrics` defines the metrics (UAR over the configured emotions,
-coverage, recalls) and the study's one cluster bootstrap over split units;
+coverage, recalls), the study's one bootstrap over the clusters the split units nest in,
+and the confidence set for the best train row;
 :mod:`~emoagree.evaluation.cells` evaluates one cell (system, train level, test level, or
 the validation set) from its prediction file and the test level's table. Rules:
 ``workflow/rules/evaluation.smk``.

@@ -1,7 +1,8 @@
 """File-level evaluation: one prediction file in, one metrics JSON out (no pandas).
 
 A test cell's metrics also read the test level's table (each test interval's split unit
-and fold) and ``split.csv`` (the unit list of the study's shared bootstrap); see
+and fold) and ``split.csv`` (the unit list of the study's shared bootstrap and the cluster
+each unit lies in: session, actor or the unit itself, ``evaluation.cluster``); see
 :mod:`emoagree.evaluation.metrics`. Level tables written before the split had units (no ``unit``
 or ``fold`` column) still evaluate: each interval is then its own unit, in fold 0.
 """
@@ -17,7 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from emoagree.evaluation.metrics import evaluate_arrays
+from emoagree.evaluation.metrics import (
+    ClusterBootstrap,
+    evaluate_arrays,
+    resolve_cluster,
+    unit_clusters,
+)
 from emoagree.predictions import PredictionArrays, read_checked
 
 
@@ -27,6 +33,8 @@ class LevelTestSet:
 
     ``has_units`` is False for a table without a ``unit`` column (each interval is then
     its own unit, named by its id); a table without ``fold`` has every interval in fold 0.
+    ``clusters`` holds each interval's bootstrap cluster (``cluster_kind``: ``session``,
+    ``actor`` or ``unit``); ``None``: the units are the clusters.
     """
 
     path: str
@@ -36,10 +44,19 @@ class LevelTestSet:
     folds: np.ndarray
     has_units: bool
     has_folds: bool
+    clusters: list[str] | None = None
+    cluster_kind: str = "unit"
 
 
-def read_test_intervals(path: str | Path) -> LevelTestSet:
-    """The rows with ``split == "test"`` of a level table (or ``split.csv``)."""
+def read_test_intervals(
+    path: str | Path, cluster: str = "unit", strategy: str = "stratified"
+) -> LevelTestSet:
+    """The rows with ``split == "test"`` of a level table (or ``split.csv``).
+
+    ``cluster`` (``evaluation.cluster``) and ``strategy`` (``split.strategy``) say which
+    column names each interval's bootstrap cluster
+    (:func:`~emoagree.evaluation.metrics.resolve_cluster`).
+    """
     with open(path, newline="") as handle:
         reader = csv.DictReader(handle)
         header = reader.fieldnames or []
@@ -47,7 +64,11 @@ def read_test_intervals(path: str | Path) -> LevelTestSet:
         if missing:
             raise ValueError(f"{path}: missing column(s) {missing}")
         has_units, has_folds = "unit" in header, "fold" in header
-        ids, emotions, units, folds = [], [], [], []
+        try:
+            kind, column = resolve_cluster(cluster, strategy, header)
+        except ValueError as error:
+            raise ValueError(f"{path}: {error}") from None
+        ids, emotions, units, folds, clusters = [], [], [], [], []
         for row in reader:
             if row["split"] != "test":
                 continue
@@ -55,9 +76,75 @@ def read_test_intervals(path: str | Path) -> LevelTestSet:
             emotions.append(row["emotion"])
             units.append(row["unit"] if has_units else row["interval_id"])
             folds.append(int(float(row["fold"])) if has_folds else 0)
+            if kind != "unit":
+                clusters.append(row[column])
+    if kind != "unit":
+        empty = [i for i, c in zip(ids, clusters, strict=True) if not c]
+        if empty:
+            raise ValueError(
+                f"{path}: {len(empty)} test intervals (e.g. {empty[:3]}) have an empty "
+                f"'{column}' (evaluation.cluster: {kind})"
+            )
     return LevelTestSet(
-        str(path), ids, emotions, units, np.asarray(folds, dtype=int), has_units, has_folds
+        str(path),
+        ids,
+        emotions,
+        units,
+        np.asarray(folds, dtype=int),
+        has_units,
+        has_folds,
+        clusters if kind != "unit" else None,
+        kind,
     )
+
+
+@dataclass(frozen=True)
+class StudyClusters:
+    """The shared bootstrap's units and the cluster each lies in, from ``split.csv``."""
+
+    units: list[str]
+    clusters: dict[str, str] | None
+    kind: str
+
+    def check(self, test: LevelTestSet) -> None:
+        """A level table's intervals must sit in the clusters ``split.csv`` gives their
+        units (a unit spanning two clusters, or a level that moved one, is an error)."""
+        if self.clusters is None or test.clusters is None:
+            return
+        merged = dict(self.clusters)
+        for unit, cluster in zip(test.units, test.clusters, strict=True):
+            seen = merged.setdefault(unit, cluster)
+            if seen != cluster:
+                raise ValueError(
+                    f"{test.path}: split unit {unit!r} is in {self.kind} {cluster!r} here and "
+                    f"in {seen!r} in split.csv; the units must nest in the bootstrap's "
+                    "clusters (evaluation.cluster)"
+                )
+
+    def bootstrap(
+        self, tests: Sequence[LevelTestSet], n_resamples: int, seed: int
+    ) -> ClusterBootstrap:
+        """The study's one bootstrap over these clusters (the units of ``tests`` checked)."""
+        units = shared_units(self.units, list(tests))
+        for test in tests:
+            self.check(test)
+        if self.clusters is None:
+            return ClusterBootstrap(tuple(units), int(n_resamples), int(seed))
+        own = {u: u for t in tests if not t.has_units for u in t.units}  # pre-unit tables
+        clusters = tuple(self.clusters.get(u, own.get(u, u)) for u in units)
+        return ClusterBootstrap(tuple(units), int(n_resamples), int(seed), clusters, self.kind)
+
+
+def study_clusters(
+    path: str | Path, cluster: str = "unit", strategy: str = "stratified"
+) -> StudyClusters:
+    """``split.csv``'s test units (sorted) and each unit's cluster (a unit must lie in one)."""
+    test = read_test_intervals(path, cluster, strategy)
+    units = sorted(set(test.units))
+    if test.clusters is None:
+        return StudyClusters(units, None, test.cluster_kind)
+    mapping = unit_clusters(test.units, test.clusters, str(path))
+    return StudyClusters(units, mapping, test.cluster_kind)
 
 
 def split_units(path: str | Path) -> list[str]:
@@ -128,6 +215,8 @@ def write_metrics(
     level_path: str | None = None,
     split_path: str | None = None,
     replicate_key: str = "",
+    cluster: str = "unit",
+    strategy: str = "stratified",
 ) -> dict[str, Any]:
     """Evaluate one cell's prediction file(s) and write ``results/metrics/.../*.json``.
 
@@ -140,6 +229,8 @@ def write_metrics(
             ``per_fold`` splits the UAR by test fold. Without them (validation files),
             each interval is its own unit, in fold 0.
         replicate_key: ``"{system}/train{i}"`` (seeds which replicate each resample uses).
+        cluster, strategy: ``evaluation.cluster`` and ``split.strategy``: what the
+            bootstrap resamples (the metrics name it under ``cluster``).
 
     For a fused system the fusion info file of the same cell (which protocol chose the
     weights, how many intervals one modality decided alone) is copied in under ``fusion``.
@@ -159,16 +250,23 @@ def write_metrics(
     if level_path is not None:
         if split_path is None:
             raise ValueError("a test cell's metrics need split.csv beside the level table")
-        test = read_test_intervals(level_path)
-        units = shared_units(split_units(split_path), [test])
+        test = read_test_intervals(level_path, cluster, strategy)
+        study = study_clusters(split_path, cluster, strategy)
+        bootstrap = study.bootstrap([test], n_resamples, seed)
         metrics = evaluate_arrays(
             test.emotions,
             [aligned_probs(replicate, test) for replicate in replicates],
             emotions,
             units=test.units,
-            bootstrap_units=units,
+            bootstrap_units=bootstrap.units,
             folds=test.folds,
             replicate_key=replicate_key,
+            clusters=(
+                None
+                if bootstrap.clusters is None
+                else dict(zip(bootstrap.units, bootstrap.clusters, strict=True))
+            ),
+            cluster_kind=bootstrap.cluster_kind,
             **settings,
         )
         metrics["bootstrap_unit"] = "split unit" if test.has_units else "interval"
@@ -216,8 +314,10 @@ def score_cell(
     """The metrics of one (system, train level, test level) cell, written by the job that
     made its predictions (one job per cell: no second process start per cell).
 
-    ``evaluation`` holds ``bootstrap_resamples`` and ``ci_level``; ``seed`` is the study's
-    seed, the same for every cell, so that every cell draws the same split units.
+    ``evaluation`` holds ``bootstrap_resamples``, ``ci_level`` and optionally ``cluster``
+    (``evaluation.cluster``, default ``auto``) and ``strategy`` (``split.strategy``);
+    ``seed`` is the study's seed, the same for every cell, so that every cell draws the
+    same clusters.
     """
     return write_metrics(
         predictions_path=predictions_path,
@@ -231,4 +331,6 @@ def score_cell(
         level_path=level_path,
         split_path=split_path,
         replicate_key=replicate_key,
+        cluster=evaluation.get("cluster", "auto"),
+        strategy=evaluation.get("strategy", "stratified"),
     )

@@ -10,13 +10,22 @@ nothing: its recall is 0 (listed in ``unscored_classes``), so the number of clas
 chance, is the same for every system tested on that level. A system that scored no
 interval at all has no UAR (null).
 
-**One cluster bootstrap for the whole study.** The resampled items are the split units
-(segments, recordings, sessions or actors; see :mod:`emoagree.levels.split`), not intervals:
-:class:`ClusterBootstrap` draws the units with replacement, seeded, and every cell and
-system uses the same draws. An interval is carried with the multiplicity of its unit, in
-every test level, so a level-k interval moves with the level-1 stretch that contains it.
-Vectorised: draw counts ``(B, U)`` times per-unit class sums ``(U, K)`` give the weighted
-support and hits of every resample at once.
+**One cluster bootstrap for the whole study.** The resampled items are the *clusters*
+the split units nest in (``evaluation.cluster``): by default the sessions (units of one
+session share a dialogue, its actors and its recording conditions, so they are not
+independent), the actors when the split is by actor, or the split units themselves
+(``unit``; segments, recordings, sessions or actors, see :mod:`emoagree.levels.split`).
+:class:`ClusterBootstrap` draws the clusters with replacement, seeded, and every cell and
+system uses the same draws; every unit of a drawn cluster moves with it, and an interval is
+carried with the multiplicity of its unit, in every test level, so a level-k interval moves
+with the level-1 stretch that contains it. A unit must lie in one cluster
+(:func:`unit_clusters` refuses one that spans two). Vectorised: draw counts ``(B, U)``
+times per-unit class sums ``(U, K)`` give the weighted support and hits of every resample
+at once.
+
+**The best train row.** :func:`confidence_set_for_best` turns the shared resamples of
+the train rows' mean UARs into a confidence set for the best row (multiple comparisons
+with the best); :func:`probability_best` stays as a description.
 
 **Training replicates.** A cell may have R prediction arrays, one per training seed;
 each resample draws one replicate per (system, train level), seeded, so every test level
@@ -26,7 +35,7 @@ of one resample sees the same model.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -133,34 +142,120 @@ def _rng(seed: int, key: str) -> np.random.Generator:
     return np.random.default_rng([int(seed) & 0xFFFFFFFF, zlib.crc32(key.encode("utf-8"))])
 
 
-#: Largest number of (resample x unit) draw counts held in memory at once.
+#: Largest number of (resample x cluster) draw counts held in memory at once.
 _DRAW_BLOCK = 500_000
+
+#: What ``evaluation.cluster`` may name; ``auto`` resolves to one of the others.
+CLUSTER_KINDS = ("auto", "unit", "session", "actor")
+
+
+def resolve_cluster(setting: str, strategy: str, columns: Sequence[str]) -> tuple[str, str]:
+    """The cluster kind the bootstrap resamples and the table column that names it.
+
+    Args:
+        setting: ``evaluation.cluster``: ``auto``, ``unit``, ``session`` or ``actor``.
+        strategy: ``split.strategy`` (``actor`` makes ``auto`` resample actors).
+        columns: the header of the table the clusters are read from (``split.csv``).
+
+    ``auto`` takes the highest grouping the split units nest in: the actors when the split
+    is by actor, else the sessions; only when the table has no ``session`` column does it
+    fall back to the units (the answer then names the cluster kind ``unit``). An explicit
+    ``session`` or ``actor`` needs its column.
+    """
+    if setting not in CLUSTER_KINDS:
+        raise ValueError(
+            f"evaluation.cluster {setting!r} is not one of {', '.join(CLUSTER_KINDS)}"
+        )
+    columns = list(columns)
+    if setting == "auto":
+        setting = "actor" if strategy == "actor" else "session"
+        if setting == "session" and "session" not in columns:
+            setting = "unit"
+    if setting != "unit" and setting not in columns:
+        raise ValueError(
+            f"evaluation.cluster: {setting} needs a '{setting}' column in the split and level "
+            f"tables; they have {columns}"
+        )
+    return setting, setting
+
+
+def unit_clusters(
+    units: Sequence[str], clusters: Sequence[str], where: str = "the split"
+) -> dict[str, str]:
+    """``unit -> cluster`` from parallel per-interval lists; refuse a unit in two clusters.
+
+    A split unit that spans two clusters (e.g. a segment over two actors' views when the
+    clusters are actors) does not nest in them, and resampling the clusters would cut it.
+    """
+    mapping: dict[str, str] = {}
+    for unit, cluster in zip(units, clusters, strict=True):
+        unit, cluster = str(unit), str(cluster)
+        seen = mapping.setdefault(unit, cluster)
+        if seen != cluster:
+            raise ValueError(
+                f"{where}: split unit {unit!r} spans the clusters {seen!r} and {cluster!r}; "
+                "the units must nest in the bootstrap's clusters (evaluation.cluster)"
+            )
+    return mapping
 
 
 @dataclass(frozen=True)
 class ClusterBootstrap:
-    """Seeded resamples of the split units, the same for every cell and system.
+    """Seeded resamples of the clusters of split units, the same for every cell and system.
 
     Attributes:
-        units: the unit names, sorted (the resampled items; draw ``b`` of unit ``u`` is
-            the same in every job that builds this object from the same units and seed).
+        units: the unit names, sorted (the columns of every per-unit count array).
         n_resamples: number of resamples B.
         seed: the study's seed.
+        clusters: the cluster of each unit (parallel to ``units``); ``None``: every unit is
+            its own cluster (the draws are then those of a plain unit bootstrap).
+        cluster_kind: what a cluster is (``unit``, ``session``, ``actor``, ``interval``).
+
+    Each resample draws as many clusters as there are, with replacement; every unit of a
+    drawn cluster counts once per draw. The draws depend only on (clusters, resamples,
+    seed), so every job that builds this object from the same split draws the same.
     """
 
     units: tuple[str, ...]
     n_resamples: int
     seed: int
+    clusters: tuple[str, ...] | None = None
+    cluster_kind: str = "unit"
 
     def __post_init__(self) -> None:
         if not self.units:
             raise ValueError("the bootstrap needs at least one split unit")
         if self.n_resamples < 1:
             raise ValueError(f"bootstrap_resamples must be positive, not {self.n_resamples}")
+        if self.clusters is not None and len(self.clusters) != len(self.units):
+            raise ValueError(
+                f"{len(self.clusters)} cluster names for {len(self.units)} split units"
+            )
 
     @property
     def n_units(self) -> int:
         return len(self.units)
+
+    @property
+    def cluster_names(self) -> tuple[str, ...]:
+        """The sorted cluster names (the resampled items)."""
+        if self.clusters is None:
+            return self.units
+        return tuple(sorted(set(self.clusters)))
+
+    @property
+    def n_clusters(self) -> int:
+        return len(self.cluster_names)
+
+    def describe(self) -> dict[str, Any]:
+        """``{"kind": ..., "count": ...}``: what the bootstrap resamples and how many."""
+        return {"kind": self.cluster_kind, "count": self.n_clusters}
+
+    def _unit_cluster(self) -> np.ndarray | None:
+        if self.clusters is None:
+            return None
+        position = {name: i for i, name in enumerate(self.cluster_names)}
+        return np.fromiter((position[c] for c in self.clusters), dtype=np.intp)
 
     def index(self, units: Sequence[str], where: str = "") -> np.ndarray:
         """Position of each unit name in :attr:`units`; raise on a name outside the list."""
@@ -177,21 +272,26 @@ class ClusterBootstrap:
     def blocks(self) -> Iterator[tuple[slice, np.ndarray]]:
         """Draw counts of consecutive blocks of resamples: ``(rows, (b, U))`` float arrays.
 
-        Each resample draws U units with replacement; a unit's count is how often it was
-        drawn. The blocks, and so the draws, depend only on (units, resamples, seed).
+        Each resample draws C clusters with replacement; a unit's count is how often its
+        cluster was drawn. The blocks, and so the draws, depend only on (clusters,
+        resamples, seed).
         """
-        n_units = self.n_units
+        n_clusters = self.n_clusters
+        of_unit = self._unit_cluster()
         rng = _rng(self.seed, "bootstrap units")
-        step = max(1, _DRAW_BLOCK // n_units)
+        step = max(1, _DRAW_BLOCK // n_clusters)
         for start in range(0, self.n_resamples, step):
             rows = min(step, self.n_resamples - start)
-            draws = rng.integers(0, n_units, size=(rows, n_units))
-            draws += (np.arange(rows) * n_units)[:, None]
-            counts = np.bincount(draws.ravel(), minlength=rows * n_units)
-            yield slice(start, start + rows), counts.reshape(rows, n_units).astype(float)
+            draws = rng.integers(0, n_clusters, size=(rows, n_clusters))
+            draws += (np.arange(rows) * n_clusters)[:, None]
+            counts = np.bincount(draws.ravel(), minlength=rows * n_clusters)
+            counts = counts.reshape(rows, n_clusters).astype(float)
+            if of_unit is not None:
+                counts = counts[:, of_unit]
+            yield slice(start, start + rows), counts
 
     def counts(self) -> np.ndarray:
-        """Every resample's draw counts, ``(B, U)`` (for inspection and tests)."""
+        """Every resample's draw counts per unit, ``(B, U)`` (for inspection and tests)."""
         return np.concatenate([block for _, block in self.blocks()])
 
 
@@ -335,6 +435,124 @@ def probability_higher(values: np.ndarray, a: int, b: int) -> float:
     return float(np.mean(values[valid, a] > values[valid, b]))
 
 
+def joint_resamples(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """The resamples (rows) in which every column is defined, and how many were dropped.
+
+    A resample that leaves any train row undefined (NaN: e.g. it drew no cluster with a
+    test interval of some level) is dropped for every row together, so every row's
+    interval, P(best) and paired difference rest on the same resamples.
+    """
+    values = np.asarray(values, dtype=float)
+    keep = ~np.isnan(values).any(axis=1)
+    return values[keep], int((~keep).sum())
+
+
+#: Below this a bootstrap standard deviation counts as zero (a difference that never moves).
+_NO_SPREAD = 1e-12
+
+
+def _standardised(values: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """``values / scale`` per column; where the scale is zero: +inf, 0 or -inf by sign."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = values / np.where(scale > _NO_SPREAD, scale, 1.0)
+    signs = np.where(values > _NO_SPREAD, np.inf, np.where(values < -_NO_SPREAD, -np.inf, 0.0))
+    return np.where(scale > _NO_SPREAD, ratio, signs)
+
+
+def best_row_tests(
+    values: np.ndarray, point: np.ndarray, alpha: float = 0.05, beta: float | None = None
+) -> dict[str, np.ndarray]:
+    """Test, for every row r, "r is a best row" against the others (see
+    :func:`confidence_set_for_best`, which keeps the rows not rejected).
+
+    Args:
+        values: ``(B, L)`` resampled statistics of the L rows (no NaN; the same resamples
+            for every row).
+        point: ``(L,)`` the statistics on the data as they are.
+        alpha: the error rate (1 - confidence).
+        beta: the first step's share of ``alpha`` (default ``alpha / 10``).
+
+    Returns ``statistic`` (``(L,)``: the largest standardised lead of another row over r),
+    ``critical`` (``(L,)``: its simultaneous critical value) and ``rejected`` (bool).
+    """
+    values = np.asarray(values, dtype=float)
+    point = np.asarray(point, dtype=float)
+    n_resamples, n_rows = values.shape
+    if n_resamples < 1 or np.isnan(values).any() or np.isnan(point).any():
+        raise ValueError("the confidence set needs resamples with every row defined")
+    beta = alpha / 10.0 if beta is None else float(beta)
+    if not 0 < beta < alpha < 1:
+        raise ValueError(f"need 0 < beta < alpha < 1, got alpha={alpha}, beta={beta}")
+    statistic = np.full(n_rows, -np.inf)
+    critical = np.full(n_rows, np.inf)
+    for r in range(n_rows):
+        others = [t for t in range(n_rows) if t != r]
+        if not others:
+            continue
+        lead = point[others] - point[r]  # (T,) observed lead of each other row over r
+        resampled = values[:, others] - values[:, [r]]  # (B, T)
+        spread = resampled.std(axis=0)
+        # the stand-in for the estimation error lead - true lead (percentile form)
+        error = lead[None, :] - resampled
+        # step 1: a (1 - beta) simultaneous upper bound of each true lead; a row whose
+        # bound is below 0 is surely worse than r, its slack lowers its weight in step 2
+        upper_crit = np.quantile(
+            _standardised(-error, spread).max(axis=1), 1.0 - beta, method="higher"
+        )
+        slack = np.minimum(lead + upper_crit * spread, 0.0)
+        slack = np.where(spread > _NO_SPREAD, slack, np.minimum(lead, 0.0))
+        # step 2: the (1 - alpha + beta) quantile of the largest recentred lead
+        shifted = _standardised(error + slack[None, :], spread).max(axis=1)
+        critical[r] = np.quantile(shifted, 1.0 - alpha + beta, method="higher")
+        statistic[r] = _standardised(lead, spread).max()
+    return {"statistic": statistic, "critical": critical, "rejected": statistic > critical}
+
+
+def confidence_set_for_best(
+    values: np.ndarray, point: np.ndarray, alpha: float = 0.05, beta: float | None = None
+) -> np.ndarray:
+    """A (1 - alpha) confidence set for the best row: multiple comparisons with the best.
+
+    Args:
+        values: ``(B, L)`` resampled statistics of the L rows (the train rows' mean UAR over
+            test levels), on shared resamples with no NaN (:func:`joint_resamples`).
+        point: ``(L,)`` the statistics on the data as they are.
+        alpha, beta: see :func:`best_row_tests`.
+
+    Returns a boolean mask of the rows kept.
+
+    **Construction.** For each row r the hypothesis H_r "r is a best row" says that every
+    true lead mu_t = theta_t - theta_r of another row t is <= 0: a set of moment
+    inequalities. Its statistic is the largest standardised observed lead,
+    T_r = max_t d_t / s_t (d_t = point_t - point_r, s_t the bootstrap standard deviation of
+    the paired difference over the shared resamples). The estimation error d_t - mu_t is
+    stood in for by d_t - d*_t (d*_t the paired difference in a resample; the percentile
+    form, so with two rows r is out exactly when the one-sided (1 - alpha) percentile
+    bound of the other row's lead is above 0, as the answer's percentile intervals read).
+    Under H_r, d_t <= (d_t - mu_t), so the (1 - alpha) quantile of the largest standardised
+    error over t bounds T_r simultaneously over the comparisons: row r stays unless some
+    other row beats it by more than that simultaneous bound.
+
+    Rows far below r would still widen that maximum while being unable to remove r, which
+    costs power when a clear winner sits above several poor rows. The two-step method of
+    Romano, Shaikh and Wolf (2014, Econometrica 82: "A practical two-step method for
+    testing moment inequalities") removes this: a first (1 - beta) simultaneous upper
+    bound U_t = d_t + c1 s_t of each lead; where U_t < 0 the comparison is slack and its
+    error is shifted down by U_t before the second step's (1 - alpha + beta) quantile is
+    taken. Their result: the test of H_r has size at most alpha (asymptotically). Quantiles
+    use the next higher resample (conservative with few resamples).
+
+    **Why this is a confidence set for the best.** Let r* be the best row. H_{r*} is true,
+    so P(r* rejected) <= alpha: the set holds r* with probability >= 1 - alpha. No
+    multiplicity correction over r is needed because only the true best's test has to
+    hold. Naming a single row needs every other row rejected; when all rows are equally
+    good every H_r is true, so a row is named only when L - 1 true hypotheses are rejected
+    together, which happens in at most about alpha of studies
+    (``bench/answer_calibration.py`` measures it).
+    """
+    return ~best_row_tests(values, point, alpha, beta)["rejected"]
+
+
 def evaluate_predictions(
     table: pd.DataFrame,
     emotions: Sequence[str],
@@ -359,6 +577,8 @@ def evaluate_arrays(
     bootstrap_units: Sequence[str] | None = None,
     folds: Sequence[int] | None = None,
     replicate_key: str = "",
+    clusters: Mapping[str, str] | None = None,
+    cluster_kind: str | None = None,
 ) -> dict[str, Any]:
     """Every metric of one system on one set of intervals.
 
@@ -371,13 +591,18 @@ def evaluate_arrays(
             the sorted units of these intervals.
         folds: each interval's test fold (``per_fold``); ``None``: all fold 0.
         replicate_key: ``"{system}/train{i}"``, seeds the replicate draw of each resample.
+        clusters: ``unit -> cluster`` of every bootstrap unit (:func:`unit_clusters`);
+            ``None``: each unit is its own cluster.
+        cluster_kind: what the clusters are (default ``unit``, or ``interval`` when each
+            interval is its own unit).
 
     Returns a JSON-ready dict: ``uar`` (mean over replicates), ``uar_ci`` ([low, high]
     from the cluster bootstrap), ``recall`` per emotion (null for an absent class),
     ``classes``, ``absent_classes``, ``unscored_classes``, ``per_fold`` ({fold: {uar, n,
     n_scored}}), ``confusion`` (rows true, columns predicted; summed over replicates),
     ``support`` (scored intervals per class), ``n_intervals``, ``n_scored``,
-    ``n_not_scored``, ``coverage``, and the bootstrap's settings.
+    ``n_not_scored``, ``coverage``, and the bootstrap's settings with ``cluster``
+    (``{"kind", "count"}``: what the bootstrap resamples, and how many).
     """
     emotions = list(emotions)
     n_labels = len(emotions)
@@ -386,12 +611,21 @@ def evaluate_arrays(
     y_true = encode(emotions_true, emotions, what="true emotion")
     y_preds = [argmax_codes(p) for p in probs]
     n_total = len(y_true)
+    if cluster_kind is None:
+        cluster_kind = "interval" if units is None else "unit"
     if units is None:
         units = [f"{k:09d}" for k in range(n_total)]
     units = [str(u) for u in units]
     if bootstrap_units is None:
         bootstrap_units = sorted(set(units))
-    bootstrap = ClusterBootstrap(tuple(bootstrap_units), int(n_resamples), int(seed))
+    bootstrap_units = tuple(str(u) for u in bootstrap_units)
+    bootstrap = ClusterBootstrap(
+        bootstrap_units,
+        int(n_resamples),
+        int(seed),
+        None if clusters is None else tuple(clusters[u] for u in bootstrap_units),
+        cluster_kind if clusters is not None or cluster_kind == "interval" else "unit",
+    )
     sums = cell_sums(bootstrap.index(units), y_true, y_preds, bootstrap.n_units, n_labels)
     replicate_uars = point_uars(sums)
     value = float(np.mean(replicate_uars))
@@ -417,6 +651,7 @@ def evaluate_arrays(
         "bootstrap_resamples": int(n_resamples),
         "seed": int(seed),
         "bootstrap_units": bootstrap.n_units,
+        "cluster": bootstrap.describe(),
         "replicates": len(y_preds),
         "classes": [e for e, p in zip(emotions, present, strict=True) if p],
         "absent_classes": [e for e, p in zip(emotions, present, strict=True) if not p],

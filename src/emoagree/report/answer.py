@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +18,19 @@ import pandas as pd
 
 from emoagree.evaluation.cells import (
     LevelTestSet,
+    StudyClusters,
     aligned_probs,
     read_test_intervals,
-    shared_units,
-    split_units,
+    study_clusters,
 )
 from emoagree.evaluation.metrics import (
+    CellSums,
     ClusterBootstrap,
     argmax_codes,
     cell_sums,
+    confidence_set_for_best,
     encode,
+    joint_resamples,
     percentile_interval,
     point_uars,
     probability_best,
@@ -82,58 +86,42 @@ def study_protocol(
     }
 
 
-def study_answer(
-    cells: Mapping[tuple[int, int], Sequence[PredictionArrays] | PredictionArrays],
+@dataclass(frozen=True)
+class RowMeans:
+    """One system's train rows: mean UAR over the test levels, on the data and resampled.
+
+    Unscored test intervals count as errors here (a row cannot gain by skipping hard
+    intervals, and every row is scored on the same intervals); ``coverage`` is the share
+    of its test intervals (all test levels pooled, mean over replicates) that were scored.
+    """
+
+    rows: list
+    point: np.ndarray  # (L,)
+    resampled: np.ndarray  # (B, L), NaN where a resample leaves the row undefined
+    coverage: np.ndarray  # (L,)
+    replicates: int
+
+
+def row_means(
+    cells: Mapping[tuple[Any, int], Sequence[PredictionArrays] | PredictionArrays],
     tests: Mapping[int, LevelTestSet],
-    units: Sequence[str],
-    system: str,
+    rows: Sequence[Any],
     levels: Sequence[int],
     emotions: Sequence[str],
-    n_resamples: int,
-    seed: int,
-    ci_level: float,
-    clear_best: float = 0.8,
-    optimistic: bool = False,
-    protocol: Mapping[str, Any] | None = None,
-    arm_rows: Sequence[str] = (),
-) -> dict[str, Any]:
-    """How firmly the data single out one train level of ``system``.
+    bootstrap: ClusterBootstrap,
+    system: str,
+) -> RowMeans:
+    """The mean UAR over ``levels`` of every train row of ``system``, unscored = wrong.
 
-    Args:
-        cells: the system's prediction arrays by ``(train_level, test_level)``: one per
-            training replicate (a single array is one replicate).
-        tests: each test level's test intervals (units and folds).
-        units: ``split.csv``'s test units (the shared bootstrap's unit list).
-        clear_best: the P(best) a level needs to be called clearly best.
-        protocol: the config's ``unit``, ``strategy`` and ``fusion_selection``.
-        arm_rows: training arms' rows of ``system`` (``Mw``, ``Ms``, ``Mc``; cells keyed
-            ``(row, test_level)``): further train rows, tested on the same test levels.
-
-    Every cell is scored on the same cluster-bootstrap resamples the cell metrics use.
-    Per train level: the mean UAR over the test levels with its interval; P(best), the
-    share of resamples in which that level's mean is the highest; and for each pair of
-    neighbouring train levels the difference of means with its interval and the share of
-    resamples in which the higher level's mean is higher. The level with the highest
-    P(best) is named; it is *clearly best* only when its P(best) reaches ``clear_best``.
-    The level is read off the same test data, so no further claim (no "lead holds") is
-    made for it.
-
-    With ``arm_rows``, P(best) is taken over the levels and the arms together (the named
-    row may be an arm), and each arm is compared with the best hard level (the level with
-    the highest P(best) among the levels): the difference of means with its interval and
-    the share of resamples in which the arm's mean is higher (``arms``).
+    ``cells`` holds the prediction arrays by ``(train row, test level)`` (one per training
+    replicate); each resample draws one replicate per train row, as the cells do.
     """
     emotions = list(emotions)
-    levels = sorted(int(k) for k in levels)
-    arm_rows = [str(r) for r in arm_rows]
-    rows = [*levels, *arm_rows]
-    bootstrap = ClusterBootstrap(
-        tuple(shared_units(units, [tests[j] for j in levels])), int(n_resamples), int(seed)
-    )
     truth = {j: encode(tests[j].emotions, emotions, "true emotion") for j in levels}
     index = {j: bootstrap.index(tests[j].units, tests[j].path) for j in levels}
     sums, choices = [], []
     points = np.empty((len(rows), len(levels)))
+    coverage = np.empty(len(rows))
     replicates = set()
     for a, i in enumerate(rows):
         arrays = {j: _replicates(cells[(i, j)]) for j in levels}
@@ -144,22 +132,185 @@ def study_answer(
         choice = replicate_choice(
             bootstrap.n_resamples, counts.pop(), bootstrap.seed, f"{system}/train{i}"
         )
+        scored = total = 0.0
         for b, j in enumerate(levels):
             preds = [argmax_codes(aligned_probs(data, tests[j])) for data in arrays[j]]
             cell = cell_sums(index[j], truth[j], preds, bootstrap.n_units, len(emotions))
-            points[a, b] = float(np.mean(point_uars(cell)))
-            sums.append(cell)
+            scored += float(cell.scored.sum(axis=(1, 2)).mean())
+            total += float(cell.total.sum())
+            strict = CellSums(cell.total, np.broadcast_to(cell.total, cell.scored.shape), cell.hits)
+            points[a, b] = float(np.mean(point_uars(strict)))
+            sums.append(strict)
             choices.append(choice)
+        coverage[a] = scored / total if total else float("nan")
     resampled = resampled_uars(bootstrap, sums, choices)
-    means = resampled.reshape(-1, len(rows), len(levels)).mean(axis=2)  # (B, train row)
-    point = points.mean(axis=1)
+    return RowMeans(
+        list(rows),
+        points.mean(axis=1),
+        resampled.reshape(-1, len(rows), len(levels)).mean(axis=2),
+        coverage,
+        max(replicates) if replicates else 1,
+    )
+
+
+def as_study_clusters(units: StudyClusters | Sequence[str]) -> StudyClusters:
+    """A plain unit list is a study whose clusters are its units."""
+    if isinstance(units, StudyClusters):
+        return units
+    return StudyClusters(sorted(str(u) for u in units), None, "unit")
+
+
+def validation_choice(
+    validation: Mapping[tuple[Any, int], float | None] | None,
+    rows: Sequence[Any],
+    levels: Sequence[int],
+    point: np.ndarray,
+    lows: np.ndarray,
+    highs: np.ndarray,
+) -> dict[str, Any] | None:
+    """The train row with the best mean validation UAR over the test levels, and its test
+    mean with interval (the test data did not choose it).
+
+    ``validation`` maps ``(train row, test level)`` to the UAR of that row's models on
+    the folds' validation parts of that level (the validation cross-evaluation); a row
+    with any level unscored (None) cannot be chosen. Ties go to the earlier row.
+    """
+    if validation is None:
+        return None
+    means = []
+    for i in rows:
+        missing = [j for j in levels if (i, j) not in validation]
+        if missing:
+            raise ValueError(
+                f"validation cross-evaluation: train row {i} lacks test level(s) {missing}"
+            )
+        values = [validation[(i, j)] for j in levels]
+        means.append(
+            float("nan") if any(v is None for v in values) else float(np.mean(values))
+        )
+    means = np.asarray(means)
+    if np.isnan(means).all():
+        raise ValueError("validation cross-evaluation: no train row has a validation UAR")
+    a = int(np.nanargmax(means))
+    return {
+        "row": str(rows[a]),
+        "mean_val_uar": _float(means[a]),
+        "test_mean_uar": _float(point[a]),
+        "test_mean_uar_ci": [_float(lows[a]), _float(highs[a])],
+    }
+
+
+def member_comparisons(
+    systems_cells: Mapping[str, Mapping[tuple[Any, int], Any]],
+    fusions: Mapping[str, Sequence[str]],
+    tests: Mapping[int, LevelTestSet],
+    levels: Sequence[int],
+    emotions: Sequence[str],
+    bootstrap: ClusterBootstrap,
+    ci_level: float,
+) -> list[dict[str, Any]]:
+    """Each fused system beside its better member, paired over the shared resamples.
+
+    For a fused system F with members (audio, video) the rows are F's train rows; each
+    member's mean UAR over those rows and the test levels (unscored = wrong, as the
+    answer's means) picks the better member; the difference F minus that member is
+    computed in every resample (resamples leaving either undefined dropped) and given with
+    its percentile interval.
+    """
+    out = []
+    for fused, members in fusions.items():
+        rows = list(dict.fromkeys(i for i, _ in systems_cells[fused]))
+        means = {
+            s: row_means(systems_cells[s], tests, rows, levels, emotions, bootstrap, s)
+            for s in [fused, *members]
+        }
+        overall = {s: float(np.mean(m.point)) for s, m in means.items()}
+        better = max(members, key=lambda s: (overall[s], -list(members).index(s)))
+        difference = means[fused].resampled.mean(axis=1) - means[better].resampled.mean(axis=1)
+        low, high = percentile_interval(difference[~np.isnan(difference)], ci_level)
+        out.append(
+            {
+                "fused": fused,
+                "member": better,
+                "rows": [str(r) for r in rows],
+                "fused_mean_uar": _float(overall[fused]),
+                "member_mean_uar": _float(overall[better]),
+                "other_member_mean_uar": {
+                    s: _float(overall[s]) for s in members if s != better
+                },
+                "difference": _float(overall[fused] - overall[better]),
+                "difference_ci": [_float(low), _float(high)],
+            }
+        )
+    return out
+
+
+def study_answer(
+    cells: Mapping[tuple[Any, int], Sequence[PredictionArrays] | PredictionArrays],
+    tests: Mapping[int, LevelTestSet],
+    units: StudyClusters | Sequence[str],
+    system: str,
+    levels: Sequence[int],
+    emotions: Sequence[str],
+    n_resamples: int,
+    seed: int,
+    ci_level: float,
+    optimistic: bool = False,
+    protocol: Mapping[str, Any] | None = None,
+    arm_rows: Sequence[str] = (),
+    *,
+    validation: Mapping[tuple[Any, int], float | None] | None = None,
+    systems_cells: Mapping[str, Mapping[tuple[Any, int], Any]] | None = None,
+    fusions: Mapping[str, Sequence[str]] | None = None,
+    train_data: Mapping[str, Mapping[str, float]] | None = None,
+) -> dict[str, Any]:
+    """Which train rows of ``system`` may be the best, with a known error rate.
+
+    Args:
+        cells: the system's prediction arrays by ``(train_level, test_level)``: one per
+            training replicate (a single array is one replicate).
+        tests: each test level's test intervals (units, folds, clusters).
+        units: the study's clusters (:func:`~emoagree.evaluation.cells.study_clusters`),
+            or ``split.csv``'s test units (each its own cluster).
+        protocol: the config's ``unit``, ``strategy`` and ``fusion_selection``.
+        arm_rows: training arms' rows of ``system`` (``Mw``, ``Ms``, ``Mc``; cells keyed
+            ``(row, test_level)``): further train rows, tested on the same test levels.
+        validation: the validation cross-evaluation, UAR by ``(train row, test level)``
+            (the folds' validation parts scored at every test level); None: not given.
+        systems_cells: cells of every fused system and its members (by system), for
+            ``fusions`` (fused system -> its member systems).
+        train_data: per train row (as a string) ``intervals`` and ``hours`` of training
+            data (mean over folds), what each member of the confidence set keeps.
+
+    Every cell is scored on the same cluster-bootstrap resamples the cell metrics use, with
+    unscored intervals counted as errors (``coverage`` per row); resamples that leave any
+    row undefined are dropped for all rows together (``dropped_resamples``). Per train row
+    (levels and arms together): the mean UAR over the test levels with its interval and
+    P(best) (a description). The answer is the ``ci_level`` confidence set for the best row
+    (:func:`~emoagree.evaluation.metrics.confidence_set_for_best`); a row is named
+    (``named_row``) only when the set holds it alone. ``validation_choice`` is the row
+    with the best mean validation UAR and that row's test mean: a figure the test data
+    did not choose. Neighbouring levels and arms against the best hard level are paired
+    differences; ``members`` sets each fused system beside its better member.
+    """
+    emotions = list(emotions)
+    levels = sorted(int(k) for k in levels)
+    arm_rows = [str(r) for r in arm_rows]
+    rows = [*levels, *arm_rows]
+    study = as_study_clusters(units)
+    bootstrap = study.bootstrap([tests[j] for j in levels], n_resamples, seed)
+    means_of = row_means(cells, tests, rows, levels, emotions, bootstrap, system)
+    means, dropped = joint_resamples(means_of.resampled)
+    if not len(means):
+        raise ValueError(
+            f"{system}: every resample leaves some train row undefined (no test interval "
+            "drawn at some level); the answer has nothing to rest on"
+        )
+    point = means_of.point
     lows, highs = percentile_interval(means, ci_level)
     p_best = probability_best(means)
-    ranked = sorted(
-        range(len(rows)),
-        key=lambda a: (-np.nan_to_num(p_best[a], nan=-1), -np.nan_to_num(point[a], nan=-1), a),
-    )
-    top = ranked[0]
+    kept = confidence_set_for_best(means, point, alpha=1.0 - ci_level)
+    confidence_set = [str(r) for r, k in zip(rows, kept, strict=True) if k]
     neighbours = []
     for a in range(len(levels) - 1):
         low, high = percentile_interval(means[:, a + 1] - means[:, a], ci_level)
@@ -191,25 +342,42 @@ def study_answer(
                     "probability_arm_is_higher": probability_higher(means, a, best_level),
                 }
             )
+    members = member_comparisons(
+        {**(systems_cells or {}), system: cells},
+        fusions or {},
+        tests,
+        levels,
+        emotions,
+        bootstrap,
+        ci_level,
+    )
     answer = {
         "system": system,
         "optimistic": bool(optimistic),
         "levels": levels,
+        "rows": [str(r) for r in rows],
         "mean_uar": {str(k): _float(v) for k, v in zip(rows, point, strict=True)},
         "mean_uar_ci": {
             str(k): [_float(lo), _float(hi)] for k, lo, hi in zip(rows, lows, highs, strict=True)
         },
         "p_best": {str(k): _float(v) for k, v in zip(rows, p_best, strict=True)},
-        "top_level": rows[top],
-        "top_p_best": _float(p_best[top]),
-        "clearly_best": bool(p_best[top] >= clear_best),
-        "clear_best": float(clear_best),
+        "confidence_set": confidence_set,
+        "named_row": confidence_set[0] if len(confidence_set) == 1 else None,
+        "cluster": bootstrap.describe(),
+        "validation_choice": validation_choice(validation, rows, levels, point, lows, highs),
+        "members": members,
+        "coverage": {str(k): _float(v) for k, v in zip(rows, means_of.coverage, strict=True)},
+        "dropped_resamples": dropped,
         "neighbours": neighbours,
-        "protocol": study_protocol(protocol, tests, max(replicates), bootstrap.n_units),
+        "protocol": study_protocol(protocol, tests, means_of.replicates, bootstrap.n_units),
         "bootstrap_resamples": int(n_resamples),
         "ci_level": ci_level,
         "seed": int(seed),
     }
+    if train_data:
+        answer["train_data"] = {
+            str(k): dict(train_data[str(k)]) for k in rows if str(k) in train_data
+        }
     if arm_rows:
         answer["arm_rows"] = arm_rows
         answer["arms"] = arms
@@ -227,6 +395,21 @@ def _float(value: float) -> float | None:
 def _interval(values: Sequence[float | None], digits: int = 1) -> str:
     low, high = values
     return f"[{pct(low, digits)}, {pct(high, digits)}]"
+
+
+#: How the answer names each cluster kind (singular, plural).
+CLUSTER_WORDS = {
+    "session": ("session", "sessions"),
+    "actor": ("actor", "actors"),
+    "unit": ("split unit", "split units"),
+    "interval": ("interval", "intervals"),
+}
+
+
+def cluster_words(cluster: Mapping[str, Any]) -> str:
+    """``"18 sessions"``: how many clusters of which kind the bootstrap resamples."""
+    one, many = CLUSTER_WORDS.get(cluster["kind"], (cluster["kind"], cluster["kind"] + "s"))
+    return f"{cluster['count']} {one if cluster['count'] == 1 else many}"
 
 
 def protocol_text(answer: Mapping[str, Any]) -> list[str]:
@@ -253,32 +436,69 @@ def protocol_text(answer: Mapping[str, Any]) -> list[str]:
         "C and the PCA size of the SVM and LR by grouped inner cross-validation over the "
         "units of each fold's train+val part (then refit on all of it); the epochs of the "
         f"LSTM and EfficientNet on the validation part; {fusion}; the headline system by its "
-        "mean validation UAR."
+        "mean validation UAR; the validation-chosen train row by its mean validation UAR "
+        "over the test levels (the validation cross-evaluation). The networks' validation "
+        "predictions come from the epoch chosen on them, so their validation UARs lean "
+        "optimistic; the test predictions are untouched by that choice."
     )
     if not optimistic:
         chose += (
-            " The test predictions chose nothing; the train level above is read off them, "
-            "which is why it comes with P(best) and no further claim."
+            " The test predictions chose nothing; the confidence set is a test on them with "
+            "a stated error rate, and P(best) only describes them."
         )
+    cluster = answer.get("cluster") or {"kind": "unit", "count": protocol["bootstrap_units"]}
+    if cluster["kind"] == "unit":
+        nesting = (
+            "the split units themselves (evaluation.cluster: unit, or the tables carry no "
+            "session column)"
+        )
+    else:
+        nesting = (
+            f"the {cluster_words(cluster)} the {protocol['bootstrap_units']} split units nest "
+            f"in (every unit of a drawn {CLUSTER_WORDS.get(cluster['kind'], ('',))[0]} moves "
+            "with it)"
+        )
+    dropped = int(answer.get("dropped_resamples", 0))
     return [
         f"Protocol. Split unit: {UNIT_WORDS.get(protocol['unit'], protocol['unit'])}; "
         f"{parts}; {replicates} seeded training replicate{'s' if replicates != 1 else ''} "
         "per (system, fold, train level) (each resample draws one). What chose what: " + chose,
         "",
-        f"Bootstrap: {answer['bootstrap_resamples']} resamples of the "
-        f"{protocol['bootstrap_units']} split units with replacement (seed {answer['seed']}), "
-        "the same draws for every cell and system; an interval counts as often as its unit "
-        f"is drawn, in every test level. Intervals are {100 * answer['ci_level']:.0f}% "
-        "percentile intervals.",
+        f"Bootstrap: {answer['bootstrap_resamples']} resamples, with replacement, of "
+        f"{nesting} (seed {answer['seed']}), the same draws for every cell and system; an "
+        "interval counts as often as its unit is drawn, in every test level. Intervals are "
+        f"{100 * answer['ci_level']:.0f}% percentile intervals. {dropped} resample"
+        f"{'s' if dropped != 1 else ''} left some train row undefined and "
+        f"{'were' if dropped != 1 else 'was'} dropped for all rows together.",
     ]
+
+
+def _row_name(row: Any, arm_rows: Sequence[str]) -> str:
+    return f"the arm {row}" if str(row) in arm_rows else f"level {row}"
+
+
+def _spoken_list(items: Sequence[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _keeps(answer: Mapping[str, Any], row: str) -> str:
+    """What a train row keeps: training data (intervals, hours) and its mean UAR."""
+    data = (answer.get("train_data") or {}).get(str(row))
+    row = str(row)
+    mean = f"mean UAR {pct(answer['mean_uar'][row])}% {_interval(answer['mean_uar_ci'][row])}"
+    if not data:
+        return mean
+    return (
+        f"{data['intervals']:.0f} training intervals, {data['hours']:.2f} h of training "
+        f"data; {mean}"
+    )
 
 
 def answer_text(answer: Mapping[str, Any], fmt: str = "md") -> str:
     """The answer as Markdown (``md``) or reStructuredText (``rst``) prose."""
     levels = answer["levels"]
     mean, ci, p_best = answer["mean_uar"], answer["mean_uar_ci"], answer["p_best"]
-    top = answer["top_level"]
-    threshold = answer["clear_best"]
     level_list = ", ".join(str(k) for k in levels)
     lines = ["# The answer" if fmt == "md" else "The answer\n==========", ""]
     kind = (
@@ -287,47 +507,80 @@ def answer_text(answer: Mapping[str, Any], fmt: str = "md") -> str:
         else "the best system (no fusion: the corpus has one modality)"
     )
     who = f"{answer.get('system_label', answer['system'])}, {kind} chosen on validation"
-    top_mean = f"{pct(mean[str(top)])}% {_interval(ci[str(top)])}"
     arm_rows = list(answer.get("arm_rows") or [])
     if arm_rows:
         level_list += " (train rows: levels and the arms " + ", ".join(arm_rows) + ")"
-    if answer["clearly_best"] and str(top) in arm_rows:
-        lines.append(
-            f"**Train with the arm {top}** (all level-1 intervals with their agreement). "
-            f"{top} has the highest mean UAR over the test levels {level_list} in "
-            f"{100 * answer['top_p_best']:.1f}% of the bootstrap resamples (P(best) "
-            f"{answer['top_p_best']:.2f} >= {threshold:.2f}): it is clearly best for {who}. "
-            f"Its mean UAR: {top_mean}."
+    confidence = f"{100 * answer['ci_level']:.0f}%"
+    cluster = answer["cluster"]
+    named = answer["named_row"]
+    members = answer["confidence_set"]
+    if named is not None and named in arm_rows:
+        lead = (
+            f"**Train with the arm {named}** (all level-1 intervals with their agreement): "
+            f"the {confidence} confidence set for the best train row of {who} holds {named} "
+            "alone"
         )
-    elif answer["clearly_best"]:
-        lines.append(
-            f"**Train on agreement level {top}.** Level {top} has the highest mean UAR over "
-            f"the test levels {level_list} in {100 * answer['top_p_best']:.1f}% of the "
-            f"bootstrap resamples (P(best) {answer['top_p_best']:.2f} >= {threshold:.2f}): it "
-            f"is clearly best for {who}. Its mean UAR: {top_mean}."
+    elif named is not None:
+        lead = (
+            f"**Train on agreement level {named}**: the {confidence} confidence set for the "
+            f"best train row of {who} holds level {named} alone"
         )
     else:
-        lines.append(
-            f"**No level is clearly best** for {who}: no train level reaches P(best) >= "
-            f"{threshold:.2f}. The highest P(best) is "
-            f"{'level ' + str(top) if str(top) not in arm_rows else 'the arm ' + str(top)}'s, "
-            f"{answer['top_p_best']:.2f} (mean UAR over the test levels {level_list}: "
-            f"{top_mean})."
+        names = [str(r) if r not in arm_rows else f"the arm {r}" for r in members]
+        lead = (
+            f"**The best train level is among {_spoken_list(names)}** for {who} (the "
+            f"{confidence} confidence set for the best train row; the data do not single "
+            "one out, so a lab can take the cheapest member)"
         )
+    lead += (
+        f"; the bootstrap resamples the {cluster_words(cluster)} the split units nest in."
+    )
+    choice = answer.get("validation_choice")
+    if choice:
+        lead += (
+            f" Chosen on validation (best mean validation UAR over the test levels, "
+            f"{pct(choice['mean_val_uar'])}%), {_row_name(choice['row'], arm_rows)} reaches "
+            f"a test mean UAR of {pct(choice['test_mean_uar'])}% "
+            f"{_interval(choice['test_mean_uar_ci'])} (validation-chosen: the test data did "
+            "not choose it)."
+        )
+    else:
+        lead += (
+            " No validation cross-evaluation was given, so no row's test mean comes from a "
+            "choice that did not see the test data; a maximum of the means below is "
+            "optimistic."
+        )
+    lines.append(lead)
     lines.append("")
+    if named is None:
+        lines.append("What each member of the confidence set keeps:")
+        lines.append("")
+        for row in members:
+            lines.append(f"- {_row_name(row, arm_rows)}: {_keeps(answer, row)}")
+        lines.append("")
+    coverage = answer.get("coverage") or {}
+    partial = {k: v for k, v in coverage.items() if v is not None and v < 1.0}
+    cover_text = (
+        "every test interval was scored"
+        if not partial
+        else "coverage (share scored): "
+        + ", ".join(f"{_row_name(k, arm_rows)} {100 * v:.1f}%" for k, v in partial.items())
+    )
     lines.append(
-        "Mean UAR over the test levels per train level, its interval, and P(best) (the "
-        "share of resamples in which that level's mean is the highest):"
+        f"Mean UAR over the test levels {level_list} per train row, its interval, and "
+        "P(best) (the share of resamples in which that row's mean is the highest: a "
+        "description, not the test). Unscored test intervals count as errors here "
+        f"({cover_text}); rows in the confidence set are marked *:"
     )
     lines.append("")
-    for k in levels:
+    for k in answer.get("rows") or [*map(str, levels), *arm_rows]:
         probability = p_best[str(k)]
         shown = "n/a" if probability is None else f"{probability:.2f}"
-        lines.append(f"- level {k}: {pct(mean[str(k)])}% {_interval(ci[str(k)])}, P(best) {shown}")
-    for k in arm_rows:
-        probability = p_best[str(k)]
-        shown = "n/a" if probability is None else f"{probability:.2f}"
-        lines.append(f"- arm {k}: {pct(mean[str(k)])}% {_interval(ci[str(k)])}, P(best) {shown}")
+        mark = " *" if str(k) in members else ""
+        lines.append(
+            f"- {'arm' if str(k) in arm_rows else 'level'} {k}: {pct(mean[str(k)])}% "
+            f"{_interval(ci[str(k)])}, P(best) {shown}{mark}"
+        )
     lines.append("")
     lines.append(
         "Neighbouring train levels (difference of mean UAR in points, paired over the "
@@ -346,9 +599,9 @@ def answer_text(answer: Mapping[str, Any], fmt: str = "md") -> str:
         lines.append(
             "Training arms against the best hard level (the level with the highest P(best) "
             "among the levels; difference of mean UAR in points, paired over the same "
-            "resamples). Mw: every level-1 interval weighted by its agreement; Ms: soft "
-            "targets (the annotators' shares of the emotions); Mc: a curriculum from the "
-            "highest level down:"
+            "resamples; a description: the confidence set above is the test). Mw: every "
+            "level-1 interval weighted by its agreement; Ms: soft targets (the annotators' "
+            "shares of the emotions); Mc: a curriculum from the highest level down:"
         )
         lines.append("")
         for entry in answer["arms"]:
@@ -357,14 +610,26 @@ def answer_text(answer: Mapping[str, Any], fmt: str = "md") -> str:
             share = "n/a" if probability is None or np.isnan(probability) else (
                 f"{100 * probability:.1f}%"
             )
-            verdict = (
-                "beats" if probability is not None and probability >= threshold
-                else "does not clearly beat"
-            )
             lines.append(
                 f"- {entry['row']} vs level {entry['best_level']}: {shown} points {bounds}; "
-                f"{entry['row']} higher in {share} of resamples: it {verdict} the best hard "
-                f"level (threshold {threshold:.2f})"
+                f"{entry['row']} higher in {share} of resamples"
+            )
+    if answer.get("members"):
+        lines.append("")
+        lines.append(
+            "Each fused system beside its better member (the member with the higher mean "
+            "UAR over the same train rows and test levels; fused minus member in points, "
+            "paired over the same resamples):"
+        )
+        lines.append("")
+        labels = answer.get("member_labels") or {}
+        for entry in answer["members"]:
+            shown, bounds = _difference_text(entry["difference"], entry["difference_ci"])
+            fused = labels.get(entry["fused"], entry["fused"])
+            member = labels.get(entry["member"], entry["member"])
+            lines.append(
+                f"- {fused}: {pct(entry['fused_mean_uar'])}% vs {member} "
+                f"{pct(entry['member_mean_uar'])}%: {shown} points {bounds}"
             )
     lines.append("")
     lines.extend(protocol_text(answer))
@@ -391,6 +656,10 @@ def answer_text(answer: Mapping[str, Any], fmt: str = "md") -> str:
 def add_labels(answer: dict[str, Any], labels: Mapping[str, str] | None) -> None:
     """Display names (backbone and weights of video systems) beside the system ids."""
     answer["system_label"] = label_of(labels, answer["system"])
+    for entry in answer.get("members") or []:
+        answer.setdefault("member_labels", {})
+        for key in ("fused", "member"):
+            answer["member_labels"][entry[key]] = label_of(labels, entry[key])
     for system, entry in (answer.get("best_level_per_system") or {}).items():
         entry["label"] = label_of(labels, system)
 
@@ -419,9 +688,36 @@ def best_level_per_system(crosseval: Mapping[str, pd.DataFrame]) -> dict[str, di
     return best
 
 
+def train_data(level_paths: Mapping[int, str], rows: Sequence[Any]) -> dict[str, dict[str, float]]:
+    """Training data of each train row: intervals and hours of the train part, mean over
+    folds (the arms train on all level-1 intervals: level 1's training data)."""
+    from emoagree.levels.split import fold_view
+
+    out = {}
+    for level, path in level_paths.items():
+        table = pd.read_csv(path, dtype={"split": str, "unit": str})
+        missing = [c for c in ("split", "duration_s") if c not in table.columns]
+        if missing:
+            raise ValueError(f"{path}: missing column(s) {missing}")
+        n_folds = int(table["fold"].max()) + 1 if "fold" in table.columns and len(table) else 1
+        if n_folds == 2:
+            raise ValueError(f"{path}: two folds; split.folds must be 1 or at least 3")
+        views = [fold_view(table, f, n_folds) for f in range(n_folds)]
+        train = [view[view["split"] == "train"] for view in views]
+        out[str(level)] = {
+            "intervals": float(np.mean([len(t) for t in train])),
+            "hours": float(np.mean([t["duration_s"].sum() for t in train])) / 3600.0,
+        }
+    first = min(level_paths) if level_paths else None
+    for row in rows:
+        if str(row) not in out and first is not None:
+            out[str(row)] = dict(out[str(first)])
+    return out
+
+
 def write_answer(
     best_path: str,
-    prediction_paths: Mapping[tuple[str, int, int], str | Sequence[str]],
+    prediction_paths: Mapping[tuple[str, Any, int], str | Sequence[str]],
     crosseval_paths: Mapping[str, str],
     level_paths: Mapping[int, str],
     split_path: str,
@@ -434,42 +730,77 @@ def write_answer(
     protocol: Mapping[str, Any] | None = None,
     labels: Mapping[str, str] | None = None,
     arm_rows: Mapping[str, Sequence[str]] | None = None,
+    fusions: Mapping[str, Sequence[str]] | None = None,
+    validation_paths: Mapping[tuple[str, Any, int], str] | None = None,
 ) -> dict[str, Any]:
     """Compute the answer for the headline system and write it as JSON, Markdown and rST.
 
     Args:
-        prediction_paths: prediction files by ``(system, train_level, test_level)``: one
-            path, or one per training replicate.
+        prediction_paths: prediction files by ``(system, train row, test_level)``: one
+            path, or one per training replicate (the headline candidates, and every fused
+            system's members on that system's rows).
         crosseval_paths: each system's numeric 5x5 CSV (for its own best train level).
-        level_paths, split_path: the test levels' tables and ``split.csv`` (split units).
-        evaluation: the config's ``evaluation`` section.
+        level_paths, split_path: the test levels' tables and ``split.csv`` (split units
+            and their clusters).
+        evaluation: the config's ``evaluation`` section (``bootstrap_resamples``,
+            ``ci_level``, ``cluster``).
         outputs: paths under the keys ``json``, ``md`` and ``rst``.
         labels: display names by system id (``emoagree.naming.system_labels``).
         arm_rows: each system's training arms' rows (``Mw``, ``Ms``, ``Mc``), further train
-            rows of the answer (P(best) over levels and arms together).
+            rows of the answer.
+        fusions: each fused system's member systems (shown beside its better member).
+        validation_paths: the validation cross-evaluation's metrics files
+            (``results/metrics/{system}/train{i}/val{j}.json``) by ``(system, train row,
+            test level)``; None or empty: not available (``validation_choice`` is null).
     """
     system = load_json(best_path)["system"]
     arms = [str(r) for r in (arm_rows or {}).get(system, [])]
-    cells = {}
-    for i in [*levels, *arms]:
-        for j in levels:
-            paths = prediction_paths[(system, i, j)]
-            paths = [paths] if isinstance(paths, str | Path) else list(paths)
-            cells[(i, j)] = [read_checked(path, emotions) for path in paths]
+    rows = [*levels, *arms]
+    protocol = dict(protocol or {})
+    cluster = str(evaluation.get("cluster", "auto"))
+    strategy = str(protocol.get("strategy", "stratified"))
+
+    def read_cells(name: str, train_rows: Sequence[Any]) -> dict:
+        cells = {}
+        for i in train_rows:
+            for j in levels:
+                paths = prediction_paths[(name, i, j)]
+                paths = [paths] if isinstance(paths, str | Path) else list(paths)
+                cells[(i, j)] = [read_checked(path, emotions) for path in paths]
+        return cells
+
+    fusions = {f: list(m) for f, m in (fusions or {}).items()}
+    systems_cells: dict[str, dict] = {}
+    for fused, members in fusions.items():
+        fused_rows = [*levels, *(str(r) for r in (arm_rows or {}).get(fused, []))]
+        for name in [fused, *members]:
+            if name == system:
+                continue
+            have = {i for i, _ in systems_cells.get(name, {})}
+            missing = [i for i in fused_rows if i not in have]
+            systems_cells.setdefault(name, {}).update(read_cells(name, missing))
+    validation = None
+    if validation_paths:
+        validation = {
+            (i, j): load_json(validation_paths[(system, i, j)])["uar"] for i in rows for j in levels
+        }
     answer = study_answer(
-        cells,
-        {int(j): read_test_intervals(level_paths[j]) for j in levels},
-        split_units(split_path),
+        read_cells(system, rows),
+        {int(j): read_test_intervals(level_paths[j], cluster, strategy) for j in levels},
+        study_clusters(split_path, cluster, strategy),
         system,
         levels,
         emotions,
         int(evaluation["bootstrap_resamples"]),
         seed,
         float(evaluation["ci_level"]),
-        float(evaluation.get("clear_best", 0.8)),
         optimistic and system.startswith("fusion_"),
         protocol,
         arm_rows=arms,
+        validation=validation,
+        systems_cells=systems_cells,
+        fusions=fusions,
+        train_data=train_data(level_paths, rows),
     )
     crosseval = {s: pd.read_csv(p, index_col="train_level") for s, p in crosseval_paths.items()}
     answer["best_level_per_system"] = best_level_per_system(crosseval)

@@ -1,8 +1,9 @@
 """The study's tables: Table 2, Table 3 and the cross-evaluation, from metrics JSONs.
 
 Metrics are addressed by ``(system, train_level, test)`` where ``test`` is a test level
-(int) or ``"val"``. UAR is shown in percent with its cluster-bootstrap interval (split
-units resampled; see :mod:`emoagree.evaluation.metrics`) and the coverage (share of
+(int) or ``"val"``. UAR is shown in percent with its cluster-bootstrap interval (the
+clusters the split units nest in resampled, named in the notes; see
+:mod:`emoagree.evaluation.metrics`) and the coverage (share of
 intervals the system scored) beside it. The helpers that read metrics and name train rows
 here are also the answer's (:mod:`emoagree.report.answer`).
 """
@@ -65,6 +66,24 @@ def load_cells(keys: Sequence[Sequence[Any]], paths: Sequence[str]) -> dict[Cell
 
 def pct(value: float | None, digits: int = 2) -> str:
     return "n/a" if value is None else f"{100 * value:.{digits}f}"
+
+
+def bootstrap_clusters(metrics: Sequence[Sequence[Mapping[str, Any]]]) -> str:
+    """What the cells' bootstrap resampled, as the notes say it: ``"the 18 sessions"``.
+
+    Cells written before the metrics named their cluster resampled the split units."""
+    seen = {
+        (m["cluster"]["kind"], m["cluster"]["count"]) if m.get("cluster") else ("unit", None)
+        for row in metrics
+        for m in row
+    }
+    words = {"session": "sessions", "actor": "actors", "unit": "split units",
+             "interval": "intervals"}
+    if len(seen) != 1:
+        return "the clusters the split units nest in"
+    kind, count = seen.pop()
+    name = words.get(kind, kind)
+    return f"the {name}" if count is None else f"the {count} {name}"
 
 
 def format_cell(metrics: Mapping[str, Any]) -> str:
@@ -182,8 +201,8 @@ def build_table2(
     text, bold = _marked_frames(row_names, columns, metrics, "system")
     notes = [
         "UAR (%) on the intervals each system scored, trained and tested on level k (M k); "
-        "[95% cluster-bootstrap interval over split units]; cov = share of test intervals "
-        "scored. "
+        f"[95% cluster-bootstrap interval, resampling {bootstrap_clusters(metrics)}]; cov = "
+        "share of test intervals scored. "
         "Bold (CSV: *) = best of the column.",
     ]
     if best_fusion and is_optimistic(cells, best_fusion):
@@ -210,8 +229,8 @@ def build_table3(
     title = (f"# Table 3: cross-evaluation of {label_of(labels, system)} "
              "(best fusion, chosen on val)")
     notes = (
-        "Rows: train level; columns: test level. UAR (%) [95% cluster-bootstrap interval "
-        "over split units] and "
+        "Rows: train level; columns: test level. UAR (%) [95% cluster-bootstrap interval, "
+        f"resampling {bootstrap_clusters(metrics)}] and "
         "coverage; bold (CSV: *) = best of the column."
     )
     if any(isinstance(i, str) for i in train_rows):
