@@ -82,6 +82,8 @@ rule audio_train_classic:
         seed=training_seed(lambda wc: config["seed"]),
         fold=lambda wc: int(wc.fold),
         n_folds=N_FOLDS,
+        # the inner CV's groups mimic the outer split (emoagree.selection.inner_cv_groups)
+        split_strategy=config["split"]["strategy"],
     log:
         "logs/audio/train/{system}_fold{fold}_train{train_level}{rep}.log",
     benchmark:
@@ -143,6 +145,12 @@ rule audio_predict_classic:
             "results/predictions/{system}/train{train_level}/test{test_level}{rep}.csv"
         ),
         metrics="results/metrics/{system}/train{train_level}/test{test_level}.json",
+        # the validation cross-evaluation (contract 2): level j's intervals of each fold's
+        # val part, predicted by that fold's model(s), and their metrics
+        val=replicate_files(
+            "results/predictions/{system}/train{train_level}/val{test_level}{rep}.csv"
+        ),
+        val_metrics="results/metrics/{system}/train{train_level}/val{test_level}.json",
     wildcard_constraints:
         system="|".join(AUDIO_CLASSIC) if AUDIO_CLASSIC else "__none__",
     params:
@@ -176,6 +184,12 @@ rule audio_predict_lstm:
             "results/predictions/audio_lstm/train{train_level}/test{test_level}{rep}.csv"
         ),
         metrics="results/metrics/audio_lstm/train{train_level}/test{test_level}.json",
+        # the validation cross-evaluation (contract 2): level j's intervals of each fold's
+        # val part, predicted by that fold's model(s), and their metrics
+        val=replicate_files(
+            "results/predictions/audio_lstm/train{train_level}/val{test_level}{rep}.csv"
+        ),
+        val_metrics="results/metrics/audio_lstm/train{train_level}/val{test_level}.json",
     params:
         n_folds=N_FOLDS,
         n_replicates=N_REPLICATES,

@@ -133,6 +133,8 @@ rule video_vggf_rf_train:
         seed=training_seed(lambda w: settings(w.train_level)["seed"]),
         fold=lambda w: int(w.fold),
         n_folds=N_FOLDS,
+        # the inner CV's groups mimic the outer split (emoagree.selection.inner_cv_groups)
+        split_strategy=config["split"]["strategy"],
     log:
         "logs/video/video_vggf_rf/fold{fold}_train{train_level}{rep}.log",
     benchmark:
@@ -193,6 +195,12 @@ rule video_predict:
             "results/predictions/{video_system}/train{train_level}/test{test_level}{rep}.csv"
         ),
         metrics="results/metrics/{video_system}/train{train_level}/test{test_level}.json",
+        # the validation cross-evaluation (contract 2): level j's intervals of each fold's
+        # val part, predicted by that fold's model(s), and their metrics
+        val=replicate_files(
+            "results/predictions/{video_system}/train{train_level}/val{test_level}{rep}.csv"
+        ),
+        val_metrics="results/metrics/{video_system}/train{train_level}/val{test_level}.json",
     params:
         emotions=EMOTIONS,
         n_folds=N_FOLDS,

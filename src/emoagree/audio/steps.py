@@ -117,6 +117,7 @@ def run_train_classic(
     fold: int = 0,
     n_folds: int = 1,
     arm: str | None = None,
+    split_strategy: str = "stratified",
 ) -> None:
     """Train ``system`` for one fold of one level (see :mod:`emoagree.audio.classic`).
 
@@ -124,22 +125,26 @@ def run_train_classic(
     grouped inner CV, its JSON report (the choice and every grid point's UAR), and the
     val predictions of the chosen setting fitted on the train part only. With a training
     ``arm`` (``weighted`` or ``soft``) ``level_csv`` is the arm table and the fits take its
-    weights or soft targets (:func:`emoagree.levels.arms.classic_training_set`).
+    weights or soft targets (:func:`emoagree.levels.arms.classic_training_set`). The inner
+    CV's groups follow the outer split (``split_strategy``;
+    :func:`emoagree.selection.inner_cv_groups`), named in the report and the log.
     """
     from emoagree.audio.classic import fit_classic, full_probabilities
     from emoagree.levels.split import fold_view
-    from emoagree.selection import units_of
+    from emoagree.selection import inner_cv_groups
 
     table = fold_view(read_level(level_csv), fold, n_folds)
     features, status = aligned_functionals(table, functionals_npz)
     ok = status == OK
-    units = units_of(table)
+    inner = inner_cv_groups(table, split_strategy)
+    units = inner.groups
     train = np.intersect1d(split_rows(table, "train"), np.flatnonzero(ok))
     val_rows = split_rows(table, "val")
     val = np.intersect1d(val_rows, np.flatnonzero(ok))
     labels = table["emotion"].to_numpy(dtype=object)
     log.info(
-        "%s on %s, fold %d of %d: %d train, %d val scorable intervals in %d units",
+        "%s on %s, fold %d of %d: %d train, %d val scorable intervals in %d inner-CV groups "
+        "(%s)",
         system,
         level_csv,
         fold,
@@ -147,6 +152,7 @@ def run_train_classic(
         len(train),
         len(val),
         len(set(units[np.concatenate([train, val])])),
+        inner.kind,
     )
     arm_samples = {}
     if arm is not None:
@@ -176,6 +182,7 @@ def run_train_classic(
         "n_folds": int(n_folds),
         "arm": arm,
         **fitted.report,
+        "inner_cv_groups": inner.report(np.concatenate([train, val])),
         "not_scorable_train": status_counts(status[split_rows(table, "train")]),
     }
     Path(report_out).write_text(json.dumps(report, indent=2, default=float) + "\n")
@@ -194,24 +201,32 @@ def run_predict_classic(
     emotions: Sequence[str],
     out: str,
     n_folds: int = 1,
+    val_out: str | None = None,
 ) -> None:
     """Test predictions of one cell: each interval by the model of the fold that held it
-    out (``model_paths[f]`` is fold ``f``'s model)."""
+    out (``model_paths[f]`` is fold ``f``'s model); with ``val_out``, also the level's
+    intervals of each fold's validation part by that fold's model (the validation
+    cross-evaluation)."""
+    from functools import cache
+
     from emoagree.audio.classic import full_probabilities
     from emoagree.levels.split import as_fold_paths, pool_folds
 
     model_paths = as_fold_paths(model_paths)
     table = read_level(level_csv)
     features, status = aligned_functionals(table, functionals_npz)
+    load = cache(lambda fold: joblib.load(model_paths[fold]))
 
     def predict_fold(fold: int, rows: np.ndarray) -> np.ndarray:
-        model = joblib.load(model_paths[fold])
         probabilities = np.full((len(rows), len(emotions)), np.nan)
         scored = status[rows] == OK
         if scored.any():
-            probabilities[scored] = full_probabilities(model, features[rows[scored]], emotions)
+            probabilities[scored] = full_probabilities(load(fold), features[rows[scored]], emotions)
         return probabilities
 
-    rows, probabilities = pool_folds(table, n_folds, len(emotions), predict_fold)
-    log.info("test intervals of %s: %s", level_csv, status_counts(status[rows]))
-    write_rows(table, rows, probabilities, emotions, out)
+    for part, path in (("test", out), ("val", val_out)):
+        if path is None:
+            continue
+        rows, probabilities = pool_folds(table, n_folds, len(emotions), predict_fold, part)
+        log.info("%s intervals of %s: %s", part, level_csv, status_counts(status[rows]))
+        write_rows(table, rows, probabilities, emotions, path)

@@ -40,37 +40,59 @@ class LevelTestSet:
 
 def read_test_intervals(path: str | Path) -> LevelTestSet:
     """The rows with ``split == "test"`` of a level table (or ``split.csv``)."""
+    return read_part_intervals(path, "test")
+
+
+def read_part_intervals(path: str | Path, part: str = "test", n_folds: int = 1) -> LevelTestSet:
+    """The intervals of one part of a level table (or ``split.csv``), each with the fold
+    whose model predicts it.
+
+    ``test``: the rows with ``split == "test"`` and their ``fold``. ``val`` (the
+    validation cross-evaluation, rule of :func:`emoagree.levels.split.fold_part_rows`):
+    with one fold the rows with ``split == "val"``; with ``n_folds >= 3`` every interval
+    (all are tested once), in the validation part of fold ``(fold - 1) % K``.
+    """
+    if part not in ("test", "val"):
+        raise ValueError(f"part {part!r} is not test or val")
+    n_folds = int(n_folds)
+    pooled_val = part == "val" and n_folds >= 3
+    wanted = "test" if pooled_val else part
     with open(path, newline="") as handle:
         reader = csv.DictReader(handle)
         header = reader.fieldnames or []
         missing = [c for c in ("interval_id", "emotion", "split") if c not in header]
+        if pooled_val and "fold" not in header:
+            missing.append("fold")
         if missing:
             raise ValueError(f"{path}: missing column(s) {missing}")
         has_units, has_folds = "unit" in header, "fold" in header
         ids, emotions, units, folds = [], [], [], []
         for row in reader:
-            if row["split"] != "test":
+            if row["split"] != wanted:
                 continue
             ids.append(row["interval_id"])
             emotions.append(row["emotion"])
             units.append(row["unit"] if has_units else row["interval_id"])
-            folds.append(int(float(row["fold"])) if has_folds else 0)
+            fold = int(float(row["fold"])) if has_folds else 0
+            folds.append((fold - 1) % n_folds if pooled_val else fold)
     return LevelTestSet(
         str(path), ids, emotions, units, np.asarray(folds, dtype=int), has_units, has_folds
     )
 
 
-def split_units(path: str | Path) -> list[str]:
-    """The sorted split units of ``split.csv`` that hold any test interval.
+def split_units(path: str | Path, part: str = "test", n_folds: int = 1) -> list[str]:
+    """The sorted split units of ``split.csv`` that hold any interval of ``part``.
 
-    With K >= 3 folds every interval is tested once, so these are all units; with one
-    fold, the test part's units.
+    With K >= 3 folds every interval is tested once (and validated once), so these are
+    all units; with one fold, the test (or val) part's units.
     """
-    return sorted(set(read_test_intervals(path).units))
+    return sorted(set(read_part_intervals(path, part, n_folds).units))
 
 
-def shared_units(units: Sequence[str], tests: Sequence[LevelTestSet]) -> list[str]:
-    """The bootstrap's unit list: ``split.csv``'s test units.
+def shared_units(
+    units: Sequence[str], tests: Sequence[LevelTestSet], part: str = "test"
+) -> list[str]:
+    """The bootstrap's unit list: ``split.csv``'s units of the part scored.
 
     Every test interval of a level table with a ``unit`` column must belong to one of
     them. A table without units adds its own intervals as units (the split predates
@@ -84,17 +106,18 @@ def shared_units(units: Sequence[str], tests: Sequence[LevelTestSet]) -> list[st
         unknown = sorted(set(test.units) - set(units))
         if unknown:
             raise ValueError(
-                f"{test.path}: test units {unknown[:5]} ({len(unknown)} in all) are not "
-                "test units of split.csv"
+                f"{test.path}: {part} units {unknown[:5]} ({len(unknown)} in all) are not "
+                f"{part} units of split.csv"
             )
     return sorted(shared)
 
 
 def aligned_probs(data: PredictionArrays, test: LevelTestSet) -> np.ndarray:
-    """The prediction file's probabilities in the level table's test-interval order.
+    """The prediction file's probabilities in the level table's interval order.
 
-    The file must list exactly the level's test intervals with their true emotions (one
-    row per test interval, pooled over the folds).
+    The file must list exactly the level's intervals of the part scored (test, or the
+    validation cross-evaluation's val) with their true emotions (one row per interval,
+    pooled over the folds).
     """
     position = {interval: row for row, interval in enumerate(data.interval_ids)}
     missing = [i for i in test.interval_ids if i not in position]
@@ -102,8 +125,8 @@ def aligned_probs(data: PredictionArrays, test: LevelTestSet) -> np.ndarray:
     if missing or extra:
         raise ValueError(
             f"{data.path}: lists {len(data.interval_ids)} intervals; {test.path} has "
-            f"{len(test.interval_ids)} test intervals ({len(missing)} of them missing, e.g. "
-            f"{missing[:3]}; {extra} not test intervals of that level)"
+            f"{len(test.interval_ids)} intervals of that part ({len(missing)} of them missing, "
+            f"e.g. {missing[:3]}; {extra} not in that part of that level)"
         )
     order = np.fromiter((position[i] for i in test.interval_ids), dtype=np.intp)
     truth = [data.emotions_true[k] for k in order]
@@ -128,6 +151,8 @@ def write_metrics(
     level_path: str | None = None,
     split_path: str | None = None,
     replicate_key: str = "",
+    part: str = "test",
+    n_folds: int = 1,
 ) -> dict[str, Any]:
     """Evaluate one cell's prediction file(s) and write ``results/metrics/.../*.json``.
 
@@ -140,6 +165,12 @@ def write_metrics(
             ``per_fold`` splits the UAR by test fold. Without them (validation files),
             each interval is its own unit, in fold 0.
         replicate_key: ``"{system}/train{i}"`` (seeds which replicate each resample uses).
+        part, n_folds: with ``level_path``, which part of the level the files predict:
+            ``test`` (the cell) or ``val`` (its validation cross-evaluation, ``val{j}``:
+            each fold's validation part; see :func:`read_part_intervals`). ``val``
+            resamples ``split.csv``'s units of the val part (all units with K >= 3 folds,
+            so the same draws as the test cells), and ``per_fold`` is keyed by the fold
+            whose model predicted the interval.
 
     For a fused system the fusion info file of the same cell (which protocol chose the
     weights, how many intervals one modality decided alone) is copied in under ``fusion``.
@@ -159,8 +190,8 @@ def write_metrics(
     if level_path is not None:
         if split_path is None:
             raise ValueError("a test cell's metrics need split.csv beside the level table")
-        test = read_test_intervals(level_path)
-        units = shared_units(split_units(split_path), [test])
+        test = read_part_intervals(level_path, part, n_folds)
+        units = shared_units(split_units(split_path, part, n_folds), [test], part)
         metrics = evaluate_arrays(
             test.emotions,
             [aligned_probs(replicate, test) for replicate in replicates],
@@ -181,6 +212,7 @@ def write_metrics(
             **settings,
         )
         metrics["bootstrap_unit"] = "interval"
+    metrics["part"] = part if level_path is not None else "val"
     metrics["predictions"] = str(paths[0]) if len(paths) == 1 else [str(p) for p in paths]
     if fusion_info_path:
         info = json.loads(Path(fusion_info_path).read_text())
@@ -212,9 +244,12 @@ def score_cell(
     replicate_key: str,
     fusion_info_path: str | None = None,
     log=None,
+    part: str = "test",
+    n_folds: int = 1,
 ) -> dict[str, Any]:
     """The metrics of one (system, train level, test level) cell, written by the job that
-    made its predictions (one job per cell: no second process start per cell).
+    made its predictions (one job per cell: no second process start per cell); with
+    ``part="val"`` the metrics of the same cell's validation cross-evaluation (``val{j}``).
 
     ``evaluation`` holds ``bootstrap_resamples`` and ``ci_level``; ``seed`` is the study's
     seed, the same for every cell, so that every cell draws the same split units.
@@ -231,4 +266,6 @@ def score_cell(
         level_path=level_path,
         split_path=split_path,
         replicate_key=replicate_key,
+        part=part,
+        n_folds=n_folds,
     )
