@@ -310,6 +310,27 @@ def test_run_train_classic_writes_the_train_only_models_val_predictions(level, t
     np.testing.assert_allclose(predictions[prob_columns(EMOTIONS)].to_numpy(), expected, atol=1e-5)
 
 
+def test_validation_cross_evaluation_predicts_with_the_train_only_model(level, tmp_path):
+    """val{j} of the cell (1, 1) is exactly the fold's val.csv: the same train-only model
+    on the same intervals (the saved model, refitted on train+val, has learnt them)."""
+    model, report, val = tmp_path / "m.joblib", tmp_path / "m.json", tmp_path / "val.csv"
+    val_model = tmp_path / "m.val.joblib"
+    run_train_classic("audio_lr", level["csv"], level["npz"], EMOTIONS, SETTINGS, 7, model,
+                      report, val, val_model_out=str(val_model))
+    run_predict_classic([str(model)], level["csv"], level["npz"], EMOTIONS,
+                        str(tmp_path / "test1.csv"), 1, val_out=str(tmp_path / "val1.csv"),
+                        val_model_paths=[str(val_model)])
+    own = read_predictions(val, EMOTIONS).set_index("interval_id").sort_index()
+    cross = read_predictions(tmp_path / "val1.csv", EMOTIONS).set_index("interval_id")
+    pd.testing.assert_frame_equal(own, cross.sort_index(), atol=1e-9)
+    test = read_predictions(tmp_path / "test1.csv", EMOTIONS)
+    table = pd.read_csv(level["csv"], dtype={"interval_id": str})
+    assert set(test["interval_id"]) == set(table.loc[table["split"] == "test", "interval_id"])
+    with pytest.raises(ValueError, match="train-only models"):
+        run_predict_classic([str(model)], level["csv"], level["npz"], EMOTIONS,
+                            str(tmp_path / "t.csv"), 1, val_out=str(tmp_path / "v.csv"))
+
+
 def test_run_train_classic_uses_only_its_folds_train_and_val(level, tmp_path):
     """With 3 folds and a unit column, fold 0 trains on folds 1 (val) and 2 (train)."""
     table = pd.read_csv(level["csv"], dtype={"interval_id": str})

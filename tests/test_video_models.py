@@ -303,8 +303,19 @@ def test_train_vggf_rf_predicts_val_with_a_forest_fitted_on_train_only(tmp_path)
            "grid": {"max_depth": [None], "min_samples_leaf": [1]}, "inner_folds": 3}
     train_vggf_rf(level, [tmp_path / "r.npz"], [tmp_path / "emb" / "r.npz"], cfg, EMOTIONS, 0,
                   tmp_path / "m.joblib", tmp_path / "val.csv", tmp_path / "frames.npz",
-                  report_out=tmp_path / "m.json")
+                  report_out=tmp_path / "m.json", val_scores_out=tmp_path / "val_frames.npz")
     from emoagree.predictions import prob_columns, read_predictions
+    from emoagree.video.pipeline import predict_level
+
+    # the validation cross-evaluation averages the train-only forest's frame scores: the
+    # same predictions as val.csv, not the refitted forest's (which learnt the val part)
+    predict_level([tmp_path / "frames.npz"], level, [tmp_path / "r.npz"], EMOTIONS,
+                  tmp_path / "test1.csv", val_out=tmp_path / "val1.csv",
+                  val_frame_scores=[tmp_path / "val_frames.npz"])
+    cols = prob_columns(EMOTIONS)
+    own = read_predictions(tmp_path / "val.csv", EMOTIONS).set_index("interval_id")
+    cross = read_predictions(tmp_path / "val1.csv", EMOTIONS).set_index("interval_id")
+    np.testing.assert_allclose(cross.loc[own.index, cols].to_numpy(), own[cols].to_numpy())
 
     val = read_predictions(tmp_path / "val.csv", EMOTIONS)
     assert len(val) == 10

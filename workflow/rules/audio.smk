@@ -71,6 +71,9 @@ rule audio_train_classic:
         model="results/models/{system}/fold{fold}/train{train_level}{rep}.joblib",
         report="results/models/{system}/fold{fold}/train{train_level}{rep}.json",
         val="results/predictions/{system}/fold{fold}/train{train_level}{rep}/val.csv",
+        # the chosen setting fitted on the train part alone (val.csv's model): the cells'
+        # validation cross-evaluation (val{j}) predicts with it
+        val_model="results/models/{system}/fold{fold}/train{train_level}{rep}.val.joblib",
     wildcard_constraints:
         system="|".join(AUDIO_CLASSIC) if AUDIO_CLASSIC else "__none__",
         train_level="[0-9]+|Mw|Ms",  # no curriculum for the classic models
@@ -137,6 +140,7 @@ rule audio_train_lstm:
 rule audio_predict_classic:
     input:
         models=fold_models("{system}", "joblib"),
+        val_models=fold_models("{system}", "val.joblib"),
         level=lambda wc: level_table(wc.test_level),
         split=SPLIT_TABLE,
         features=lambda wc: functionals_of(wc.test_level),

@@ -123,6 +123,9 @@ rule video_vggf_rf_train:
         model="results/models/video_vggf_rf/fold{fold}/train{train_level}{rep}.joblib",
         val="results/predictions/video_vggf_rf/fold{fold}/train{train_level}{rep}/val.csv",
         scores="results/models/video_vggf_rf/fold{fold}/train{train_level}{rep}.frames.npz",
+        # the forest fitted on the train part alone (val.csv's forest) scores every frame:
+        # what the cells' validation cross-evaluation (val{j}) averages
+        val_scores="results/models/video_vggf_rf/fold{fold}/train{train_level}{rep}.val_frames.npz",
     wildcard_constraints:
         train_level="[0-9]+|Mw|Ms",  # no curriculum for the forest
     params:
@@ -187,6 +190,7 @@ rule video_effnet_train:
 rule video_predict:
     input:
         scores=fold_models("{video_system}", "frames.npz"),
+        val_scores=val_frame_scores,
         level=lambda w: level_table(w.test_level),
         split=SPLIT_TABLE,
         faces=face_caches,
