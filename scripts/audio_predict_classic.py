@@ -1,6 +1,8 @@
 """Rule audio_predict_classic, one (system, train level, test level) cell: the audio_svm /
 audio_lr models of train level i (one per fold, for every training replicate) on the test
-intervals of level j, then the cell's metrics."""
+intervals of level j, then the cell's metrics; the train-only models (what each fold's
+val.csv comes from) on level j's intervals of each fold's validation part (val{j}: the
+validation cross-evaluation) and its metrics."""
 
 import sys
 
@@ -14,12 +16,17 @@ from emoagree.replicates import by_replicate  # noqa: E402
 
 inp, out, params, wc = snakemake.input, snakemake.output, snakemake.params, snakemake.wildcards  # noqa: F821
 models = by_replicate(inp.models, params.n_replicates)
-for fold_models, predictions in zip(models, out.predictions, strict=True):
+val_models = by_replicate(inp.val_models, params.n_replicates)
+cells = zip(models, val_models, out.predictions, out.val, strict=True)
+for fold_models, fold_val_models, predictions, val in cells:
     run_predict_classic(
-        fold_models, inp.level, inp.features, params.emotions, predictions, params.n_folds
+        fold_models, inp.level, inp.features, params.emotions, predictions, params.n_folds,
+        val_out=val, val_model_paths=fold_val_models,
     )
-score_cell(
-    list(out.predictions), out.metrics, inp.level, inp.split, params.emotions,
-    params.evaluation, params.seed, replicate_key=f"{wc.system}/train{wc.train_level}",
-    log=sys.stderr,
-)
+parts = (("test", out.predictions, out.metrics), ("val", out.val, out.val_metrics))
+for part, files, metrics in parts:
+    score_cell(
+        list(files), metrics, inp.level, inp.split, params.emotions, params.evaluation,
+        params.seed, replicate_key=f"{wc.system}/train{wc.train_level}", log=sys.stderr,
+        part=part, n_folds=params.n_folds,
+    )

@@ -1,6 +1,7 @@
 """Rule audio_predict_lstm, one (audio_lstm, train level, test level) cell: the LSTMs of
 train level i (one per fold, for every training replicate) on the test intervals of level
-j (CPU), then the cell's metrics."""
+j (CPU), then the cell's metrics; the same LSTMs on level j's intervals of each fold's
+validation part (val{j}: the validation cross-evaluation) and its metrics."""
 
 import sys
 
@@ -14,7 +15,7 @@ from emoagree.replicates import by_replicate  # noqa: E402
 
 inp, out, params, wc = snakemake.input, snakemake.output, snakemake.params, snakemake.wildcards  # noqa: F821
 models = by_replicate(inp.models, params.n_replicates)
-for fold_models, predictions in zip(models, out.predictions, strict=True):
+for fold_models, predictions, val in zip(models, out.predictions, out.val, strict=True):
     run_predict_lstm(
         fold_models,
         inp.level,
@@ -26,9 +27,12 @@ for fold_models, predictions in zip(models, out.predictions, strict=True):
         predictions,
         threads=snakemake.threads,  # noqa: F821
         n_folds=params.n_folds,
+        val_out=val,
     )
-score_cell(
-    list(out.predictions), out.metrics, inp.level, inp.split, params.emotions,
-    params.evaluation, params.seed, replicate_key=f"audio_lstm/train{wc.train_level}",
-    log=sys.stderr,
-)
+parts = (("test", out.predictions, out.metrics), ("val", out.val, out.val_metrics))
+for part, files, metrics in parts:
+    score_cell(
+        list(files), metrics, inp.level, inp.split, params.emotions, params.evaluation,
+        params.seed, replicate_key=f"audio_lstm/train{wc.train_level}", log=sys.stderr,
+        part=part, n_folds=params.n_folds,
+    )

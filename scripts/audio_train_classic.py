@@ -21,4 +21,6 @@ run_train_classic(
     fold=params.fold,
     n_folds=params.n_folds,
     arm=getattr(params, "arm", None),
+    split_strategy=params.split_strategy,
+    val_model_out=out.val_model,
 )

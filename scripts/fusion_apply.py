@@ -1,7 +1,8 @@
 """Rule fusion_apply, one fused (train level, test level) cell: fuse the test level's audio
 and video predictions, each interval with the weights of the fold that tested it (replicate
 r of each system with replicate r's weights); then the cell's metrics (with what the
-fusion applied)."""
+fusion applied). The same for level j's intervals of each fold's validation part (val{j},
+the validation cross-evaluation), with that fold's weights."""
 
 import sys
 
@@ -18,9 +19,12 @@ replicates = zip(
     inp.video,
     out.predictions,
     out.info,
+    inp.val_audio,
+    inp.val_video,
+    out.val,
     strict=True,
 )
-for weights, audio, video, predictions, info in replicates:
+for weights, audio, video, predictions, info, *val in replicates:
     run_apply(
         weights_paths=weights,
         audio_path=audio,
@@ -33,10 +37,17 @@ for weights, audio, video, predictions, info in replicates:
         level_csv=inp.level,
         n_folds=params.n_folds,
         log=log,
+        val_paths=tuple(val),
     )
 system = f"fusion_{wc.audio_system}_{wc.video_system}"
 score_cell(
     list(out.predictions), out.metrics, inp.level, inp.split, params.emotions,
     params.evaluation, params.bootstrap_seed, replicate_key=f"{system}/train{wc.train_level}",
     fusion_info_path=out.info[0], log=log,
+)
+# val{j}: fused with val-chosen weights whatever fusion.selection says (never optimistic)
+score_cell(
+    list(out.val), out.val_metrics, inp.level, inp.split, params.emotions,
+    params.evaluation, params.bootstrap_seed, replicate_key=f"{system}/train{wc.train_level}",
+    log=log, part="val", n_folds=params.n_folds,
 )

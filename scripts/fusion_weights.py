@@ -1,20 +1,26 @@
-"""Choose fusion weights for every fold of one train level, each on its own fold's
-validation predictions (rule fusion_weights)."""
+"""Choose fusion weights for every fold of one train level (rule fusion_weights): with
+K >= 3 folds each fold's weights are cross-fitted on the other folds' validation
+predictions (see emoagree.fusion.weighted); replicate r's on replicate r's."""
 
 import sys
 
 from emoagree.fusion.weighted import run_weight_search
+from emoagree.replicates import by_replicate
 
 sys.stderr = log = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
 inputs, outputs, params = snakemake.input, snakemake.output, snakemake.params  # noqa: F821
-folds = zip(inputs.audio, inputs.video, outputs.weights, outputs.val, strict=True)
-for audio, video, weights, val in folds:
+replicates = zip(
+    *(by_replicate(files, params.n_replicates)
+      for files in (inputs.audio, inputs.video, outputs.weights, outputs.val)),
+    strict=True,
+)
+for audio, video, weights, val in replicates:
     run_weight_search(
-        audio_path=audio,
-        video_path=video,
-        weights_path=weights,
-        val_predictions_path=val,
+        audio_paths=audio,
+        video_paths=video,
+        weights_paths=weights,
+        val_predictions_paths=val,
         emotions=params.emotions,
         fusion_settings=params.fusion,
         seed=params.seed,

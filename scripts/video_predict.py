@@ -1,6 +1,8 @@
 """Rule video_predict, one (video system, train level, test level) cell: each test interval
 of level j = mean of the frame scores of the model of the fold that tested it (for every
-training replicate); then the cell's metrics."""
+training replicate); then the cell's metrics. The same for level j's intervals of each
+fold's validation part (val{j}: the validation cross-evaluation), with the frame scores of
+a model that did not learn them (the forest fitted on train alone; the network itself)."""
 
 import logging
 import sys
@@ -14,12 +16,17 @@ from emoagree.video.pipeline import predict_level  # noqa: E402
 
 inp, out, params, wc = snakemake.input, snakemake.output, snakemake.params, snakemake.wildcards  # noqa: F821
 scores = by_replicate(inp.scores, params.n_replicates)
-for fold_scores, predictions in zip(scores, out.predictions, strict=True):
+val_scores = by_replicate(inp.val_scores, params.n_replicates)
+cells = zip(scores, val_scores, out.predictions, out.val, strict=True)
+for fold_scores, fold_val_scores, predictions, val in cells:
     predict_level(
-        fold_scores, inp.level, inp.faces, params.emotions, predictions, n_folds=params.n_folds
+        fold_scores, inp.level, inp.faces, params.emotions, predictions, n_folds=params.n_folds,
+        val_out=val, val_frame_scores=fold_val_scores,
     )
-score_cell(
-    list(out.predictions), out.metrics, inp.level, inp.split, params.emotions,
-    params.evaluation, params.seed, replicate_key=f"{wc.video_system}/train{wc.train_level}",
-    log=sys.stderr,
-)
+parts = (("test", out.predictions, out.metrics), ("val", out.val, out.val_metrics))
+for part, files, metrics in parts:
+    score_cell(
+        list(files), metrics, inp.level, inp.split, params.emotions, params.evaluation,
+        params.seed, replicate_key=f"{wc.video_system}/train{wc.train_level}",
+        log=sys.stderr, part=part, n_folds=params.n_folds,
+    )

@@ -15,7 +15,9 @@ common = dict(emotions=params.emotions, seed=params.seed, model_out=out.model,
               val_out=out.val, scores_out=out.scores, threads=snakemake.threads,  # noqa: F821
               fold=params.fold, n_folds=params.n_folds, arm=getattr(params, "arm", None))
 if params.system == "video_vggf_rf":
-    train_vggf_rf(inp.level, inp.faces, inp.embeddings, params.cfg, **common)
+    train_vggf_rf(inp.level, inp.faces, inp.embeddings, params.cfg,
+                  split_strategy=params.split_strategy, val_scores_out=out.val_scores,
+                  **common)
 else:
     train_effnet(inp.level, inp.faces, params.cfg, checkpoint=params.checkpoint,
                  curriculum=getattr(params, "curriculum", None), split_csv=inp.split, **common)

@@ -107,6 +107,8 @@ def write_study(
             targets = {"val": own[own["split"] == "val"]}
             for j in levels:
                 targets[f"test{j}"] = frames[j][frames[j]["split"] == "test"]
+                # the validation cross-evaluation (one fold: level j's val part)
+                targets[f"val{j}"] = frames[j][frames[j]["split"] == "val"]
             for name, subset in targets.items():
                 codes = np.array([EMOTIONS.index(e) for e in subset["emotion"]])
                 step = i if i in frames else 2.5
@@ -249,10 +251,12 @@ include: "{repo}/workflow/rules/report.smk"
 rule synthetic_cell:
     input:
         predictions="results/predictions/{{system}}/train{{train_level}}/test{{test_level}}.csv",
+        val="results/predictions/{{system}}/train{{train_level}}/val{{test_level}}.csv",
         level=lambda wc: level_table(wc.test_level),
         split=SPLIT_TABLE,
     output:
-        "results/metrics/{{system}}/train{{train_level}}/test{{test_level}}.json",
+        metrics="results/metrics/{{system}}/train{{train_level}}/test{{test_level}}.json",
+        val_metrics="results/metrics/{{system}}/train{{train_level}}/val{{test_level}}.json",
     wildcard_constraints:
         system="|".join(AUDIO_SYSTEMS + VIDEO_SYSTEMS) or "__none__",
     params:
@@ -262,10 +266,14 @@ rule synthetic_cell:
     run:
         from emoagree.evaluation.cells import score_cell
 
-        score_cell(
-            input.predictions, output[0], input.level, input.split, params.emotions,
-            params.evaluation, params.seed, f"{{wildcards.system}}/train{{wildcards.train_level}}",
-        )
+        for part, predictions, metrics in (
+            ("test", input.predictions, output.metrics), ("val", input.val, output.val_metrics)
+        ):
+            score_cell(
+                predictions, metrics, input.level, input.split, params.emotions,
+                params.evaluation, params.seed,
+                f"{{wildcards.system}}/train{{wildcards.train_level}}", part=part,
+            )
 
 
 rule all:

@@ -37,7 +37,13 @@ from emoagree.audio.lstm_steps import run_predict_lstm, run_train_lstm
 from emoagree.audio.steps import run_functionals, run_predict_classic, run_train_classic
 from emoagree.evaluation.metrics import uar
 from emoagree.predictions import prob_columns, read_predictions, scored_mask
-from emoagree.selection import choose, grouped_splits, uar_score
+from emoagree.selection import (
+    choose,
+    grouped_splits,
+    inner_cv_groups,
+    sessions_from_units,
+    uar_score,
+)
 
 MFCC_CONFIG = Path(__file__).resolve().parents[1] / "resources/opensmile/mfcc.conf"
 LSTM = {
@@ -304,6 +310,27 @@ def test_run_train_classic_writes_the_train_only_models_val_predictions(level, t
     np.testing.assert_allclose(predictions[prob_columns(EMOTIONS)].to_numpy(), expected, atol=1e-5)
 
 
+def test_validation_cross_evaluation_predicts_with_the_train_only_model(level, tmp_path):
+    """val{j} of the cell (1, 1) is exactly the fold's val.csv: the same train-only model
+    on the same intervals (the saved model, refitted on train+val, has learnt them)."""
+    model, report, val = tmp_path / "m.joblib", tmp_path / "m.json", tmp_path / "val.csv"
+    val_model = tmp_path / "m.val.joblib"
+    run_train_classic("audio_lr", level["csv"], level["npz"], EMOTIONS, SETTINGS, 7, model,
+                      report, val, val_model_out=str(val_model))
+    run_predict_classic([str(model)], level["csv"], level["npz"], EMOTIONS,
+                        str(tmp_path / "test1.csv"), 1, val_out=str(tmp_path / "val1.csv"),
+                        val_model_paths=[str(val_model)])
+    own = read_predictions(val, EMOTIONS).set_index("interval_id").sort_index()
+    cross = read_predictions(tmp_path / "val1.csv", EMOTIONS).set_index("interval_id")
+    pd.testing.assert_frame_equal(own, cross.sort_index(), atol=1e-9)
+    test = read_predictions(tmp_path / "test1.csv", EMOTIONS)
+    table = pd.read_csv(level["csv"], dtype={"interval_id": str})
+    assert set(test["interval_id"]) == set(table.loc[table["split"] == "test", "interval_id"])
+    with pytest.raises(ValueError, match="train-only models"):
+        run_predict_classic([str(model)], level["csv"], level["npz"], EMOTIONS,
+                            str(tmp_path / "t.csv"), 1, val_out=str(tmp_path / "v.csv"))
+
+
 def test_run_train_classic_uses_only_its_folds_train_and_val(level, tmp_path):
     """With 3 folds and a unit column, fold 0 trains on folds 1 (val) and 2 (train)."""
     table = pd.read_csv(level["csv"], dtype={"interval_id": str})
@@ -323,6 +350,74 @@ def test_run_train_classic_uses_only_its_folds_train_and_val(level, tmp_path):
     assert info["n_units"] == table.loc[table["fold"] > 0, "unit"].nunique()
     ids = set(read_predictions(val, EMOTIONS)["interval_id"])
     assert ids == set(table.loc[table["fold"] == 1, "interval_id"])
+
+
+def test_inner_cv_groups_by_actor_under_an_actor_disjoint_given_split(level, tmp_path,
+                                                                      monkeypatch, caplog):
+    """strategy corpus with a given test part whose actor is in neither train nor val: the
+    inner CV keeps actors apart (the report and the log say so); when the given test part
+    shares an actor with train, it keeps the units' sessions apart instead."""
+    table = pd.read_csv(level["csv"], dtype={"interval_id": str})
+    table["unit"] = "seg:" + table["recording"] + ":" + table.index.map("{:08d}".format)
+    seen = []
+    grouped = classic.grouped_splits
+
+    def spy(labels, groups, n_folds, seed):
+        seen.append(list(groups))
+        return grouped(labels, groups, n_folds, seed)
+
+    monkeypatch.setattr(classic, "grouped_splits", spy)
+    test_actor = table["actor"] == "actor2"
+    disjoint = table.assign(split=np.where(test_actor, "test", np.where(
+        table.index % 4 == 0, "val", "train")))
+    shared = disjoint.assign(split=np.where(table.index % 5 == 0, "test", disjoint["split"]))
+    reports = {}
+    for name, given in (("disjoint", disjoint), ("shared", shared)):
+        csv = tmp_path / f"{name}.csv"
+        given.to_csv(csv, index=False)
+        with caplog.at_level(logging.INFO, logger="emoagree.selection"):
+            run_train_classic("audio_lr", str(csv), level["npz"], EMOTIONS, SETTINGS, 7,
+                              tmp_path / "m.joblib", tmp_path / f"{name}.json",
+                              tmp_path / "val.csv", split_strategy="corpus")
+        reports[name] = json.loads((tmp_path / f"{name}.json").read_text())["inner_cv_groups"]
+    assert reports["disjoint"]["grouping"] == "actor" and reports["disjoint"]["n_groups"] == 2
+    assert "shares no actor" in reports["disjoint"]["reason"]
+    assert "inner CV groups: actor" in caplog.text
+    fit = (disjoint["split"] != "test") & (disjoint["interval_id"] != "too_short")
+    assert sorted(set(seen[0])) == ["actor0", "actor1"]
+    assert len(seen[0]) == int(fit.sum())
+    # actors shared with the test part: sessions (named by the segment ids; here one per
+    # recording), the two of train + val
+    assert reports["shared"]["grouping"] == "session" and reports["shared"]["n_groups"] == 2
+    assert sorted(set(seen[-1])) == ["rec0", "rec1"]
+
+
+def test_inner_cv_groups_follow_the_outer_split():
+    table = pd.DataFrame({
+        "interval_id": [f"i{k}" for k in range(6)],
+        "actor": ["a", "a", "b", "b", "c", "c"],
+        "split": ["train", "val", "train", "val", "test", "train"],
+        "unit": ["rec:r1", "rec:r1", "rec:r2", "rec:r3", "rec:r4", "rec:r5"],
+    })
+    by_actor = inner_cv_groups(table, "actor")
+    assert by_actor.kind == "actor" and list(by_actor.groups) == list(table["actor"])
+    # recording units name no session and there is no session column: the units
+    assert inner_cv_groups(table, "stratified").kind == "unit"
+    assert "no session is known" in inner_cv_groups(table, "stratified").reason
+    # corpus: the test actor c also trains, so not by actor
+    assert inner_cv_groups(table, "corpus").kind == "unit"
+    # a session column (contract 1) takes precedence over the unit ids
+    with_sessions = table.assign(session=["s1", "s1", "s2", "s2", "s3", "s3"])
+    assert inner_cv_groups(with_sessions, "stratified").kind == "session"
+    # units that span sessions do not nest: the units
+    spanning = with_sessions.assign(session=["s1", "s2", "s2", "s2", "s3", "s3"])
+    assert "do not nest" in inner_cv_groups(spanning, "stratified").reason
+    # one actor in train + val: nothing to cross-validate, the next finer grouping
+    one_actor = with_sessions.assign(actor="a")
+    fallback = inner_cv_groups(one_actor, "actor")
+    assert fallback.kind == "session" and "not actor" in fallback.reason
+    assert list(sessions_from_units(["seg:2021_x:00001000", "ses:b"])) == ["2021_x", "b"]
+    assert sessions_from_units(["seg:a:00000001", "int:i1"]) is None
 
 
 def test_selection_falls_back_to_val_or_the_first_point_with_one_unit(caplog):

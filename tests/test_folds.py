@@ -10,7 +10,13 @@ import pandas as pd
 import pytest
 
 from emoagree.fusion.weighted import run_apply
-from emoagree.levels.split import as_fold_paths, fold_test_rows, fold_view, pool_folds
+from emoagree.levels.split import (
+    as_fold_paths,
+    fold_part_rows,
+    fold_test_rows,
+    fold_view,
+    pool_folds,
+)
 from emoagree.predictions import pool_prediction_files, read_checked, write_arrays
 
 EMOTIONS = ["Angry", "Happy", "Sad"]
@@ -76,6 +82,55 @@ def test_pool_folds_predicts_each_interval_with_the_model_of_its_fold():
     assert calls[0][1] == [0, 9]
 
 
+def test_val_part_rows_are_those_fold_view_calls_val_each_interval_once():
+    table = five_fold_table()
+    parts = fold_part_rows(table, 5, "val")
+    for fold, rows in parts:
+        view = fold_view(table, fold, 5)
+        assert rows.tolist() == np.flatnonzero(view["split"].to_numpy() == "val").tolist()
+    assert parts[4][1].tolist() == [0, 9]  # fold 4 validates on fold 0's intervals
+    assert sorted(np.concatenate([r for _, r in parts]).tolist()) == list(range(10))
+    one = pd.DataFrame({"split": ["train", "val", "test", "val"], "fold": [0] * 4})
+    assert [(f, r.tolist()) for f, r in fold_part_rows(one, 1, "val")] == [(0, [1, 3])]
+    with pytest.raises(ValueError, match="part 'train'"):
+        fold_part_rows(table, 5, "train")
+
+
+def test_pool_folds_val_part_predicts_each_interval_with_the_fold_that_validated_on_it():
+    table = five_fold_table()
+
+    def predict_fold(fold, rows):
+        return np.tile(np.array([fold, 0.0, 0.0]), (len(rows), 1))
+
+    rows, probs = pool_folds(table, 5, 3, predict_fold, part="val")
+    assert rows.tolist() == list(range(10))
+    np.testing.assert_array_equal(probs[:, 0], (table["fold"].to_numpy() - 1) % 5)
+
+
+def test_val_cell_metrics_score_each_folds_val_part_with_the_shared_units(tmp_path):
+    from emoagree.evaluation.cells import score_cell
+
+    table = five_fold_table().assign(unit=[f"u{k}" for k in range(10)])
+    table.to_csv(tmp_path / "level.csv", index=False)
+    table.to_csv(tmp_path / "split.csv", index=False)
+    # right on the intervals validated by folds 0-2, wrong on those of folds 3 and 4
+    predicting = (table["fold"].to_numpy() - 1) % 5
+    codes = np.array([EMOTIONS.index(e) for e in table["emotion"]])
+    guess = np.where(predicting <= 2, codes, (codes + 1) % 3)
+    write_arrays(tmp_path / "val1.csv", table["interval_id"], table["emotion"],
+                 np.eye(3)[guess], EMOTIONS)
+    evaluation = {"bootstrap_resamples": 50, "ci_level": 0.95}
+    metrics = score_cell(str(tmp_path / "val1.csv"), tmp_path / "val1.json",
+                         str(tmp_path / "level.csv"), str(tmp_path / "split.csv"), EMOTIONS,
+                         evaluation, 0, "s/train1", part="val", n_folds=5)
+    assert metrics["part"] == "val" and metrics["n_intervals"] == 10
+    assert {f: v["uar"] for f, v in metrics["per_fold"].items()} == {
+        "0": 1.0, "1": 1.0, "2": 1.0, "3": 0.0, "4": 0.0}
+    assert metrics["bootstrap_units"] == 10
+    saved = json.loads((tmp_path / "val1.json").read_text())
+    assert saved["uar"] == metrics["uar"] and "uar_ci" in saved
+
+
 def test_as_fold_paths_takes_one_path_or_a_list(tmp_path):
     assert as_fold_paths(tmp_path / "m") == [tmp_path / "m"]
     assert as_fold_paths("m") == ["m"]
@@ -127,6 +182,37 @@ def test_fusion_applies_the_weights_of_the_fold_that_tested_each_interval(tmp_pa
                   EMOTIONS, settings, 0, level_csv=level_csv, n_folds=3)
 
 
+def test_fused_val_intervals_take_the_weights_of_the_fold_that_validated_on_them(tmp_path):
+    # As above; the val{j} intervals of fold f's val part (fold (f + 1) % 3) take fold
+    # f's weights: fold 0 (audio, Angry) validates on fold 1's intervals.
+    ids = [f"i{k}" for k in range(6)]
+    level = pd.DataFrame(
+        {"interval_id": ids, "emotion": ["Angry"] * 6, "split": ["test"] * 6,
+         "fold": [0, 1, 2, 0, 1, 2]}
+    )
+    level_csv = tmp_path / "level1.csv"
+    level.to_csv(level_csv, index=False)
+    audio, video = tmp_path / "a.csv", tmp_path / "v.csv"
+    write_arrays(audio, ids, ["Angry"] * 6, np.tile([0.8, 0.1, 0.1], (6, 1)), EMOTIONS)
+    write_arrays(video, ids, ["Angry"] * 6, np.tile([0.1, 0.1, 0.8], (6, 1)), EMOTIONS)
+    weight_files = []
+    for fold, (wa, wv) in enumerate([(1.0, 0.0), (0.0, 1.0), (0.0, 1.0)]):
+        path = tmp_path / f"w{fold}.json"
+        path.write_text(json.dumps({"weights": {
+            "audio": dict.fromkeys(EMOTIONS, wa), "video": dict.fromkeys(EMOTIONS, wv)}}))
+        weight_files.append(path)
+    settings = {"selection": "test", "draws": 10, "concentration": 1.0,
+                "normalisation": "joint"}
+    info = run_apply(weight_files, audio, video, tmp_path / "f.csv", tmp_path / "f.json",
+                     EMOTIONS, settings, 0, level_csv=level_csv, n_folds=3,
+                     val_paths=(audio, video, tmp_path / "val1.csv"))
+    fused = read_checked(tmp_path / "val1.csv", EMOTIONS)
+    labels = [EMOTIONS[i] for i in fused.probs.argmax(axis=1)]
+    assert labels == ["Sad", "Angry", "Sad", "Sad", "Angry", "Sad"]
+    # the test cell searched on test labels (optimistic); val{j} never does
+    assert info["optimistic"] is True and info["val"]["chosen_on"] == "val"
+
+
 def test_a_fold_model_scores_only_the_frames_of_its_val_and_test_stretches(tmp_path):
     from types import SimpleNamespace
 
@@ -155,10 +241,12 @@ def test_fusion_weights_of_a_fold_with_nothing_scored_are_even_and_said_so(tmp_p
     settings = {"selection": "val", "draws": 10, "concentration": 1.0,
                 "normalisation": "joint"}
     with open(tmp_path / "log.txt", "w") as log:
-        record = run_weight_search(audio, video, tmp_path / "w.json", tmp_path / "val.csv",
-                                   EMOTIONS, settings, 0, log=log)
+        [record] = run_weight_search(audio, video, tmp_path / "w.json", tmp_path / "val.csv",
+                                     EMOTIONS, settings, 0, log=log)
     assert record["unchosen"].startswith("no interval is scored")
-    assert record["weights"]["audio"] == dict.fromkeys(EMOTIONS, 0.5)
+    assert record["candidate"] == "even" and record["cross_fitted"] is False
+    even = dict.fromkeys(EMOTIONS, pytest.approx(1 / 6))  # joint: 2 x 3 entries summing to 1
+    assert record["weights"] == {"audio": even, "video": even}
     assert "WARNING" in (tmp_path / "log.txt").read_text()
     assert not np.isfinite(read_checked(tmp_path / "val.csv", EMOTIONS).probs).any()
 
@@ -171,8 +259,8 @@ def test_fusion_weights_of_a_fold_with_an_empty_val_part_are_even(tmp_path):
         write_arrays(path, [], [], np.zeros((0, 3)), EMOTIONS)
     settings = {"selection": "val", "draws": 10, "concentration": 1.0,
                 "normalisation": "joint"}
-    record = run_weight_search(audio, video, tmp_path / "w.json", tmp_path / "val.csv",
-                               EMOTIONS, settings, 0)
+    [record] = run_weight_search(audio, video, tmp_path / "w.json", tmp_path / "val.csv",
+                                 EMOTIONS, settings, 0)
     assert record["unchosen"] and record["n_intervals"] == 0
     assert read_checked(tmp_path / "val.csv", EMOTIONS).interval_ids == []
 
@@ -202,7 +290,8 @@ def test_two_replicates_run_end_to_end_and_every_cell_scores_both(tmp_path):
     predictions = tmp_path / "results/predictions/video_vggf_rf/train1"
     assert (predictions / "test2.csv").read_text() != (predictions / "test2.rep1.csv").read_text()
     for system in ("audio_lr", "video_vggf_rf", "fusion_audio_lr_video_vggf_rf"):
-        for name in ("test1", "test2", "val"):
+        # val1, val2: the validation cross-evaluation, written by the same cell jobs
+        for name in ("test1", "test2", "val", "val1", "val2"):
             path = tmp_path / f"results/metrics/{system}/train2/{name}.json"
             cell = json.loads(path.read_text())
             assert cell["replicates"] == 2, (system, name)

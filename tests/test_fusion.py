@@ -10,6 +10,8 @@ from emoagree.evaluation.metrics import batch_uar
 from emoagree.fusion.weighted import (
     Aligned,
     align,
+    candidate_weights,
+    cross_fit_sets,
     draw_weights,
     fuse,
     fused_probabilities,
@@ -214,18 +216,113 @@ def test_test_protocol_searches_on_test_labels_and_is_flagged_optimistic(tmp_pat
     assert info["weights"] != shuffled["weights"]  # the test labels chose the weights
 
 
-def test_ties_at_the_best_uar_keep_the_most_even_draw():
-    # both modalities always right and per-class weights summing to one: every draw
-    # reaches UAR 1, all are tied
-    audio, _ = complementary(3, seed=1)
+def perfect_pair(n_per_class, seed):
+    audio, _ = complementary(n_per_class, seed=seed)
     codes = [EMOTIONS.index(e) for e in audio["emotion"]]
     probs = np.eye(6)[codes] * 0.9 + 0.1 / 6
-    perfect = make_predictions(audio["interval_id"], audio["emotion"], probs, EMOTIONS)
+    return make_predictions(audio["interval_id"], audio["emotion"], probs, EMOTIONS)
+
+
+def test_ties_at_the_best_uar_keep_the_candidate_closest_to_even():
+    # both modalities always right and per-class weights summing to one: every candidate
+    # reaches UAR 1, all are tied, and the even mix is kept
+    perfect = perfect_pair(3, seed=1)
     data = align(perfect, perfect, EMOTIONS)
     weights, summary = search_weights(data, EMOTIONS, 200, 1.0, "per_class", seed=3)
     assert summary["selection_uar"] == 1.0
-    assert summary["n_draws_tied"] == 200
-    draws = draw_weights(200, 6, 1.0, "per_class", seed=3)
-    spread = ((draws - 0.5) ** 2).sum(axis=(1, 2))
-    np.testing.assert_array_equal(weights, draws[np.argmin(spread)])
-    assert summary["selected_draw"] == int(np.argmin(spread))
+    assert summary["n_candidates"] == 3 + 200 * 3  # even, two members, 200 draws x 3 lam
+    assert summary["n_draws_tied"] == summary["n_candidates"]
+    assert summary["candidate"] == "even"
+    np.testing.assert_array_equal(weights, np.full((2, 6), 0.5))
+
+
+def test_candidates_are_the_even_mix_each_member_alone_and_every_draw_shrunk():
+    cands = candidate_weights(50, 6, 1.0, "joint", 0, (0.25, 1.0))
+    assert cands.weights.shape == (3 + 100, 2, 6)
+    assert cands.kinds[:3] == ["even", "audio_alone", "video_alone"]
+    np.testing.assert_allclose(cands.weights.sum(axis=(1, 2)), 1.0)  # joint: sums to 1
+    raw, shrunk = cands.weights[3 + 50 + 7], cands.weights[3 + 7]
+    np.testing.assert_allclose(shrunk, 0.25 * raw + 0.75 / 12)
+    assert cands.describe(3 + 7) == {"candidate": "draw", "selected_draw": 7,
+                                     "shrinkage": 0.25}
+    with pytest.raises(ValueError, match="shrinkage"):
+        candidate_weights(5, 6, 1.0, "joint", 0, (0.0,))
+
+
+@pytest.mark.parametrize("normalisation", ["joint", "per_class"])
+def test_search_falls_back_to_the_better_member_alone(normalisation):
+    # video is always right but unsure (0.2 on the truth); audio is sure and always wrong
+    # (1.0 on the next class): any weight on audio breaks intervals, video alone does not
+    n = 60
+    codes = np.arange(n) % 6
+    video = np.full((n, 6), 0.16)
+    video[np.arange(n), codes] = 0.2
+    audio = np.zeros((n, 6))
+    audio[np.arange(n), (codes + 1) % 6] = 1.0
+    truth = [EMOTIONS[c] for c in codes]
+    data = Aligned([f"i{k:03d}" for k in range(n)], truth, audio, video)
+    weights, summary = search_weights(data, EMOTIONS, 500, 1.0, normalisation, seed=0)
+    assert summary["candidate"] == "video_alone"
+    assert summary["selection_uar"] == 1.0 and summary["video_alone_uar"] == 1.0
+    assert summary["even_uar"] == 0.0
+    assert (weights[0] == 0).all() and (weights[1] > 0).all()
+
+
+def cross_fit_study(tmp_path, n_folds, perturbed=None):
+    """K folds' val predictions (complementary modalities, a different draw per fold);
+    ``perturbed``: that fold's predictions get shuffled labels and a misleading video."""
+    audio_paths, video_paths = [], []
+    for fold in range(n_folds):
+        audio, video = complementary(6, seed=10 + fold)
+        audio["interval_id"] = audio["interval_id"] + f"_f{fold}"
+        video["interval_id"] = audio["interval_id"]
+        if fold == perturbed:
+            audio, video = shuffled_labels(audio, 1), shuffled_labels(video, 1)
+            probs = [f"prob_{e}" for e in EMOTIONS]
+            video[probs] = video[probs].to_numpy()[:, ::-1]
+        a, v = write_pair(tmp_path, f"val_f{fold}", audio, video)
+        audio_paths.append(a)
+        video_paths.append(v)
+    weights = [tmp_path / f"w{fold}.json" for fold in range(n_folds)]
+    fused = [tmp_path / f"fused{fold}.csv" for fold in range(n_folds)]
+    settings = {**SETTINGS, "draws": 300}
+    with open(tmp_path / "log.txt", "w") as log:
+        records = run_weight_search(audio_paths, video_paths, weights, fused, EMOTIONS,
+                                    settings, 0, log=log)
+    return records, (tmp_path / "log.txt").read_text()
+
+
+def test_fold_weights_never_see_their_own_val_nor_their_test_predictions(tmp_path):
+    (tmp_path / "base").mkdir()
+    base, log = cross_fit_study(tmp_path / "base", 5)
+    # fold f is chosen on folds other than f and f - 1 (whose val part is f's test part)
+    assert [r["selection_folds"] for r in base] == [[1, 2, 3], [2, 3, 4], [0, 3, 4],
+                                                    [0, 1, 4], [0, 1, 2]]
+    assert all(r["cross_fitted"] and r["val_out_of_sample"] for r in base)
+    assert base[0]["n_intervals"] == 3 * 36
+    assert "chosen on the validation predictions of folds [1, 2, 3]" in log
+    (tmp_path / "moved").mkdir()
+    moved, _ = cross_fit_study(tmp_path / "moved", 5, perturbed=2)
+    # fold 2's val predictions changed: neither fold 2's weights (its own val part) nor
+    # fold 3's (fold 2 validates on fold 3's test part) move; the others' do
+    for fold in (2, 3):
+        assert moved[fold]["weights"] == base[fold]["weights"]
+        assert moved[fold]["selection_uar"] == base[fold]["selection_uar"]
+    changed = [f for f in (0, 1, 4) if moved[f]["selection_uar"] != base[f]["selection_uar"]]
+    assert changed == [0, 1, 4]
+    assert any(moved[f]["weights"] != base[f]["weights"] for f in (0, 1, 4))
+
+
+def test_one_fold_has_nothing_to_cross_fit_and_says_so(tmp_path):
+    [record], log = cross_fit_study(tmp_path, 1)
+    assert record["cross_fitted"] is False and record["val_out_of_sample"] is False
+    assert record["selection_folds"] == [0]
+    assert "nothing to cross-fit" in record["cross_fit"] and "in-sample" in log
+    stored = json.loads((tmp_path / "w0.json").read_text())
+    assert stored["weights"] == record["weights"]
+
+
+def test_two_folds_are_refused_by_the_cross_fit():
+    assert cross_fit_sets(3) == [[1], [2], [0]]
+    with pytest.raises(ValueError, match="1 or at least 3"):
+        cross_fit_sets(2)

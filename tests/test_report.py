@@ -124,6 +124,29 @@ def test_choose_best_system_by_mean_validation_uar():
     assert best["mean_val_uar"]["fusion_a"] == pytest.approx(0.6)
 
 
+def test_headline_is_chosen_on_the_train_rows_every_candidate_scored():
+    """fusion_a has no validation UAR at level 3, where fusion_b is weak: averaged over
+    its own rows fusion_a would win (0.65 vs 0.6); compared on levels 1 and 2, which both
+    scored, fusion_b wins (0.7 vs 0.65)."""
+    val = {}
+    for system, values in {"fusion_a": [0.6, 0.7, None], "fusion_b": [0.7, 0.7, 0.4],
+                           "fusion_c": [None, None, None]}.items():
+        for k, v in zip(LEVELS, values, strict=True):
+            val[(system, k, "val")] = metric(v) if v is not None else {**metric(0.5), "uar": None}
+    best = choose_best_system(val, ["fusion_a", "fusion_b", "fusion_c"], LEVELS)
+    assert best["system"] == "fusion_b"
+    assert best["rows_compared"] == ["1", "2"]
+    assert best["rows_dropped"] == {"3": ["fusion_a"]}
+    assert best["mean_val_uar"] == {"fusion_a": pytest.approx(0.65),
+                                    "fusion_b": pytest.approx(0.7), "fusion_c": None}
+    assert list(best["excluded"]) == ["fusion_c"]
+    # no row shared: the candidate with the fewest scored rows is excluded first
+    val[("fusion_b", 1, "val")]["uar"] = val[("fusion_b", 2, "val")]["uar"] = None
+    best = choose_best_system(val, ["fusion_a", "fusion_b"], LEVELS)
+    assert best["system"] == "fusion_a" and "fusion_b" in best["excluded"]
+    assert best["rows_compared"] == ["1", "2"]
+
+
 def test_load_cells_keys_val_and_test(tmp_path):
     path = tmp_path / "m.json"
     path.write_text(json.dumps(metric(0.5)))
@@ -333,7 +356,8 @@ def test_dry_run_lists_25_metric_jobs_per_system(tmp_path):
     shutil.rmtree(tmp_path / "results/predictions")
     for system in ("audio_lr", "audio_lstm", "video_effnet"):
         for i in range(1, 6):
-            names = [f"train{i}/test{j}" for j in range(1, 6)] + [f"fold0/train{i}/val"]
+            names = [f"train{i}/{part}{j}" for j in range(1, 6) for part in ("test", "val")]
+            names += [f"fold0/train{i}/val"]
             for name in names:
                 path = tmp_path / f"results/predictions/{system}/{name}.csv"
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -347,6 +371,8 @@ def test_dry_run_lists_25_metric_jobs_per_system(tmp_path):
     assert int(counts["synthetic_cell"]) == 25 * 3
     assert int(counts["fusion_apply"]) == 25 * 2
     assert len(re.findall(r"^\s+output: .*results/metrics/\S+/test\d\.json", out, re.M)) == 25 * 5
+    # the same jobs write the validation cross-evaluation (no job of its own)
+    assert len(re.findall(r"^\s+output: .*results/metrics/\S+/val\d\.json", out, re.M)) == 25 * 5
     assert int(counts["fusion_weights"]) == 5 * 2  # one per (fused system, train level)
     assert int(counts["report_crosseval"]) == 5
 

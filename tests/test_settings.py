@@ -71,6 +71,16 @@ def test_replicates_plan_r_seeded_models_per_fold_and_one_job_per_cell(tmp_path)
     assert counts["audio_train_classic"] == 2 * 2 * folds * 2  # svm and lr
     assert counts["audio_predict_lstm"] == 4  # the 2 x 2 grid: one job per cell
     assert counts["fusion_weights"] == 2 * 2  # per (fused pair, train level)
+    # the validation cross-evaluation adds no job: the cell jobs write val{j} too
+    for rule, cells in (("audio_predict_lstm", 4), ("audio_predict_classic", 2 * 4),
+                        ("video_predict", 2 * 4), ("fusion_apply", 2 * 4)):
+        assert counts[rule] == cells, rule
+    assert counts["metrics_val"] == 7 * 2  # 5 single + 2 fused systems x 2 train levels
+    for val in ("audio_lstm/train2/val1.rep1.csv", "audio_svm/train1/val2.csv",
+                "video_vggf_rf/train2/val2.rep1.csv",
+                "fusion_audio_lstm_video_effnet/train1/val2.rep1.csv"):
+        assert f"results/predictions/{val}" in run.stdout, val
+    assert "results/metrics/fusion_audio_lstm_video_effnet/train2/val1.json" in run.stdout
     assert "results/models/audio_lstm/fold4/train2.rep1.pt" in run.stdout
     assert "results/predictions/audio_lstm/train2/test1.rep1.csv" in run.stdout
     assert "results/models/fusion_audio_lstm_video_effnet/fold0/train1.rep1.json" in run.stdout

@@ -303,8 +303,19 @@ def test_train_vggf_rf_predicts_val_with_a_forest_fitted_on_train_only(tmp_path)
            "grid": {"max_depth": [None], "min_samples_leaf": [1]}, "inner_folds": 3}
     train_vggf_rf(level, [tmp_path / "r.npz"], [tmp_path / "emb" / "r.npz"], cfg, EMOTIONS, 0,
                   tmp_path / "m.joblib", tmp_path / "val.csv", tmp_path / "frames.npz",
-                  report_out=tmp_path / "m.json")
+                  report_out=tmp_path / "m.json", val_scores_out=tmp_path / "val_frames.npz")
     from emoagree.predictions import prob_columns, read_predictions
+    from emoagree.video.pipeline import predict_level
+
+    # the validation cross-evaluation averages the train-only forest's frame scores: the
+    # same predictions as val.csv, not the refitted forest's (which learnt the val part)
+    predict_level([tmp_path / "frames.npz"], level, [tmp_path / "r.npz"], EMOTIONS,
+                  tmp_path / "test1.csv", val_out=tmp_path / "val1.csv",
+                  val_frame_scores=[tmp_path / "val_frames.npz"])
+    cols = prob_columns(EMOTIONS)
+    own = read_predictions(tmp_path / "val.csv", EMOTIONS).set_index("interval_id")
+    cross = read_predictions(tmp_path / "val1.csv", EMOTIONS).set_index("interval_id")
+    np.testing.assert_allclose(cross.loc[own.index, cols].to_numpy(), own[cols].to_numpy())
 
     val = read_predictions(tmp_path / "val.csv", EMOTIONS)
     assert len(val) == 10
@@ -317,3 +328,58 @@ def test_train_vggf_rf_predicts_val_with_a_forest_fitted_on_train_only(tmp_path)
     bundle = joblib.load(tmp_path / "m.joblib")
     assert bundle["selection"]["selection"] == "inner_cv"
     assert bundle["selection"]["chosen"] == {"max_depth": None, "min_samples_leaf": 1}
+
+
+def test_forest_inner_cv_groups_by_actor_under_an_actor_disjoint_given_split(
+    tmp_path, monkeypatch
+):
+    """strategy corpus whose given test part (actor C) shares no actor with train and val
+    (actors A, B): the forest's inner CV keeps actors apart, and the report says so."""
+    import json
+
+    from emoagree.video.faces import FaceTrack
+    from emoagree.video.pipeline import train_vggf_rf
+
+    rng = np.random.default_rng(0)
+    n_frames = 300
+    rows, centre = [], np.zeros((n_frames, 6))
+    for k in range(30):
+        actor = "A" if k < 12 else ("B" if k < 24 else "C")
+        split = "test" if actor == "C" else ("val" if k % 4 == 3 else "train")
+        truth = "Angry" if k % 2 == 0 else "Happy"
+        centre[k * 10:(k + 1) * 10] = -3.0 if truth == "Angry" else 3.0
+        rows.append({"interval_id": f"i{k}", "recording": "r", "actor": actor,
+                     "emotion": truth, "start_s": k + 0.01, "end_s": k + 0.95,
+                     "split": split, "unit": f"seg:s{1 + k % 2}:{k:08d}"})
+    level = tmp_path / "level1.csv"
+    pd.DataFrame(rows).to_csv(level, index=False)
+    track = FaceTrack(frame_index=np.arange(n_frames), timestamp_s=np.arange(n_frames) / 10,
+                      has_face=np.ones(n_frames, bool), box=np.zeros((n_frames, 4)),
+                      score=np.ones(n_frames), crops=np.zeros((n_frames, 2, 2, 3), np.uint8),
+                      fps=10.0, step=1, frame_size=(2, 2))
+    track.save(tmp_path / "r.npz")
+    (tmp_path / "emb").mkdir()
+    np.savez(tmp_path / "emb" / "r.npz", embeddings=centre + rng.normal(size=centre.shape))
+    cfg = {"n_estimators": 10, "class_weight": None, "max_frames_per_interval": None,
+           "grid": {"max_depth": [None, 2], "min_samples_leaf": [1]}, "inner_folds": 3}
+    seen = []
+    select = forest_module.select_forest
+
+    def spy(features, frames, intervals, groups, *args, **kwargs):
+        seen.append(dict(zip(intervals["interval_id"], groups, strict=True)))
+        return select(features, frames, intervals, groups, *args, **kwargs)
+
+    monkeypatch.setattr(forest_module, "select_forest", spy)
+    for strategy, expected in (("corpus", "actor"), ("stratified", "session")):
+        report = tmp_path / f"{strategy}.json"
+        train_vggf_rf(level, [tmp_path / "r.npz"], [tmp_path / "emb" / "r.npz"], cfg, EMOTIONS,
+                      0, tmp_path / "m.joblib", tmp_path / "val.csv", tmp_path / "frames.npz",
+                      report_out=report, split_strategy=strategy)
+        grouping = json.loads(report.read_text())["inner_cv_groups"]
+        assert grouping["grouping"] == expected
+    actors, sessions = seen
+    assert actors == {r["interval_id"]: r["actor"] for r in rows if r["split"] != "test"}
+    # no session column: the sessions named by the unit ids
+    assert sessions == {r["interval_id"]: r["unit"].split(":")[1] for r in rows
+                        if r["split"] != "test"}
+    assert grouping["n_groups"] == 2 and "unit ids" in grouping["reason"]

@@ -2,8 +2,8 @@
 
 The classic models (``audio_svm``, ``audio_lr``, ``video_vggf_rf``) are cheap to fit, so
 each chooses its settings the way ``GridSearchCV(cv=GroupKFold)`` does: the fold's
-train+val intervals are dealt into inner folds by their split unit (the level table's
-``unit`` column; every interval is its own unit in a table without one), every grid point
+train+val intervals are dealt into inner folds by groups that mimic the outer split
+(:func:`inner_cv_groups`: actors, sessions, else split units), every grid point
 is fitted on the other inner folds and scored on the held-out one by UAR, and the point
 with the best mean UAR wins. Ties go to the point listed first in the grid's order,
 which each system states (always the simpler model first). The chosen setting is then
@@ -125,3 +125,102 @@ def select(
             scores[point].append(float(value))
     chosen = choose(grid, scores)
     return Selection(chosen, method, scores, len(splits))
+
+
+#: Inner-CV groupings, coarsest first (:func:`inner_cv_groups`).
+INNER_GROUPINGS = ("actor", "session", "unit")
+
+
+@dataclass(frozen=True)
+class InnerGroups:
+    """The inner-CV group of every row of a fold's table, and why this grouping."""
+
+    groups: np.ndarray
+    kind: str  # one of INNER_GROUPINGS
+    reason: str
+
+    def report(self, rows: np.ndarray | None = None) -> dict:
+        groups = self.groups if rows is None else self.groups[rows]
+        return {"grouping": self.kind, "reason": self.reason, "n_groups": len(set(groups))}
+
+
+def sessions_from_units(units: Sequence[str]) -> np.ndarray | None:
+    """The session of every unit id that names one (``seg:<session>:<ms>``,
+    ``ses:<session>``); ``None`` when any unit names none (recording, interval, actor)."""
+    sessions = []
+    for unit in units:
+        kind, _, rest = str(unit).partition(":")
+        if kind == "seg" and ":" in rest:
+            sessions.append(rest.rsplit(":", 1)[0])
+        elif kind == "ses" and rest:
+            sessions.append(rest)
+        else:
+            return None
+    return np.asarray(sessions, dtype=object)
+
+
+def _nests(units: np.ndarray, sessions: np.ndarray) -> bool:
+    """Whether every unit lies in one session."""
+    frame = pd.DataFrame({"unit": units, "session": sessions})
+    return bool((frame.groupby("unit")["session"].nunique() <= 1).all())
+
+
+def inner_cv_groups(table: pd.DataFrame, strategy: str) -> InnerGroups:
+    """The groups the classic models' inner CV keeps apart, mimicking the outer split.
+
+    ``table`` is one fold's view of a level table (``split`` in train/val/test). In order:
+
+    ``actor``
+        when ``split.strategy`` is ``actor``, or when it is ``corpus`` and the given test
+        part shares no actor with train + val (a speaker-independent given split): the
+        test separates speakers, so the inner CV does too.
+    ``session``
+        when the units nest in sessions: the ``session`` column of the level table when
+        present, else the session named by the unit ids (``seg:<session>:<ms>``,
+        ``ses:<session>``). Units of one session share speakers, room and episode, and a
+        model chosen on held-out units of a seen session is chosen optimistically.
+    ``unit``
+        otherwise (no session known, e.g. ``recording`` or ``interval`` units without a
+        ``session`` column, or units that span sessions).
+
+    A grouping that leaves fewer than two groups in train + val (nothing to
+    cross-validate) gives way to the next finer one; the reason says so.
+    """
+    units = units_of(table)
+    fit = table["split"].astype(str).isin(["train", "val"]).to_numpy()
+    options: list[tuple[str, np.ndarray, str]] = []
+    if "actor" in table.columns:
+        actors = table["actor"].astype(str).to_numpy()
+        if strategy == "actor":
+            options.append(("actor", actors, "split.strategy actor holds out whole actors"))
+        elif strategy == "corpus":
+            test_actors = set(actors[table["split"].astype(str).to_numpy() == "test"])
+            if test_actors and not test_actors & set(actors[fit]):
+                options.append(
+                    ("actor", actors, "the corpus's given test part shares no actor with "
+                     "train and val")
+                )
+    if "session" in table.columns:
+        sessions = table["session"].astype(str).to_numpy()
+        source = "the level table's session column"
+    else:
+        sessions, source = sessions_from_units(units), "the sessions named by the unit ids"
+    if sessions is None:
+        fallback = "no session is known (no session column; the unit ids name none)"
+    elif not _nests(units, sessions):
+        fallback = f"the units do not nest in sessions ({source})"
+    else:
+        options.append(("session", sessions, f"the units nest in sessions ({source})"))
+        fallback = "finest grouping"
+    options.append(("unit", units, f"split units: {fallback}"))
+    skipped = []
+    for number, (kind, groups, reason) in enumerate(options):
+        n = len(set(groups[fit]))
+        if n < 2 and number < len(options) - 1:  # the units are the last resort
+            skipped.append(f"not {kind}: {reason}, but only {n} in train + val")
+            continue
+        if skipped:
+            reason += f" ({'; '.join(skipped)})"
+        log.info("inner CV groups: %s (%d in train + val): %s", kind, n, reason)
+        return InnerGroups(np.asarray(groups, dtype=object), kind, reason)
+    raise ValueError("no inner-CV grouping")  # options always end with the units

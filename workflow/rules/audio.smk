@@ -71,6 +71,9 @@ rule audio_train_classic:
         model="results/models/{system}/fold{fold}/train{train_level}{rep}.joblib",
         report="results/models/{system}/fold{fold}/train{train_level}{rep}.json",
         val="results/predictions/{system}/fold{fold}/train{train_level}{rep}/val.csv",
+        # the chosen setting fitted on the train part alone (val.csv's model): the cells'
+        # validation cross-evaluation (val{j}) predicts with it
+        val_model="results/models/{system}/fold{fold}/train{train_level}{rep}.val.joblib",
     wildcard_constraints:
         system="|".join(AUDIO_CLASSIC) if AUDIO_CLASSIC else "__none__",
         train_level="[0-9]+|Mw|Ms",  # no curriculum for the classic models
@@ -82,6 +85,8 @@ rule audio_train_classic:
         seed=training_seed(lambda wc: config["seed"]),
         fold=lambda wc: int(wc.fold),
         n_folds=N_FOLDS,
+        # the inner CV's groups mimic the outer split (emoagree.selection.inner_cv_groups)
+        split_strategy=config["split"]["strategy"],
     log:
         "logs/audio/train/{system}_fold{fold}_train{train_level}{rep}.log",
     benchmark:
@@ -135,6 +140,7 @@ rule audio_train_lstm:
 rule audio_predict_classic:
     input:
         models=fold_models("{system}", "joblib"),
+        val_models=fold_models("{system}", "val.joblib"),
         level=lambda wc: level_table(wc.test_level),
         split=SPLIT_TABLE,
         features=lambda wc: functionals_of(wc.test_level),
@@ -143,6 +149,12 @@ rule audio_predict_classic:
             "results/predictions/{system}/train{train_level}/test{test_level}{rep}.csv"
         ),
         metrics="results/metrics/{system}/train{train_level}/test{test_level}.json",
+        # the validation cross-evaluation (contract 2): level j's intervals of each fold's
+        # val part, predicted by that fold's model(s), and their metrics
+        val=replicate_files(
+            "results/predictions/{system}/train{train_level}/val{test_level}{rep}.csv"
+        ),
+        val_metrics="results/metrics/{system}/train{train_level}/val{test_level}.json",
     wildcard_constraints:
         system="|".join(AUDIO_CLASSIC) if AUDIO_CLASSIC else "__none__",
     params:
@@ -176,6 +188,12 @@ rule audio_predict_lstm:
             "results/predictions/audio_lstm/train{train_level}/test{test_level}{rep}.csv"
         ),
         metrics="results/metrics/audio_lstm/train{train_level}/test{test_level}.json",
+        # the validation cross-evaluation (contract 2): level j's intervals of each fold's
+        # val part, predicted by that fold's model(s), and their metrics
+        val=replicate_files(
+            "results/predictions/audio_lstm/train{train_level}/val{test_level}{rep}.csv"
+        ),
+        val_metrics="results/metrics/audio_lstm/train{train_level}/val{test_level}.json",
     params:
         n_folds=N_FOLDS,
         n_replicates=N_REPLICATES,

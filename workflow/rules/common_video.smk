@@ -62,6 +62,15 @@ def embedding_caches(wildcards=None):
     ]
 
 
+def val_frame_scores(wildcards):
+    """Input function of video_predict: the frame scores the validation cross-evaluation
+    averages, per fold and replicate: the forest fitted on the train part alone (the saved
+    forest has learnt the val part); EfficientNet's own (trained on train, its epoch
+    chosen on val)."""
+    extension = "val_frames.npz" if wildcards.video_system == "video_vggf_rf" else "frames.npz"
+    return fold_models("{video_system}", extension)(wildcards)
+
+
 def video_targets():
     if not VIDEO_SYSTEMS:
         return []

@@ -1,10 +1,14 @@
-# Fusion of one audio and one video system (paper, section 2): Dirichlet weight search on
-# each (fold, train level)'s validation predictions (one job per train level searches every
-# fold's weights, each on its own fold's val part); a test interval of any level is fused
-# with the weights of the fold that tested it. With training replicates, replicate r of
-# the audio system is fused with replicate r of the video system under weights chosen on
-# their val predictions. fusion_apply is the cell's node: it fuses one test level and
-# scores it (metrics JSON).
+# Fusion of one audio and one video system (paper, section 2): a weight search (Dirichlet
+# draws, shrunk towards even weights, the even mix and each member alone) per (fold, train
+# level). One job per train level searches every fold's weights, cross-fitted: fold f's on
+# the pooled validation predictions of the other folds except f - 1 (whose val part is
+# fold f's test part), so fold f's fused val predictions are out of sample; with one fold
+# (strategy corpus, folds: 1) on the fold's own val part (in-sample, said so). A test
+# interval of any level is fused with the weights of the fold that tested it. With training
+# replicates, replicate r of the audio system is fused with replicate r of the video system
+# under weights chosen on their val predictions. fusion_apply is the cell's node: it fuses
+# one test level and scores it (metrics JSON), and does the same for level j's intervals of
+# each fold's val part with that fold's weights (val{j}, the validation cross-evaluation).
 # Fused systems are named fusion_<audio>_<video> and write the same files as any system.
 
 
@@ -35,6 +39,7 @@ rule fusion_weights:
         emotions=EMOTIONS,
         fusion=fusion_settings,
         seed=fusion_seed,
+        n_replicates=N_REPLICATES,
     log:
         "logs/fusion/weights/fusion_{audio_system}_{video_system}/train{train_level}.log",
     benchmark:
@@ -57,6 +62,12 @@ rule fusion_apply:
         video=replicate_files(
             "results/predictions/{video_system}/train{train_level}/test{test_level}{rep}.csv"
         ),
+        val_audio=replicate_files(
+            "results/predictions/{audio_system}/train{train_level}/val{test_level}{rep}.csv"
+        ),
+        val_video=replicate_files(
+            "results/predictions/{video_system}/train{train_level}/val{test_level}{rep}.csv"
+        ),
         level=lambda wc: level_table(wc.test_level),
         split=SPLIT_TABLE,
     output:
@@ -67,6 +78,10 @@ rule fusion_apply:
             "results/models/fusion_{audio_system}_{video_system}/train{train_level}/test{test_level}{rep}.json"
         ),
         metrics="results/metrics/fusion_{audio_system}_{video_system}/train{train_level}/test{test_level}.json",
+        val=replicate_files(
+            "results/predictions/fusion_{audio_system}_{video_system}/train{train_level}/val{test_level}{rep}.csv"
+        ),
+        val_metrics="results/metrics/fusion_{audio_system}_{video_system}/train{train_level}/val{test_level}.json",
     params:
         emotions=EMOTIONS,
         fusion=fusion_settings,

@@ -47,6 +47,8 @@ rule report_best_system:
         cells=cell_keys(HEADLINE_CANDIDATES, ["val"], arms=False),
         candidates=HEADLINE_CANDIDATES,
         levels=LEVELS,
+        # fused validation scores are out of sample only when the weights are cross-fitted
+        cross_fitted=bool(FUSION_SYSTEMS) and N_FOLDS >= 3,
     log:
         "logs/report/best_system.log",
     benchmark:

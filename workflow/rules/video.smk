@@ -123,6 +123,9 @@ rule video_vggf_rf_train:
         model="results/models/video_vggf_rf/fold{fold}/train{train_level}{rep}.joblib",
         val="results/predictions/video_vggf_rf/fold{fold}/train{train_level}{rep}/val.csv",
         scores="results/models/video_vggf_rf/fold{fold}/train{train_level}{rep}.frames.npz",
+        # the forest fitted on the train part alone (val.csv's forest) scores every frame:
+        # what the cells' validation cross-evaluation (val{j}) averages
+        val_scores="results/models/video_vggf_rf/fold{fold}/train{train_level}{rep}.val_frames.npz",
     wildcard_constraints:
         train_level="[0-9]+|Mw|Ms",  # no curriculum for the forest
     params:
@@ -133,6 +136,8 @@ rule video_vggf_rf_train:
         seed=training_seed(lambda w: settings(w.train_level)["seed"]),
         fold=lambda w: int(w.fold),
         n_folds=N_FOLDS,
+        # the inner CV's groups mimic the outer split (emoagree.selection.inner_cv_groups)
+        split_strategy=config["split"]["strategy"],
     log:
         "logs/video/video_vggf_rf/fold{fold}_train{train_level}{rep}.log",
     benchmark:
@@ -185,6 +190,7 @@ rule video_effnet_train:
 rule video_predict:
     input:
         scores=fold_models("{video_system}", "frames.npz"),
+        val_scores=val_frame_scores,
         level=lambda w: level_table(w.test_level),
         split=SPLIT_TABLE,
         faces=face_caches,
@@ -193,6 +199,12 @@ rule video_predict:
             "results/predictions/{video_system}/train{train_level}/test{test_level}{rep}.csv"
         ),
         metrics="results/metrics/{video_system}/train{train_level}/test{test_level}.json",
+        # the validation cross-evaluation (contract 2): level j's intervals of each fold's
+        # val part, predicted by that fold's model(s), and their metrics
+        val=replicate_files(
+            "results/predictions/{video_system}/train{train_level}/val{test_level}{rep}.csv"
+        ),
+        val_metrics="results/metrics/{video_system}/train{train_level}/val{test_level}.json",
     params:
         emotions=EMOTIONS,
         n_folds=N_FOLDS,

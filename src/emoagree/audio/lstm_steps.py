@@ -135,26 +135,40 @@ def run_predict_lstm(
     out: str,
     threads: int = 1,
     n_folds: int = 1,
+    val_out: str | None = None,
 ) -> None:
     """Test predictions of one cell: each interval by the LSTM of the fold that held it
-    out (``model_paths[f]`` is fold ``f``'s model)."""
+    out (``model_paths[f]`` is fold ``f``'s model); with ``val_out``, also the level's
+    intervals of each fold's validation part by that fold's LSTM (the validation
+    cross-evaluation)."""
     torch.set_num_threads(threads)
     model_paths = as_fold_paths(model_paths)
     table = read_level(level_csv)
     sequences, status = lld_sequences(table, lld_paths, audio_paths, min_duration_s)
     torch_device = pick_device(device)
+    loaded: dict[int, tuple | None] = {}
+
+    def load(fold: int):
+        if fold not in loaded:
+            model_path = model_paths[fold]
+            if torch.load(model_path, map_location="cpu", weights_only=False).get("untrained"):
+                log.warning("%s holds no trained model: its predictions stay empty", model_path)
+                loaded[fold] = None
+            else:
+                trained = load_trained(model_path, torch_device)
+                if list(trained[3]) != list(emotions):
+                    raise ValueError(
+                        f"{model_path}: trained for emotions {trained[3]}, asked for {emotions}"
+                    )
+                loaded[fold] = trained
+        return loaded[fold]
 
     def predict_fold(fold: int, rows: np.ndarray) -> np.ndarray:
-        model_path = model_paths[fold]
         probabilities = np.full((len(rows), len(emotions)), np.nan)
-        if torch.load(model_path, map_location="cpu", weights_only=False).get("untrained"):
-            log.warning("%s holds no trained model: its predictions stay empty", model_path)
+        trained = load(fold)
+        if trained is None:
             return probabilities
-        model, normalizer, settings, model_emotions = load_trained(model_path, torch_device)
-        if list(model_emotions) != list(emotions):
-            raise ValueError(
-                f"{model_path}: trained for emotions {model_emotions}, asked for {emotions}"
-            )
+        model, normalizer, settings, _ = trained
         scored = status[rows] == OK
         if scored.any():
             probabilities[scored] = predict_sequences(
@@ -165,6 +179,9 @@ def run_predict_lstm(
             )
         return probabilities
 
-    rows, probabilities = pool_folds(table, n_folds, len(emotions), predict_fold)
-    log.info("test intervals of %s: %s", level_csv, status_counts(status[rows]))
-    write_rows(table, rows, probabilities, emotions, out)
+    for part, path in (("test", out), ("val", val_out)):
+        if path is None:
+            continue
+        rows, probabilities = pool_folds(table, n_folds, len(emotions), predict_fold, part)
+        log.info("%s intervals of %s: %s", part, level_csv, status_counts(status[rows]))
+        write_rows(table, rows, probabilities, emotions, path)

@@ -117,29 +117,36 @@ def run_train_classic(
     fold: int = 0,
     n_folds: int = 1,
     arm: str | None = None,
+    split_strategy: str = "stratified",
+    val_model_out: str | None = None,
 ) -> None:
     """Train ``system`` for one fold of one level (see :mod:`emoagree.audio.classic`).
 
     Writes the model refitted on the fold's train+val part with the setting chosen by
     grouped inner CV, its JSON report (the choice and every grid point's UAR), and the
-    val predictions of the chosen setting fitted on the train part only. With a training
+    val predictions of the chosen setting fitted on the train part only (that model too,
+    to ``val_model_out``). With a training
     ``arm`` (``weighted`` or ``soft``) ``level_csv`` is the arm table and the fits take its
-    weights or soft targets (:func:`emoagree.levels.arms.classic_training_set`).
+    weights or soft targets (:func:`emoagree.levels.arms.classic_training_set`). The inner
+    CV's groups follow the outer split (``split_strategy``;
+    :func:`emoagree.selection.inner_cv_groups`), named in the report and the log.
     """
     from emoagree.audio.classic import fit_classic, full_probabilities
     from emoagree.levels.split import fold_view
-    from emoagree.selection import units_of
+    from emoagree.selection import inner_cv_groups
 
     table = fold_view(read_level(level_csv), fold, n_folds)
     features, status = aligned_functionals(table, functionals_npz)
     ok = status == OK
-    units = units_of(table)
+    inner = inner_cv_groups(table, split_strategy)
+    units = inner.groups
     train = np.intersect1d(split_rows(table, "train"), np.flatnonzero(ok))
     val_rows = split_rows(table, "val")
     val = np.intersect1d(val_rows, np.flatnonzero(ok))
     labels = table["emotion"].to_numpy(dtype=object)
     log.info(
-        "%s on %s, fold %d of %d: %d train, %d val scorable intervals in %d units",
+        "%s on %s, fold %d of %d: %d train, %d val scorable intervals in %d inner-CV groups "
+        "(%s)",
         system,
         level_csv,
         fold,
@@ -147,6 +154,7 @@ def run_train_classic(
         len(train),
         len(val),
         len(set(units[np.concatenate([train, val])])),
+        inner.kind,
     )
     arm_samples = {}
     if arm is not None:
@@ -169,6 +177,10 @@ def run_train_classic(
     )
     Path(model_out).parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(fitted.model, model_out)
+    if val_model_out is not None:
+        # the chosen setting fitted on the train part alone (what val.csv comes from):
+        # the validation cross-evaluation predicts each level's val intervals with it
+        joblib.dump(fitted.val_model, val_model_out)
     report = {
         "system": system,
         "level_file": str(level_csv),
@@ -176,6 +188,7 @@ def run_train_classic(
         "n_folds": int(n_folds),
         "arm": arm,
         **fitted.report,
+        "inner_cv_groups": inner.report(np.concatenate([train, val])),
         "not_scorable_train": status_counts(status[split_rows(table, "train")]),
     }
     Path(report_out).write_text(json.dumps(report, indent=2, default=float) + "\n")
@@ -194,24 +207,41 @@ def run_predict_classic(
     emotions: Sequence[str],
     out: str,
     n_folds: int = 1,
+    val_out: str | None = None,
+    val_model_paths: Sequence[str] | None = None,
 ) -> None:
     """Test predictions of one cell: each interval by the model of the fold that held it
-    out (``model_paths[f]`` is fold ``f``'s model)."""
+    out (``model_paths[f]`` is fold ``f``'s model); with ``val_out``, also the level's
+    intervals of each fold's validation part by that fold's ``val_model_paths[f]`` (the
+    validation cross-evaluation: the chosen setting fitted on the fold's train part
+    alone, as its ``val.csv``; the saved model has learnt the val part)."""
+    from functools import cache
+
     from emoagree.audio.classic import full_probabilities
     from emoagree.levels.split import as_fold_paths, pool_folds
 
-    model_paths = as_fold_paths(model_paths)
+    paths = {"test": as_fold_paths(model_paths)}
+    if val_out is not None:
+        if val_model_paths is None:
+            raise ValueError("the validation cross-evaluation needs the train-only models")
+        paths["val"] = as_fold_paths(val_model_paths)
     table = read_level(level_csv)
     features, status = aligned_functionals(table, functionals_npz)
+    load = cache(lambda part, fold: joblib.load(paths[part][fold]))
 
-    def predict_fold(fold: int, rows: np.ndarray) -> np.ndarray:
-        model = joblib.load(model_paths[fold])
-        probabilities = np.full((len(rows), len(emotions)), np.nan)
-        scored = status[rows] == OK
-        if scored.any():
-            probabilities[scored] = full_probabilities(model, features[rows[scored]], emotions)
-        return probabilities
+    for part, path in (("test", out), ("val", val_out)):
+        if path is None:
+            continue
 
-    rows, probabilities = pool_folds(table, n_folds, len(emotions), predict_fold)
-    log.info("test intervals of %s: %s", level_csv, status_counts(status[rows]))
-    write_rows(table, rows, probabilities, emotions, out)
+        def predict_fold(fold: int, rows: np.ndarray, part: str = part) -> np.ndarray:
+            probabilities = np.full((len(rows), len(emotions)), np.nan)
+            scored = status[rows] == OK
+            if scored.any():
+                probabilities[scored] = full_probabilities(
+                    load(part, fold), features[rows[scored]], emotions
+                )
+            return probabilities
+
+        rows, probabilities = pool_folds(table, n_folds, len(emotions), predict_fold, part)
+        log.info("%s intervals of %s: %s", part, level_csv, status_counts(status[rows]))
+        write_rows(table, rows, probabilities, emotions, path)

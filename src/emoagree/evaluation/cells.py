@@ -57,10 +57,36 @@ def read_test_intervals(
     column names each interval's bootstrap cluster
     (:func:`~emoagree.evaluation.metrics.resolve_cluster`).
     """
+    return read_part_intervals(path, "test", 1, cluster, strategy)
+
+
+def read_part_intervals(
+    path: str | Path,
+    part: str = "test",
+    n_folds: int = 1,
+    cluster: str = "unit",
+    strategy: str = "stratified",
+) -> LevelTestSet:
+    """The intervals of one part of a level table (or ``split.csv``), each with the fold
+    whose model predicts it and its bootstrap cluster.
+
+    ``test``: the rows with ``split == "test"`` and their ``fold``. ``val`` (the
+    validation cross-evaluation, rule of :func:`emoagree.levels.split.fold_part_rows`):
+    with one fold the rows with ``split == "val"``; with ``n_folds >= 3`` every interval
+    (all are tested once), in the validation part of fold ``(fold - 1) % K``.
+    ``cluster`` and ``strategy`` as in :func:`read_test_intervals`.
+    """
+    if part not in ("test", "val"):
+        raise ValueError(f"part {part!r} is not test or val")
+    n_folds = int(n_folds)
+    pooled_val = part == "val" and n_folds >= 3
+    wanted = "test" if pooled_val else part
     with open(path, newline="") as handle:
         reader = csv.DictReader(handle)
         header = reader.fieldnames or []
         missing = [c for c in ("interval_id", "emotion", "split") if c not in header]
+        if pooled_val and "fold" not in header:
+            missing.append("fold")
         if missing:
             raise ValueError(f"{path}: missing column(s) {missing}")
         has_units, has_folds = "unit" in header, "fold" in header
@@ -70,19 +96,20 @@ def read_test_intervals(
             raise ValueError(f"{path}: {error}") from None
         ids, emotions, units, folds, clusters = [], [], [], [], []
         for row in reader:
-            if row["split"] != "test":
+            if row["split"] != wanted:
                 continue
             ids.append(row["interval_id"])
             emotions.append(row["emotion"])
             units.append(row["unit"] if has_units else row["interval_id"])
-            folds.append(int(float(row["fold"])) if has_folds else 0)
+            fold = int(float(row["fold"])) if has_folds else 0
+            folds.append((fold - 1) % n_folds if pooled_val else fold)
             if kind != "unit":
                 clusters.append(row[column])
     if kind != "unit":
         empty = [i for i, c in zip(ids, clusters, strict=True) if not c]
         if empty:
             raise ValueError(
-                f"{path}: {len(empty)} test intervals (e.g. {empty[:3]}) have an empty "
+                f"{path}: {len(empty)} {part} intervals (e.g. {empty[:3]}) have an empty "
                 f"'{column}' (evaluation.cluster: {kind})"
             )
     return LevelTestSet(
@@ -122,10 +149,10 @@ class StudyClusters:
                 )
 
     def bootstrap(
-        self, tests: Sequence[LevelTestSet], n_resamples: int, seed: int
+        self, tests: Sequence[LevelTestSet], n_resamples: int, seed: int, part: str = "test"
     ) -> ClusterBootstrap:
         """The study's one bootstrap over these clusters (the units of ``tests`` checked)."""
-        units = shared_units(self.units, list(tests))
+        units = shared_units(self.units, list(tests), part)
         for test in tests:
             self.check(test)
         if self.clusters is None:
@@ -136,10 +163,15 @@ class StudyClusters:
 
 
 def study_clusters(
-    path: str | Path, cluster: str = "unit", strategy: str = "stratified"
+    path: str | Path,
+    cluster: str = "unit",
+    strategy: str = "stratified",
+    part: str = "test",
+    n_folds: int = 1,
 ) -> StudyClusters:
-    """``split.csv``'s test units (sorted) and each unit's cluster (a unit must lie in one)."""
-    test = read_test_intervals(path, cluster, strategy)
+    """``split.csv``'s units of ``part`` (sorted) and each unit's cluster (a unit must lie
+    in one)."""
+    test = read_part_intervals(path, part, n_folds, cluster, strategy)
     units = sorted(set(test.units))
     if test.clusters is None:
         return StudyClusters(units, None, test.cluster_kind)
@@ -147,17 +179,19 @@ def study_clusters(
     return StudyClusters(units, mapping, test.cluster_kind)
 
 
-def split_units(path: str | Path) -> list[str]:
-    """The sorted split units of ``split.csv`` that hold any test interval.
+def split_units(path: str | Path, part: str = "test", n_folds: int = 1) -> list[str]:
+    """The sorted split units of ``split.csv`` that hold any interval of ``part``.
 
-    With K >= 3 folds every interval is tested once, so these are all units; with one
-    fold, the test part's units.
+    With K >= 3 folds every interval is tested once (and validated once), so these are
+    all units; with one fold, the test (or val) part's units.
     """
-    return sorted(set(read_test_intervals(path).units))
+    return sorted(set(read_part_intervals(path, part, n_folds).units))
 
 
-def shared_units(units: Sequence[str], tests: Sequence[LevelTestSet]) -> list[str]:
-    """The bootstrap's unit list: ``split.csv``'s test units.
+def shared_units(
+    units: Sequence[str], tests: Sequence[LevelTestSet], part: str = "test"
+) -> list[str]:
+    """The bootstrap's unit list: ``split.csv``'s units of the part scored.
 
     Every test interval of a level table with a ``unit`` column must belong to one of
     them. A table without units adds its own intervals as units (the split predates
@@ -171,17 +205,18 @@ def shared_units(units: Sequence[str], tests: Sequence[LevelTestSet]) -> list[st
         unknown = sorted(set(test.units) - set(units))
         if unknown:
             raise ValueError(
-                f"{test.path}: test units {unknown[:5]} ({len(unknown)} in all) are not "
-                "test units of split.csv"
+                f"{test.path}: {part} units {unknown[:5]} ({len(unknown)} in all) are not "
+                f"{part} units of split.csv"
             )
     return sorted(shared)
 
 
 def aligned_probs(data: PredictionArrays, test: LevelTestSet) -> np.ndarray:
-    """The prediction file's probabilities in the level table's test-interval order.
+    """The prediction file's probabilities in the level table's interval order.
 
-    The file must list exactly the level's test intervals with their true emotions (one
-    row per test interval, pooled over the folds).
+    The file must list exactly the level's intervals of the part scored (test, or the
+    validation cross-evaluation's val) with their true emotions (one row per interval,
+    pooled over the folds).
     """
     position = {interval: row for row, interval in enumerate(data.interval_ids)}
     missing = [i for i in test.interval_ids if i not in position]
@@ -189,8 +224,8 @@ def aligned_probs(data: PredictionArrays, test: LevelTestSet) -> np.ndarray:
     if missing or extra:
         raise ValueError(
             f"{data.path}: lists {len(data.interval_ids)} intervals; {test.path} has "
-            f"{len(test.interval_ids)} test intervals ({len(missing)} of them missing, e.g. "
-            f"{missing[:3]}; {extra} not test intervals of that level)"
+            f"{len(test.interval_ids)} intervals of that part ({len(missing)} of them missing, "
+            f"e.g. {missing[:3]}; {extra} not in that part of that level)"
         )
     order = np.fromiter((position[i] for i in test.interval_ids), dtype=np.intp)
     truth = [data.emotions_true[k] for k in order]
@@ -217,6 +252,8 @@ def write_metrics(
     replicate_key: str = "",
     cluster: str = "unit",
     strategy: str = "stratified",
+    part: str = "test",
+    n_folds: int = 1,
 ) -> dict[str, Any]:
     """Evaluate one cell's prediction file(s) and write ``results/metrics/.../*.json``.
 
@@ -231,6 +268,12 @@ def write_metrics(
         replicate_key: ``"{system}/train{i}"`` (seeds which replicate each resample uses).
         cluster, strategy: ``evaluation.cluster`` and ``split.strategy``: what the
             bootstrap resamples (the metrics name it under ``cluster``).
+        part, n_folds: with ``level_path``, which part of the level the files predict:
+            ``test`` (the cell) or ``val`` (its validation cross-evaluation, ``val{j}``:
+            each fold's validation part; see :func:`read_part_intervals`). ``val``
+            resamples ``split.csv``'s units of the val part (all units with K >= 3 folds,
+            so the same draws as the test cells), and ``per_fold`` is keyed by the fold
+            whose model predicted the interval.
 
     For a fused system the fusion info file of the same cell (which protocol chose the
     weights, how many intervals one modality decided alone) is copied in under ``fusion``.
@@ -250,9 +293,9 @@ def write_metrics(
     if level_path is not None:
         if split_path is None:
             raise ValueError("a test cell's metrics need split.csv beside the level table")
-        test = read_test_intervals(level_path, cluster, strategy)
-        study = study_clusters(split_path, cluster, strategy)
-        bootstrap = study.bootstrap([test], n_resamples, seed)
+        test = read_part_intervals(level_path, part, n_folds, cluster, strategy)
+        study = study_clusters(split_path, cluster, strategy, part, n_folds)
+        bootstrap = study.bootstrap([test], n_resamples, seed, part)
         metrics = evaluate_arrays(
             test.emotions,
             [aligned_probs(replicate, test) for replicate in replicates],
@@ -279,6 +322,7 @@ def write_metrics(
             **settings,
         )
         metrics["bootstrap_unit"] = "interval"
+    metrics["part"] = part if level_path is not None else "val"
     metrics["predictions"] = str(paths[0]) if len(paths) == 1 else [str(p) for p in paths]
     if fusion_info_path:
         info = json.loads(Path(fusion_info_path).read_text())
@@ -310,9 +354,12 @@ def score_cell(
     replicate_key: str,
     fusion_info_path: str | None = None,
     log=None,
+    part: str = "test",
+    n_folds: int = 1,
 ) -> dict[str, Any]:
     """The metrics of one (system, train level, test level) cell, written by the job that
-    made its predictions (one job per cell: no second process start per cell).
+    made its predictions (one job per cell: no second process start per cell); with
+    ``part="val"`` the metrics of the same cell's validation cross-evaluation (``val{j}``).
 
     ``evaluation`` holds ``bootstrap_resamples``, ``ci_level`` and optionally ``cluster``
     (``evaluation.cluster``, default ``auto``) and ``strategy`` (``split.strategy``);
@@ -333,4 +380,6 @@ def score_cell(
         replicate_key=replicate_key,
         cluster=evaluation.get("cluster", "auto"),
         strategy=evaluation.get("strategy", "stratified"),
+        part=part,
+        n_folds=n_folds,
     )

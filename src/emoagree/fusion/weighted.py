@@ -14,9 +14,26 @@ Weights are drawn from a Dirichlet distribution (seeded). ``normalisation`` choo
 * ``per_class``: an independent 2-entry Dirichlet per class, so ``W[0, c] + W[1, c] = 1``:
   only the balance of the two modalities within each class is searched.
 
-All draws are scored at once (one ``(draws, n, K)`` array, vectorised UAR) and the draw
-with the highest UAR on the selection set wins; among draws tied at that UAR (common on
-small validation sets) the most even one is kept.
+The candidates are the Dirichlet draws, each also shrunk towards even weights
+(``w' = lam * w + (1 - lam) * even`` for every ``lam`` of ``fusion.shrinkage``, default
+0.25, 0.5 and 1), the even mix itself, and each member alone (all weight on audio, or all
+on video). Shrinkage is what a small validation set can afford: a raw draw that wins by
+fitting noise in 30-50 intervals is as good as its shrunk copy on that set but moves the
+unseen predictions more, and since ties keep the candidate closest to even, the shrunk
+copy wins such ties. The members alone make sure the search can always fall back to one
+modality when the mix does not beat it on the selection set. All candidates are scored
+at once (one ``(candidates, n, K)`` array, vectorised UAR) and the one with the highest
+UAR on the selection set wins; among candidates tied at that UAR (common on small
+validation sets) the one closest to even weights is kept.
+
+Cross-fitting (``K >= 3`` folds, :func:`cross_fit_sets`): fold f's weights are chosen on
+the pooled validation predictions of the other folds, leaving out fold f's own (so that
+fold f's fused validation score, which chooses the headline system, is out of sample) and
+those of fold ``f - 1``, whose validation part is fold f's test part (so that no test
+label of fold f chooses the weights fold f is tested with). What remains is fold f's own
+training part, predicted by the other folds' models. With one fold there is nothing to
+cross-fit: the weights are chosen on the fold's own validation part (in-sample for the
+fused validation score), and the weights file and log say so.
 
 Where only one modality scored an interval, that modality's own probabilities decide
 alone (unweighted); where neither did, the interval stays unscored.
@@ -25,7 +42,7 @@ alone (unweighted); where neither did, the interval stays unscored.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,6 +63,8 @@ if TYPE_CHECKING:  # pandas is imported lazily: short fusion jobs do without it
 
 NORMALISATIONS = ("joint", "per_class")
 SELECTIONS = ("val", "test")
+#: Default shrinkage factors towards even weights (config ``fusion.shrinkage``).
+DEFAULT_SHRINKAGE = (0.25, 0.5, 1.0)
 
 #: Largest number of (draw x interval x class) values scored in one numpy block.
 _BLOCK_VALUES = 20_000_000
@@ -65,6 +84,64 @@ def draw_weights(
         return flat.reshape(n_draws, 2, n_classes)
     pairs = rng.dirichlet(np.full(2, concentration), size=(n_draws, n_classes))
     return pairs.transpose(0, 2, 1)
+
+
+def even_weights(n_classes: int, normalisation: str) -> np.ndarray:
+    """The even mix in the scale of ``normalisation``'s draws, shape ``(2, n_classes)``."""
+    total = 1.0 / (2 * n_classes) if normalisation == "joint" else 0.5
+    return np.full((2, n_classes), total)
+
+
+def member_weights(n_classes: int, normalisation: str, member: int) -> np.ndarray:
+    """All weight on one modality (``member`` 0: audio, 1: video), in the draws' scale."""
+    weights = np.zeros((2, n_classes))
+    weights[member] = 1.0 / n_classes if normalisation == "joint" else 1.0
+    return weights
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The weight matrices one search scores and what each is."""
+
+    weights: np.ndarray  # (C, 2, K)
+    kinds: list[str]  # "even", "audio_alone", "video_alone" or "draw"
+    draw: np.ndarray  # index of the Dirichlet draw (-1 for the fixed candidates)
+    shrinkage: np.ndarray  # lam of a draw (1: raw; NaN for the fixed candidates)
+
+    def describe(self, index: int) -> dict[str, Any]:
+        kind = self.kinds[index]
+        if kind != "draw":
+            return {"candidate": kind, "selected_draw": None, "shrinkage": None}
+        return {
+            "candidate": "draw",
+            "selected_draw": int(self.draw[index]),
+            "shrinkage": float(self.shrinkage[index]),
+        }
+
+
+def candidate_weights(
+    n_draws: int,
+    n_classes: int,
+    concentration: float,
+    normalisation: str,
+    seed: int,
+    shrinkage: Sequence[float] = DEFAULT_SHRINKAGE,
+) -> Candidates:
+    """Even weights, each member alone, and every draw shrunk by every ``lam``."""
+    lams = sorted({float(lam) for lam in shrinkage})
+    if not lams or any(not 0.0 < lam <= 1.0 for lam in lams):
+        raise ValueError(f"fusion shrinkage {list(shrinkage)} must be values in (0, 1]")
+    draws = draw_weights(n_draws, n_classes, concentration, normalisation, seed)
+    even = even_weights(n_classes, normalisation)
+    fixed = [even, member_weights(n_classes, normalisation, 0),
+             member_weights(n_classes, normalisation, 1)]
+    shrunk = [lam * draws + (1.0 - lam) * even for lam in lams]
+    return Candidates(
+        weights=np.concatenate([np.stack(fixed), *shrunk]),
+        kinds=["even", "audio_alone", "video_alone"] + ["draw"] * (n_draws * len(lams)),
+        draw=np.concatenate([np.full(3, -1), np.tile(np.arange(n_draws), len(lams))]),
+        shrinkage=np.concatenate([np.full(3, np.nan), np.repeat(lams, n_draws)]),
+    )
 
 
 @dataclass(frozen=True)
@@ -194,32 +271,43 @@ def search_weights(
     concentration: float,
     normalisation: str,
     seed: int,
+    shrinkage: Sequence[float] = DEFAULT_SHRINKAGE,
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """Draw weights, score all draws by UAR on ``data``, return the best and a summary."""
+    """Score every candidate (:func:`candidate_weights`) by UAR on ``data``; return the
+    best and a summary (what won, how many tied, each member's UAR alone)."""
     emotions = list(emotions)
     y_true = encode(data.emotions_true, emotions, what="true emotion")
-    weights = draw_weights(n_draws, len(emotions), concentration, normalisation, seed)
+    candidates = candidate_weights(
+        n_draws, len(emotions), concentration, normalisation, seed, shrinkage
+    )
+    weights = candidates.weights
     uars = batch_uar(y_true, predictions_per_draw(weights, data), len(emotions))
     if np.all(np.isnan(uars)):
         # Nothing to choose on (e.g. a fold of a small level with no trained model): even
         # weights, said so in the summary; every fused prediction then comes from the
         # modalities' own scores, and intervals neither scored stay unscored.
-        return np.full((2, len(emotions)), 0.5), {
+        return even_weights(len(emotions), normalisation), {
+            "candidate": "even",
             "selected_draw": None,
+            "shrinkage": None,
+            "n_candidates": len(weights),
             "n_draws_tied": 0,
             "selection_uar": None,
             "unchosen": "no interval is scored by either system: even weights",
             "draw_uar_median": None,
+            "even_uar": None,
             "audio_alone_uar": None,
             "video_alone_uar": None,
             **data.counts(),
         }
-    best, n_tied = _most_even_of_best(weights, uars)
+    best, n_tied = _most_even_of_best(weights, uars, even_weights(len(emotions), normalisation))
     summary = {
-        "selected_draw": best,
+        **candidates.describe(best),
+        "n_candidates": len(weights),
         "n_draws_tied": n_tied,
         "selection_uar": float(uars[best]),
-        "draw_uar_median": float(np.nanmedian(uars)),
+        "draw_uar_median": float(np.nanmedian(uars[3:])) if len(uars) > 3 else None,
+        "even_uar": _num(uars[0]),
         "audio_alone_uar": _single_uar(data.audio, y_true, len(emotions)),
         "video_alone_uar": _single_uar(data.video, y_true, len(emotions)),
         **data.counts(),
@@ -227,18 +315,23 @@ def search_weights(
     return weights[best], summary
 
 
-def _most_even_of_best(weights: np.ndarray, uars: np.ndarray) -> tuple[int, int]:
-    """Index of the selected draw and how many draws share the best UAR.
+def _num(value: float) -> float | None:
+    return None if np.isnan(value) else float(value)
 
-    Small validation sets leave many draws tied at the best UAR; among them the most even
-    one (least squared deviation from its own mean weight) is kept, so the data, not the
-    draw order, decides how far the weights depart from an even mix.
+
+def _most_even_of_best(
+    weights: np.ndarray, uars: np.ndarray, even: np.ndarray
+) -> tuple[int, int]:
+    """Index of the selected candidate and how many candidates share the best UAR.
+
+    Small validation sets leave many candidates tied at the best UAR; among them the one
+    closest to even weights (least squared distance) is kept, so the data, not the draw
+    order, decides how far the weights depart from an even mix (and a member alone, the
+    farthest from even, wins only when it is strictly better than every mix).
     """
     top = np.nanmax(uars)
     tied = np.flatnonzero(np.isclose(uars, top, rtol=0, atol=1e-12))
-    spread = ((weights[tied] - weights[tied].mean(axis=(1, 2), keepdims=True)) ** 2).sum(
-        axis=(1, 2)
-    )
+    spread = ((weights[tied] - even) ** 2).sum(axis=(1, 2))
     return int(tied[np.argmin(spread)]), int(len(tied))
 
 
@@ -284,83 +377,183 @@ def _read_pair(audio_path, video_path, emotions) -> Aligned:
     return align_arrays(read_checked(audio_path, emotions), read_checked(video_path, emotions))
 
 
+def cross_fit_sets(n_folds: int) -> list[list[int]]:
+    """For every fold f, the folds whose validation predictions choose f's weights.
+
+    ``K >= 3``: every fold but f (its own validation part: the fused validation score
+    must be out of sample) and ``f - 1`` (its validation part is fold f's test part).
+    One fold: the fold itself (nothing to cross-fit).
+    """
+    n_folds = int(n_folds)
+    if n_folds == 1:
+        return [[0]]
+    if n_folds < 3:
+        raise ValueError(f"fusion weights for {n_folds} folds: 1 or at least 3 are possible")
+    return [[g for g in range(n_folds) if g not in (f, (f - 1) % n_folds)] for f in range(n_folds)]
+
+
+def pooled(parts: Sequence[Aligned]) -> Aligned:
+    """Several folds' aligned predictions as one selection set (their intervals differ)."""
+    ids = [i for part in parts for i in part.interval_ids]
+    if len(set(ids)) != len(ids):
+        raise ValueError("the pooled validation parts share intervals: they must be disjoint")
+    return Aligned(
+        interval_ids=ids,
+        emotions_true=[e for part in parts for e in part.emotions_true],
+        audio=np.concatenate([part.audio for part in parts]),
+        video=np.concatenate([part.video for part in parts]),
+    )
+
+
 def run_weight_search(
-    audio_path: str,
-    video_path: str,
-    weights_path: str,
-    val_predictions_path: str,
+    audio_paths,
+    video_paths,
+    weights_paths,
+    val_predictions_paths,
     emotions: Sequence[str],
     fusion_settings: dict[str, Any],
     seed: int,
     log=None,
-) -> dict[str, Any]:
-    """Choose fusion weights on one train level's validation predictions; write them.
+) -> list[dict[str, Any]]:
+    """Choose the fusion weights of every fold of one train level (one replicate); write
+    each fold's weights JSON and its fused validation predictions.
 
-    Writes the weights JSON and the fused validation predictions. Under
-    ``selection: test`` the same weights file is written (it is what ``val.csv`` uses);
-    the per-test-level search happens in :func:`run_apply`.
+    The path arguments list one file per fold, in fold order (a single path: one fold).
+    With ``K >= 3`` folds each fold's weights are cross-fitted (:func:`cross_fit_sets`),
+    so each fold's fused validation predictions are out of sample; with one fold they
+    are chosen on the fold's own validation part (in-sample, said so). Under
+    ``selection: test`` the same weights files are written (they fuse ``val``); the
+    per-test-level search happens in :func:`run_apply`.
     """
-    data = _read_pair(audio_path, video_path, emotions)
-    weights, summary = search_weights(
-        data,
-        emotions,
-        int(fusion_settings["draws"]),
-        float(fusion_settings["concentration"]),
-        str(fusion_settings["normalisation"]),
-        seed,
-    )
-    record = {
-        "audio_predictions": str(audio_path),
-        "video_predictions": str(video_path),
-        "chosen_on": "val",
-        "selection": fusion_settings["selection"],
-        "draws": int(fusion_settings["draws"]),
-        "concentration": float(fusion_settings["concentration"]),
-        "normalisation": fusion_settings["normalisation"],
-        "seed": int(seed),
-        "weights": weights_record(weights, emotions),
-        **summary,
-    }
-    if log is not None:
-        print(
-            f"fusion weights: {summary['n_intervals']} val intervals "
-            f"({summary['n_audio_only']} audio only, {summary['n_video_only']} video only, "
-            f"{summary['n_neither']} neither); "
-            + (
-                f"WARNING: {summary['unchosen']}"
-                if summary.get("unchosen")
-                else f"best of {record['draws']} draws: UAR {summary['selection_uar']:.4f} "
-                f"(audio alone {summary['audio_alone_uar']}, "
-                f"video alone {summary['video_alone_uar']})"
+    from emoagree.levels.split import as_fold_paths
+
+    audio_paths, video_paths = as_fold_paths(audio_paths), as_fold_paths(video_paths)
+    weights_paths = as_fold_paths(weights_paths)
+    val_predictions_paths = as_fold_paths(val_predictions_paths)
+    n_folds = len(audio_paths)
+    if not n_folds == len(video_paths) == len(weights_paths) == len(val_predictions_paths):
+        raise ValueError("fusion weights: one audio, video, weights and val file per fold")
+    data = [_read_pair(a, v, emotions) for a, v in zip(audio_paths, video_paths, strict=True)]
+    shrinkage = [float(x) for x in fusion_settings.get("shrinkage", DEFAULT_SHRINKAGE)]
+    records = []
+    for fold, chosen_on in enumerate(cross_fit_sets(n_folds)):
+        weights, summary = search_weights(
+            pooled([data[g] for g in chosen_on]),
+            emotions,
+            int(fusion_settings["draws"]),
+            float(fusion_settings["concentration"]),
+            str(fusion_settings["normalisation"]),
+            seed,
+            shrinkage,
+        )
+        cross_fitted = n_folds > 1
+        record = {
+            "fold": fold,
+            "n_folds": n_folds,
+            "audio_predictions": [str(audio_paths[g]) for g in chosen_on],
+            "video_predictions": [str(video_paths[g]) for g in chosen_on],
+            "chosen_on": "val",
+            "cross_fitted": cross_fitted,
+            "selection_folds": chosen_on,
+            "val_out_of_sample": cross_fitted,
+            "cross_fit": (
+                f"chosen on the validation predictions of folds {chosen_on} (pooled): not on "
+                f"fold {fold}'s own validation part (its fused validation score is out of "
+                f"sample) nor on fold {(fold - 1) % n_folds}'s (that is fold {fold}'s test "
+                "part)"
+                if cross_fitted
+                else "one fold: nothing to cross-fit; chosen on the fold's own validation "
+                "part, so the fused validation score is in-sample"
             ),
+            "selection": fusion_settings["selection"],
+            "draws": int(fusion_settings["draws"]),
+            "concentration": float(fusion_settings["concentration"]),
+            "normalisation": fusion_settings["normalisation"],
+            "shrinkage_grid": sorted(set(shrinkage)),
+            "seed": int(seed),
+            "weights": weights_record(weights, emotions),
+            **summary,
+        }
+        if log is not None:
+            _log_search(record, emotions, log)
+        Path(weights_paths[fold]).parent.mkdir(parents=True, exist_ok=True)
+        Path(weights_paths[fold]).write_text(json.dumps(record, indent=2) + "\n")
+        write_fused(val_predictions_paths[fold], weights, data[fold], emotions)
+        records.append(record)
+    return records
+
+
+def _log_search(record: dict[str, Any], emotions: Sequence[str], log) -> None:
+    chosen = (
+        f"draw {record['selected_draw']} shrunk by {record['shrinkage']}"
+        if record["candidate"] == "draw"
+        else record["candidate"]
+    )
+    print(
+        f"fusion weights of fold {record['fold']} of {record['n_folds']}: {record['cross_fit']}; "
+        f"{record['n_intervals']} intervals ({record['n_audio_only']} audio only, "
+        f"{record['n_video_only']} video only, {record['n_neither']} neither); "
+        + (
+            f"WARNING: {record['unchosen']}"
+            if record.get("unchosen")
+            else f"best of {record['n_candidates']} candidates: {chosen}, UAR "
+            f"{record['selection_uar']:.4f} (even {record['even_uar']}, audio alone "
+            f"{record['audio_alone_uar']}, video alone {record['video_alone_uar']})"
+        ),
+        file=log,
+    )
+    if record["n_intervals"] < 2 * len(emotions):
+        print(
+            f"WARNING: only {record['n_intervals']} selection intervals for {len(emotions)} "
+            f"classes; {record['n_draws_tied']} of {record['n_candidates']} candidates tie "
+            "at the best UAR: the chosen weights are barely determined",
             file=log,
         )
-        if summary["n_intervals"] < 2 * len(emotions):
-            print(
-                f"WARNING: only {summary['n_intervals']} validation intervals for "
-                f"{len(emotions)} classes; {summary['n_draws_tied']} of {record['draws']} "
-                "draws tie at the best UAR: the chosen weights are barely determined",
-                file=log,
-            )
-    Path(weights_path).parent.mkdir(parents=True, exist_ok=True)
-    Path(weights_path).write_text(json.dumps(record, indent=2) + "\n")
-    write_fused(val_predictions_path, weights, data, emotions)
-    return record
 
 
-def test_folds(level_csv: str, n_folds: int) -> dict[str, int]:
-    """``interval_id -> fold`` that tests it, for the test intervals of a level table
-    (read without pandas: fusion jobs are many and short; the rule is the one of
-    :func:`emoagree.levels.split.fold_test_rows`)."""
+def part_folds(level_csv: str, n_folds: int, part: str = "test") -> dict[str, int]:
+    """``interval_id -> fold`` whose model predicts it, for the intervals of ``part``
+    (``test``, or ``val``: each fold's validation part) of a level table (read without
+    pandas: fusion jobs are many and short; the rule is the one of
+    :func:`emoagree.levels.split.fold_part_rows`)."""
     import csv
 
     with open(level_csv, newline="") as handle:
         rows = list(csv.DictReader(handle))
+    if part not in ("test", "val"):
+        raise ValueError(f"part {part!r} is not test or val")
     if n_folds == 1:
-        return {r["interval_id"]: 0 for r in rows if r["split"] == "test"}
+        return {r["interval_id"]: 0 for r in rows if r["split"] == part}
     if rows and "fold" not in rows[0]:
         raise ValueError(f"{level_csv}: no 'fold' column for {n_folds} folds")
-    return {r["interval_id"]: int(r["fold"]) for r in rows}
+    shift = 0 if part == "test" else 1
+    return {r["interval_id"]: (int(r["fold"]) - shift) % n_folds for r in rows}
+
+
+def test_folds(level_csv: str, n_folds: int) -> dict[str, int]:
+    """:func:`part_folds` of the test part."""
+    return part_folds(level_csv, n_folds, "test")
+
+
+def fuse_by_fold(
+    data: Aligned, per_fold: Sequence[np.ndarray], fold_of: Mapping[str, int] | None,
+    what: str,
+) -> np.ndarray:
+    """Fused probabilities, each interval with the weights of the fold whose model
+    predicted it (``fold_of``; ``None``: one fold)."""
+    if fold_of is None:
+        folds = np.zeros(len(data.interval_ids), dtype=int)
+    else:
+        missing = [i for i in data.interval_ids if i not in fold_of]
+        if missing:
+            raise ValueError(f"{what}: no fold for intervals {missing[:3]}")
+        folds = np.array([fold_of[i] for i in data.interval_ids], dtype=int)
+    probs = np.full(data.audio.shape, np.nan)
+    for fold, weights in enumerate(per_fold):
+        mask = folds == fold
+        if mask.any():
+            probs[mask] = fused_probabilities(weights, data)[mask]
+    return probs
 
 
 def run_apply(
@@ -375,14 +568,19 @@ def run_apply(
     level_csv: str | None = None,
     n_folds: int = 1,
     log=None,
+    val_paths: tuple[str, str, str] | None = None,
 ) -> dict[str, Any]:
     """Fuse one test level's predictions; write them and what was applied (info JSON).
 
-    Under ``selection: val`` each interval is fused with the weights chosen on the
-    validation part of the fold that tested it (``weights_paths[f]``; the fold of each
-    interval comes from ``level_csv``). Under ``selection: test`` (the paper's protocol,
-    optimistic) one weight matrix is searched again on this test level's own labels, and
-    the info file says so.
+    Under ``selection: val`` each interval is fused with the weights chosen for the fold
+    that tested it (``weights_paths[f]``; the fold of each interval comes from
+    ``level_csv``). Under ``selection: test`` (the paper's protocol, optimistic) one
+    weight matrix is searched again on this test level's own labels, and the info file
+    says so.
+
+    ``val_paths`` = ``(audio val{j}, video val{j}, fused val{j} out)``: the validation
+    cross-evaluation, each interval of a fold's validation part fused with that fold's
+    (cross-fitted) weights, whatever ``selection`` says (never chosen on test labels).
     """
     selection = fusion_settings["selection"]
     if selection not in SELECTIONS:
@@ -392,28 +590,16 @@ def run_apply(
     weights_paths = as_fold_paths(weights_paths)
     if len(weights_paths) != n_folds:
         raise ValueError(f"{len(weights_paths)} fusion weight files for {n_folds} folds")
+    if n_folds > 1 and level_csv is None:
+        raise ValueError("fusing pooled folds needs the test level's table")
     data = _read_pair(audio_path, video_path, emotions)
+    per_fold = [
+        weights_from_record(json.loads(Path(p).read_text())["weights"], emotions)
+        for p in weights_paths
+    ]
     if selection == "val":
-        per_fold = [
-            weights_from_record(json.loads(Path(p).read_text())["weights"], emotions)
-            for p in weights_paths
-        ]
-        if n_folds == 1:
-            folds = np.zeros(len(data.interval_ids), dtype=int)
-        else:
-            if level_csv is None:
-                raise ValueError("fusing pooled folds needs the test level's table")
-            fold_of = test_folds(level_csv, n_folds)
-            missing = [i for i in data.interval_ids if i not in fold_of]
-            if missing:
-                raise ValueError(
-                    f"{level_csv}: no test fold for intervals {missing[:3]} of {audio_path}"
-                )
-            folds = np.array([fold_of[i] for i in data.interval_ids], dtype=int)
-        probs = np.full(data.audio.shape, np.nan)
-        for fold, weights in enumerate(per_fold):
-            mask = folds == fold
-            probs[mask] = fused_probabilities(weights, data)[mask]
+        fold_of = part_folds(level_csv, n_folds, "test") if n_folds > 1 else None
+        probs = fuse_by_fold(data, per_fold, fold_of, f"{level_csv} (test of {audio_path})")
         info = {"chosen_on": "val", **data.counts()}
         info.update(
             weights_per_fold=[weights_record(w, emotions) for w in per_fold],
@@ -427,6 +613,7 @@ def run_apply(
             float(fusion_settings["concentration"]),
             str(fusion_settings["normalisation"]),
             seed,
+            [float(x) for x in fusion_settings.get("shrinkage", DEFAULT_SHRINKAGE)],
         )
         probs = fused_probabilities(weights, data)
         info = {"chosen_on": "test", **summary, "weights": weights_record(weights, emotions)}
@@ -435,12 +622,25 @@ def run_apply(
         optimistic=selection == "test",
         weights_file=[str(p) for p in weights_paths],
     )
+    if val_paths is not None:
+        val_audio, val_video, val_out = val_paths
+        val = _read_pair(val_audio, val_video, emotions)
+        fold_of = part_folds(level_csv, n_folds, "val") if n_folds > 1 else None
+        val_probs = fuse_by_fold(val, per_fold, fold_of, f"{level_csv} (val of {val_audio})")
+        write_arrays(val_out, val.interval_ids, val.emotions_true, val_probs, emotions)
+        info["val"] = {"chosen_on": "val", "cross_fitted": n_folds > 1, **val.counts()}
     if log is not None:
         print(
             f"fused {info['n_intervals']} intervals with weights chosen on {info['chosen_on']}"
             f"{' (OPTIMISTIC: test labels used)' if info['optimistic'] else ''}: "
             f"{info['n_audio_only']} audio only, {info['n_video_only']} video only, "
-            f"{info['n_neither']} unscored",
+            f"{info['n_neither']} unscored"
+            + (
+                f"; and {info['val']['n_intervals']} validation intervals (val{{j}}) with "
+                "each fold's weights chosen on val"
+                if "val" in info
+                else ""
+            ),
             file=log,
         )
     write_arrays(predictions_path, data.interval_ids, data.emotions_true, probs, emotions)

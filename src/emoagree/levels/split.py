@@ -728,24 +728,45 @@ def fold_view(table: pd.DataFrame, fold: int, n_folds: int, with_val: bool = Tru
     return table.assign(split=part)
 
 
-def fold_test_rows(table: pd.DataFrame, n_folds: int) -> list[tuple[int, np.ndarray]]:
-    """``(fold, rows)`` for every fold: the positions of the intervals that fold tests.
+#: The parts a cell's job predicts with each fold's model: the fold's test part (the
+#: cell's ``test{j}`` file) and its validation part (the validation cross-evaluation,
+#: ``val{j}``).
+PREDICTED_PARTS = ("test", "val")
 
-    With one fold these are the rows whose ``split`` is ``test``; with ``K >= 3`` folds
-    the rows whose ``fold`` is ``f``. Each interval is in at most one fold's rows, so the
-    pooled test predictions of a cell hold every interval once, predicted by the model
-    that did not see it.
+
+def fold_part_rows(
+    table: pd.DataFrame, n_folds: int, part: str = "test"
+) -> list[tuple[int, np.ndarray]]:
+    """``(fold, rows)`` for every fold: the positions of the intervals in fold's ``part``.
+
+    ``part`` is ``test`` or ``val``. With one fold these are the rows whose ``split`` is
+    ``part``; with ``K >= 3`` folds (parts of :func:`fold_view`) fold f tests the rows
+    whose ``fold`` is f and validates on those whose ``fold`` is ``(f + 1) % K``. Each
+    interval is in at most one fold's rows of one part, so a cell's pooled predictions of
+    either part hold every interval once, each predicted by a model that did not train
+    on it.
     """
+    if part not in PREDICTED_PARTS:
+        raise ValueError(f"part {part!r} is not one of {', '.join(PREDICTED_PARTS)}")
     n_folds = int(n_folds)
     if n_folds == 1:
-        return [(0, np.flatnonzero(table["split"].astype(str).to_numpy() == "test"))]
+        return [(0, np.flatnonzero(table["split"].astype(str).to_numpy() == part))]
     fold_view(table.iloc[:0], 0, n_folds)  # checks n_folds and the fold column
     folds = table["fold"].astype(int).to_numpy()
-    return [(f, np.flatnonzero(folds == f)) for f in range(n_folds)]
+    shift = 0 if part == "test" else 1
+    return [(f, np.flatnonzero(folds == (f + shift) % n_folds)) for f in range(n_folds)]
 
 
-def pool_folds(table: pd.DataFrame, n_folds: int, n_classes: int, predict_fold) -> tuple:
-    """Test predictions of a cell pooled over the folds.
+def fold_test_rows(table: pd.DataFrame, n_folds: int) -> list[tuple[int, np.ndarray]]:
+    """:func:`fold_part_rows` of the test part."""
+    return fold_part_rows(table, n_folds, "test")
+
+
+def pool_folds(
+    table: pd.DataFrame, n_folds: int, n_classes: int, predict_fold, part: str = "test"
+) -> tuple:
+    """Predictions of one part (``test``: the cell; ``val``: its validation
+    cross-evaluation) pooled over the folds.
 
     Args:
         table: the test level's interval table.
@@ -753,12 +774,13 @@ def pool_folds(table: pd.DataFrame, n_folds: int, n_classes: int, predict_fold) 
         n_classes: number of probability columns.
         predict_fold: ``predict_fold(fold, rows) -> probabilities (len(rows), n_classes)``,
             the model of ``fold`` applied to those rows of ``table`` (NaN rows: not scored).
+        part: which part of each fold (:func:`fold_part_rows`).
 
     Returns:
-        ``(rows, probabilities)``: every tested row once, in table order, and its
-        probabilities from the model of the fold that held it out.
+        ``(rows, probabilities)``: every row of the part once, in table order, and its
+        probabilities from the model of the fold whose ``part`` holds it.
     """
-    parts = fold_test_rows(table, n_folds)
+    parts = fold_part_rows(table, n_folds, part)
     rows = np.sort(np.concatenate([r for _, r in parts])) if parts else np.zeros(0, int)
     position = {int(r): i for i, r in enumerate(rows)}
     probabilities = np.full((len(rows), n_classes), np.nan)

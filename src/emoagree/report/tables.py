@@ -112,19 +112,66 @@ def is_optimistic(cells: Mapping[Cell, dict], system: str) -> bool:
 def choose_best_system(
     val_cells: Mapping[Cell, dict], candidates: Sequence[str], levels: Sequence[int]
 ) -> dict[str, Any]:
-    """The candidate with the highest mean validation UAR over train levels."""
-    means = {}
-    for system in candidates:
-        values = [val_cells[(system, level, "val")]["uar"] for level in levels]
-        values = [v for v in values if v is not None]
-        means[system] = float(np.mean(values)) if values else float("nan")
-    ranked = sorted(candidates, key=lambda s: (-np.nan_to_num(means[s], nan=-1.0), s))
-    if not ranked:
+    """The candidate with the highest mean validation UAR over the train rows that every
+    compared candidate scored.
+
+    A candidate without a validation UAR at some train row (nothing scored there) would
+    otherwise be averaged over fewer, maybe easier, rows. So the means are taken over the
+    rows that all compared candidates scored (``rows_compared``; the others are listed
+    in ``rows_dropped`` with the systems that lack them). A candidate with no scored row
+    at all is excluded (``excluded``); should the remaining candidates share no scored
+    row, the one with the fewest scored rows is excluded in turn (ties: by name) until
+    they do. Ties of the mean go to the system name first in sorted order.
+    """
+    if not candidates:
         raise ValueError("no system to choose the headline system from")
+    scored = {
+        system: {
+            level
+            for level in levels
+            if val_cells[(system, level, "val")]["uar"] is not None
+            and not np.isnan(val_cells[(system, level, "val")]["uar"])
+        }
+        for system in candidates
+    }
+    excluded = {s: "no train row with a validation UAR" for s in candidates if not scored[s]}
+    kept = [s for s in candidates if s not in excluded]
+    while kept and not set.intersection(*(scored[s] for s in kept)):
+        fewest = min(kept, key=lambda s: (len(scored[s]), s))
+        excluded[fewest] = (
+            f"scored at train rows {sorted(scored[fewest])} only, which the other "
+            "candidates do not all share"
+        )
+        kept.remove(fewest)
+    rows = [level for level in levels if kept and all(level in scored[s] for s in kept)]
+    means = {
+        s: float(np.mean([val_cells[(s, level, "val")]["uar"] for level in rows]))
+        for s in kept
+    }
+    if not kept:
+        return {
+            "system": sorted(candidates)[0],
+            "chosen_on": "val",
+            "rule": "no candidate has a validation UAR: the first by name",
+            "mean_val_uar": {s: None for s in candidates},
+            "rows_compared": [],
+            "rows_dropped": {},
+            "excluded": excluded,
+        }
+    ranked = sorted(kept, key=lambda s: (-means[s], s))
     return {
         "system": ranked[0],
         "chosen_on": "val",
-        "mean_val_uar": {s: (None if np.isnan(v) else v) for s, v in means.items()},
+        "rule": "highest mean validation UAR over the train rows every compared candidate "
+        "scored",
+        "mean_val_uar": {s: means.get(s) for s in candidates},
+        "rows_compared": [str(level) for level in rows],
+        "rows_dropped": {
+            str(level): sorted(s for s in kept if level not in scored[s])
+            for level in levels
+            if level not in rows
+        },
+        "excluded": excluded,
     }
 
 

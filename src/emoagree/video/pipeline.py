@@ -85,22 +85,34 @@ def interval_scores(intervals: pd.DataFrame, tracks: Mapping[str, FaceTrack],
 
 def predict_level(frame_scores: Sequence[str | Path], level_csv: str | Path,
                   face_paths: Sequence[str | Path], emotions: Sequence[str],
-                  out: str | Path, n_folds: int = 1) -> None:
+                  out: str | Path, n_folds: int = 1, val_out: str | Path | None = None,
+                  val_frame_scores: Sequence[str | Path] | None = None) -> None:
     """Test predictions of one cell: each interval of the level averages the frame scores
-    of the model of the fold that held it out (``frame_scores[f]`` is fold ``f``'s)."""
+    of the model of the fold that held it out (``frame_scores[f]`` is fold ``f``'s); with
+    ``val_out``, also the level's intervals of each fold's validation part with that
+    fold's ``val_frame_scores`` (the validation cross-evaluation: the scores of a model
+    that did not learn the val part, e.g. the forest fitted on train alone; by default
+    ``frame_scores``)."""
+    from functools import cache
+
     from emoagree.levels.split import as_fold_paths, pool_folds
 
-    frame_scores = as_fold_paths(frame_scores)
+    paths = {"test": as_fold_paths(frame_scores)}
+    paths["val"] = as_fold_paths(val_frame_scores) if val_frame_scores else paths["test"]
     table = read_level(level_csv)
     tracks = load_tracks(face_paths, crops=False)
+    load = cache(lambda part, fold: load_frame_scores(paths[part][fold], emotions))
 
-    def predict_fold(fold: int, rows: np.ndarray) -> np.ndarray:
-        scores = load_frame_scores(frame_scores[fold], emotions)
-        return interval_scores(table.iloc[rows].reset_index(drop=True), tracks, scores,
-                               len(emotions))
+    for part, path in (("test", out), ("val", val_out)):
+        if path is None:
+            continue
 
-    rows, probs = pool_folds(table, n_folds, len(emotions), predict_fold)
-    _write(table.iloc[rows].reset_index(drop=True), probs, emotions, out)
+        def predict_fold(fold: int, rows: np.ndarray, part: str = part) -> np.ndarray:
+            return interval_scores(table.iloc[rows].reset_index(drop=True), tracks,
+                                   load(part, fold), len(emotions))
+
+        rows, probs = pool_folds(table, n_folds, len(emotions), predict_fold, part)
+        _write(table.iloc[rows].reset_index(drop=True), probs, emotions, path)
 
 
 # -- faces -----------------------------------------------------------------------------
@@ -248,12 +260,16 @@ def _write(intervals, probs, emotions, path):
              len(intervals), unscored)
 
 
-def _write_unscored(tracks, val, emotions, scores_out, val_out) -> None:
-    """A fold without a model: every frame score and val prediction stays empty (NaN)."""
+def _save_unscored(tracks, emotions, scores_out) -> None:
     save_frame_scores(scores_out, {
         name: np.full((len(track.has_face), len(emotions)), np.nan)
         for name, track in tracks.items()
     }, emotions)
+
+
+def _write_unscored(tracks, val, emotions, scores_out, val_out) -> None:
+    """A fold without a model: every frame score and val prediction stays empty (NaN)."""
+    _save_unscored(tracks, emotions, scores_out)
     _write(val, np.full((len(val), len(emotions)), np.nan), emotions, val_out)
 
 
@@ -262,9 +278,11 @@ def train_vggf_rf(
     embedding_paths: Sequence[str | Path], cfg: Mapping[str, Any], emotions: Sequence[str],
     seed: int, model_out: str | Path, val_out: str | Path, scores_out: str | Path,
     threads: int = 1, fold: int = 0, n_folds: int = 1, report_out: str | Path | None = None,
-    arm: str | None = None,
+    arm: str | None = None, split_strategy: str = "stratified",
+    val_scores_out: str | Path | None = None,
 ) -> None:
-    """Choose the forest's settings by grouped inner CV over the fold's train+val units,
+    """Choose the forest's settings by grouped inner CV over the fold's train+val intervals
+    (groups that mimic the outer split, :func:`emoagree.selection.inner_cv_groups`),
     refit on all of train+val and score every face frame once with it (``scores_out``);
     the val predictions come from the chosen setting fitted on the train part only.
 
@@ -273,10 +291,12 @@ def train_vggf_rf(
     each frame taking its interval's weight, or one weighted copy per emotion
     (:func:`emoagree.levels.arms.classic_sample_set`)."""
     from emoagree.levels.split import fold_view
-    from emoagree.selection import units_of
+    from emoagree.selection import inner_cv_groups
     from emoagree.video.forest import forest_grid, select_forest, selection_report
 
     table = fold_view(read_level(level_csv), fold, n_folds)
+    inner = inner_cv_groups(table, split_strategy)
+    table = table.assign(_inner_group=inner.groups)
     tracks = load_tracks(face_paths, crops=False)
     embeddings = {r: _load_embeddings(p) for r, p in recording_caches(embedding_paths).items()}
     cap = cfg.get("max_frames_per_interval")
@@ -300,12 +320,14 @@ def train_vggf_rf(
         if report_out is not None:
             Path(report_out).write_text(json.dumps(report, indent=2) + "\n")
         _write_unscored(tracks, val, emotions, scores_out, val_out)
+        if val_scores_out is not None:
+            _save_unscored(tracks, emotions, val_scores_out)
         return
     forest_settings = dict(n_estimators=int(cfg["n_estimators"]),
                            class_weight=cfg.get("class_weight"), seed=seed, n_jobs=threads)
     grid = forest_grid(cfg)
     both = pd.concat([train, val], ignore_index=True)
-    selection = select_forest(features, frames, both, units_of(both), emotions, grid,
+    selection = select_forest(features, frames, both, both["_inner_group"], emotions, grid,
                               n_folds=int(cfg.get("inner_folds", 3)), **forest_settings)
     chosen = selection.chosen.describe()
 
@@ -323,7 +345,9 @@ def train_vggf_rf(
     forest = fit(frames, both, features)
     report = {"level_file": str(level_csv), "fold": int(fold), "n_folds": int(n_folds),
               "arm": arm,
-              **selection_report(selection, grid), "n_train": len(train), "n_val": len(val),
+              **selection_report(selection, grid),
+              "inner_cv_groups": inner.report(np.flatnonzero(table["split"] != "test")),
+              "n_train": len(train), "n_val": len(val),
               "n_train_frames": len(train_frames), "n_val_frames": len(val_frames)}
     Path(model_out).parent.mkdir(parents=True, exist_ok=True)
     joblib.dump({"forest": forest, "emotions": list(emotions), "selection": report}, model_out)
@@ -338,13 +362,26 @@ def train_vggf_rf(
     # val predictions out of sample: the chosen setting fitted on the train part only
     val_all = interval_frames(val, tracks)
     probs = np.full((len(val), len(emotions)), np.nan)
-    if len(train_frames) and len(val_all):
-        train_only = fit(train_frames, train, features[:len(train_frames)])
+    train_only = fit(train_frames, train, features[:len(train_frames)]) if len(
+        train_frames) else None
+    if train_only is not None and len(val_all):
         probs = interval_probabilities(val, val_all, frame_probabilities(
             train_only, frame_matrix(val_all, embeddings), emotions), len(emotions))
     elif len(val):
         log.warning("no train frames with a face: the val predictions stay empty")
     _write(val, probs, emotions, val_out)
+    if val_scores_out is not None:
+        # the train-only forest's frame scores: what the validation cross-evaluation
+        # (val{j}) averages, since the saved forest has learnt the val part
+        if train_only is None:
+            _save_unscored(tracks, emotions, val_scores_out)
+            return
+        val_scores = {}
+        for name, track in tracks.items():
+            val_scores[name] = np.full((len(track.has_face), len(emotions)), np.nan)
+            val_scores[name][track.has_face] = frame_probabilities(
+                train_only, embeddings[name][track.has_face], emotions)
+        save_frame_scores(val_scores_out, val_scores, emotions)
 
 
 # -- EfficientNet fine-tuning -------------------------------------------------------------
