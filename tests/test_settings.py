@@ -74,3 +74,37 @@ def test_replicates_plan_r_seeded_models_per_fold_and_one_job_per_cell(tmp_path)
     assert "results/models/audio_lstm/fold4/train2.rep1.pt" in run.stdout
     assert "results/predictions/audio_lstm/train2/test1.rep1.csv" in run.stdout
     assert "results/models/fusion_audio_lstm_video_effnet/fold0/train1.rep1.json" in run.stdout
+
+
+AUDIO = {
+    "min_duration_s": 0.1, "mfcc_config": "m.conf", "threads": 1, "device": "auto",
+    "pca_grid": [25, 300], "inner_folds": 3, "class_weight": "balanced",
+    "svm": {"kernel": "linear", "c_grid": [1.0]}, "lr": {"max_iter": 10, "c_grid": [1.0]},
+    "lstm": {"hidden_size": 8},
+}
+
+
+def test_each_training_rule_gets_only_the_audio_settings_it_reads():
+    from emoagree.settings import classic_settings, lstm_settings
+
+    assert classic_settings(AUDIO, "audio_svm") == {
+        "pca_grid": [25, 300], "inner_folds": 3, "class_weight": "balanced",
+        "svm": {"kernel": "linear", "c_grid": [1.0]},
+    }
+    assert set(classic_settings(AUDIO, "audio_lr")) == {"pca_grid", "inner_folds",
+                                                        "class_weight", "lr"}
+    assert lstm_settings(AUDIO) == {"min_duration_s": 0.1, "device": "auto",
+                                    "lstm": {"hidden_size": 8}}
+    with pytest.raises(ValueError, match="audio_lstm"):
+        classic_settings(AUDIO, "audio_lstm")
+
+
+def test_the_forest_gets_no_embedding_setting():
+    from emoagree.settings import forest_settings
+
+    vggf_rf = {"backbone": "b", "weights": {"source": "random"}, "image_size": 96,
+               "batch_size": 64, "n_estimators": 100, "grid": {"max_depth": [None]},
+               "inner_folds": 3, "class_weight": None, "max_frames_per_interval": 4}
+    assert forest_settings(vggf_rf) == {"n_estimators": 100, "grid": {"max_depth": [None]},
+                                        "inner_folds": 3, "class_weight": None,
+                                        "max_frames_per_interval": 4}

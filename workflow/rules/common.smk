@@ -15,7 +15,13 @@ os.environ.update(
     PYTHONPATH=os.pathsep.join(p for p in (SRC_DIR, os.environ.get("PYTHONPATH", "")) if p)
 )
 
-from emoagree.settings import level_settings, normalize_config  # noqa: E402
+from emoagree.settings import (  # noqa: E402
+    classic_settings,
+    forest_settings,
+    level_settings,
+    lstm_settings,
+    normalize_config,
+)
 from emoagree.corpus.plan import (  # noqa: E402
     check_levels,
     corpus_input_files,
