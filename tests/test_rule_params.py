@@ -22,7 +22,7 @@ import pytest
 import yaml
 from study import REPO, TINY_CONFIG, planned_jobs, snakemake
 
-from emoagree.settings import deep_merge
+from emoagree.settings import deep_merge, sized_config
 
 pytestmark = pytest.mark.slow  # ~45 s: four dry runs and a touch pass of ~300 jobs
 
@@ -76,10 +76,13 @@ def touched(tmp_path_factory):
 
 
 def effective_config(configs) -> dict:
-    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    """config.yaml, the test's config files over it, and the demo_sizes where they apply
+    (as common.smk builds it)."""
+    user: dict = {}
     for path in configs:
-        config = deep_merge(config, yaml.safe_load(Path(path).read_text()))
-    return config
+        user = deep_merge(user, yaml.safe_load(Path(path).read_text()))
+    config = deep_merge(yaml.safe_load((REPO / "config.yaml").read_text()), user)
+    return sized_config(config, user)
 
 
 def sections(config: dict) -> dict[str, dict]:

@@ -107,3 +107,37 @@ def lstm_settings(audio: Mapping[str, Any]) -> dict[str, Any]:
 def forest_settings(vggf_rf: Mapping[str, Any]) -> dict[str, Any]:
     """What video_vggf_rf training reads of the ``video.vggf_rf`` section."""
     return _pick(vggf_rf, FOREST_KEYS)
+
+
+# --- demo sizes ------------------------------------------------------------------------
+#: the config block of CPU sizes merged over the defaults while corpus.format is demo
+DEMO_SIZES = "demo_sizes"
+
+
+def sized_config(config: Mapping[str, Any], user: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The configuration with the ``demo_sizes`` block applied while ``corpus.format`` is
+    demo: config.yaml's defaults (meant for a real corpus), then ``demo_sizes``, then the
+    user's own settings (``user``: the --configfile files and --config values, which
+    Snakemake has already merged into ``config``), so a user's value always wins. Any
+    other format gets ``config`` unchanged."""
+    if not uses_demo_sizes(config):
+        return copy.deepcopy(dict(config))
+    return deep_merge(deep_merge(config, config.get(DEMO_SIZES) or {}), user or {})
+
+
+def uses_demo_sizes(config: Mapping[str, Any]) -> bool:
+    """Whether the ``demo_sizes`` block applies: the bundled demo corpus only."""
+    return (config.get("corpus") or {}).get("format") == "demo" and bool(config.get(DEMO_SIZES))
+
+
+def describe_sizes(config: Mapping[str, Any]) -> str:
+    """One line saying which block of sizes applied (the run's log and the departures)."""
+    if uses_demo_sizes(config):
+        return (
+            "model sizes: the demo_sizes block of config.yaml applied (corpus.format demo: "
+            "CPU sizes for the bundled demo, not meant for a real corpus)"
+        )
+    return (
+        "model sizes: config.yaml's defaults for a real corpus (corpus.format "
+        f"{(config.get('corpus') or {}).get('format')}; the demo_sizes block does not apply)"
+    )

@@ -17,10 +17,12 @@ os.environ.update(
 
 from emoagree.settings import (  # noqa: E402
     classic_settings,
+    describe_sizes,
     forest_settings,
     level_settings,
     lstm_settings,
     normalize_config,
+    sized_config,
 )
 from emoagree.corpus.plan import (  # noqa: E402
     check_levels,
@@ -39,9 +41,12 @@ from emoagree.replicates import replicate_seed, replicate_suffixes  # noqa: E402
 from emoagree.gpus import gpu_request, visible_gpus  # noqa: E402
 from emoagree.replicates import SUFFIX_PATTERN as REPLICATE_PATTERN  # noqa: E402
 
-config = normalize_config(config)
+# corpus.format demo: config.yaml's demo_sizes block goes over its defaults (meant for a
+# real corpus) and under the user's own settings (--configfile, --config)
+config = normalize_config(sized_config(config, workflow.config_settings.overwrite_config))
 validate(config, os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml"))
 
+print(f"emoagree: {describe_sizes(config)}", file=sys.stderr)
 LEVELS = [int(level) for level in config["levels"]]
 EMOTIONS = list(config["emotions"])
 RECORDINGS = plan_recordings(config)  # recording, audio_path, video_path (known before any job)
