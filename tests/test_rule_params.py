@@ -145,6 +145,11 @@ def test_the_classic_settings_carry_the_grid_and_not_the_lstm(touched):
     # each classic system carries its own section only, and no LSTM setting
     assert all("lstm" not in v and len({"svm", "lr"} & set(v)) == 1 for v in classic)
     assert all("pca_grid" not in v and "svm" not in v for v in lstm)
+    # through snakemake: the demo's sizes apply where the test config is silent, and the
+    # test config's own values win over them
+    assert all(v["pca_grid"] == [25, 50, 100] for v in classic)
+    assert all(v["svm"]["c_grid"] == [0.001, 0.01, 0.1, 1.0] for v in classic if "svm" in v)
+    assert all(v["lstm"]["hidden_size"] == 8 and v["lstm"]["max_epochs"] == 2 for v in lstm)
 
 
 def test_a_touched_study_has_nothing_to_do(touched):
