@@ -57,6 +57,7 @@ from emoagree.audio.steps import aligned_functionals, read_level, split_rows  # 
 from emoagree.evaluation.metrics import uar  # noqa: E402
 from emoagree.levels.split import fold_view  # noqa: E402
 from emoagree.selection import units_of  # noqa: E402
+from emoagree.settings import sized_config  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PARTS = ("train", "val", "test")
@@ -217,6 +218,8 @@ def main(argv: list[str] | None = None) -> None:
     warnings.filterwarnings("ignore", category=FutureWarning)
     torch.set_num_threads(1)
     config = yaml.safe_load(Path(args.config).read_text())
+    # the demo's sizes (config.yaml's demo_sizes) while corpus.format is demo, as in a run
+    config = sized_config(config, {})
     emotions = list(config["emotions"])
     audio = config["audio"]
     results = Path(args.results).resolve()

@@ -62,6 +62,7 @@ from emoagree.audio.functionals import OK  # noqa: E402
 from emoagree.audio.steps import aligned_functionals, read_level, run_train_classic  # noqa: E402
 from emoagree.levels.split import fold_view  # noqa: E402
 from emoagree.selection import uar_score  # noqa: E402
+from emoagree.settings import sized_config  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TOLERANCE = 0.01  # the target: within 1 UAR point
@@ -167,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     config = yaml.safe_load(args.config.read_text())
+    # the demo's sizes (config.yaml's demo_sizes) while corpus.format is demo, as in a run
+    config = sized_config(config, {})
     workdir = args.workdir or args.build
     if args.build:
         build(args.build, args.config, args.levels)

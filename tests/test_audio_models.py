@@ -15,11 +15,13 @@ from audio_synth import EMOTIONS, make_corpus
 from emoagree.audio import classic
 from emoagree.audio.classic import (
     GridPoint,
+    capped_pca_sizes,
     classic_grid,
     fit_classic,
     fit_pipeline,
     full_probabilities,
     grid_split_scores,
+    pca_cap,
     pca_components,
     predict_labels,
 )
@@ -208,7 +210,40 @@ def test_ties_go_to_the_smallest_pca_then_the_smallest_c():
     fitted = fit_classic("audio_lr", x[:40], y[:40], units[:40], x[40:], y[40:], units[40:],
                          settings, 0)
     assert {g["uar"] for g in fitted.report["grid"]} == {1.0}
-    assert fitted.report["chosen"] == {"pca_components": 10, "c": 0.1}
+    # 6 features: both sizes cap to 6 and are one point after capping; the tie between the
+    # Cs goes to the smaller
+    assert fitted.report["pca_cap"] == 6 and fitted.report["pca_grid_searched"] == [6]
+    assert fitted.report["chosen"] == {"pca_components": 6, "c": 0.1}
+
+
+def test_pca_sizes_are_capped_by_the_data_and_deduplicated():
+    assert pca_cap(60, 6373) == 59 and pca_cap(2000, 300) == 300 and pca_cap(1, 10) == 1
+    # the default grid on a demo-sized part (60 intervals) searches 25, 50 and 59 only
+    assert capped_pca_sizes([25, 50, 100, 300, None], pca_cap(60, 6373)) == [25, 50, 59]
+    # on 1,000 intervals every size counts; null is no reduction (999 components)
+    assert capped_pca_sizes([25, 50, 100, 300, None], pca_cap(1000, 6373)) == [25, 50, 100,
+                                                                              300, 999]
+    grid = classic_grid("audio_svm", {"pca_grid": [25, 300, None],
+                                      "svm": {"c_grid": [0.1, 1.0]}}, 30, 6373)
+    assert grid == [GridPoint(25, 0.1), GridPoint(25, 1.0), GridPoint(29, 0.1),
+                    GridPoint(29, 1.0)]
+    with pytest.raises(ValueError, match="null"):
+        classic_grid("audio_lr", {"pca_grid": [None], "lr": {"c_grid": [1.0]}})
+
+
+def test_the_model_report_records_the_cap_computed_from_the_data():
+    rng = np.random.default_rng(1)
+    y = np.array(["Angry", "Happy"] * 20, dtype=object)
+    x = rng.normal(size=(40, 80)) + np.where(y == "Angry", -1.0, 1.0)[:, None]
+    units = np.arange(40).astype(str)
+    settings = {**SETTINGS, "pca_grid": [10, 300, None], "lr": {"max_iter": 500,
+                                                                "c_grid": [1.0]}}
+    fitted = fit_classic("audio_lr", x[:30], y[:30], units[:30], x[30:], y[30:], units[30:],
+                         settings, 0)
+    assert fitted.report["pca_cap"] == 39  # 40 train+val intervals
+    assert fitted.report["pca_grid_requested"] == [10, 300, None]
+    assert fitted.report["pca_grid_searched"] == [10, 39]
+    assert [g["pca_components"] for g in fitted.report["grid"]] == [10, 39]
 
 
 def test_inner_splits_never_put_a_unit_on_both_sides(monkeypatch):

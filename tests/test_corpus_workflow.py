@@ -43,6 +43,9 @@ def test_corpus_rule_runs_from_any_working_directory(tmp_path):
     ]
     done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
+    # the run's log says which sizes apply: a csv corpus starts from the real-corpus defaults
+    assert "emoagree: model sizes: config.yaml's defaults for a real corpus (corpus.format csv" \
+        in done.stderr
 
     recordings = pd.read_csv(workdir / "results/corpus/recordings.csv", keep_default_na=False)
     assert list(recordings["recording"]) == ["a", "b"]

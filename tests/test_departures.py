@@ -12,11 +12,16 @@ from emoagree.report.departures import (
     paper_settings,
     write_departures,
 )
-from emoagree.settings import deep_merge
+from emoagree.settings import deep_merge, sized_config
 
 ROOT = Path(__file__).resolve().parents[1]
 PAPER_FILE = ROOT / "config/ramas_paper.yaml"
 DEFAULTS = ROOT / "config.yaml"
+
+
+def demo_config():
+    """The demo's effective configuration: config.yaml with its demo_sizes applied."""
+    return sized_config(yaml.safe_load(DEFAULTS.read_text()), {})
 
 
 def compare(run):
@@ -26,7 +31,7 @@ def compare(run):
 
 
 def test_the_demo_departs_in_corpus_backbone_weights_size_epochs_and_pca():
-    demo = yaml.safe_load(DEFAULTS.read_text())
+    demo = demo_config()
     table = compare(demo)
     expected = {
         "corpus.format": ("ramas", "demo"),
@@ -76,18 +81,31 @@ def test_protocol_changes_and_per_level_overrides_are_listed():
 
 
 def test_written_list_has_markdown_bullets_and_a_csv(tmp_path):
-    demo = yaml.safe_load(DEFAULTS.read_text())
+    demo = demo_config()
     table = write_departures(demo, PAPER_FILE, DEFAULTS, tmp_path / "d.csv", tmp_path / "d.md",
                              tmp_path / "d.rst")
     text = (tmp_path / "d.md").read_text()
     assert text.startswith("# Departures from config/ramas_paper.yaml")
     assert "- **video_vggf_rf backbone**: efficientnet_lite0 (paper: vggface2_resnet50)" in text
     assert "- **PCA sizes searched**: [25, 50, 100] (paper: [300])" in text
+    assert "Model sizes: the demo_sizes block of config.yaml applied" in text
     assert len(pd.read_csv(tmp_path / "d.csv")) == len(table)
     rst = (tmp_path / "d.rst").read_text()
     assert rst.startswith("Departures from config/ramas_paper.yaml\n=====")
     assert "- **PCA sizes searched**: ``[25, 50, 100]`` (paper: ``[300]``)" in rst
+    assert "Model sizes: the demo_sizes block of config.yaml applied" in rst
     from docutils.core import publish_parts  # the report renders it with docutils
 
     html = publish_parts(rst, writer="html")["body"]
     assert "<strong>video_vggf_rf backbone</strong>" in html and "ERROR" not in html
+
+
+def test_a_csv_run_says_it_starts_from_the_defaults_for_a_real_corpus(tmp_path):
+    user = {"corpus": {"format": "csv", "path": "my_corpus"}}
+    run = sized_config(deep_merge(yaml.safe_load(DEFAULTS.read_text()), user), user)
+    table = write_departures(run, PAPER_FILE, DEFAULTS, tmp_path / "d.csv", tmp_path / "d.md")
+    text = (tmp_path / "d.md").read_text()
+    assert "Model sizes: config.yaml's defaults for a real corpus (corpus.format csv" in text
+    # the paper's sizes are the defaults: no departure in the EfficientNet's epochs or size
+    assert "video.effnet.epochs" not in set(table["key"])
+    assert "video.effnet.image_size" not in set(table["key"])

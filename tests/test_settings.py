@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from emoagree.settings import level_settings, normalize_config
+from emoagree.settings import deep_merge, level_settings, normalize_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -93,3 +93,81 @@ def test_the_former_clear_best_threshold_is_refused_with_what_replaced_it():
 
     with pytest.raises(ValueError, match="evaluation.clear_best is gone.*95 % confidence set"):
         normalize_config({"evaluation": {"bootstrap_resamples": 10, "clear_best": 0.8}})
+
+
+AUDIO = {
+    "min_duration_s": 0.1, "mfcc_config": "m.conf", "threads": 1, "device": "auto",
+    "pca_grid": [25, 300], "inner_folds": 3, "class_weight": "balanced",
+    "svm": {"kernel": "linear", "c_grid": [1.0]}, "lr": {"max_iter": 10, "c_grid": [1.0]},
+    "lstm": {"hidden_size": 8},
+}
+
+
+def test_each_training_rule_gets_only_the_audio_settings_it_reads():
+    from emoagree.settings import classic_settings, lstm_settings
+
+    assert classic_settings(AUDIO, "audio_svm") == {
+        "pca_grid": [25, 300], "inner_folds": 3, "class_weight": "balanced",
+        "svm": {"kernel": "linear", "c_grid": [1.0]},
+    }
+    assert set(classic_settings(AUDIO, "audio_lr")) == {"pca_grid", "inner_folds",
+                                                        "class_weight", "lr"}
+    assert lstm_settings(AUDIO) == {"min_duration_s": 0.1, "device": "auto",
+                                    "lstm": {"hidden_size": 8}}
+    with pytest.raises(ValueError, match="audio_lstm"):
+        classic_settings(AUDIO, "audio_lstm")
+
+
+def test_the_forest_gets_no_embedding_setting():
+    from emoagree.settings import forest_settings
+
+    vggf_rf = {"backbone": "b", "weights": {"source": "random"}, "image_size": 96,
+               "batch_size": 64, "n_estimators": 100, "grid": {"max_depth": [None]},
+               "inner_folds": 3, "class_weight": None, "max_frames_per_interval": 4}
+    assert forest_settings(vggf_rf) == {"n_estimators": 100, "grid": {"max_depth": [None]},
+                                        "inner_folds": 3, "class_weight": None,
+                                        "max_frames_per_interval": 4}
+
+
+def config_yaml():
+    import yaml
+
+    return yaml.safe_load((ROOT / "config.yaml").read_text())
+
+
+def test_a_demo_config_gets_the_demo_sizes_and_a_csv_config_the_defaults():
+    from emoagree.settings import describe_sizes, sized_config
+
+    defaults = config_yaml()
+    demo = sized_config(defaults, {})
+    # the demo runs at its CPU size (the values its study was measured with)
+    assert demo["audio"]["pca_grid"] == [25, 50, 100]
+    assert demo["audio"]["svm"]["c_grid"] == [0.001, 0.01, 0.1, 1.0]
+    assert demo["audio"]["lstm"]["hidden_size"] == 32 and demo["audio"]["lstm"]["max_epochs"] == 15
+    assert demo["video"]["effnet"]["epochs"] == 2 and demo["video"]["effnet"]["image_size"] == 64
+    assert demo["video"]["vggf_rf"]["image_size"] == 96
+    assert demo["video"]["detector"]["crop_size"] == 96
+    # keys demo_sizes leaves alone keep the defaults
+    assert demo["audio"]["lstm"]["pooling"] == defaults["audio"]["lstm"]["pooling"]
+    assert demo["video"]["effnet"]["backbone"] == defaults["video"]["effnet"]["backbone"]
+    assert "demo_sizes block of config.yaml applied" in describe_sizes(demo)
+
+    user = {"corpus": {"format": "csv", "path": "my_corpus"}}
+    csv = sized_config(deep_merge(defaults, user), user)
+    assert csv["audio"]["pca_grid"] == [25, 50, 100, 300, None]  # the paper's 300, no reduction
+    assert csv["audio"]["svm"]["c_grid"][0] == 0.0001 and csv["audio"]["svm"]["c_grid"][-1] == 10
+    assert csv["audio"]["lstm"]["hidden_size"] == 128  # the paper's
+    assert csv["video"]["effnet"]["epochs"] == 10 and csv["video"]["effnet"]["image_size"] == 128
+    assert csv["video"]["effnet"]["max_frames_per_interval"] is None
+    assert "defaults for a real corpus" in describe_sizes(csv)
+    assert "csv" in describe_sizes(csv)
+
+
+def test_a_users_own_setting_wins_over_the_demo_sizes():
+    from emoagree.settings import sized_config
+
+    user = {"audio": {"lstm": {"hidden_size": 8}}, "video": {"effnet": {"epochs": 1}}}
+    demo = sized_config(deep_merge(config_yaml(), user), user)
+    assert demo["audio"]["lstm"]["hidden_size"] == 8
+    assert demo["video"]["effnet"]["epochs"] == 1
+    assert demo["audio"]["lstm"]["max_epochs"] == 15  # the demo size where the user is silent

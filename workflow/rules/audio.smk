@@ -80,7 +80,8 @@ rule audio_train_classic:
     params:
         system=lambda wc: wc.system,
         arm=lambda wc: train_arm(wc.train_level),
-        settings=lambda wc: settings(wc.train_level)["audio"],
+        # only what the classic models read (not the LSTM's settings): see emoagree.settings
+        settings=lambda wc: classic_settings(settings(wc.train_level)["audio"], wc.system),
         emotions=EMOTIONS,
         seed=training_seed(lambda wc: config["seed"]),
         fold=lambda wc: int(wc.fold),
@@ -109,7 +110,8 @@ rule audio_train_lstm:
         model="results/models/audio_lstm/fold{fold}/train{train_level}{rep}.pt",
         val="results/predictions/audio_lstm/fold{fold}/train{train_level}{rep}/val.csv",
     params:
-        settings=lambda wc: settings(wc.train_level)["audio"],
+        # only what the LSTM reads (not the classic models' grids): see emoagree.settings
+        settings=lambda wc: lstm_settings(settings(wc.train_level)["audio"]),
         audio_paths=lambda wc: audio_paths(),
         emotions=EMOTIONS,
         seed=training_seed(lambda wc: config["seed"]),

@@ -16,7 +16,15 @@ os.environ.update(
     PYTHONPATH=os.pathsep.join(p for p in (SRC_DIR, os.environ.get("PYTHONPATH", "")) if p)
 )
 
-from emoagree.settings import level_settings, normalize_config  # noqa: E402
+from emoagree.settings import (  # noqa: E402
+    classic_settings,
+    describe_sizes,
+    forest_settings,
+    level_settings,
+    lstm_settings,
+    normalize_config,
+    sized_config,
+)
 from emoagree.config_check import config_problem  # noqa: E402
 from emoagree.corpus.errors import CorpusError  # noqa: E402
 from emoagree.corpus.plan import (  # noqa: E402
@@ -52,7 +60,9 @@ def or_refuse(function, *args):
         refuse(error)
 
 
-config = normalize_config(config)
+# corpus.format demo: config.yaml's demo_sizes block goes over its defaults (meant for a
+# real corpus) and under the user's own settings (--configfile, --config)
+config = normalize_config(sized_config(config, workflow.config_settings.overwrite_config))
 # Unknown keys (with the nearest known one) and schema violations, one line naming the
 # config file, before snakemake's validate (which fills the schema's defaults).
 CONFIG_FILES = [
@@ -65,6 +75,7 @@ if _problem:
     refuse(_problem)
 validate(config, os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml"))
 
+print(f"emoagree: {describe_sizes(config)}", file=sys.stderr)
 LEVELS = [int(level) for level in config["levels"]]
 EMOTIONS = list(config["emotions"])
 # recording, audio_path, video_path (known before any job)

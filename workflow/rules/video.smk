@@ -131,7 +131,8 @@ rule video_vggf_rf_train:
     params:
         system="video_vggf_rf",
         arm=lambda w: train_arm(w.train_level),
-        cfg=lambda w: settings(w.train_level)["video"]["vggf_rf"],
+        # the forest's settings only (the embedding settings shape its input files)
+        cfg=lambda w: forest_settings(settings(w.train_level)["video"]["vggf_rf"]),
         emotions=EMOTIONS,
         seed=training_seed(lambda w: settings(w.train_level)["seed"]),
         fold=lambda w: int(w.fold),

@@ -32,7 +32,7 @@ CLASSIC_SYSTEMS = ("audio_svm", "audio_lr")
 
 def pca_components(requested: int, n_samples: int, n_features: int, warn: bool = True) -> int:
     """``requested`` PCA components, capped below the sample count (warns when capped)."""
-    cap = max(1, min(n_samples - 1, n_features))
+    cap = pca_cap(n_samples, n_features)
     if requested > cap and warn:
         log.warning(
             "PCA: %d components requested but only %d training samples x %d features; "
@@ -152,14 +152,48 @@ class GridPoint:
         return {"pca_components": self.pca, "c": self.c}
 
 
-def classic_grid(system: str, settings: dict) -> list[GridPoint]:
+def pca_cap(n_samples: int, n_features: int) -> int:
+    """The most PCA components a fit on ``n_samples`` rows of ``n_features`` can use: below
+    the sample count (the rank of centred data), at most the feature count."""
+    return max(1, min(int(n_samples) - 1, int(n_features)))
+
+
+def capped_pca_sizes(requested: Sequence[int | None], cap: int | None = None) -> list[int]:
+    """The PCA sizes of ``pca_grid`` a fit can use, sorted and without duplicates.
+
+    ``None`` (``null`` in the config) is no reduction: every component the data has, i.e.
+    ``cap``. With a ``cap`` (:func:`pca_cap` of the training data), sizes above it become
+    ``cap`` and are deduplicated, so a small corpus pays nothing for sizes it cannot use
+    (``[25, 50, 100, 300, null]`` on 60 intervals searches 25, 50 and 59). Without a cap
+    only the integer sizes are kept as given (``None`` needs the data).
+    """
+    sizes = set()
+    for size in requested:
+        if size is None:
+            if cap is not None:
+                sizes.add(int(cap))
+        else:
+            sizes.add(int(size) if cap is None else min(int(size), int(cap)))
+    return sorted(sizes)
+
+
+def classic_grid(
+    system: str, settings: dict, n_samples: int | None = None, n_features: int | None = None
+) -> list[GridPoint]:
     """Every (PCA size, C) of ``settings`` (``pca_grid`` and the system's ``c_grid``), in
-    tie-break order."""
+    tie-break order. Given the training data's shape, the PCA sizes are capped by it and
+    deduplicated (:func:`capped_pca_sizes`)."""
     if system not in CLASSIC_SYSTEMS:
         raise ValueError(
             f"unknown classic audio system {system!r}; expected one of {CLASSIC_SYSTEMS}"
         )
-    sizes = sorted({int(n) for n in settings["pca_grid"]})
+    cap = None if n_samples is None or n_features is None else pca_cap(n_samples, n_features)
+    sizes = capped_pca_sizes(settings["pca_grid"], cap)
+    if not sizes:
+        raise ValueError(
+            "audio.pca_grid holds only null (no reduction), which needs the training data's "
+            "size: pass n_samples and n_features"
+        )
     cs = sorted({float(c) for c in settings[system.removeprefix("audio_")]["c_grid"]})
     return [GridPoint(n, c) for n in sizes for c in cs]
 
@@ -301,7 +335,16 @@ def fit_classic(
     labels = np.concatenate([y_train, y_val])
     units = np.concatenate([np.asarray(units_train, dtype=object),
                             np.asarray(units_val, dtype=object)])
-    grid = classic_grid(system, settings)
+    # the PCA sizes are capped by the refit's data (train+val) and deduplicated: the cap
+    # depends on the corpus, so it is logged and written to the model's report
+    n_rows, n_features = max(len(labels), 1), features.shape[1]
+    cap = pca_cap(n_rows, n_features)
+    grid = classic_grid(system, settings, n_rows, n_features)
+    sizes = sorted({p.pca for p in grid})
+    log.info(
+        "%s: PCA sizes %s for %d train+val intervals x %d features (pca_grid %s, cap %d)",
+        system, sizes, len(labels), n_features, list(settings["pca_grid"]), cap,
+    )
     n_folds = int(settings.get("inner_folds", 5))
     splits, method = grouped_splits(labels, units, n_folds, seed), INNER_CV
     if not splits and len(y_train) and len(y_val):
@@ -350,6 +393,10 @@ def fit_classic(
         "chosen": chosen.describe(),
         "chosen_c": chosen.c,
         "pca_components": _used_components(model),
+        # computed from the data: the requested sizes, the cap and the sizes searched
+        "pca_grid_requested": list(settings["pca_grid"]),
+        "pca_cap": int(cap),
+        "pca_grid_searched": sizes,
         "grid": [
             {**p.describe(), "uar": selection.mean(p), "fold_uar": selection.scores[p]}
             for p in grid

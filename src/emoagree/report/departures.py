@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from emoagree.settings import deep_merge
+from emoagree.settings import deep_merge, describe_sizes
 
 #: Compared first and named for a reader, in this order; any other differing setting
 #: that the paper config fixes follows under its dotted path.
@@ -148,9 +148,13 @@ def departures(
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def departures_markdown(table: pd.DataFrame, paper_name: str = "config/ramas_paper.yaml") -> str:
-    """The list as the report shows it: a heading, one bullet per departure."""
+def departures_markdown(table: pd.DataFrame, paper_name: str = "config/ramas_paper.yaml",
+                        sizes: str | None = None) -> str:
+    """The list as the report shows it: a heading, which block of model sizes applied
+    (``sizes``, :func:`emoagree.settings.describe_sizes`), one bullet per departure."""
     lines = [f"# Departures from {paper_name}", ""]
+    if sizes:
+        lines += [sizes[0].upper() + sizes[1:] + ".", ""]
     if table.empty:
         lines.append(f"None: this run uses the settings of {paper_name}.")
     else:
@@ -163,10 +167,13 @@ def departures_markdown(table: pd.DataFrame, paper_name: str = "config/ramas_pap
     return "\n".join(lines) + "\n"
 
 
-def departures_rst(table: pd.DataFrame, paper_name: str = "config/ramas_paper.yaml") -> str:
+def departures_rst(table: pd.DataFrame, paper_name: str = "config/ramas_paper.yaml",
+                   sizes: str | None = None) -> str:
     """The list as reStructuredText, for the top of the HTML report (values as literals)."""
     title = f"Departures from {paper_name}"
     lines = [title, "=" * len(title), ""]
+    if sizes:
+        lines += [sizes[0].upper() + sizes[1:] + ".", ""]
     if table.empty:
         lines.append(f"None: this run uses the settings of ``{paper_name}``.")
     else:
@@ -182,7 +189,8 @@ def write_departures(
     run: Mapping[str, Any], paper_file: str | Path, defaults_file: str | Path,
     csv_out: str | Path, md_out: str | Path, rst_out: str | Path | None = None,
 ) -> pd.DataFrame:
-    """Compare the run's configuration with the paper's; write CSV, Markdown (and rST)."""
+    """Compare the run's configuration with the paper's; write CSV, Markdown (and rST),
+    the latter two saying which block of model sizes applied (demo_sizes or defaults)."""
     paper_tree = yaml.safe_load(Path(paper_file).read_text()) or {}
     paper = paper_settings(paper_file, defaults_file)
     table = departures(run, paper, compared_keys(paper_tree))
@@ -190,7 +198,8 @@ def write_departures(
         if path is not None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(csv_out, index=False)
-    Path(md_out).write_text(departures_markdown(table))
+    sizes = describe_sizes(run)
+    Path(md_out).write_text(departures_markdown(table, sizes=sizes))
     if rst_out is not None:
-        Path(rst_out).write_text(departures_rst(table))
+        Path(rst_out).write_text(departures_rst(table, sizes=sizes))
     return table
