@@ -1,6 +1,8 @@
 # Input, params and target functions of the fusion, evaluation and report stages
 # (kept apart from the rules, as `snakemake --lint` asks). Included after common.smk.
 
+from emoagree.naming import short_names
+
 # --- fusion ---
 
 
@@ -52,6 +54,13 @@ def evaluation_targets():
 
 # --- report ---
 
+# Figures name systems by short names (A-LR, V-EffNet, A-LR+V-EffNet); captions give the
+# full name with the backbone.
+SYSTEM_SHORT = short_names(SYSTEMS)
+# The answer's figure (rule report_answer_figure) needs answer.json's `confidence_set` and
+# `named_row`. Off until the answer writes them; switch on to add the figure to the report.
+ANSWER_FIGURE = False
+
 
 # The headline system (Table 3, the answer, the trade-off plot) is the fused system with
 # the best mean validation UAR; without fusion (one-modality corpus), the best system.
@@ -91,6 +100,31 @@ def headline_prediction_keys():
     return [[s, i, j] for s in HEADLINE_CANDIDATES for i in train_rows(s) for j in LEVELS]
 
 
+def answer_figure_targets(enabled=None):
+    """The answer's figure and its per-system companion (PNG and PDF), where switched on."""
+    if not (ANSWER_FIGURE if enabled is None else enabled):
+        return []
+    return [
+        f"results/figures/{name}.{ext}"
+        for name in ("answer", "answer_systems")
+        for ext in ("png", "pdf")
+    ]
+
+
+FRONT_FIGURE_ALT = (
+    "The answer: mean UAR over test levels per train row with its interval, the "
+    "confidence set marked, and the training samples each row keeps"
+    if ANSWER_FIGURE
+    else "The trade-off: training samples per train level, and mean UAR over test levels "
+    "per train level with its interval"
+)
+
+
+def front_figure():
+    """The figure beside the answer on the report's front page."""
+    return "results/figures/answer.png" if ANSWER_FIGURE else "results/figures/tradeoff.png"
+
+
 def report_targets():
     """Every table and figure of the report (what `snakemake --report` collects)."""
     targets = [
@@ -106,10 +140,14 @@ def report_targets():
         "results/tables/answer.rst",
         "results/tables/answer.json",
         "results/figures/tradeoff.png",
+        "results/figures/tradeoff.pdf",
         "results/figures/recall_per_class.png",
+        "results/figures/recall_per_class.pdf",
     ]
+    targets += answer_figure_targets()
+    targets.append("results/report/front_figure.rst")
     targets += [f"results/tables/crosseval/{s}.csv" for s in SYSTEMS]
-    targets += [f"results/figures/crosseval/{s}.png" for s in SYSTEMS]
+    targets += [f"results/figures/crosseval/{s}.{ext}" for s in SYSTEMS for ext in ("png", "pdf")]
     if config["corpus"]["format"] == "ramas":
         targets += ["results/tables/paper_table2.csv", "results/tables/paper_table3.csv"]
     return targets
