@@ -2,7 +2,14 @@
 systems keep one colour and a short name, and the answer's figure shows what the answer
 says (its rows, intervals, confidence set or named row, samples per row)."""
 
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import matplotlib.colors as mcolors
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -174,8 +181,6 @@ def test_corpus_figures_are_journal_figures(corpus_levels, tmp_path):
 
 def test_the_legibility_check_catches_small_text(tmp_path):
     """A figure drawn 7 in wide with 8 pt text prints at 3.8 pt in one column."""
-    import matplotlib.pyplot as plt
-
     fig, ax = plt.subplots(figsize=(7, 3))
     ax.set_title("wide", fontsize=8)
     ax.tick_params(labelsize=8)
@@ -188,3 +193,28 @@ def test_the_legibility_check_catches_small_text(tmp_path):
     with pytest.raises(AssertionError, match="no vector copy narrow.pdf"):
         (tmp_path / "narrow.png").write_bytes(b"x" * 2000)
         assert_journal_figure(tmp_path / "narrow.png")
+
+
+@pytest.mark.slow
+def test_answer_figure_rule_draws_from_the_study(reported_study, tmp_path):
+    """Rule report_answer_figure on the tiny study's files, answer.json carrying the
+    contract's confidence_set and named_row (added here where the answer lacks them)."""
+    study = tmp_path / "study"
+    shutil.copytree(reported_study, study, symlinks=True)
+    path = study / "results/tables/answer.json"
+    answer = json.loads(path.read_text())
+    answer.setdefault("rows", [str(k) for k in answer["levels"]])
+    answer.setdefault("confidence_set", [str(answer["top_level"])])
+    answer.setdefault("named_row", answer["confidence_set"][0]
+                      if len(answer["confidence_set"]) == 1 else None)
+    path.write_text(json.dumps(answer))
+    targets = [f"results/figures/{n}.png" for n in ("answer", "answer_systems")]
+    snakemake = str(Path(sys.executable).with_name("snakemake"))
+    result = subprocess.run([snakemake, "--cores", "1", *targets], cwd=study,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "report_answer_figure" in result.stderr and "report_answer\n" not in result.stderr
+    for target in targets:
+        assert_journal_figure(study / target)
+    log = (study / "logs/report/answer_figure.log").read_text()
+    assert "train samples per level: {1: 52, 2: 44, 3: 36}" in log  # 60 - 8 k per level

@@ -166,11 +166,13 @@ def systems_figure(
                 low = [100 * answer["mean_uar_ci"][r][0] for r in rows]
                 high = [100 * answer["mean_uar_ci"][r][1] for r in rows]
                 ax.fill_between(x, low, high, color=colour, alpha=0.15, linewidth=0)
-                for k, row in enumerate(rows):
-                    if row in in_set:
-                        ax.plot(x[k], values[k], marker="o", markersize=5, color=colour)
             ax.plot(x, values, marker=system_marker(system), markersize=3, color=colour,
                     linewidth=1, markerfacecolor="white")
+            if system == headline:  # the confidence set's rows, filled on top
+                for k, row in enumerate(rows):
+                    if row in in_set:
+                        ax.plot(x[k], values[k], marker="o", markersize=5, color=colour,
+                                zorder=3)
             ax.set_xticks(x, [row_label(r) for r in rows], rotation=90 if len(rows) > 5 else 0)
             ax.set_title(short_name(system), fontsize=7,
                          fontweight="bold" if system == headline else "normal")
