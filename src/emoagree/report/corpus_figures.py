@@ -200,15 +200,16 @@ def sample_counts(
                     color=colours[i],
                     label=str(level),
                 )
-            ax.set_xticks(x, list(emotions), rotation=45, ha="right")
+            ax.set_xticks(x, list(emotions), rotation=90)
             ax.set_title(panel if folds == 1 else f"fold {panel}: test")
         for ax in axes.ravel()[len(panels):]:
             ax.set_visible(False)
         for ax in axes[:, 0]:
             ax.set_ylabel("intervals")
-        axes.ravel()[0].legend(title="level", loc="lower left", bbox_to_anchor=(0.0, 1.12),
-                               ncol=len(ordered), frameon=False)
         fig.tight_layout(pad=0.3)
+        handles, labels = axes.ravel()[0].get_legend_handles_labels()
+        fig.legend(handles, labels, title="level", loc="upper center", ncol=len(ordered),
+                   bbox_to_anchor=(0.5, 0.0), frameon=False)
         _save(fig, path)
     return counts
 
