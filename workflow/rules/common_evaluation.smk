@@ -57,9 +57,10 @@ def evaluation_targets():
 # Figures name systems by short names (A-LR, V-EffNet, A-LR+V-EffNet); captions give the
 # full name with the backbone.
 SYSTEM_SHORT = short_names(SYSTEMS)
-# The answer's figure (rule report_answer_figure) needs answer.json's `confidence_set` and
-# `named_row`. Off until the answer writes them; switch on to add the figure to the report.
-ANSWER_FIGURE = False
+# The answer's figure (rule report_answer_figure) and the text to paste (rule
+# report_methods) need answer.json's `rows`, `confidence_set`, `named_row` (and `cluster`
+# for the text). Off until the answer writes them; switch on to add both to the report.
+ANSWER_CONFIDENCE_SET = False
 
 
 # The headline system (Table 3, the answer, the trade-off plot) is the fused system with
@@ -100,21 +101,22 @@ def headline_prediction_keys():
     return [[s, i, j] for s in HEADLINE_CANDIDATES for i in train_rows(s) for j in LEVELS]
 
 
-def answer_figure_targets(enabled=None):
-    """The answer's figure and its per-system companion (PNG and PDF), where switched on."""
-    if not (ANSWER_FIGURE if enabled is None else enabled):
+def answer_figure_targets():
+    """The answer's figure and its per-system companion (PNG and PDF), and the methods
+    and results text (Markdown, LaTeX), where ANSWER_CONFIDENCE_SET is on."""
+    if not ANSWER_CONFIDENCE_SET:
         return []
     return [
         f"results/figures/{name}.{ext}"
         for name in ("answer", "answer_systems")
         for ext in ("png", "pdf")
-    ]
+    ] + ["results/tables/methods.md", "results/tables/methods.tex"]
 
 
 FRONT_FIGURE_ALT = (
     "The answer: mean UAR over test levels per train row with its interval, the "
     "confidence set marked, and the training samples each row keeps"
-    if ANSWER_FIGURE
+    if ANSWER_CONFIDENCE_SET
     else "The trade-off: training samples per train level, and mean UAR over test levels "
     "per train level with its interval"
 )
@@ -122,7 +124,7 @@ FRONT_FIGURE_ALT = (
 
 def front_figure():
     """The figure beside the answer on the report's front page."""
-    return "results/figures/answer.png" if ANSWER_FIGURE else "results/figures/tradeoff.png"
+    return "results/figures/answer.png" if ANSWER_CONFIDENCE_SET else "results/figures/tradeoff.png"
 
 
 def report_targets():

@@ -326,7 +326,7 @@ rule report_recall:
 
 
 # The answer's figure reads answer.json's confidence_set and named_row; it joins the
-# report targets where ANSWER_FIGURE is on (common_evaluation.smk).
+# report targets where ANSWER_CONFIDENCE_SET is on (common_evaluation.smk).
 rule report_answer_figure:
     input:
         levels=[level_table(k) for k in LEVELS],
@@ -367,7 +367,7 @@ rule report_answer_figure:
 
 
 # The figure beside the answer on the report's front page (workflow/report/workflow.rst
-# includes it): the answer's figure where ANSWER_FIGURE is on, else the trade-off.
+# includes it): the answer's figure where ANSWER_CONFIDENCE_SET is on, else the trade-off.
 rule report_front_figure:
     input:
         png=front_figure(),
@@ -386,3 +386,35 @@ rule report_front_figure:
         mem_mb=500,
     script:
         "../../scripts/report_front_figure.py"
+
+
+# Methods and results paragraphs and BibTeX to paste into a paper, from the run's settings
+# and results; needs answer.json's confidence set (see ANSWER_CONFIDENCE_SET).
+rule report_methods:
+    input:
+        answer="results/tables/answer.json",
+        levels=[level_table(k) for k in LEVELS],
+    output:
+        md=report(
+            "results/tables/methods.md",
+            caption="../report/methods.rst",
+            category="1. Answer",
+            labels={"item": "methods and results text", "format": "Markdown"},
+        ),
+        tex="results/tables/methods.tex",
+    params:
+        run={k: v for k, v in config.items()},
+        levels=LEVELS,
+        systems=SYSTEMS,
+        labels=SYSTEM_LABELS,
+    log:
+        "logs/report/methods.log",
+    benchmark:
+        "benchmarks/report/methods.tsv"
+    conda:
+        "../../envs/fusion.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+    script:
+        "../../scripts/report_methods.py"
