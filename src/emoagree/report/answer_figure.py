@@ -17,7 +17,6 @@ import numpy as np
 
 from emoagree.report.style import (
     COLUMN_IN,
-    MAX_WIDTH_IN,
     figure_size,
     journal,
     plt,
@@ -155,7 +154,7 @@ def systems_figure(
     with journal():
         fig, axes = plt.subplots(
             nrows, ncols, sharey=True, squeeze=False,
-            figsize=figure_size(min(MAX_WIDTH_IN, COLUMN_IN), 0.4 + 1.25 * nrows),
+            figsize=figure_size(COLUMN_IN, 0.4 + 1.25 * nrows),
         )
         for ax, system in zip(axes.ravel(), systems, strict=False):
             rows = list(means[system])

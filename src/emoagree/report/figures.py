@@ -66,11 +66,6 @@ def crosseval_heatmap(frame: pd.DataFrame, title: str, path: str | Path) -> Path
         return save_figure(fig, path)
 
 
-def _row_positions(rows: Sequence[Any]) -> tuple[np.ndarray, list[str]]:
-    labels = [str(r) for r in rows]
-    return np.arange(len(rows), dtype=float), labels
-
-
 def tradeoff_plot(
     counts: Mapping[int, float],
     answer: Mapping[str, Any],
