@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CORES ?= 2
 
-.PHONY: demo test lint install clean report
+.PHONY: demo test lint install clean report browser
 
 install: $(VENV)/.installed
 
@@ -24,10 +24,19 @@ demo: install
 	$(BIN)/snakemake --cores $(CORES) --report results/report.html
 	@echo "Open results/report.html in a browser; tables are in results/tables/."
 
-test: install
+test: install browser
 	$(BIN)/ruff check src scripts tests
 	$(BIN)/snakemake --lint
 	$(BIN)/python -m pytest -q -ra
+
+# The report test (tests/test_browser.py) opens results/report.html in headless Chromium:
+# Debian's chromium package, installed here where missing (as root, or through sudo).
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends chromium; }
 
 lint: install
 	$(BIN)/ruff check src scripts tests

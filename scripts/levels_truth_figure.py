@@ -16,5 +16,5 @@ shares = {
     level: label_accuracy(read_intervals(path), truth)
     for level, path in zip(params.levels, inputs.levels, strict=True)
 }
-truth_accuracy(shares, snakemake.output[0])  # noqa: F821
+truth_accuracy(shares, snakemake.output.png)  # noqa: F821
 print(f"label accuracy per level: {shares}", file=sys.stderr)

@@ -5,9 +5,10 @@ import sys
 import pandas as pd
 
 from emoagree.report.figures import crosseval_heatmap
+from emoagree.report.style import short_name
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
 frame = pd.read_csv(snakemake.input[0], index_col="train_level")  # noqa: F821
-title = f"UAR (%) of {snakemake.params.label}: train level x test level"  # noqa: F821
-crosseval_heatmap(frame, title, snakemake.output[0])  # noqa: F821
+title = f"UAR (%) of {short_name(snakemake.wildcards.system)}"  # noqa: F821
+crosseval_heatmap(frame, title, snakemake.output.png)  # noqa: F821

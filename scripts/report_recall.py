@@ -11,4 +11,4 @@ p = snakemake.params  # noqa: F821
 cells = load_cells(p.cells, snakemake.input.metrics)  # noqa: F821
 system = load_json(snakemake.input.best)["system"]  # noqa: F821
 recalls = {k: cells[(system, k, k)]["recall"] for k in p.levels}
-recall_plot(recalls, p.emotions, p.labels.get(system, system), snakemake.output[0])  # noqa: F821
+recall_plot(recalls, p.emotions, system, snakemake.output.png)  # noqa: F821

@@ -19,5 +19,5 @@ for system, path in zip(p.systems, snakemake.input.crosseval, strict=True):  # n
     if system != answer["system"]:
         frame = pd.read_csv(path, index_col="train_level")
         frame.index = [train_row(i) for i in frame.index]  # levels and arm rows (Mw, ...)
-        others[p.labels.get(system, system)] = frame.loc[p.levels, "mean"]
-tradeoff_plot(counts, answer, others, snakemake.output[0])  # noqa: F821
+        others[system] = frame.loc[p.levels, "mean"]
+tradeoff_plot(counts, answer, others, snakemake.output.png)  # noqa: F821

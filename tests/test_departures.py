@@ -6,9 +6,11 @@ import pandas as pd
 import yaml
 
 from emoagree.report.departures import (
+    changes_results,
     compared_keys,
     departures,
     departures_markdown,
+    departures_summary,
     paper_settings,
     write_departures,
 )
@@ -109,3 +111,28 @@ def test_a_csv_run_says_it_starts_from_the_defaults_for_a_real_corpus(tmp_path):
     # the paper's sizes are the defaults: no departure in the EfficientNet's epochs or size
     assert "video.effnet.epochs" not in set(table["key"])
     assert "video.effnet.image_size" not in set(table["key"])
+
+
+def test_summary_counts_departures_and_names_those_that_change_results(tmp_path):
+    demo = yaml.safe_load(DEFAULTS.read_text())
+    table = write_departures(demo, PAPER_FILE, DEFAULTS, tmp_path / "d.csv", tmp_path / "d.md",
+                             tmp_path / "d.rst")
+    summary = departures_summary(table)
+    major = [k for k in table["key"] if changes_results(k)]
+    assert summary.startswith(f"{len(table)} settings differ from the paper's; the ones "
+                              "that change results: corpus: demo (paper: ramas); ")
+    assert "video_effnet epochs: 2 (paper: 10)" in summary
+    assert "audio.lstm.hidden_size" not in summary  # in the full list only
+    assert summary.endswith(f"; {len(table) - len(major)} others in the full list below.")
+    assert 0 < len(major) < len(table)
+    # the summary comes first, the full list after it
+    text = (tmp_path / "d.md").read_text()
+    assert text.index(summary) < text.index("## Full list") < text.index("- **corpus**")
+    rst = (tmp_path / "d.rst").read_text()
+    assert rst.index("the ones that change results: corpus: ``demo``") < rst.index("Full list")
+    one = table[table["key"] == "audio.lstm.hidden_size"]
+    assert departures_summary(one) == (
+        "1 setting differs from the paper's; none of them is one that changes results "
+        "(corpus, backbones, weights, input sizes, epochs, protocol)."
+    )
+    assert departures_summary(table.iloc[:0]) == "No setting differs from the paper's."

@@ -8,6 +8,7 @@ from pathlib import Path
 import matplotlib.image as mpimg
 import pandas as pd
 import pytest
+from figure_checks import assert_journal_figure
 from study import planned_jobs, snakemake
 
 TINY_DEMO = """\
@@ -122,6 +123,7 @@ def test_figures_are_written(run):
     for name in ("fig1_annotation_example", "fig2_counts", "fig3_lengths", "fig_truth_accuracy"):
         image = mpimg.imread(workdir / f"results/figures/{name}.png")
         assert image.shape[0] > 100 and image[..., :3].std() > 0.05, name
+        assert_journal_figure(workdir / f"results/figures/{name}.png")  # and its PDF
     assert (workdir / "logs/levels/corpus_figures.log").read_text().startswith("Figure 1")
 
 

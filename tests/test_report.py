@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from figure_checks import assert_journal_figure
 from synthetic import EMOTIONS, write_study
 
 from emoagree.evaluation.cells import LevelTestSet
@@ -378,18 +379,17 @@ def test_dry_run_lists_25_metric_jobs_per_system(tmp_path):
 
 
 @pytest.mark.slow
-def test_end_to_end_tables_figures_and_report(tmp_path):
-    write_study(tmp_path, corpus_format="ramas")
-    run_snakemake(tmp_path)
+def test_end_to_end_tables_figures_and_report(reported_study):
+    tmp_path = reported_study  # the finished tiny study (conftest.py)
     results = tmp_path / "results"
     fused = "fusion_audio_lr_video_effnet"
     for system in ("audio_lr", "video_effnet", fused):
         for i in LEVELS:
             for j in LEVELS:
                 assert (results / f"metrics/{system}/train{i}/test{j}.json").exists()
-        assert (results / f"figures/crosseval/{system}.png").stat().st_size > 1000
+        assert_journal_figure(results / f"figures/crosseval/{system}.png")
     for name in ("tradeoff.png", "recall_per_class.png"):
-        assert (results / "figures" / name).stat().st_size > 1000
+        assert_journal_figure(results / "figures" / name)
     # the audio system skips every 7th interval: counted, not scored
     audio = json.loads((results / "metrics/audio_lr/train1/test1.json").read_text())
     assert audio["n_not_scored"] == 5 and audio["n_scored"] == 25
@@ -458,9 +458,10 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
     run_snakemake(tmp_path, "--report", "results/report.html")
     html = (results / "report.html").read_text()
     assert "P(best)" in html  # the answer at the top
-    assert "Departures from the paper" in html
-    # the report opens with the departures list, then the answer
-    assert html.index("Departures from config/ramas_paper.yaml") < html.index("P(best)")
+    assert "6. Departures from the paper" in html
+    # the report opens with the answer, then the departures' summary and full list
+    assert html.index("P(best)") < html.index("Departures from config/ramas_paper.yaml")
+    assert html.index("the ones that change results") < html.index("Full list")
     assert "confidence set for the best train" in html
     assert "video_effnet (EfficientNet-Lite0, ImageNet weights)" in html  # captions
     for name in ("table2_uar.csv", "table3_crosseval.md", "tradeoff.png", f"{fused}.csv"):

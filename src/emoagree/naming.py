@@ -86,3 +86,31 @@ def system_labels(systems: Sequence[str], config: Mapping[str, Any]) -> dict[str
 def label_of(labels: Mapping[str, str] | None, system: str) -> str:
     """The display name from a ``system_labels`` mapping (the id when none is given)."""
     return (labels or {}).get(system, system)
+
+
+#: Short names of the single systems in figures (the caption gives the full name).
+SHORT_NAMES = {
+    "audio_svm": "A-SVM",
+    "audio_lr": "A-LR",
+    "audio_lstm": "A-LSTM",
+    "video_vggf_rf": "V-VGGF",
+    "video_effnet": "V-EffNet",
+}
+
+
+def short_name(system: str) -> str:
+    """``A-LR``, ``V-EffNet``; a fused system joins its members: ``A-LR+V-EffNet``."""
+    if system in SHORT_NAMES:
+        return SHORT_NAMES[system]
+    if system.startswith("fusion_"):
+        rest = system.removeprefix("fusion_")
+        for video in VIDEO_SECTIONS:
+            audio = rest.removesuffix("_" + video)
+            if audio != rest and audio in SHORT_NAMES:
+                return f"{SHORT_NAMES[audio]}+{SHORT_NAMES[video]}"
+    raise ValueError(f"unknown system {system!r}: no short name")
+
+
+def short_names(systems: Sequence[str]) -> dict[str, str]:
+    """``short_name`` of every system, by system id (what figures and captions show)."""
+    return {str(s): short_name(str(s)) for s in systems}

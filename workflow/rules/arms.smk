@@ -41,7 +41,7 @@ rule arms_truth_accuracy:
         csv=report(
             "results/tables/arms_truth_accuracy.csv",
             caption="../report/arms_truth_accuracy.rst",
-            category="Corpus",
+            category="5. Corpus",
             labels={"table": "Demo: label accuracy of levels and arms"},
         ),
         md="results/tables/arms_truth_accuracy.md",

@@ -168,11 +168,12 @@ def levels_targets():
     targets.append("results/corpus/split_overlap.json")
     targets += [f"results/tables/table1_samples.{ext}" for ext in ("csv", "md")]
     targets += [
-        f"results/figures/{name}.png"
+        f"results/figures/{name}.{ext}"
         for name in ("fig1_annotation_example", "fig2_counts", "fig3_lengths")
+        for ext in ("png", "pdf")
     ]
     if config["corpus"]["format"] == "demo":
-        targets.append("results/figures/fig_truth_accuracy.png")
+        targets += [f"results/figures/fig_truth_accuracy.{ext}" for ext in ("png", "pdf")]
     return targets
 
 

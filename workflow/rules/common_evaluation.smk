@@ -1,6 +1,8 @@
 # Input, params and target functions of the fusion, evaluation and report stages
 # (kept apart from the rules, as `snakemake --lint` asks). Included after common.smk.
 
+from emoagree.naming import short_names
+
 # --- fusion ---
 
 
@@ -62,6 +64,14 @@ def evaluation_targets():
 
 
 # --- report ---
+
+# Figures name systems by short names (A-LR, V-EffNet, A-LR+V-EffNet); captions give the
+# full name with the backbone.
+SYSTEM_SHORT = short_names(SYSTEMS)
+# The answer's figure (rule report_answer_figure) and the text to paste (rule
+# report_methods) need answer.json's `rows`, `confidence_set`, `named_row` (and `cluster`
+# for the text). Off until the answer writes them; switch on to add both to the report.
+ANSWER_CONFIDENCE_SET = True
 
 
 # The headline system (Table 3, the answer, the trade-off plot) is the fused system with
@@ -131,12 +141,9 @@ def answer_validation_keys():
     of row i's fold models on every fold's validation part of test level j.
 
     Those files come from the cell jobs (each cell job also predicts and scores level j's
-    validation intervals, one file per cell). Until the cell jobs write them this returns
-    no keys, so the answer rule asks for no file that no rule produces and the answer
-    states that no validation choice was given; it is switched on where they are made:
-    return [[s, i, j] for s in HEADLINE_CANDIDATES for i in train_rows(s) for j in LEVELS].
+    validation intervals, one file per cell).
     """
-    return []
+    return [[s, i, j] for s in HEADLINE_CANDIDATES for i in train_rows(s) for j in LEVELS]
 
 
 def answer_validation_files():
@@ -144,6 +151,32 @@ def answer_validation_files():
     return [
         f"results/metrics/{s}/train{i}/val{j}.json" for s, i, j in answer_validation_keys()
     ]
+
+
+def answer_figure_targets():
+    """The answer's figure and its per-system companion (PNG and PDF), and the methods
+    and results text (Markdown, LaTeX), where ANSWER_CONFIDENCE_SET is on."""
+    if not ANSWER_CONFIDENCE_SET:
+        return []
+    return [
+        f"results/figures/{name}.{ext}"
+        for name in ("answer", "answer_systems")
+        for ext in ("png", "pdf")
+    ] + ["results/tables/methods.md", "results/tables/methods.tex"]
+
+
+FRONT_FIGURE_ALT = (
+    "The answer: mean UAR over test levels per train row with its interval, the "
+    "confidence set marked, and the training samples each row keeps"
+    if ANSWER_CONFIDENCE_SET
+    else "The trade-off: training samples per train level, and mean UAR over test levels "
+    "per train level with its interval"
+)
+
+
+def front_figure():
+    """The figure beside the answer on the report's front page."""
+    return "results/figures/answer.png" if ANSWER_CONFIDENCE_SET else "results/figures/tradeoff.png"
 
 
 def report_targets():
@@ -161,10 +194,14 @@ def report_targets():
         "results/tables/answer.rst",
         "results/tables/answer.json",
         "results/figures/tradeoff.png",
+        "results/figures/tradeoff.pdf",
         "results/figures/recall_per_class.png",
+        "results/figures/recall_per_class.pdf",
     ]
+    targets += answer_figure_targets()
+    targets.append("results/report/front_figure.rst")
     targets += [f"results/tables/crosseval/{s}.csv" for s in SYSTEMS]
-    targets += [f"results/figures/crosseval/{s}.png" for s in SYSTEMS]
+    targets += [f"results/figures/crosseval/{s}.{ext}" for s in SYSTEMS for ext in ("png", "pdf")]
     if config["corpus"]["format"] == "ramas":
         targets += ["results/tables/paper_table2.csv", "results/tables/paper_table3.csv"]
     return targets

@@ -133,13 +133,13 @@ rule table1:
         csv=report(
             "results/tables/table1_samples.csv",
             caption="../report/table1.rst",
-            category="Corpus",
+            category="5. Corpus",
             labels={"table": "Table 1 (csv)"},
         ),
         md=report(
             "results/tables/table1_samples.md",
             caption="../report/table1.rst",
-            category="Corpus",
+            category="5. Corpus",
             labels={"table": "Table 1 (markdown)"},
         ),
     params:
@@ -168,21 +168,24 @@ rule corpus_figures:
         example=report(
             "results/figures/fig1_annotation_example.png",
             caption="../report/fig1_annotation_example.rst",
-            category="Corpus",
+            category="5. Corpus",
             labels={"figure": "Figure 1: annotation example"},
         ),
         counts=report(
             "results/figures/fig2_counts.png",
             caption="../report/fig2_counts.rst",
-            category="Corpus",
+            category="5. Corpus",
             labels={"figure": "Figure 2: samples per emotion, split and level"},
         ),
         lengths=report(
             "results/figures/fig3_lengths.png",
             caption="../report/fig3_lengths.rst",
-            category="Corpus",
+            category="5. Corpus",
             labels={"figure": "Figure 3: interval lengths"},
         ),
+        example_pdf="results/figures/fig1_annotation_example.pdf",
+        counts_pdf="results/figures/fig2_counts.pdf",
+        lengths_pdf="results/figures/fig3_lengths.pdf",
     params:
         levels=LEVELS,
         emotions=EMOTIONS,
@@ -205,12 +208,13 @@ rule truth_accuracy_figure:
         levels=level_files(),
         truth=truth_file(),
     output:
-        report(
+        png=report(
             "results/figures/fig_truth_accuracy.png",
             caption="../report/fig_truth_accuracy.rst",
-            category="Corpus",
+            category="5. Corpus",
             labels={"figure": "Demo: label accuracy against the hidden truth"},
         ),
+        pdf="results/figures/fig_truth_accuracy.pdf",
     params:
         levels=LEVELS,
     log:

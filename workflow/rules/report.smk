@@ -16,7 +16,7 @@ rule report_departures:
         md=report(
             "results/tables/departures.md",
             caption="../report/departures.rst",
-            category="0. Departures from the paper",
+            category="6. Departures from the paper",
             labels={"item": "departures from config/ramas_paper.yaml", "format": "Markdown"},
         ),
         csv="results/tables/departures.csv",
@@ -245,15 +245,17 @@ rule report_heatmap:
     input:
         "results/tables/crosseval/{system}.csv",
     output:
-        report(
+        png=report(
             "results/figures/crosseval/{system}.png",
             caption="../report/heatmap.rst",
             category="3. Cross-evaluation",
             subcategory="Heatmaps",
             labels=lambda w: {"system": SYSTEM_LABELS[w.system], "type": "heatmap"},
         ),
+        pdf="results/figures/crosseval/{system}.pdf",
     params:
         label=lambda w: SYSTEM_LABELS[w.system],
+        short=lambda w: SYSTEM_SHORT[w.system],
     log:
         "logs/report/heatmap/{system}.log",
     benchmark:
@@ -273,17 +275,19 @@ rule report_tradeoff:
         answer="results/tables/answer.json",
         crosseval=[f"results/tables/crosseval/{s}.csv" for s in SYSTEMS],
     output:
-        report(
+        png=report(
             "results/figures/tradeoff.png",
             caption="../report/tradeoff.rst",
             category="1. Answer",
             labels={"item": "trade-off plot", "format": "PNG"},
         ),
+        pdf="results/figures/tradeoff.pdf",
     params:
         levels=LEVELS,
         systems=SYSTEMS,
         folds=N_FOLDS,
         labels=SYSTEM_LABELS,
+        short=SYSTEM_SHORT,
     log:
         "logs/report/tradeoff.log",
     benchmark:
@@ -302,17 +306,19 @@ rule report_recall:
         metrics=[metrics_file(s, i, j) for s, i, j in same_level_keys(HEADLINE_CANDIDATES)],
         best="results/tables/best_system.json",
     output:
-        report(
+        png=report(
             "results/figures/recall_per_class.png",
             caption="../report/recall.rst",
             category="4. Per-class recall",
             labels={"item": "per-class recall", "format": "PNG"},
         ),
+        pdf="results/figures/recall_per_class.pdf",
     params:
         cells=same_level_keys(HEADLINE_CANDIDATES),
         levels=LEVELS,
         emotions=EMOTIONS,
         labels=SYSTEM_LABELS,
+        short=SYSTEM_SHORT,
     log:
         "logs/report/recall.log",
     benchmark:
@@ -324,3 +330,98 @@ rule report_recall:
         mem_mb=500,
     script:
         "../../scripts/report_recall.py"
+
+
+# The answer's figure reads answer.json's confidence_set and named_row; it joins the
+# report targets where ANSWER_CONFIDENCE_SET is on (common_evaluation.smk).
+rule report_answer_figure:
+    input:
+        levels=[level_table(k) for k in LEVELS],
+        answer="results/tables/answer.json",
+        crosseval=[f"results/tables/crosseval/{s}.csv" for s in SYSTEMS],
+    output:
+        png=report(
+            "results/figures/answer.png",
+            caption="../report/answer_figure.rst",
+            category="1. Answer",
+            labels={"item": "answer figure", "format": "PNG"},
+        ),
+        pdf="results/figures/answer.pdf",
+        systems_png=report(
+            "results/figures/answer_systems.png",
+            caption="../report/answer_systems.rst",
+            category="1. Answer",
+            labels={"item": "answer per system", "format": "PNG"},
+        ),
+        systems_pdf="results/figures/answer_systems.pdf",
+    params:
+        levels=LEVELS,
+        systems=SYSTEMS,
+        folds=N_FOLDS,
+        labels=SYSTEM_LABELS,
+        short=SYSTEM_SHORT,
+    log:
+        "logs/report/answer_figure.log",
+    benchmark:
+        "benchmarks/report/answer_figure.tsv"
+    conda:
+        "../../envs/fusion.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+    script:
+        "../../scripts/report_answer_figure.py"
+
+
+# The figure beside the answer on the report's front page (workflow/report/workflow.rst
+# includes it): the answer's figure where ANSWER_CONFIDENCE_SET is on, else the trade-off.
+rule report_front_figure:
+    input:
+        png=front_figure(),
+    output:
+        "results/report/front_figure.rst",
+    params:
+        alt=FRONT_FIGURE_ALT,
+    log:
+        "logs/report/front_figure.log",
+    benchmark:
+        "benchmarks/report/front_figure.tsv"
+    conda:
+        "../../envs/fusion.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+    script:
+        "../../scripts/report_front_figure.py"
+
+
+# Methods and results paragraphs and BibTeX to paste into a paper, from the run's settings
+# and results; needs answer.json's confidence set (see ANSWER_CONFIDENCE_SET).
+rule report_methods:
+    input:
+        answer="results/tables/answer.json",
+        levels=[level_table(k) for k in LEVELS],
+    output:
+        md=report(
+            "results/tables/methods.md",
+            caption="../report/methods.rst",
+            category="1. Answer",
+            labels={"item": "methods and results text", "format": "Markdown"},
+        ),
+        tex="results/tables/methods.tex",
+    params:
+        run={k: v for k, v in config.items()},
+        levels=LEVELS,
+        systems=SYSTEMS,
+        labels=SYSTEM_LABELS,
+    log:
+        "logs/report/methods.log",
+    benchmark:
+        "benchmarks/report/methods.tsv"
+    conda:
+        "../../envs/fusion.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+    script:
+        "../../scripts/report_methods.py"

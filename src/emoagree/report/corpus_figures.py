@@ -9,30 +9,38 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.patches import Patch
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-
-from emoagree.constants import SPLITS  # noqa: E402
+from emoagree.constants import SPLITS
+from emoagree.report.style import (
+    MAX_WIDTH_IN,
+    OKABE_ITO,
+    figure_size,
+    journal,
+    level_colours,
+    plt,
+    save_figure,
+)
 
 #: Colour of marks outside the kept emotions (Neutral, Domination, ...).
 OTHER_COLOUR = "#c8c8c8"
 
 
-def emotion_colours(emotions: Sequence[str]) -> dict[str, tuple]:
-    """A fixed colour per kept emotion (tab10 in config order)."""
-    cmap = plt.get_cmap("tab10")
-    return {emotion: cmap(i % 10) for i, emotion in enumerate(emotions)}
+#: Emotion colours: Okabe-Ito without black and grey tones (colour-blind safe).
+EMOTION_PALETTE = [OKABE_ITO[name] for name in (
+    "vermillion", "blue", "orange", "bluish green", "reddish purple", "sky blue", "yellow",
+)]
+
+
+def emotion_colours(emotions: Sequence[str]) -> dict[str, str]:
+    """A fixed colour per kept emotion (Okabe-Ito in config order)."""
+    return {e: EMOTION_PALETTE[i % len(EMOTION_PALETTE)] for i, e in enumerate(emotions)}
 
 
 def _save(fig, path: str | Path) -> None:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def _lanes(starts: Sequence[float], ends: Sequence[float]) -> tuple[list[int], int]:
@@ -102,11 +110,19 @@ def annotation_example(
     marks = annotations[annotations["recording"].astype(str) == recording]
     annotators = sorted(marks["annotator"].astype(str).unique())
     ordered_levels = sorted(levels)
+    with journal():
+        return _annotation_axes(marks, levels, annotators, ordered_levels, colours, emotions,
+                                recording, path)
+
+
+def _annotation_axes(marks, levels, annotators, ordered_levels, colours, emotions, recording,
+                     path) -> str:
     fig, (top, bottom) = plt.subplots(
         2,
         1,
         sharex=True,
-        figsize=(10, 1.2 + 0.35 * (len(annotators) + len(ordered_levels))),
+        figsize=figure_size(MAX_WIDTH_IN - 0.35,
+                            0.9 + 0.2 * (len(annotators) + len(ordered_levels))),
         gridspec_kw={"height_ratios": [max(len(annotators), 1), max(len(ordered_levels), 1)]},
     )
     for row, annotator in enumerate(annotators):
@@ -114,16 +130,18 @@ def annotation_example(
     top.set_yticks(range(len(annotators)), annotators)
     top.invert_yaxis()
     top.set_ylabel("annotator")
-    top.set_title(f"Annotation of {recording} and the resulting agreement levels")
+    top.set_title(f"Recording {recording}", loc="left")
     for row, level in enumerate(ordered_levels):
         table = levels[level]
         _bar_row(bottom, row, table[table["recording"].astype(str) == recording], colours)
-    bottom.set_yticks(range(len(ordered_levels)), [f"level {k}" for k in ordered_levels])
+    bottom.set_yticks(range(len(ordered_levels)), [str(k) for k in ordered_levels])
+    bottom.set_ylabel("level")
     bottom.invert_yaxis()
     bottom.set_xlabel("time (s)")
     handles = [Patch(color=colours[e], label=e) for e in emotions]
     handles.append(Patch(color=OTHER_COLOUR, label="other (dropped)"))
-    top.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    bottom.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.45), ncol=4,
+                  frameon=False)
     _save(fig, path)
     return recording
 
@@ -163,35 +181,36 @@ def sample_counts(
     folds = int(folds)
     panels = list(counts.index.get_level_values(0).unique())
     ordered = list(counts.columns)
-    fig, axes = plt.subplots(
-        1, len(panels), figsize=((4.2 if folds == 1 else 3.4) * len(panels), 3.6), sharey=True
-    )
+    ncols = 1 if len(panels) == 1 else 2
+    nrows = int(np.ceil(len(panels) / ncols))
     width = 0.8 / max(len(ordered), 1)
     x = np.arange(len(emotions))
-    cmap = plt.get_cmap("viridis")
-    for ax, panel in zip(np.atleast_1d(axes), panels, strict=True):
-        for i, level in enumerate(ordered):
-            ax.bar(
-                x + (i - (len(ordered) - 1) / 2) * width,
-                counts.loc[panel, level].to_numpy(),
-                width,
-                color=cmap(i / max(len(ordered) - 1, 1)),
-                label=f"level {level}",
-            )
-        ax.set_xticks(x, list(emotions), rotation=35, ha="right")
-        ax.set_title(panel if folds == 1 else f"fold {panel}: test")
-    axes = np.atleast_1d(axes)
-    axes[0].set_ylabel("number of intervals")
-    axes[-1].legend(frameon=False, fontsize="small")
-    if folds == 1:
-        fig.suptitle("Samples per emotion, split and level of agreement")
-    else:
-        fig.suptitle(
-            f"Test intervals per emotion and level in each of {folds} folds "
-            "(fold f validates on fold f + 1, trains on the rest)",
-            y=1.03,
+    colours = level_colours(len(ordered))
+    with journal():
+        fig, axes = plt.subplots(
+            nrows, ncols, squeeze=False, sharey=True,
+            figsize=figure_size(MAX_WIDTH_IN - 0.35, 0.3 + 1.55 * nrows),
         )
-    _save(fig, path)
+        for ax, panel in zip(axes.ravel(), panels, strict=False):
+            for i, level in enumerate(ordered):
+                ax.bar(
+                    x + (i - (len(ordered) - 1) / 2) * width,
+                    counts.loc[panel, level].to_numpy(),
+                    width,
+                    color=colours[i],
+                    label=str(level),
+                )
+            ax.set_xticks(x, list(emotions), rotation=90)
+            ax.set_title(panel if folds == 1 else f"fold {panel}: test")
+        for ax in axes.ravel()[len(panels):]:
+            ax.set_visible(False)
+        for ax in axes[:, 0]:
+            ax.set_ylabel("intervals")
+        fig.tight_layout(pad=0.3)
+        handles, labels = axes.ravel()[0].get_legend_handles_labels()
+        fig.legend(handles, labels, title="level", loc="upper center", ncol=len(ordered),
+                   bbox_to_anchor=(0.5, 0.0), frameon=False)
+        _save(fig, path)
     return counts
 
 
@@ -199,37 +218,37 @@ def interval_lengths(levels: Mapping[int, pd.DataFrame], path: str | Path) -> No
     """Figure 3: interval lengths per level, whiskers at the 1st and 99th percentiles."""
     ordered = sorted(levels)
     data = [levels[k]["duration_s"].to_numpy(dtype=float) for k in ordered]
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.boxplot(
-        [d if len(d) else [np.nan] for d in data],
-        whis=(1, 99),
-        tick_labels=[str(k) for k in ordered],
-        flierprops={"markersize": 2},
-    )
-    ax.set_xlabel("level of agreement")
-    ax.set_ylabel("interval length (s)")
-    ax.set_title("Interval lengths (whiskers: 1st and 99th percentiles)")
-    _save(fig, path)
+    with journal():
+        fig, ax = plt.subplots(figsize=figure_size(3.3, 2.3))
+        ax.boxplot(
+            [d if len(d) else [np.nan] for d in data],
+            whis=(1, 99),
+            tick_labels=[str(k) for k in ordered],
+            flierprops={"markersize": 2},
+        )
+        ax.set_xlabel("level of agreement")
+        ax.set_ylabel("interval length (s)")
+        _save(fig, path)
 
 
 def truth_accuracy(shares: Mapping[int, float], path: str | Path) -> None:
     """Demo only: share of interval time whose label matches the hidden truth, per level."""
     ordered = sorted(shares)
     values = [100 * float(shares[k]) for k in ordered]
-    fig, ax = plt.subplots(figsize=(5, 3.6))
-    ax.plot(ordered, values, marker="o")
-    for level, value in zip(ordered, values, strict=True):
-        ax.annotate(
-            f"{value:.1f}",
-            (level, value),
-            textcoords="offset points",
-            xytext=(0, 6),
-            ha="center",
-            fontsize="small",
-        )
-    ax.set_xticks(ordered)
-    ax.set_ylim(0, 105)
-    ax.set_xlabel("level of agreement")
-    ax.set_ylabel("label accuracy vs hidden truth (% of time)")
-    ax.set_title("Demo corpus: labels get cleaner with agreement")
-    _save(fig, path)
+    with journal():
+        fig, ax = plt.subplots(figsize=figure_size(3.3, 2.3))
+        ax.plot(ordered, values, marker="o", color=OKABE_ITO["blue"])
+        for level, value in zip(ordered, values, strict=True):
+            ax.annotate(
+                f"{value:.1f}",
+                (level, value),
+                textcoords="offset points",
+                xytext=(0, 5),
+                ha="center",
+                fontsize=7,
+            )
+        ax.set_xticks(ordered)
+        ax.set_ylim(0, 110)
+        ax.set_xlabel("level of agreement")
+        ax.set_ylabel("labels matching the\nhidden truth (% of time)")
+        _save(fig, path)

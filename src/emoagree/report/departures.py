@@ -1,7 +1,9 @@
 """Where a run departs from the paper's settings (config/ramas_paper.yaml).
 
-The report opens with this list, so that a reader of the demo's tables knows at once that
-they come from another corpus, another backbone, fewer epochs, and so on. The paper's
+The report's front page gives, after the answer, a one-sentence summary (how many settings
+differ, and those that change results: corpus, backbones, weights, input sizes, epochs,
+protocol) and then the full list, so that a reader of the demo's tables knows that they
+come from another corpus, another backbone, fewer epochs, and so on. The paper's
 settings are config/ramas_paper.yaml merged over the workflow's config.yaml, as Snakemake
 merges it for a paper run; every setting that file fixes is compared, plus the study's
 protocol settings it leaves to the defaults (levels, split, folds). Settings of the
@@ -148,16 +150,45 @@ def departures(
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def changes_results(key: str) -> bool:
+    """Whether a departure is one that changes results: the corpus, a backbone, weights,
+    input size, epochs, frames, PCA sizes, pooling or the protocol (the settings named in
+    ``NAMED``), per-level overrides of them included."""
+    return key.split(" (level ")[0] in NAMED
+
+
+def departures_summary(table: pd.DataFrame, literal: str = "") -> str:
+    """One sentence: "N settings differ from the paper's; the ones that change results:
+    corpus: demo (paper: ramas); ...". ``literal`` wraps values (rST: two backquotes)."""
+    if table.empty:
+        return "No setting differs from the paper's."
+    n = len(table)
+    major = table[[changes_results(k) for k in table["key"]]]
+    head = f"{n} setting{'s' if n != 1 else ''} differ{'s' if n == 1 else ''} from the paper's"
+    if major.empty:
+        return f"{head}; none of them is one that changes results (corpus, backbones, " \
+               "weights, input sizes, epochs, protocol)."
+    items = "; ".join(
+        f"{row.setting}: {literal}{row.run}{literal} (paper: {literal}{row.paper}{literal})"
+        for row in major.itertuples(index=False)
+    )
+    rest = n - len(major)
+    tail = f"; {rest} other{'s' if rest != 1 else ''} in the full list below" if rest else ""
+    return f"{head}; the ones that change results: {items}{tail}."
+
+
 def departures_markdown(table: pd.DataFrame, paper_name: str = "config/ramas_paper.yaml",
                         sizes: str | None = None) -> str:
     """The list as the report shows it: a heading, which block of model sizes applied
-    (``sizes``, :func:`emoagree.settings.describe_sizes`), one bullet per departure."""
+    (``sizes``, :func:`emoagree.settings.describe_sizes`), the summary, one bullet per
+    departure."""
     lines = [f"# Departures from {paper_name}", ""]
     if sizes:
         lines += [sizes[0].upper() + sizes[1:] + ".", ""]
     if table.empty:
         lines.append(f"None: this run uses the settings of {paper_name}.")
     else:
+        lines += [departures_summary(table), "", "## Full list", ""]
         lines.append(f"This run differs from the paper's settings ({paper_name}) in "
                      f"{len(table)} setting{'s' if len(table) != 1 else ''}:")
         lines.append("")
@@ -169,7 +200,8 @@ def departures_markdown(table: pd.DataFrame, paper_name: str = "config/ramas_pap
 
 def departures_rst(table: pd.DataFrame, paper_name: str = "config/ramas_paper.yaml",
                    sizes: str | None = None) -> str:
-    """The list as reStructuredText, for the top of the HTML report (values as literals)."""
+    """The summary and the full list as reStructuredText, for the report's front page
+    (after the answer; values as literals); ``sizes`` as in :func:`departures_markdown`."""
     title = f"Departures from {paper_name}"
     lines = [title, "=" * len(title), ""]
     if sizes:
@@ -177,6 +209,8 @@ def departures_rst(table: pd.DataFrame, paper_name: str = "config/ramas_paper.ya
     if table.empty:
         lines.append(f"None: this run uses the settings of ``{paper_name}``.")
     else:
+        lines += [departures_summary(table, literal="``"), ""]
+        lines += ["Full list", "-" * len("Full list"), ""]
         lines.append(f"This run differs from the paper's settings in {len(table)} "
                      f"setting{'s' if len(table) != 1 else ''}:")
         lines.append("")

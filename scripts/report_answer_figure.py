@@ -1,0 +1,22 @@
+"""The answer's figure (headline system) and its companion (one panel per system)."""
+
+import sys
+
+import pandas as pd
+
+from emoagree.report.answer_figure import answer_figure, systems_figure
+from emoagree.report.tables import load_json, train_sample_counts
+
+sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+
+p = snakemake.params  # noqa: F821
+inputs, outputs = snakemake.input, snakemake.output  # noqa: F821
+counts = train_sample_counts(dict(zip(p.levels, inputs.levels, strict=True)), p.folds)
+answer = load_json(inputs.answer)
+answer_figure(answer, counts, outputs.png)
+means = {}
+for system, path in zip(p.systems, inputs.crosseval, strict=True):
+    frame = pd.read_csv(path, index_col="train_level")
+    means[system] = {str(row): float(value) for row, value in frame["mean"].items()}
+systems_figure(means, answer, outputs.systems_png)
+print(f"train samples per level: {counts}", file=sys.stderr)

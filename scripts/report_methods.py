@@ -1,0 +1,20 @@
+"""Methods and results paragraphs (Markdown and LaTeX) from the run's settings and results."""
+
+import sys
+
+import pandas as pd
+
+from emoagree.report.methods import methods_latex, methods_markdown, methods_paragraphs
+from emoagree.report.tables import load_json, write_text
+
+sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+
+p, inputs, outputs = snakemake.params, snakemake.input, snakemake.output  # noqa: F821
+counts = {
+    int(level): len(pd.read_csv(path, usecols=["interval_id"]))
+    for level, path in zip(p.levels, inputs.levels, strict=True)
+}
+paragraphs = methods_paragraphs(p.run, load_json(inputs.answer), counts, p.systems, p.labels)
+write_text(outputs.md, methods_markdown(paragraphs))
+write_text(outputs.tex, methods_latex(paragraphs))
+print(paragraphs["methods"], paragraphs["results"], sep="\n\n", file=sys.stderr)

@@ -1,0 +1,244 @@
+"""Text to paste into a paper: a methods paragraph, a results paragraph and BibTeX.
+
+Every number comes from the run: the corpus format, levels, split, folds, systems and
+fusion settings from the run's configuration; the interval counts from the level tables;
+the split unit, folds, replicates, clusters, resamples and the answer's means, intervals
+and confidence set from ``answer.json`` (contract: ``rows``, ``mean_uar``,
+``mean_uar_ci``, ``confidence_set``, ``named_row``, ``cluster``, ``protocol``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from emoagree.report.answer_figure import check_answer, row_label
+
+#: What the methods text reads from answer.json beyond the figure's keys.
+REQUIRED_KEYS = ("cluster", "protocol", "bootstrap_resamples", "ci_level", "system")
+
+UNIT_PHRASES = {
+    "segment": "segments (connected stretches of the union of all kept emotions' level-1 "
+    "intervals over all views of one session)",
+    "recording": "recordings",
+    "session": "sessions",
+    "actor": "actors (speaker-independent)",
+    "corpus": "recordings, as the corpus's own split gives them",
+    "interval": "intervals (the paper's protocol: intervals of different emotions may "
+    "overlap in time across parts)",
+}
+CORPUS_PHRASES = {
+    "ramas": "the RAMAS corpus",
+    "demo": "the bundled synthetic demo corpus (RAMAS layout, simulated annotators)",
+    "csv": "a corpus given as interval tables",
+    "clips": "a corpus of emotion clips",
+}
+SYSTEM_PHRASES = {
+    "audio_svm": "a linear SVM on openSMILE ComParE functionals after PCA",
+    "audio_lr": "logistic regression on openSMILE ComParE functionals after PCA",
+    "audio_lstm": "an LSTM on eGeMAPS and MFCC low-level descriptors",
+    "video_vggf_rf": "a random forest on face embeddings",
+    "video_effnet": "a fine-tuned EfficientNet on face crops",
+}
+
+BIBTEX = r"""@inproceedings{ryumina2021annotation,
+  author    = {Ryumina, Elena and Verkholyak, Oxana and Karpov, Alexey},
+  title     = {Annotation Confidence vs. Training Sample Size: Trade-off Solution for
+               Partially-Continuous Categorical Emotion Recognition},
+  booktitle = {Proc. Interspeech 2021},
+  year      = {2021}
+}
+
+@article{moelder2021snakemake,
+  author  = {M{\"o}lder, Felix and Jablonski, Kim Philipp and Letcher, Brice and Hall,
+             Michael B. and Tomkins-Tinch, Christopher H. and Sochat, Vanessa and Forster,
+             Jan and Lee, Soohyun and Twardziok, Sven O. and Kanitz, Alexander and Wilm,
+             Andreas and Holtgrewe, Manuel and Rahmann, Sven and Nahnsen, Sven and
+             K{\"o}ster, Johannes},
+  title   = {Sustainable data analysis with {Snakemake}},
+  journal = {F1000Research},
+  volume  = {10},
+  pages   = {33},
+  year    = {2021},
+  doi     = {10.12688/f1000research.29032.2}
+}
+
+@inproceedings{eyben2010opensmile,
+  author    = {Eyben, Florian and W{\"o}llmer, Martin and Schuller, Bj{\"o}rn},
+  title     = {{openSMILE}: The {Munich} Versatile and Fast Open-Source Audio Feature
+               Extractor},
+  booktitle = {Proc. ACM Multimedia},
+  pages     = {1459--1462},
+  year      = {2010},
+  doi       = {10.1145/1873951.1874246}
+}
+
+@article{pedregosa2011sklearn,
+  author  = {Pedregosa, Fabian and others},
+  title   = {Scikit-learn: Machine Learning in {Python}},
+  journal = {Journal of Machine Learning Research},
+  volume  = {12},
+  pages   = {2825--2830},
+  year    = {2011}
+}
+
+@inproceedings{paszke2019pytorch,
+  author    = {Paszke, Adam and others},
+  title     = {{PyTorch}: An Imperative Style, High-Performance Deep Learning Library},
+  booktitle = {Advances in Neural Information Processing Systems 32},
+  pages     = {8024--8035},
+  year      = {2019}
+}
+
+@misc{wightman2019timm,
+  author       = {Wightman, Ross},
+  title        = {{PyTorch} Image Models},
+  year         = {2019},
+  howpublished = {\url{https://github.com/huggingface/pytorch-image-models}},
+  doi          = {10.5281/zenodo.4414861}
+}
+"""
+
+
+def check_methods_answer(answer: Mapping[str, Any], source: str = "answer.json") -> None:
+    """The figure's keys plus ``cluster``, ``protocol`` and the bootstrap settings."""
+    check_answer(answer, source)
+    for key in REQUIRED_KEYS:
+        if key not in answer:
+            raise ValueError(f"{source}: no '{key}' key (the methods text needs it)")
+    for key in ("kind", "count"):
+        if key not in answer["cluster"]:
+            raise ValueError(f"{source}: 'cluster' has no '{key}'")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _system_phrase(system: str, labels: Mapping[str, str]) -> str:
+    if system.startswith("fusion_"):
+        return f"{labels.get(system, system)}, a weighted fusion of its audio and video parts"
+    return f"{labels.get(system, system)} ({SYSTEM_PHRASES.get(system, system)})"
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.1f}"
+
+
+def methods_paragraphs(
+    config: Mapping[str, Any],
+    answer: Mapping[str, Any],
+    interval_counts: Mapping[int, int],
+    systems: Sequence[str],
+    labels: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The methods and results paragraphs (plain text with ``*`` for emphasis only).
+
+    Args:
+        config: the run's configuration (corpus, levels, split, fusion, evaluation).
+        answer: answer.json (see the module docstring for the keys read).
+        interval_counts: intervals per level (level table rows).
+        systems: the systems that ran, in table order.
+        labels: display names by system id (video systems with their backbone).
+
+    Returns:
+        ``{"methods": ..., "results": ...}``.
+    """
+    check_methods_answer(answer)
+    labels = dict(labels or {})
+    protocol = answer["protocol"]
+    levels = sorted(int(k) for k in interval_counts)
+    corpus = CORPUS_PHRASES.get(config["corpus"]["format"], config["corpus"]["format"])
+    emotions = list(config.get("emotions", []))
+    counts = ", ".join(f"{interval_counts[k]} (level {k})" for k in levels)
+    folds = int(protocol["folds"])
+    unit = UNIT_PHRASES.get(protocol["unit"], protocol["unit"])
+    if folds == 1:
+        split = (f"The intervals were split once into train, validation and test parts by "
+                 f"{unit}, fixed on level 1 and inherited by every level.")
+    else:
+        split = (f"The intervals were split into {folds} folds by {unit}, fixed on level 1 "
+                 f"and inherited by every level; fold f was tested, fold f + 1 validated "
+                 f"and the other folds trained, so that every interval was tested once.")
+    replicates = int(protocol.get("replicates", 1))
+    fusion = config.get("fusion", {})
+    selection = protocol.get("fusion_selection", fusion.get("selection", "val"))
+    chosen_on = ("each fold's validation predictions" if selection == "val"
+                 else "each test level's own labels (the paper's protocol; optimistic)")
+    ci = 100 * float(answer["ci_level"])
+    cluster = answer["cluster"]
+    methods = (
+        f"We used {corpus} with the emotions {', '.join(emotions)}. Agreement level k kept "
+        f"the stretches where at least k annotators marked the same emotion "
+        f"(levels {levels[0]}-{levels[-1]}; intervals: {counts}). {split} "
+        f"We trained {_plural(len(systems), 'system')}: "
+        f"{'; '.join(_system_phrase(s, labels) for s in systems)}. "
+        f"Each system was trained on every level (and training arm) and tested on every "
+        f"level's test intervals, with {_plural(replicates, 'seeded training replicate')} "
+        f"per model. The C and PCA size of the SVM and LR were chosen by grouped inner "
+        f"cross-validation, the epochs of the networks on the validation part. Fusion "
+        f"weights ({fusion.get('draws', 'n/a')} Dirichlet draws) were chosen on {chosen_on}, "
+        f"and the headline system by its mean validation UAR. We report the unweighted "
+        f"average recall (UAR) with {ci:.0f}% percentile intervals from a cluster bootstrap "
+        f"of {answer['bootstrap_resamples']} resamples over {cluster['count']} "
+        f"{cluster['kind']} clusters (seed {answer.get('seed', config.get('seed'))}), the "
+        f"same draws for every cell and system."
+    )
+    rows = [str(r) for r in answer["rows"]]
+    means = "; ".join(
+        f"{row_label(r)}: {_pct(answer['mean_uar'][r])}% "
+        f"[{_pct(answer['mean_uar_ci'][r][0])}, {_pct(answer['mean_uar_ci'][r][1])}]"
+        for r in rows
+    )
+    system = labels.get(answer["system"], answer["system"])
+    named = answer["named_row"]
+    members = [row_label(str(r)) for r in answer["confidence_set"]]
+    if named is not None:
+        verdict = (f"The {ci:.0f}% confidence set for the best train row holds one row, "
+                   f"{row_label(str(named))}: train on it.")
+    else:
+        verdict = (f"The {ci:.0f}% confidence set for the best train row holds "
+                   f"{_plural(len(members), 'row')} ({', '.join(members)}): the data do "
+                   f"not single out one level.")
+    results = (
+        f"For {system}, the mean UAR over the test levels of the model trained on each "
+        f"train row was {means}. {verdict}"
+    )
+    choice = answer.get("validation_choice")
+    if choice and choice.get("test_mean_uar") is not None:
+        low, high = choice["test_mean_uar_ci"]
+        results += (
+            f" Chosen on validation, row {row_label(str(choice['row']))} reached "
+            f"{_pct(choice['test_mean_uar'])}% [{_pct(low)}, {_pct(high)}] on test."
+        )
+    if answer.get("optimistic") or selection == "test":
+        results += " Fusion weights were chosen on test labels: these numbers are optimistic."
+    return {"methods": methods, "results": results}
+
+
+def methods_markdown(paragraphs: Mapping[str, str]) -> str:
+    return (
+        "# Methods and results (to paste)\n\n## Methods\n\n"
+        f"{paragraphs['methods']}\n\n## Results\n\n{paragraphs['results']}\n\n"
+        f"## References (BibTeX)\n\n```bibtex\n{BIBTEX}```\n"
+    )
+
+
+_TEX_ESCAPES = {"%": r"\%", "&": r"\&", "_": r"\_", "#": r"\#", "$": r"\$"}
+
+
+def _tex(text: str) -> str:
+    return re.sub(r"[%&_#$]", lambda m: _TEX_ESCAPES[m.group(0)], text)
+
+
+def methods_latex(paragraphs: Mapping[str, str]) -> str:
+    """The two paragraphs for LaTeX (special characters escaped); BibTeX as a comment
+    block after them, to copy into the paper's .bib file."""
+    bib = "\n".join("% " + line if line else "%" for line in BIBTEX.splitlines())
+    return (
+        "\\subsection*{Methods}\n" + _tex(paragraphs["methods"]) + "\n\n"
+        "\\subsection*{Results}\n" + _tex(paragraphs["results"]) + "\n\n"
+        "% BibTeX entries (paper reproduced; Snakemake, openSMILE, scikit-learn, PyTorch, "
+        "timm):\n" + bib + "\n"
+    )
