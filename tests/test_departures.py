@@ -114,7 +114,7 @@ def test_a_csv_run_says_it_starts_from_the_defaults_for_a_real_corpus(tmp_path):
 
 
 def test_summary_counts_departures_and_names_those_that_change_results(tmp_path):
-    demo = yaml.safe_load(DEFAULTS.read_text())
+    demo = demo_config()
     table = write_departures(demo, PAPER_FILE, DEFAULTS, tmp_path / "d.csv", tmp_path / "d.md",
                              tmp_path / "d.rst")
     summary = departures_summary(table)
