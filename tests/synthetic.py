@@ -52,6 +52,8 @@ def level_frame(level: int, rng: np.random.Generator) -> pd.DataFrame:
     frame = pd.DataFrame(rows)[list(INTERVAL_COLUMNS)]
     number = frame["interval_id"].str[-3:].astype(int)
     frame["unit"] = frame["split"] + "_u" + (number % 10).astype(str)
+    # sessions hold two units each, so the units nest in the bootstrap's clusters
+    frame["session"] = frame["split"] + "_s" + ((number % 10) // 2).astype(str)
     frame["fold"] = 0
     return frame
 

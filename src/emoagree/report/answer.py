@@ -566,11 +566,13 @@ def answer_text(answer: Mapping[str, Any], fmt: str = "md") -> str:
         else "coverage (share scored): "
         + ", ".join(f"{_row_name(k, arm_rows)} {100 * v:.1f}%" for k, v in partial.items())
     )
+    star = "\\*" if fmt == "rst" else "*"  # a lone * opens emphasis in rST
     lines.append(
         f"Mean UAR over the test levels {level_list} per train row, its interval, and "
         "P(best) (the share of resamples in which that row's mean is the highest: a "
         "description, not the test). Unscored test intervals count as errors here "
-        f"({cover_text}); rows in the confidence set are marked *:"
+        f"({cover_text}); rows in the confidence set are marked "
+        f"{star}:"
     )
     lines.append("")
     for k in answer.get("rows") or [*map(str, levels), *arm_rows]:
