@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from emoagree.corpus.plan import plan_recordings
+from emoagree.shards import plan_shards
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,8 +47,13 @@ def test_dry_run_plans_one_lld_job_per_recording_and_the_5x5_grid(tmp_path):
     with_audio = int((recordings["audio_path"].fillna("").astype(str) != "").sum())
     one = job_counts(tmp_path, [1])
     five = job_counts(tmp_path, [1, 2, 3, 4, 5])
-    # LLDs are per recording: the same jobs whatever the levels
-    assert one["audio_lld"] == five["audio_lld"] == with_audio > 0
+    # LLDs are per feature shard (the demo's 15 s recordings are grouped): the same jobs
+    # whatever the levels
+    durations = {r: config["corpus"]["demo"]["duration_s"] for r in recordings["recording"]}
+    features = config["features"]
+    shards = plan_shards(durations, features["shard_media_s"], features["own_shard_s"])
+    assert with_audio == len(durations) > len(shards)
+    assert one["audio_lld"] == five["audio_lld"] == len(shards) >= 2
     assert one["audio_functionals"] == 1 and five["audio_functionals"] == 5
     folds = config["split"]["folds"]
     # the training arms of config.yaml are further train rows (curriculum: networks only)
