@@ -32,18 +32,21 @@ DIRECTORY_RULES = {"audio_lld", "video_faces", "video_embeddings"}
 #: (rule, section) pairs where the rule's code reads every key of the section; the keys it
 #: reads are listed so that a key added to the section fails here until its readers are
 #: checked. report_departures takes the whole configuration: it lists every setting that
-#: departs from the paper's.
+#: departs from the paper's; report_methods too: its methods paragraph describes the corpus,
+#: levels, split, systems, fusion and bootstrap as configured.
 READS_WHOLE = {
-    ("fusion_weights", "fusion"): {"draws", "concentration", "normalisation", "selection"},
-    ("fusion_apply", "fusion"): {"draws", "concentration", "normalisation", "selection"},
-    ("report_answer", "evaluation"): {"bootstrap_resamples", "ci_level", "clear_best"},
+    ("fusion_weights", "fusion"): {"draws", "concentration", "normalisation", "selection",
+                                      "shrinkage"},
+    ("fusion_apply", "fusion"): {"draws", "concentration", "normalisation", "selection",
+                                   "shrinkage"},
+    ("report_answer", "evaluation"): {"bootstrap_resamples", "ci_level", "cluster"},
     ("video_effnet_train", "video.effnet"): {
         "backbone", "weights", "image_size", "epochs", "batch_size", "learning_rate",
         "max_frames_per_interval", "val_frames_per_interval", "loader_workers",
         "recalibrate_bn", "class_weight",
     },
 }
-WHOLE_CONFIG_READERS = {"report_departures"}
+WHOLE_CONFIG_READERS = {"report_departures", "report_methods"}
 #: sections below audio/video that hold the settings of one job kind each but are checked
 #: as sections too (video.vggf_rf mixes the embeddings' settings and the forest's)
 NESTED_PARENTS = ("audio", "video")
@@ -177,6 +180,9 @@ DOWNSTREAM = {
     "report_tradeoff",
     "report_recall",
     "report_departures",
+    "report_answer_figure",
+    "report_front_figure",
+    "report_methods",
 }
 
 
