@@ -427,9 +427,12 @@ def test_end_to_end_tables_figures_and_report(reported_study):
     assert answer["named_row"] == (
         answer["confidence_set"][0] if len(answer["confidence_set"]) == 1 else None)
     assert answer["protocol"]["bootstrap_units"] == 10  # the synthetic test units
-    # no session column in the synthetic tables: the units are the clusters (stated)
-    assert answer["cluster"] == {"kind": "unit", "count": 10}
-    assert answer["validation_choice"] is None  # no validation cross-evaluation yet
+    # the synthetic tables put two test units in each session: the sessions are resampled
+    assert answer["cluster"] == {"kind": "session", "count": 5}
+    # the row chosen on the validation cross-evaluation, reported with its test mean
+    choice = answer["validation_choice"]
+    assert choice["row"] in answer["rows"] and choice["mean_val_uar"] is not None
+    assert choice["test_mean_uar"] == pytest.approx(answer["mean_uar"][choice["row"]])
     # the fused system beside its better member, on the shared resamples
     (member,) = answer["members"]
     assert member["fused"] == fused and member["member"] in ("audio_lr", "video_effnet")
