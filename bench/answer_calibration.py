@@ -67,7 +67,7 @@ def probs_of(predicted: np.ndarray) -> np.ndarray:
 def simulate_study(
     rng: np.random.Generator,
     effects: dict,
-    sessions: int = 18,
+    sessions: int = 16,
     units: int = 3,
     scales: dict | None = None,
 ) -> tuple[dict, dict, StudyClusters]:
@@ -218,7 +218,7 @@ def main(argv=None) -> int:
     parser.add_argument("--studies", type=int, default=200, help="studies per scenario")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples")
-    parser.add_argument("--sessions", type=int, default=18)
+    parser.add_argument("--sessions", type=int, default=16, help="clusters (demo: 16)")
     parser.add_argument("--units", type=int, default=3, help="split units per session")
     parser.add_argument("--gap", type=float, default=5.0, help="UAR points of the better row")
     parser.add_argument("--real-case", action="store_true", help="also run the face check")

@@ -60,6 +60,11 @@ def test_methods_name_the_protocol_and_the_answer_with_its_numbers():
     # every train row's mean and interval from answer.json, in percent
     assert "M3: 62.0% [58.0, 65.0]" in results and "Mw: 60.0% [56.0, 63.0]" in results
     assert "holds one row, M3: train on it." in results
+    # how the set was built, with the t degrees of freedom of answer.json (clusters - 1)
+    jackknifed = methods_paragraphs(config(), answer(confidence_set_df=23), COUNTS, SYSTEMS,
+                                    LABELS)["methods"]
+    assert "delete-one-cluster jackknife standard error" in jackknifed
+    assert "Student's t with 23 degrees of freedom" in jackknifed
 
 
 def test_the_text_follows_the_folds_the_set_and_the_validation_choice():

@@ -586,3 +586,61 @@ def test_confidence_set_bounds_are_simultaneous_and_ignore_rows_far_below():
     assert confidence_set_for_best(far, low_point).tolist() == [True, True, False, False]
     with pytest.raises(ValueError, match="every row defined"):
         confidence_set_for_best(np.array([[np.nan, 0.5]]), np.array([0.5, 0.5]))
+
+
+def test_jackknife_leaves_each_cluster_out_of_every_unit_it_holds():
+    """Three units in two clusters; UAR with each cluster left out, solved by hand."""
+    from emoagree.evaluation.metrics import (
+        ClusterBootstrap,
+        cell_sums,
+        jackknife_spread,
+        jackknife_uars,
+    )
+
+    boot = ClusterBootstrap(("u1", "u2", "u3"), 10, 0, ("s1", "s1", "s2"), "session")
+    # classes 0/1; u1: (0 right, 1 wrong), u2: (0 right), u3: (1 right, 0 wrong)
+    unit = np.array([0, 0, 1, 2, 2])
+    truth = np.array([0, 1, 0, 1, 0])
+    pred = np.array([0, 0, 0, 1, 1])
+    sums = cell_sums(unit, truth, [pred], 3, 2)
+    left_out = jackknife_uars(boot, [sums])
+    # without s1 (u1, u2): u3 alone: recall 0 = 0/1, recall 1 = 1/1 -> 0.5
+    # without s2 (u3): class 0 2/2, class 1 0/1 -> 0.5
+    assert left_out[:, 0].tolist() == [0.5, 0.5]
+    # a second cell whose class 1 lives only in s2: leaving s2 out drops the class
+    sums2 = cell_sums(np.array([0, 2]), np.array([0, 1]), [np.array([1, 1])], 3, 2)
+    assert jackknife_uars(boot, [sums, sums2])[:, 1].tolist() == [1.0, 0.0]
+    # CV3 spread: sqrt((C - 1) / C * sum of squared deviations): values 1 and 0 -> 0.5
+    assert jackknife_spread(np.array([[1.0], [0.0]]))[0] == pytest.approx(0.5)
+    assert jackknife_spread(np.array([[0.3]]))[0] == 0.0  # one cluster: no spread
+
+
+def test_few_clusters_move_critical_values_to_student_t():
+    """With C clusters left out the critical value is the t (C - 1 df) value of the same
+    tail, and the comparisons are standardised by the jackknife's spread."""
+    from scipy.stats import norm, t
+
+    from emoagree.evaluation.metrics import best_row_tests, confidence_set_for_best
+
+    rng = np.random.default_rng(1)
+    draws = rng.normal(size=(4000, 2))
+    point = np.zeros(2)
+    normal = best_row_tests(draws, point)
+    # 6 clusters: leave-one-out values with a known jackknife spread of the difference
+    left_out = np.zeros((6, 2))
+    left_out[:, 1] = [0.1, -0.1, 0.1, -0.1, 0.1, -0.1]
+    small = best_row_tests(draws, point, left_out=left_out)
+    assert small["df"] == 5
+    tail = norm.sf(normal["critical"][0])
+    assert small["critical"][0] == pytest.approx(t.isf(tail, 5))
+    assert small["critical"][0] > normal["critical"][0] + 0.3
+    # a lead of 2 jackknife standard errors: out with the normal form, kept with t (5 df)
+    spread = np.sqrt(5 / 6 * 6 * 0.1**2)
+    ahead = np.array([0.0, 2.0 * spread])
+    assert small["critical"][0] > 2.0 > normal["critical"][0]
+    lone = np.column_stack([np.zeros(len(draws)), ahead[1] + draws[:, 1] * spread])
+    assert confidence_set_for_best(lone, ahead).tolist() == [False, True]
+    assert confidence_set_for_best(lone, ahead, left_out=left_out).tolist() == [True, True]
+    # a cluster whose removal leaves a row undefined drops out (df counts the rest)
+    left_out[0, 0] = np.nan
+    assert best_row_tests(draws, point, left_out=left_out)["df"] == 4

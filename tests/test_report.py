@@ -210,6 +210,8 @@ def test_a_clearly_separated_level_is_named():
     assert answer["confidence_set"] == ["3"] and answer["named_row"] == "3"
     assert answer["rows"] == ["1", "2", "3"]
     assert answer["cluster"] == {"kind": "unit", "count": N_UNITS}
+    # the set's comparisons use Student's t with (clusters - 1) degrees of freedom
+    assert answer["confidence_set_df"] == N_UNITS - 1
     assert answer["validation_choice"] is None and answer["members"] == []
     assert answer["dropped_resamples"] == 0
     assert answer["p_best"]["3"] == pytest.approx(1.0)
@@ -429,6 +431,7 @@ def test_end_to_end_tables_figures_and_report(reported_study):
     assert answer["protocol"]["bootstrap_units"] == 10  # the synthetic test units
     # the synthetic tables put two test units in each session: the sessions are resampled
     assert answer["cluster"] == {"kind": "session", "count": 5}
+    assert answer["confidence_set_df"] == 4
     # the row chosen on the validation cross-evaluation, reported with its test mean
     choice = answer["validation_choice"]
     assert choice["row"] in answer["rows"] and choice["mean_val_uar"] is not None

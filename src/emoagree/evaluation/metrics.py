@@ -398,6 +398,53 @@ def resampled_uars(
     return out
 
 
+def jackknife_uars(bootstrap: ClusterBootstrap, cells: Sequence[CellSums]) -> np.ndarray:
+    """UAR of every cell with each cluster left out in turn, ``(C, n_cells)``.
+
+    Row c leaves out ``bootstrap.cluster_names[c]`` (every unit of it, in every test
+    level) and keeps every other cluster once: the delete-one-cluster jackknife of the
+    same statistics the bootstrap resamples. A cell with R replicates gives the mean of
+    its replicates' UARs, as its point does. NaN where leaving the cluster out leaves the
+    cell without a counted class.
+    """
+    n_clusters = bootstrap.n_clusters
+    of_unit = bootstrap._unit_cluster()
+    if of_unit is None:
+        of_unit = np.arange(bootstrap.n_units)
+    out = np.empty((n_clusters, len(cells)))
+    for c, sums in enumerate(cells):
+        total = np.zeros((n_clusters, sums.total.shape[-1]))
+        np.add.at(total, of_unit, sums.total)
+        scored = np.zeros((sums.n_replicates, *total.shape))
+        hits = np.zeros_like(scored)
+        np.add.at(scored, (slice(None), of_unit), sums.scored)
+        np.add.at(hits, (slice(None), of_unit), sums.hits)
+        left_out = uar_from_sums(
+            total.sum(axis=0) - total,
+            scored.sum(axis=1, keepdims=True) - scored,
+            hits.sum(axis=1, keepdims=True) - hits,
+        )  # (R, C)
+        out[:, c] = left_out.mean(axis=0)
+    return out
+
+
+def jackknife_spread(left_out: np.ndarray) -> np.ndarray:
+    """Delete-one-cluster jackknife standard error of each column of ``(C, ...)`` values.
+
+    ``sqrt((C - 1) / C * sum_c (x_c - mean)^2)`` over the C leave-one-out values: the
+    CV3 cluster-robust standard error, which, unlike the bootstrap's spread (biased low
+    by (C - 1) / C in variance and the more so the more one cluster weighs), keeps its
+    level with few clusters (MacKinnon, Nielsen and Webb 2023, J. Econometrics 232:
+    "Cluster-robust inference: a guide to empirical practice").
+    """
+    left_out = np.asarray(left_out, dtype=float)
+    n = left_out.shape[0]
+    if n < 2:
+        return np.zeros(left_out.shape[1:])
+    deviation = left_out - left_out.mean(axis=0)
+    return np.sqrt((n - 1) / n * (deviation**2).sum(axis=0))
+
+
 def percentile_interval(values: np.ndarray, ci_level: float, axis: int = 0) -> np.ndarray:
     """Percentile bootstrap interval ``[low, high]`` (NaN resamples left out)."""
     alpha = (1.0 - ci_level) / 2.0
@@ -459,8 +506,22 @@ def _standardised(values: np.ndarray, scale: np.ndarray) -> np.ndarray:
     return np.where(scale > _NO_SPREAD, ratio, signs)
 
 
+def _t_critical(normal_critical: float, df: float | None) -> float:
+    """The critical value of the same tail probability under Student's t with ``df``
+    degrees of freedom (``None``: the normal one unchanged)."""
+    if df is None or not np.isfinite(normal_critical):
+        return float(normal_critical)
+    from scipy.stats import norm, t  # scipy comes with scikit-learn; lazy like pandas
+
+    return float(t.isf(norm.sf(normal_critical), df))
+
+
 def best_row_tests(
-    values: np.ndarray, point: np.ndarray, alpha: float = 0.05, beta: float | None = None
+    values: np.ndarray,
+    point: np.ndarray,
+    alpha: float = 0.05,
+    beta: float | None = None,
+    left_out: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Test, for every row r, "r is a best row" against the others (see
     :func:`confidence_set_for_best`, which keeps the rows not rejected).
@@ -471,9 +532,15 @@ def best_row_tests(
         point: ``(L,)`` the statistics on the data as they are.
         alpha: the error rate (1 - confidence).
         beta: the first step's share of ``alpha`` (default ``alpha / 10``).
+        left_out: ``(C, L)`` the statistics with each of the C clusters left out
+            (:func:`jackknife_uars`); given, the paired differences' standard errors are
+            the jackknife's and the critical values follow Student's t with C - 1
+            degrees of freedom (the small-cluster form the answer uses); None: the
+            bootstrap's spread and its own quantiles (the large-sample form).
 
     Returns ``statistic`` (``(L,)``: the largest standardised lead of another row over r),
-    ``critical`` (``(L,)``: its simultaneous critical value) and ``rejected`` (bool).
+    ``critical`` (``(L,)``: its simultaneous critical value), ``rejected`` (bool) and
+    ``df`` (the t degrees of freedom, NaN for the large-sample form).
     """
     values = np.asarray(values, dtype=float)
     point = np.asarray(point, dtype=float)
@@ -483,6 +550,14 @@ def best_row_tests(
     beta = alpha / 10.0 if beta is None else float(beta)
     if not 0 < beta < alpha < 1:
         raise ValueError(f"need 0 < beta < alpha < 1, got alpha={alpha}, beta={beta}")
+    df = None
+    if left_out is not None:
+        left_out = np.asarray(left_out, dtype=float)
+        if left_out.ndim != 2 or left_out.shape[1] != n_rows:
+            raise ValueError(f"left_out must be (clusters, {n_rows}), not {left_out.shape}")
+        # a cluster whose removal leaves some row undefined drops out for all rows
+        left_out = left_out[~np.isnan(left_out).any(axis=1)]
+        df = max(left_out.shape[0] - 1, 1)
     statistic = np.full(n_rows, -np.inf)
     critical = np.full(n_rows, np.inf)
     for r in range(n_rows):
@@ -491,25 +566,39 @@ def best_row_tests(
             continue
         lead = point[others] - point[r]  # (T,) observed lead of each other row over r
         resampled = values[:, others] - values[:, [r]]  # (B, T)
-        spread = resampled.std(axis=0)
+        shape = resampled.std(axis=0)  # the bootstrap's spread: standardises its draws
+        spread = shape if left_out is None else jackknife_spread(
+            left_out[:, others] - left_out[:, [r]]
+        )
         # the stand-in for the estimation error lead - true lead (percentile form)
-        error = lead[None, :] - resampled
+        error = _standardised(lead[None, :] - resampled, shape)
         # step 1: a (1 - beta) simultaneous upper bound of each true lead; a row whose
         # bound is below 0 is surely worse than r, its slack lowers its weight in step 2
-        upper_crit = np.quantile(
-            _standardised(-error, spread).max(axis=1), 1.0 - beta, method="higher"
+        upper_crit = _t_critical(
+            np.quantile((-error).max(axis=1), 1.0 - beta, method="higher"), df
         )
         slack = np.minimum(lead + upper_crit * spread, 0.0)
         slack = np.where(spread > _NO_SPREAD, slack, np.minimum(lead, 0.0))
         # step 2: the (1 - alpha + beta) quantile of the largest recentred lead
-        shifted = _standardised(error + slack[None, :], spread).max(axis=1)
-        critical[r] = np.quantile(shifted, 1.0 - alpha + beta, method="higher")
+        with np.errstate(invalid="ignore"):
+            shifted = error + _standardised(slack, spread)[None, :]
+        shifted = np.where(np.isnan(shifted), -np.inf, shifted).max(axis=1)
+        critical[r] = _t_critical(np.quantile(shifted, 1.0 - alpha + beta, method="higher"), df)
         statistic[r] = _standardised(lead, spread).max()
-    return {"statistic": statistic, "critical": critical, "rejected": statistic > critical}
+    return {
+        "statistic": statistic,
+        "critical": critical,
+        "rejected": statistic > critical,
+        "df": np.nan if df is None else float(df),
+    }
 
 
 def confidence_set_for_best(
-    values: np.ndarray, point: np.ndarray, alpha: float = 0.05, beta: float | None = None
+    values: np.ndarray,
+    point: np.ndarray,
+    alpha: float = 0.05,
+    beta: float | None = None,
+    left_out: np.ndarray | None = None,
 ) -> np.ndarray:
     """A (1 - alpha) confidence set for the best row: multiple comparisons with the best.
 
@@ -517,7 +606,7 @@ def confidence_set_for_best(
         values: ``(B, L)`` resampled statistics of the L rows (the train rows' mean UAR over
             test levels), on shared resamples with no NaN (:func:`joint_resamples`).
         point: ``(L,)`` the statistics on the data as they are.
-        alpha, beta: see :func:`best_row_tests`.
+        alpha, beta, left_out: see :func:`best_row_tests`.
 
     Returns a boolean mask of the rows kept.
 
@@ -542,6 +631,19 @@ def confidence_set_for_best(
     taken. Their result: the test of H_r has size at most alpha (asymptotically). Quantiles
     use the next higher resample (conservative with few resamples).
 
+    **Few clusters.** Asymptotics in the number of clusters C do not hold at a corpus of
+    16-60 sessions: the bootstrap's spread of a paired difference is biased low (by
+    (C - 1) / C in variance, more where one cluster weighs more), and a difference divided
+    by an estimated spread has heavier tails than the normal. With ``left_out`` (the
+    statistics with each cluster left out), each comparison is standardised by its
+    delete-one-cluster jackknife standard error (CV3) and each critical value, read from
+    the bootstrap's standardised maximum, is moved to the same tail probability of
+    Student's t with C - 1 degrees of freedom: the small-cluster practice of MacKinnon,
+    Nielsen and Webb (2023). The bootstrap still gives the joint shape of the comparisons
+    (their correlation through the shared row r and the shared resamples). On simulated
+    studies with the demo's structure this brings the per-row error of the least
+    favourable case (all rows equal) from 7-9 % to at most 5 % (``bench/answer_calibration.py``).
+
     **Why this is a confidence set for the best.** Let r* be the best row. H_{r*} is true,
     so P(r* rejected) <= alpha: the set holds r* with probability >= 1 - alpha. No
     multiplicity correction over r is needed because only the true best's test has to
@@ -550,7 +652,7 @@ def confidence_set_for_best(
     together, which happens in at most about alpha of studies
     (``bench/answer_calibration.py`` measures it).
     """
-    return ~best_row_tests(values, point, alpha, beta)["rejected"]
+    return ~best_row_tests(values, point, alpha, beta, left_out)["rejected"]
 
 
 def evaluate_predictions(

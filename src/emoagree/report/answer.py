@@ -27,9 +27,10 @@ from emoagree.evaluation.metrics import (
     CellSums,
     ClusterBootstrap,
     argmax_codes,
+    best_row_tests,
     cell_sums,
-    confidence_set_for_best,
     encode,
+    jackknife_uars,
     joint_resamples,
     percentile_interval,
     point_uars,
@@ -100,6 +101,7 @@ class RowMeans:
     resampled: np.ndarray  # (B, L), NaN where a resample leaves the row undefined
     coverage: np.ndarray  # (L,)
     replicates: int
+    left_out: np.ndarray  # (C, L): each cluster left out in turn (the jackknife)
 
 
 def row_means(
@@ -144,12 +146,14 @@ def row_means(
             choices.append(choice)
         coverage[a] = scored / total if total else float("nan")
     resampled = resampled_uars(bootstrap, sums, choices)
+    left_out = jackknife_uars(bootstrap, sums)
     return RowMeans(
         list(rows),
         points.mean(axis=1),
         resampled.reshape(-1, len(rows), len(levels)).mean(axis=2),
         coverage,
         max(replicates) if replicates else 1,
+        left_out.reshape(-1, len(rows), len(levels)).mean(axis=2),
     )
 
 
@@ -309,7 +313,8 @@ def study_answer(
     point = means_of.point
     lows, highs = percentile_interval(means, ci_level)
     p_best = probability_best(means)
-    kept = confidence_set_for_best(means, point, alpha=1.0 - ci_level)
+    tested = best_row_tests(means, point, alpha=1.0 - ci_level, left_out=means_of.left_out)
+    kept = ~tested["rejected"]
     confidence_set = [str(r) for r, k in zip(rows, kept, strict=True) if k]
     neighbours = []
     for a in range(len(levels) - 1):
@@ -363,6 +368,8 @@ def study_answer(
         "p_best": {str(k): _float(v) for k, v in zip(rows, p_best, strict=True)},
         "confidence_set": confidence_set,
         "named_row": confidence_set[0] if len(confidence_set) == 1 else None,
+        # the set's comparisons: jackknife standard errors, Student's t with df
+        "confidence_set_df": int(tested["df"]) if np.isfinite(tested["df"]) else None,
         "cluster": bootstrap.describe(),
         "validation_choice": validation_choice(validation, rows, levels, point, lows, highs),
         "members": members,

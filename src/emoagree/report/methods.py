@@ -183,7 +183,11 @@ def methods_paragraphs(
         f"average recall (UAR) with {ci:.0f}% percentile intervals from a cluster bootstrap "
         f"of {answer['bootstrap_resamples']} resamples over {cluster['count']} "
         f"{cluster['kind']} clusters (seed {answer.get('seed', config.get('seed'))}), the "
-        f"same draws for every cell and system."
+        f"same draws for every cell and system. The {ci:.0f}% confidence set for the best "
+        f"train row is by multiple comparisons with the best (the two-step method of "
+        f"Romano, Shaikh and Wolf, 2014) on these draws, each comparison standardised by "
+        f"its delete-one-cluster jackknife standard error, with critical values of "
+        f"Student's t with {_df_words(answer)} (MacKinnon, Nielsen and Webb, 2023)."
     )
     rows = [str(r) for r in answer["rows"]]
     means = "; ".join(
@@ -242,3 +246,9 @@ def methods_latex(paragraphs: Mapping[str, str]) -> str:
         "% BibTeX entries (paper reproduced; Snakemake, openSMILE, scikit-learn, PyTorch, "
         "timm):\n" + bib + "\n"
     )
+
+
+def _df_words(answer: Mapping[str, Any]) -> str:
+    """The t degrees of freedom of the confidence set's comparisons, in words."""
+    df = answer.get("confidence_set_df")
+    return "clusters minus one degrees of freedom" if df is None else f"{df} degrees of freedom"
