@@ -313,3 +313,51 @@ def test_dry_run_with_two_repeats_plans_twice_the_models_and_the_same_cells(tmp_
     assert counts["one"][2] == {0, 1, 2} and counts["two"][2] == set(range(6))
     assert counts["two"][0] == 2 * counts["one"][0] > 0
     assert counts["two"][1] == counts["one"][1] > 0
+
+
+@pytest.mark.slow
+def test_a_tiny_study_with_two_repeats_answers_over_both(tmp_path):
+    """The whole workflow (one audio, one video system and their fusion, levels 1-2) with
+    split.repeats: 2, up to the answer and the methods text."""
+    extra = tmp_path / "repeats.yaml"
+    extra.write_text(
+        yaml.safe_dump(
+            {
+                "levels": [1, 2],
+                "split": {"repeats": 2},
+                "systems": {
+                    "audio": ["audio_lr"],
+                    "video": ["video_vggf_rf"],
+                    "fusion": [["audio_lr", "video_vggf_rf"]],
+                },
+            }
+        )
+    )
+    snakemake(
+        tmp_path, "--cores", "2", "results/tables/answer.json", "results/tables/methods.md",
+        "results/corpus/split_overlap.json", configfiles=(TINY_CONFIG, extra),
+    )
+    results = tmp_path / "results"
+    split = read_intervals(results / "corpus/split.csv")
+    assert sorted(split["fold"].unique()) == [0, 1, 2]
+    assert sorted(split["fold_r1"].unique()) == [3, 4, 5]
+    overlap = json.loads((results / "corpus/split_overlap.json").read_text())
+    assert overlap["repeats"] == 2 and len(overlap["per_fold"]) == 6
+    assert overlap["overlap_s"] == 0.0 and overlap["min_gap_s"] >= 2.0
+    # models per fold of both repeats; every cell pools both repeats' predictions
+    for g in range(6):
+        assert (results / f"models/audio_lr/fold{g}/train1.joblib").exists()
+        assert (results / f"models/fusion_audio_lr_video_vggf_rf/fold{g}/train2.json").exists()
+    level = read_intervals(results / "corpus/levels/level2.csv")
+    for system in ("audio_lr", "video_vggf_rf", "fusion_audio_lr_video_vggf_rf"):
+        cell = json.loads((results / f"metrics/{system}/train1/test2.json").read_text())
+        assert cell["split_repeats"] == 2 and cell["n_intervals"] == 2 * len(level)
+        assert set(cell["per_fold"]) <= {str(g) for g in range(6)}
+        predictions = pd.read_csv(results / f"predictions/{system}/train1/test2.csv")
+        assert predictions["interval_id"].value_counts().eq(2).all()
+        assert set(predictions["interval_id"]) == set(level["interval_id"])
+    answer = json.loads((results / "tables/answer.json").read_text())
+    assert answer["protocol"]["folds"] == 3 and answer["protocol"]["repeats"] == 2
+    assert answer["confidence_set"]
+    methods = (results / "tables/methods.md").read_text()
+    assert "dealt 2 times with different seeds" in methods
