@@ -361,3 +361,24 @@ def test_a_tiny_study_with_two_repeats_answers_over_both(tmp_path):
     assert answer["confidence_set"]
     methods = (results / "tables/methods.md").read_text()
     assert "dealt 2 times with different seeds" in methods
+
+
+def test_a_thin_training_part_of_any_repeat_is_named(caplog):
+    from emoagree.corpus.labels import check_level_emotions
+
+    table = pd.DataFrame(
+        {
+            "interval_id": [f"i{k}" for k in range(6)],
+            "recording": "r1",
+            "emotion": ["Angry", "Angry", "Angry", "Sad", "Angry", "Sad"],
+            "split": "test",
+            "fold": [0, 0, 1, 1, 2, 2],
+            # repeat 1: fold 5 (local 2) trains on local fold 1 alone, rows 0-1: Angry only
+            "fold_r1": [4, 4, 3, 3, 5, 5],
+        }
+    )
+    with caplog.at_level("WARNING", logger="emoagree.corpus.labels"):
+        check_level_emotions(table, 2, EMOTIONS)
+    assert "level 2, fold 1: the training part holds 1 emotion(s) (Angry)" in caplog.text
+    assert "level 2, fold 5: the training part holds 1 emotion(s) (Angry)" in caplog.text
+    assert "fold 3" not in caplog.text and "fold 4" not in caplog.text
