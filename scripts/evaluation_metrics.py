@@ -16,7 +16,7 @@ inputs, output, params, wildcards = (  # noqa: F821
 )
 folds = by_replicate(inputs.folds, params.n_replicates)
 for fold_files, pooled in zip(folds, output.predictions, strict=True):
-    pool_prediction_files(fold_files, pooled, params.emotions)
+    pool_prediction_files(fold_files, pooled, params.emotions, params.n_repeats)
 write_metrics(
     predictions_path=list(output.predictions),
     metrics_path=output.metrics,
@@ -26,4 +26,5 @@ write_metrics(
     seed=params.seed,
     replicate_key=f"{wildcards.system}/train{wildcards.train_level}",
     log=log,
+    repeats=params.n_repeats,
 )

@@ -25,4 +25,5 @@ for audio, video, weights, val in replicates:
         fusion_settings=params.fusion,
         seed=params.seed,
         log=log,
+        n_folds=params.n_folds,
     )

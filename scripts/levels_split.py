@@ -22,6 +22,7 @@ try:
         read_recordings(snakemake.input.recordings),  # noqa: F821
         params.emotions, params.strategy, params.test_fraction, params.val_fraction,
         params.seed, unit=params.unit, folds=params.folds, guard_s=params.guard_s,
+        repeats=params.repeats,
     )
 except ValueError as error:  # the split's refusals name the config key (split.folds, ...)
     refuse("split", error)

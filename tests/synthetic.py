@@ -183,6 +183,7 @@ SYSTEM_LABELS = system_labels(SYSTEMS, config)
 
 
 N_FOLDS = 1
+N_REPEATS = 1
 FOLDS = [0]
 REPLICATES = [""]  # one training replicate: the plain paths
 N_REPLICATES = 1

@@ -464,7 +464,7 @@ def test_a_split_refusal_ends_the_job_with_one_line(tmp_path, capfd):
         output=[str(tmp_path / "split.csv")],
         params=types.SimpleNamespace(emotions=TWO, strategy="stratified", unit="segment",
                                      folds=9, test_fraction=0.25, val_fraction=0.25, seed=1,
-                                     guard_s=2.0),
+                                     guard_s=2.0, repeats=1),
     )
     stderr, handlers = sys.stderr, logging.getLogger().handlers[:]
     try:

@@ -51,15 +51,34 @@ def read_annotations(path: str | Path) -> pd.DataFrame:
     return _read(path, ANNOTATION_COLUMNS)
 
 
+def _repeat_columns(columns) -> list[str]:
+    from emoagree.levels.split import repeat_columns
+
+    return repeat_columns(list(columns))
+
+
 def read_intervals(path: str | Path) -> pd.DataFrame:
-    """An interval table (``split.csv``, ``levels/level{k}.csv`` or ``intervals.csv``)."""
+    """An interval table (``split.csv``, ``levels/level{k}.csv`` or ``intervals.csv``),
+    with the split repeats' fold columns (``fold_r<r>``) where it has them."""
     table = _read(path, INTERVAL_COLUMNS)
+    try:
+        repeated = _repeat_columns(table.columns)
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
     return table.astype(
-        {"level": int, "start_s": float, "end_s": float, "duration_s": float, "fold": int}
+        {
+            "level": int,
+            "start_s": float,
+            "end_s": float,
+            "duration_s": float,
+            "fold": int,
+            **dict.fromkeys(repeated, int),
+        }
     )
 
 
 def write_intervals(table: pd.DataFrame, path: str | Path) -> None:
-    """Write an interval table in the contract's column order."""
+    """Write an interval table in the contract's column order, then its split repeats'
+    fold columns (``fold_r1 .. fold_r<R-1>``, only with ``split.repeats`` > 1)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    table[list(INTERVAL_COLUMNS)].to_csv(path, index=False)
+    table[[*INTERVAL_COLUMNS, *_repeat_columns(table.columns)]].to_csv(path, index=False)

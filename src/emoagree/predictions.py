@@ -87,15 +87,42 @@ def read_arrays(path: str | Path, emotions: Sequence[str]) -> PredictionArrays:
     return PredictionArrays(str(path), ids, truth, probs)
 
 
-def check_arrays(data: PredictionArrays) -> None:
+def repeat_count(interval_ids: Sequence[str]) -> int:
+    """R when ``interval_ids`` are R consecutive blocks of equal size, each listing the
+    same intervals once (a cell pooled over R split repeats,
+    :func:`emoagree.levels.split.pool_folds`); else 1."""
+    ids = list(interval_ids)
+    distinct = len(set(ids))
+    if not ids or distinct == len(ids) or len(ids) % distinct:
+        return 1
+    blocks = [ids[k : k + distinct] for k in range(0, len(ids), distinct)]
+    first = set(blocks[0])
+    if all(len(set(block)) == distinct and set(block) == first for block in blocks):
+        return len(blocks)
+    return 1
+
+
+def check_arrays(data: PredictionArrays, repeats: int = 1) -> None:
     """Raise a ValueError naming the file and data row (1 = first after the header) of the
     first broken row: a repeated interval, partly empty or negative probabilities, or
-    probabilities of a scored row that do not sum to one."""
-    seen: set[str] = set()
-    for row, interval in enumerate(data.interval_ids):
-        if interval in seen:
-            raise ValueError(f"{data.path}: row {row + 1}: interval_id {interval!r} repeated")
-        seen.add(interval)
+    probabilities of a scored row that do not sum to one.
+
+    ``repeats`` R > 1: a cell pooled over R split repeats, which must list every interval
+    R times, in R blocks of the same size that each list every interval once
+    (:func:`repeat_count`)."""
+    if repeats > 1:
+        found = repeat_count(data.interval_ids)
+        if found != repeats:
+            raise ValueError(
+                f"{data.path}: {len(data.interval_ids)} rows are not {repeats} blocks (one per "
+                f"split repeat) that each list the same intervals once"
+            )
+    else:
+        seen: set[str] = set()
+        for row, interval in enumerate(data.interval_ids):
+            if interval in seen:
+                raise ValueError(f"{data.path}: row {row + 1}: interval_id {interval!r} repeated")
+            seen.add(interval)
     probs = data.probs
     empty = np.isnan(probs)
     with np.errstate(invalid="ignore"):
@@ -115,9 +142,10 @@ def check_arrays(data: PredictionArrays) -> None:
             )
 
 
-def read_checked(path: str | Path, emotions: Sequence[str]) -> PredictionArrays:
+def read_checked(path: str | Path, emotions: Sequence[str], repeats: int = 1) -> PredictionArrays:
+    """A prediction file, checked (:func:`check_arrays`; ``repeats``: split repeats)."""
     data = read_arrays(path, emotions)
-    check_arrays(data)
+    check_arrays(data, repeats)
     return data
 
 
@@ -138,31 +166,46 @@ def write_arrays(
 
 
 def pool_prediction_files(
-    paths: Sequence[str | Path], out: str | Path, emotions: Sequence[str]
+    paths: Sequence[str | Path], out: str | Path, emotions: Sequence[str], repeats: int = 1
 ) -> PredictionArrays:
     """Concatenate prediction files of disjoint interval sets (e.g. the folds' val parts)
-    into one, ordered by ``interval_id``; an interval in two files is an error."""
-    parts = [read_checked(p, emotions) for p in paths]
-    seen: dict[str, str] = {}
-    for part in parts:
-        for interval in part.interval_ids:
-            if interval in seen:
-                raise ValueError(
-                    f"interval {interval!r} is in both {seen[interval]} and {part.path}: "
-                    "pooled parts must be disjoint"
-                )
-            seen[interval] = str(part.path)
-    ids = [i for part in parts for i in part.interval_ids]
-    truth = [e for part in parts for e in part.emotions_true]
-    probs = (
-        np.concatenate([part.probs.reshape(-1, len(emotions)) for part in parts])
-        if parts
-        else np.zeros((0, len(emotions)))
-    )
-    order = np.argsort(np.asarray(ids, dtype=object), kind="stable")
-    pooled = PredictionArrays(
-        str(out), [ids[i] for i in order], [truth[i] for i in order], probs[order]
-    )
+    into one, ordered by ``interval_id``; an interval in two files is an error.
+
+    With ``repeats`` R > 1 (split repeats) ``paths`` holds R equal blocks, one per repeat
+    in repeat order (each block's files disjoint); each block is pooled on its own and
+    the blocks follow each other (repeat-major), so the k-th row of an interval is its
+    prediction in repeat k.
+    """
+    paths = list(paths)
+    if repeats < 1 or len(paths) % repeats:
+        raise ValueError(f"{len(paths)} prediction files cannot be split into {repeats} repeats")
+    size = len(paths) // repeats
+    ids = []
+    truth: list[str] = []
+    blocks = [np.zeros((0, len(emotions)))]
+    for start in range(0, len(paths), max(size, 1)):
+        parts = [read_checked(p, emotions) for p in paths[start : start + size]]
+        seen: dict[str, str] = {}
+        for part in parts:
+            for interval in part.interval_ids:
+                if interval in seen:
+                    raise ValueError(
+                        f"interval {interval!r} is in both {seen[interval]} and {part.path}: "
+                        "pooled parts must be disjoint"
+                    )
+                seen[interval] = str(part.path)
+        block_ids = [i for part in parts for i in part.interval_ids]
+        block_truth = [e for part in parts for e in part.emotions_true]
+        probs = (
+            np.concatenate([part.probs.reshape(-1, len(emotions)) for part in parts])
+            if parts
+            else np.zeros((0, len(emotions)))
+        )
+        order = np.argsort(np.asarray(block_ids, dtype=object), kind="stable")
+        ids += [block_ids[i] for i in order]
+        truth += [block_truth[i] for i in order]
+        blocks.append(probs[order])
+    pooled = PredictionArrays(str(out), ids, truth, np.concatenate(blocks))
     write_arrays(out, pooled.interval_ids, pooled.emotions_true, pooled.probs, emotions)
     return pooled
 

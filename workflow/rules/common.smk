@@ -36,7 +36,7 @@ from emoagree.corpus.plan import (  # noqa: E402
     plan_recordings,
 )
 from emoagree.shards import group_shards, plan_shards, shard_dir  # noqa: E402
-from emoagree.levels.split import describe_protocol, n_folds  # noqa: E402
+from emoagree.levels.split import describe_protocol, global_folds, n_folds, n_repeats  # noqa: E402
 from emoagree.video.sampling import stretches_by_recording  # noqa: E402
 from emoagree.naming import system_labels  # noqa: E402
 from emoagree.levels.arms import ROW_ARMS  # noqa: E402
@@ -87,7 +87,12 @@ PLANNED_MARKS = or_refuse(plan_marks, config)
 # Folds of the cross-validation: one model per (system, fold, train level); a cell pools the
 # folds' test predictions. strategy corpus keeps the corpus's own single partition.
 N_FOLDS = or_refuse(n_folds, config["split"])
-FOLDS = list(range(N_FOLDS))
+# Split repeats (split.repeats: R): the K-fold split dealt R times with different seeds, a
+# level of the DAG like the folds. Folds have global ids r * K + f, so repeat 0 keeps the
+# plain fold0..fold<K-1> paths and R = 1 is today's study; FOLDS lists every repeat's folds
+# (repeat-major) and N_FOLDS stays K (what a fold's parts are made of).
+N_REPEATS = or_refuse(n_repeats, config["split"])
+FOLDS = global_folds(N_FOLDS, N_REPEATS)
 # Training replicates: R seeded models per (system, fold, train level). Replicate 0 keeps
 # the plain paths; replicate r adds ".rep<r>" after the train row (the `rep` wildcard).
 REPLICATES = replicate_suffixes(config.get("replicates", 1))
@@ -99,7 +104,9 @@ LOCAL_GPUS = visible_gpus()
 GPU_JOB = gpu_request("auto", LOCAL_GPUS)
 LSTM_GPU_JOB = gpu_request(config["audio"].get("device", "auto"), LOCAL_GPUS)
 # The one-line protocol (strategy, unit, folds) that tables and the answer state.
-SPLIT_PROTOCOL = describe_protocol(config["split"]["strategy"], config["split"]["unit"], N_FOLDS)
+SPLIT_PROTOCOL = describe_protocol(
+    config["split"]["strategy"], config["split"]["unit"], N_FOLDS, N_REPEATS
+)
 # A level above the number of annotators is always empty: refused before any job runs.
 or_refuse(check_levels, LEVELS, max_annotators(config, PLANNED_MARKS))
 # The per-recording feature stages run in shards: stable groups of short recordings sized
@@ -183,7 +190,7 @@ def level_table(level):
 
 def fold_models(system, extension):
     """Input function: the K fold models of ``system`` for the job's train level, in fold
-    order, for every replicate (replicate-major: see emoagree.replicates.by_replicate);
+    order (every split repeat's: R * K, by global fold id), for every replicate (replicate-major: see emoagree.replicates.by_replicate);
     ``system`` may be a wildcard pattern such as "{system}"."""
 
     def models(wildcards):

@@ -7,7 +7,8 @@
 
 
 # Each fold model predicted its own val part; the job pools them into the system's val.csv
-# (with K >= 3 folds every interval is in one fold's val part) and scores it.
+# (with K >= 3 folds every interval is in one fold's val part; with split repeats once per
+# repeat, repeat-major) and scores it.
 rule metrics_val:
     input:
         folds=lambda wc: fold_val_predictions(wc.system, wc.train_level),
@@ -19,6 +20,7 @@ rule metrics_val:
         evaluation=BOOTSTRAP_SETTINGS,
         seed=config["seed"],
         n_replicates=N_REPLICATES,
+        n_repeats=N_REPEATS,
     log:
         "logs/evaluation/metrics_val/{system}/train{train_level}.log",
     benchmark:

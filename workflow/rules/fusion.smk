@@ -6,7 +6,9 @@
 # (strategy corpus, folds: 1) on the fold's own val part (in-sample, said so). A test
 # interval of any level is fused with the weights of the fold that tested it. With training
 # replicates, replicate r of the audio system is fused with replicate r of the video system
-# under weights chosen on their val predictions. fusion_apply is the cell's node: it fuses
+# under weights chosen on their val predictions. With split repeats (R) the folds of every
+# repeat are listed by global id r * K + f and fold f's weights are cross-fitted within its
+# own repeat. fusion_apply is the cell's node: it fuses
 # one test level and scores it (metrics JSON), and does the same for level j's intervals of
 # each fold's val part with that fold's weights (val{j}, the validation cross-evaluation).
 # Fused systems are named fusion_<audio>_<video> and write the same files as any system.
@@ -39,6 +41,7 @@ rule fusion_weights:
         emotions=EMOTIONS,
         fusion=fusion_settings,
         seed=fusion_seed,
+        n_folds=N_FOLDS,
         n_replicates=N_REPLICATES,
     log:
         "logs/fusion/weights/fusion_{audio_system}_{video_system}/train{train_level}.log",

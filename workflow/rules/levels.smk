@@ -16,6 +16,7 @@ rule split:
         strategy=config["split"]["strategy"],
         unit=config["split"]["unit"],
         folds=N_FOLDS,
+        repeats=N_REPEATS,
         guard_s=config["split"]["guard_s"],
         test_fraction=config["split"]["test_fraction"],
         val_fraction=config["split"]["val_fraction"],

@@ -257,13 +257,15 @@ def dropped_notes(path: str | Path) -> list[str]:
 
 
 def _fold_parts(table: pd.DataFrame) -> list[tuple[int, pd.DataFrame]]:
-    """Each fold's view of the table when it holds ``split.folds`` K >= 3 folds."""
+    """Each fold's view of the table when it holds ``split.folds`` K >= 3 folds (every
+    split repeat's folds, by global id)."""
     if "fold" in table.columns and len(table) and (table["split"] == "test").all():
-        from emoagree.levels.split import fold_view
+        from emoagree.levels.split import fold_view, global_folds, table_repeats
 
         n_folds = int(table["fold"].astype(int).max()) + 1
         if n_folds >= 3:
-            return [(f, fold_view(table, f, n_folds)) for f in range(n_folds)]
+            every = global_folds(n_folds, table_repeats(table))
+            return [(f, fold_view(table, f, n_folds)) for f in every]
     return []
 
 

@@ -24,6 +24,7 @@ from emoagree.evaluation.metrics import (
     resolve_cluster,
     unit_clusters,
 )
+from emoagree.levels.split import repeat_columns
 from emoagree.predictions import PredictionArrays, read_checked
 
 
@@ -34,7 +35,9 @@ class LevelTestSet:
     ``has_units`` is False for a table without a ``unit`` column (each interval is then
     its own unit, named by its id); a table without ``fold`` has every interval in fold 0.
     ``clusters`` holds each interval's bootstrap cluster (``cluster_kind``: ``session``,
-    ``actor`` or ``unit``); ``None``: the units are the clusters.
+    ``actor`` or ``unit``); ``None``: the units are the clusters. With ``repeats`` R > 1
+    split repeats every list holds the part's intervals R times, repeat-major, and
+    ``folds`` the global fold id (``r * K + f``) that predicts each in its repeat.
     """
 
     path: str
@@ -46,6 +49,7 @@ class LevelTestSet:
     has_folds: bool
     clusters: list[str] | None = None
     cluster_kind: str = "unit"
+    repeats: int = 1
 
 
 def read_test_intervals(
@@ -75,6 +79,10 @@ def read_part_intervals(
     with one fold the rows with ``split == "val"``; with ``n_folds >= 3`` every interval
     (all are tested once), in the validation part of fold ``(fold - 1) % K``.
     ``cluster`` and ``strategy`` as in :func:`read_test_intervals`.
+
+    With split repeats (the table's ``fold_r<r>`` columns) every interval of the part is
+    listed once per repeat, repeat-major, with the global id of the fold whose model
+    predicts it in that repeat (``r * K + f``; ``val`` needs ``n_folds`` = K).
     """
     if part not in ("test", "val"):
         raise ValueError(f"part {part!r} is not test or val")
@@ -92,9 +100,11 @@ def read_part_intervals(
         has_units, has_folds = "unit" in header, "fold" in header
         try:
             kind, column = resolve_cluster(cluster, strategy, header)
+            repeated = repeat_columns(header) if has_folds else []
         except ValueError as error:
             raise ValueError(f"{path}: {error}") from None
         ids, emotions, units, folds, clusters = [], [], [], [], []
+        repeat_folds: list[list[int]] = [[] for _ in repeated]
         for row in reader:
             if row["split"] != wanted:
                 continue
@@ -103,8 +113,20 @@ def read_part_intervals(
             units.append(row["unit"] if has_units else row["interval_id"])
             fold = int(float(row["fold"])) if has_folds else 0
             folds.append((fold - 1) % n_folds if pooled_val else fold)
+            for r, name in enumerate(repeated, start=1):
+                fold = int(float(row[name]))  # a global id r * K + f
+                base = r * n_folds
+                if pooled_val:
+                    fold = base + (fold - base - 1) % n_folds
+                repeat_folds[r - 1].append(fold)
             if kind != "unit":
                 clusters.append(row[column])
+    # split repeats: every interval once per repeat, repeat-major (the order of the
+    # cell's pooled prediction files, emoagree.levels.split.pool_folds)
+    n_repeats = 1 + len(repeated)
+    ids, emotions, units = ids * n_repeats, emotions * n_repeats, units * n_repeats
+    clusters = clusters * n_repeats
+    folds = folds + [f for own in repeat_folds for f in own]
     if kind != "unit":
         empty = [i for i, c in zip(ids, clusters, strict=True) if not c]
         if empty:
@@ -122,6 +144,7 @@ def read_part_intervals(
         has_folds,
         clusters if kind != "unit" else None,
         kind,
+        n_repeats,
     )
 
 
@@ -216,18 +239,30 @@ def aligned_probs(data: PredictionArrays, test: LevelTestSet) -> np.ndarray:
 
     The file must list exactly the level's intervals of the part scored (test, or the
     validation cross-evaluation's val) with their true emotions (one row per interval,
-    pooled over the folds).
+    pooled over the folds; with split repeats one row per interval and repeat, the k-th
+    row of an interval being its prediction in repeat k, as ``test`` lists them).
     """
-    position = {interval: row for row, interval in enumerate(data.interval_ids)}
-    missing = [i for i in test.interval_ids if i not in position]
-    extra = len(data.interval_ids) - (len(test.interval_ids) - len(missing))
+    position: dict[tuple[str, int], int] = {}
+    seen: dict[str, int] = {}
+    for row, interval in enumerate(data.interval_ids):
+        k = seen.get(interval, 0)
+        seen[interval] = k + 1
+        position[(interval, k)] = row
+    wanted: list[tuple[str, int]] = []
+    seen = {}
+    for interval in test.interval_ids:
+        k = seen.get(interval, 0)
+        seen[interval] = k + 1
+        wanted.append((interval, k))
+    missing = [i for i, k in wanted if (i, k) not in position]
+    extra = len(data.interval_ids) - (len(wanted) - len(missing))
     if missing or extra:
         raise ValueError(
             f"{data.path}: lists {len(data.interval_ids)} intervals; {test.path} has "
             f"{len(test.interval_ids)} intervals of that part ({len(missing)} of them missing, "
             f"e.g. {missing[:3]}; {extra} not in that part of that level)"
         )
-    order = np.fromiter((position[i] for i in test.interval_ids), dtype=np.intp)
+    order = np.fromiter((position[key] for key in wanted), dtype=np.intp, count=len(wanted))
     truth = [data.emotions_true[k] for k in order]
     wrong = [i for i, a, b in zip(test.interval_ids, truth, test.emotions, strict=True) if a != b]
     if wrong:
@@ -254,6 +289,7 @@ def write_metrics(
     strategy: str = "stratified",
     part: str = "test",
     n_folds: int = 1,
+    repeats: int = 1,
 ) -> dict[str, Any]:
     """Evaluate one cell's prediction file(s) and write ``results/metrics/.../*.json``.
 
@@ -274,12 +310,18 @@ def write_metrics(
             resamples ``split.csv``'s units of the val part (all units with K >= 3 folds,
             so the same draws as the test cells), and ``per_fold`` is keyed by the fold
             whose model predicted the interval.
+        repeats: without ``level_path`` (pooled validation files), the split repeats the
+            files hold (each interval once per repeat); with it, the level table says.
 
     For a fused system the fusion info file of the same cell (which protocol chose the
     weights, how many intervals one modality decided alone) is copied in under ``fusion``.
     """
     paths = [predictions_path] if isinstance(predictions_path, str) else list(predictions_path)
-    replicates = [read_checked(path, emotions) for path in paths]
+    test = None
+    if level_path is not None:
+        test = read_part_intervals(level_path, part, n_folds, cluster, strategy)
+        repeats = test.repeats
+    replicates = [read_checked(path, emotions, repeats) for path in paths]
     data = replicates[0]
     if not data.interval_ids:
         raise ValueError(f"{paths[0]}: no intervals to evaluate")
@@ -293,7 +335,6 @@ def write_metrics(
     if level_path is not None:
         if split_path is None:
             raise ValueError("a test cell's metrics need split.csv beside the level table")
-        test = read_part_intervals(level_path, part, n_folds, cluster, strategy)
         study = study_clusters(split_path, cluster, strategy, part, n_folds)
         bootstrap = study.bootstrap([test], n_resamples, seed, part)
         metrics = evaluate_arrays(
@@ -313,6 +354,9 @@ def write_metrics(
             **settings,
         )
         metrics["bootstrap_unit"] = "split unit" if test.has_units else "interval"
+        if test.repeats > 1:
+            # every interval is predicted once per split repeat (n_intervals counts them all)
+            metrics["split_repeats"] = test.repeats
     else:
         metrics = evaluate_arrays(
             data.emotions_true,
@@ -322,6 +366,8 @@ def write_metrics(
             **settings,
         )
         metrics["bootstrap_unit"] = "interval"
+        if repeats > 1:
+            metrics["split_repeats"] = int(repeats)
     metrics["part"] = part if level_path is not None else "val"
     metrics["predictions"] = str(paths[0]) if len(paths) == 1 else [str(p) for p in paths]
     if fusion_info_path:

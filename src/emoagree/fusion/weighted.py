@@ -377,19 +377,76 @@ def _read_pair(audio_path, video_path, emotions) -> Aligned:
     return align_arrays(read_checked(audio_path, emotions), read_checked(video_path, emotions))
 
 
-def cross_fit_sets(n_folds: int) -> list[list[int]]:
+def cross_fit_sets(n_folds: int, repeats: int = 1) -> list[list[int]]:
     """For every fold f, the folds whose validation predictions choose f's weights.
 
     ``K >= 3``: every fold but f (its own validation part: the fused validation score
     must be out of sample) and ``f - 1`` (its validation part is fold f's test part).
-    One fold: the fold itself (nothing to cross-fit).
+    One fold: the fold itself (nothing to cross-fit). With split repeats the folds are
+    global ids ``r * K + f`` (repeat-major) and a fold's weights are chosen within its own
+    repeat only (another repeat's folds hold fold f's test intervals in their val parts).
     """
-    n_folds = int(n_folds)
+    n_folds, repeats = int(n_folds), int(repeats)
+    if repeats < 1 or (repeats > 1 and n_folds < 3):
+        raise ValueError(f"fusion weights for {repeats} split repeats of {n_folds} folds")
     if n_folds == 1:
         return [[0]]
     if n_folds < 3:
         raise ValueError(f"fusion weights for {n_folds} folds: 1 or at least 3 are possible")
-    return [[g for g in range(n_folds) if g not in (f, (f - 1) % n_folds)] for f in range(n_folds)]
+    return [
+        [r * n_folds + g for g in range(n_folds) if g not in (f, (f - 1) % n_folds)]
+        for r in range(repeats)
+        for f in range(n_folds)
+    ]
+
+
+def repeat_blocks(data: PredictionArrays, repeats: int) -> list[PredictionArrays]:
+    """A pooled prediction file of R split repeats as R files: the k-th row of an
+    interval is its prediction in repeat k (:func:`emoagree.levels.split.pool_folds`)."""
+    if repeats == 1:
+        return [data]
+    rows: list[list[int]] = [[] for _ in range(repeats)]
+    seen: dict[str, int] = {}
+    for row, interval in enumerate(data.interval_ids):
+        k = seen.get(interval, 0)
+        if k >= repeats:
+            raise ValueError(f"{data.path}: interval {interval!r} is listed over {repeats} times")
+        seen[interval] = k + 1
+        rows[k].append(row)
+    short = [i for i, k in seen.items() if k != repeats]
+    if short:
+        raise ValueError(
+            f"{data.path}: intervals {short[:3]} are not listed once per split repeat "
+            f"({repeats} repeats)"
+        )
+    return [
+        PredictionArrays(
+            data.path,
+            [data.interval_ids[r] for r in own],
+            [data.emotions_true[r] for r in own],
+            data.probs[own],
+        )
+        for own in rows
+    ]
+
+
+def _stacked(parts: Sequence[Aligned]) -> Aligned:
+    """Aligned blocks one after the other (the split repeats of one cell)."""
+    if len(parts) == 1:
+        return parts[0]
+    return Aligned(
+        interval_ids=[i for part in parts for i in part.interval_ids],
+        emotions_true=[e for part in parts for e in part.emotions_true],
+        audio=np.concatenate([part.audio for part in parts]),
+        video=np.concatenate([part.video for part in parts]),
+    )
+
+
+def _read_repeats(audio_path, video_path, emotions, repeats: int) -> list[Aligned]:
+    """Each split repeat's aligned audio and video predictions of one pooled file pair."""
+    audio = repeat_blocks(read_checked(audio_path, emotions, repeats), repeats)
+    video = repeat_blocks(read_checked(video_path, emotions, repeats), repeats)
+    return [align_arrays(a, v) for a, v in zip(audio, video, strict=True)]
 
 
 def pooled(parts: Sequence[Aligned]) -> Aligned:
@@ -414,11 +471,14 @@ def run_weight_search(
     fusion_settings: dict[str, Any],
     seed: int,
     log=None,
+    n_folds: int | None = None,
 ) -> list[dict[str, Any]]:
     """Choose the fusion weights of every fold of one train level (one replicate); write
     each fold's weights JSON and its fused validation predictions.
 
-    The path arguments list one file per fold, in fold order (a single path: one fold).
+    The path arguments list one file per fold, in fold order (a single path: one fold);
+    with split repeats one per fold of every repeat (global ids ``r * K + f``), and
+    ``n_folds`` is K (default: the number of files, one repeat).
     With ``K >= 3`` folds each fold's weights are cross-fitted (:func:`cross_fit_sets`),
     so each fold's fused validation predictions are out of sample; with one fold they
     are chosen on the fold's own validation part (in-sample, said so). Under
@@ -430,13 +490,19 @@ def run_weight_search(
     audio_paths, video_paths = as_fold_paths(audio_paths), as_fold_paths(video_paths)
     weights_paths = as_fold_paths(weights_paths)
     val_predictions_paths = as_fold_paths(val_predictions_paths)
-    n_folds = len(audio_paths)
-    if not n_folds == len(video_paths) == len(weights_paths) == len(val_predictions_paths):
+    n_global = len(audio_paths)
+    if not n_global == len(video_paths) == len(weights_paths) == len(val_predictions_paths):
         raise ValueError("fusion weights: one audio, video, weights and val file per fold")
+    n_folds = n_global if n_folds is None else int(n_folds)
+    if n_folds < 1 or n_global % n_folds:
+        raise ValueError(
+            f"fusion weights: {n_global} files are not whole repeats of {n_folds} folds"
+        )
+    repeats = n_global // n_folds
     data = [_read_pair(a, v, emotions) for a, v in zip(audio_paths, video_paths, strict=True)]
     shrinkage = [float(x) for x in fusion_settings.get("shrinkage", DEFAULT_SHRINKAGE)]
     records = []
-    for fold, chosen_on in enumerate(cross_fit_sets(n_folds)):
+    for fold, chosen_on in enumerate(cross_fit_sets(n_folds, repeats)):
         weights, summary = search_weights(
             pooled([data[g] for g in chosen_on]),
             emotions,
@@ -447,9 +513,11 @@ def run_weight_search(
             shrinkage,
         )
         cross_fitted = n_folds > 1
+        before = fold - fold % n_folds + (fold - 1) % n_folds  # f - 1 of the same repeat
         record = {
             "fold": fold,
             "n_folds": n_folds,
+            **({"repeat": fold // n_folds, "repeats": repeats} if repeats > 1 else {}),
             "audio_predictions": [str(audio_paths[g]) for g in chosen_on],
             "video_predictions": [str(video_paths[g]) for g in chosen_on],
             "chosen_on": "val",
@@ -459,8 +527,8 @@ def run_weight_search(
             "cross_fit": (
                 f"chosen on the validation predictions of folds {chosen_on} (pooled): not on "
                 f"fold {fold}'s own validation part (its fused validation score is out of "
-                f"sample) nor on fold {(fold - 1) % n_folds}'s (that is fold {fold}'s test "
-                "part)"
+                f"sample) nor on fold {before}'s (that is fold {fold}'s test part)"
+                + (" nor on another split repeat's folds" if repeats > 1 else "")
                 if cross_fitted
                 else "one fold: nothing to cross-fit; chosen on the fold's own validation "
                 "part, so the fused validation score is in-sample"
@@ -511,12 +579,15 @@ def _log_search(record: dict[str, Any], emotions: Sequence[str], log) -> None:
         )
 
 
-def part_folds(level_csv: str, n_folds: int, part: str = "test") -> dict[str, int]:
+def part_folds(level_csv: str, n_folds: int, part: str = "test", repeat: int = 0) -> dict[str, int]:
     """``interval_id -> fold`` whose model predicts it, for the intervals of ``part``
     (``test``, or ``val``: each fold's validation part) of a level table (read without
     pandas: fusion jobs are many and short; the rule is the one of
-    :func:`emoagree.levels.split.fold_part_rows`)."""
+    :func:`emoagree.levels.split.fold_part_rows`). With split repeats, ``repeat`` r reads
+    that repeat's column and gives global fold ids ``r * K + f``."""
     import csv
+
+    from emoagree.levels.split import fold_column
 
     with open(level_csv, newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -524,10 +595,12 @@ def part_folds(level_csv: str, n_folds: int, part: str = "test") -> dict[str, in
         raise ValueError(f"part {part!r} is not test or val")
     if n_folds == 1:
         return {r["interval_id"]: 0 for r in rows if r["split"] == part}
-    if rows and "fold" not in rows[0]:
-        raise ValueError(f"{level_csv}: no 'fold' column for {n_folds} folds")
+    column = fold_column(repeat)
+    if rows and column not in rows[0]:
+        raise ValueError(f"{level_csv}: no {column!r} column for {n_folds} folds")
     shift = 0 if part == "test" else 1
-    return {r["interval_id"]: (int(r["fold"]) - shift) % n_folds for r in rows}
+    base = int(repeat) * n_folds
+    return {r["interval_id"]: base + (int(r[column]) - base - shift) % n_folds for r in rows}
 
 
 def test_folds(level_csv: str, n_folds: int) -> dict[str, int]:
@@ -588,18 +661,29 @@ def run_apply(
     from emoagree.levels.split import as_fold_paths
 
     weights_paths = as_fold_paths(weights_paths)
-    if len(weights_paths) != n_folds:
+    if not weights_paths or len(weights_paths) % n_folds:
         raise ValueError(f"{len(weights_paths)} fusion weight files for {n_folds} folds")
+    repeats = len(weights_paths) // n_folds  # split repeats: global fold ids r * K + f
     if n_folds > 1 and level_csv is None:
         raise ValueError("fusing pooled folds needs the test level's table")
-    data = _read_pair(audio_path, video_path, emotions)
+    blocks = _read_repeats(audio_path, video_path, emotions, repeats)
+    data = _stacked(blocks)
     per_fold = [
         weights_from_record(json.loads(Path(p).read_text())["weights"], emotions)
         for p in weights_paths
     ]
     if selection == "val":
-        fold_of = part_folds(level_csv, n_folds, "test") if n_folds > 1 else None
-        probs = fuse_by_fold(data, per_fold, fold_of, f"{level_csv} (test of {audio_path})")
+        probs = np.concatenate(
+            [
+                fuse_by_fold(
+                    block,
+                    per_fold,
+                    part_folds(level_csv, n_folds, "test", r) if n_folds > 1 else None,
+                    f"{level_csv} (test of {audio_path})",
+                )
+                for r, block in enumerate(blocks)
+            ]
+        )
         info = {"chosen_on": "val", **data.counts()}
         info.update(
             weights_per_fold=[weights_record(w, emotions) for w in per_fold],
@@ -624,9 +708,19 @@ def run_apply(
     )
     if val_paths is not None:
         val_audio, val_video, val_out = val_paths
-        val = _read_pair(val_audio, val_video, emotions)
-        fold_of = part_folds(level_csv, n_folds, "val") if n_folds > 1 else None
-        val_probs = fuse_by_fold(val, per_fold, fold_of, f"{level_csv} (val of {val_audio})")
+        val_blocks = _read_repeats(val_audio, val_video, emotions, repeats)
+        val = _stacked(val_blocks)
+        val_probs = np.concatenate(
+            [
+                fuse_by_fold(
+                    block,
+                    per_fold,
+                    part_folds(level_csv, n_folds, "val", r) if n_folds > 1 else None,
+                    f"{level_csv} (val of {val_audio})",
+                )
+                for r, block in enumerate(val_blocks)
+            ]
+        )
         write_arrays(val_out, val.interval_ids, val.emotions_true, val_probs, emotions)
         info["val"] = {"chosen_on": "val", "cross_fitted": n_folds > 1, **val.counts()}
     if log is not None:

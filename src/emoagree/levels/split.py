@@ -25,6 +25,15 @@ Folds (config ``split.folds: K``, see :func:`n_folds`):
     Refused: the validation fold of fold f would be the other fold, leaving no training
     part.
 
+Repeats (config ``split.repeats: R``, default 1, ``K >= 3`` only; see :func:`n_repeats`):
+the units are dealt into K folds R times, repeat r with the seed :func:`repeat_seed`
+(repeat 0 with the split seed itself, so ``R = 1`` is the plain K-fold split). Folds have
+global ids ``g = r * K + f`` (:func:`global_folds`): repeat 0's are 0..K-1 and keep their
+column (``fold``) and paths; repeat r >= 1 adds the column ``fold_r<r>`` holding the
+global id of the fold that tests the interval in that repeat (:func:`fold_column`). Fold
+``g``'s parts are those of fold ``f = g % K`` within repeat ``g // K``. A cell pools every
+repeat: each interval is predicted once per repeat (:func:`pool_folds`).
+
 Strategies (config ``split.strategy``) with ``K == 1``:
 
 ``stratified`` (default, as in the paper)
@@ -119,7 +128,70 @@ def n_folds(split_config: Mapping[str, Any]) -> int:
     return check_folds(split_config.get("folds", DEFAULT_FOLDS))
 
 
-def describe_protocol(strategy: str, unit: str, folds: int) -> str:
+#: The first repeat column's name prefix: ``fold_r<r>`` holds repeat r's global fold id.
+REPEAT_COLUMN_PREFIX = "fold_r"
+
+
+def check_repeats(repeats: int, folds: int) -> int:
+    """``repeats`` as an int; at least 1, and 1 unless there are K >= 3 folds."""
+    r = int(repeats)
+    if r < 1:
+        raise ValueError(f"split.repeats must be at least 1, not {r}")
+    if r > 1 and int(folds) < 3:
+        raise ValueError(
+            f"split.repeats: {r} needs split.folds >= 3 (and a strategy other than corpus): "
+            "a repeat re-deals the units into K folds so that every interval is tested once "
+            "per repeat; with one held-out part most intervals would never be tested"
+        )
+    return r
+
+
+def n_repeats(split_config: Mapping[str, Any]) -> int:
+    """The number of repeats R of a ``split`` config section (default 1), checked against
+    its folds (:func:`check_repeats`)."""
+    return check_repeats(split_config.get("repeats", 1), n_folds(split_config))
+
+
+def repeat_seed(seed: int, repeat: int) -> int:
+    """The seed that deals repeat ``repeat``'s folds: the split seed for repeat 0, else a
+    32-bit hash of (seed, repeat), so no repeat shares its draws with another seed's."""
+    repeat = int(repeat)
+    if repeat == 0:
+        return int(seed)
+    return zlib.crc32(f"split seed {int(seed)} repeat {repeat}".encode())
+
+
+def fold_column(repeat: int) -> str:
+    """The column holding each interval's test fold in repeat ``repeat``: ``fold`` for
+    repeat 0 (fold f), ``fold_r<r>`` for repeat r >= 1 (global id r * K + f)."""
+    return "fold" if int(repeat) == 0 else f"{REPEAT_COLUMN_PREFIX}{int(repeat)}"
+
+
+def repeat_columns(columns: Sequence[str]) -> list[str]:
+    """The repeat columns ``fold_r1, fold_r2, ...`` among ``columns``, in repeat order;
+    they must run from 1 without a gap."""
+    found = sorted(
+        int(c[len(REPEAT_COLUMN_PREFIX) :])
+        for c in columns
+        if c.startswith(REPEAT_COLUMN_PREFIX) and c[len(REPEAT_COLUMN_PREFIX) :].isdigit()
+    )
+    if found != list(range(1, len(found) + 1)):
+        raise ValueError(f"repeat columns {found} do not run 1..{len(found)} without a gap")
+    return [fold_column(r) for r in found]
+
+
+def table_repeats(table: pd.DataFrame | Sequence[str]) -> int:
+    """R of an interval table (or of its column names): 1 + its repeat columns."""
+    columns = table.columns if isinstance(table, pd.DataFrame) else table
+    return 1 + len(repeat_columns(list(columns)))
+
+
+def global_folds(n_folds: int, repeats: int = 1) -> list[int]:
+    """Every fold of every repeat, by global id ``r * K + f``: ``range(R * K)``."""
+    return list(range(int(repeats) * int(n_folds)))
+
+
+def describe_protocol(strategy: str, unit: str, folds: int, repeats: int = 1) -> str:
     """One line for tables and reports: how the data were split (and whether it leaks)."""
     folds = int(folds)
     if strategy == "corpus":
@@ -128,6 +200,11 @@ def describe_protocol(strategy: str, unit: str, folds: int) -> str:
         where = "one held-out test part"
     else:
         where = f"{folds}-fold cross-validation, val = the next fold, every interval tested once"
+        if int(repeats) > 1:
+            where = (
+                f"{folds}-fold cross-validation repeated {int(repeats)} times with different "
+                f"seeds, val = the next fold, every interval tested once per repeat"
+            )
     kind = "actor (speaker-independent)" if strategy == "actor" else unit
     text = f"split unit: {kind}; {where}"
     if strategy != "actor" and unit == "interval":
@@ -353,6 +430,7 @@ def make_split(
     unit: str = "segment",
     folds: int = 1,
     guard_s: float = DEFAULT_GUARD_S,
+    repeats: int = 1,
 ) -> pd.DataFrame:
     """Split the level-1 intervals (no minimum-duration filter) by units, into parts or folds.
 
@@ -368,17 +446,22 @@ def make_split(
         folds: K; 1 or at least 3 (``strategy: corpus`` needs 1).
         guard_s: segments of one session closer than this (seconds) are one unit
             (``unit: segment`` only; config ``split.guard_s``).
+        repeats: R (``split.repeats``): the units are dealt into K folds R times (the
+            same units, so the guard holds in every repeat), repeat r with
+            :func:`repeat_seed`; ``R > 1`` needs ``K >= 3``.
 
     Returns:
         The level-1 intervals in the columns of ``INTERVAL_COLUMNS`` (``level`` = 1):
         with one fold ``split`` in train/val/test and ``fold`` 0; with K folds ``split``
-        ``test`` and ``fold`` the fold that tests the interval.
+        ``test`` and ``fold`` the fold that tests the interval; with R > 1 repeats also
+        ``fold_r1 .. fold_r<R-1>`` (global fold ids ``r * K + f``, :func:`fold_column`).
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown split strategy {strategy!r}; choose one of {STRATEGIES}")
     if unit not in SPLIT_UNITS:
         raise ValueError(f"unknown split unit {unit!r}; choose one of {', '.join(SPLIT_UNITS)}")
     folds = check_folds(folds)
+    repeats = check_repeats(repeats, folds)
     if strategy == "corpus" and folds != 1:
         raise ValueError(
             f"split strategy 'corpus' uses the corpus's own split, one fold; got folds={folds}"
@@ -404,6 +487,14 @@ def make_split(
         fold_of = deal_folds(units, folds, seed, kind)
         intervals["fold"] = intervals["unit"].map(fold_of).astype(int)
         intervals["split"] = "test"
+        dealt = [fold_of]
+        for repeat in range(1, repeats):
+            fold_of = deal_folds(units, folds, repeat_seed(seed, repeat), kind)
+            _warn_same_partition(fold_of, dealt, repeat)
+            dealt.append(fold_of)
+            intervals[fold_column(repeat)] = (
+                intervals["unit"].map(fold_of).astype(int) + repeat * folds
+            )
     elif strategy == "stratified":
         parts = _stratified_parts(units, test_fraction, val_fraction, seed)
         intervals["split"] = intervals["unit"].map(parts)
@@ -429,7 +520,27 @@ def make_split(
     intervals["split"] = intervals["split"].astype(str)
     intervals["fold"] = intervals["fold"].astype(int)
     _log_split(intervals, strategy, kind, folds, val_fraction)
-    return intervals[list(INTERVAL_COLUMNS)].reset_index(drop=True)
+    columns = [*INTERVAL_COLUMNS, *(fold_column(r) for r in range(1, repeats))]
+    return intervals[columns].reset_index(drop=True)
+
+
+def _partition(fold_of: pd.Series) -> frozenset:
+    """The folds of ``unit -> fold`` as a set of unit sets (fold numbers ignored)."""
+    return frozenset(frozenset(group.index) for _, group in fold_of.groupby(fold_of))
+
+
+def _warn_same_partition(fold_of: pd.Series, earlier: Sequence[pd.Series], repeat: int) -> None:
+    """Log a warning when repeat ``repeat`` dealt the units as an earlier repeat did (too
+    few units per stratum to deal them differently: the repeat adds no split variance)."""
+    mine = _partition(fold_of)
+    same = [r for r, other in enumerate(earlier) if _partition(other) == mine]
+    if same:
+        log.warning(
+            "split repeat %d deals the units into the same folds as repeat %d (too few units "
+            "to deal them otherwise): it adds models but no split variance",
+            repeat,
+            same[0],
+        )
 
 
 def _log_split(
@@ -484,14 +595,16 @@ def level_table(
             inherited, so the split never depends on this setting).
 
     Returns:
-        Columns ``INTERVAL_COLUMNS``, sorted by recording, emotion and start.
+        Columns ``INTERVAL_COLUMNS`` (and the split table's repeat columns ``fold_r<r>``),
+        sorted by recording, emotion and start.
 
     Raises:
         ValueError: a level-k interval lies in no level-1 interval of ``split_table`` (the
             split was made from other annotations).
     """
     intervals = attach_recordings(agreement_intervals(annotations, level, emotions), recordings)
-    inherited = ["split", "unit", "fold"]
+    repeated = repeat_columns(list(split_table.columns))
+    inherited = ["split", "unit", "fold", *repeated]
     parents = (
         split_table[["recording", "emotion", "start_s", "end_s", *inherited]]
         .rename(columns={"start_s": "parent_start_s", "end_s": "parent_end_s"})
@@ -499,7 +612,10 @@ def level_table(
     )
     if intervals.empty:
         intervals = intervals.assign(
-            split=pd.Series(dtype=str), unit=pd.Series(dtype=str), fold=pd.Series(dtype=int)
+            split=pd.Series(dtype=str),
+            unit=pd.Series(dtype=str),
+            fold=pd.Series(dtype=int),
+            **{column: pd.Series(dtype=int) for column in repeated},
         )
     else:
         probe = intervals.assign(_probe=intervals["start_s"] + CONTAINMENT_TOLERANCE_S)
@@ -532,8 +648,8 @@ def level_table(
             min_duration_s,
         )
     kept["interval_id"] = interval_ids(kept)
-    kept = kept.astype({"split": str, "unit": str, "fold": int})
-    return kept[list(INTERVAL_COLUMNS)].reset_index(drop=True)
+    kept = kept.astype({"split": str, "unit": str, "fold": int, **dict.fromkeys(repeated, int)})
+    return kept[[*INTERVAL_COLUMNS, *repeated]].reset_index(drop=True)
 
 
 def split_counts(table: pd.DataFrame) -> Mapping[str, int]:
@@ -547,7 +663,8 @@ def mean_part_counts(table: pd.DataFrame, folds: int, by: Sequence[str] = ()) ->
 
     Each fold's parts come from :func:`fold_view`; with one fold these are the table's own
     counts. Every part in ``SPLITS`` is present (0 where empty). With K folds the three
-    means add up to the number of intervals (every fold sees every interval once).
+    means add up to the number of intervals (every fold sees every interval once); with
+    split repeats the mean runs over every fold of every repeat.
 
     Returns:
         Floats indexed by ``split`` (then the ``by`` columns).
@@ -557,7 +674,8 @@ def mean_part_counts(table: pd.DataFrame, folds: int, by: Sequence[str] = ()) ->
     if table.empty:
         mean = pd.Series(dtype=float)
     else:
-        counts = [fold_view(table, fold, folds).groupby(keys).size() for fold in range(folds)]
+        every = global_folds(folds, table_repeats(table) if folds >= 3 else 1)
+        counts = [fold_view(table, fold, folds).groupby(keys).size() for fold in every]
         mean = pd.concat(counts, axis=1).fillna(0).mean(axis=1)
     if not by:
         return mean.reindex(list(SPLITS), fill_value=0.0).astype(float).rename_axis("split")
@@ -607,7 +725,8 @@ def cross_part_overlap(
     unions share is summed over sessions. A split that cannot leak gives 0.0 s in every
     fold. The smallest gap is the shortest distance in time between a test stretch and a
     train or val stretch of the same session (0 where they touch or overlap), over all
-    sessions; with segment units it is at least ``split.guard_s``.
+    sessions; with segment units it is at least ``split.guard_s``. With split repeats
+    every fold of every repeat is checked (one row per global fold id ``r * K + f``).
 
     Args:
         level_tables: the level tables (any levels), with ``recording, start_s, end_s,
@@ -634,7 +753,9 @@ def cross_part_overlap(
         session = recording
     combined = combined.assign(_session=session.fillna(recording))
     rows = []
-    for fold in range(check_folds(folds)):
+    folds = check_folds(folds)
+    repeats = table_repeats(combined) if folds >= 3 else 1
+    for fold in global_folds(folds, repeats):
         view = fold_view(combined, fold, folds) if len(combined) else combined
         test_s = overlap_s = 0.0
         gaps = []
@@ -672,33 +793,45 @@ def overlap_summary(
     segment units only), ``protocol`` (:func:`describe_protocol`), ``test_s`` and
     ``overlap_s`` summed over folds, ``min_gap_s`` (the smallest gap between test and
     train or val time within one session over all folds; None when no fold has one), and
-    ``per_fold`` (one record per fold: ``fold, test_s, overlap_s, min_gap_s``).
+    ``per_fold`` (one record per fold: ``fold, test_s, overlap_s, min_gap_s``). With
+    split repeats (R > 1, read from the tables' repeat columns) the folds of every repeat
+    are listed by global id with their ``repeat``, and ``repeats`` is R.
     """
     per_fold = cross_part_overlap(level_tables, folds, sessions).round(6)
+    tables = (
+        list(level_tables.values()) if isinstance(level_tables, Mapping) else list(level_tables)
+    )
+    repeats = max([table_repeats(t) for t in tables] or [1]) if int(folds) >= 3 else 1
 
     def seconds(value: float) -> float | None:
         return None if math.isnan(value) else float(value)
 
+    def record(row) -> dict[str, Any]:
+        out = {
+            "fold": int(row.fold),
+            "test_s": float(row.test_s),
+            "overlap_s": float(row.overlap_s),
+            "min_gap_s": seconds(float(row.min_gap_s)),
+        }
+        if repeats > 1:
+            out["repeat"] = int(row.fold) // int(folds)
+        return out
+
     gaps = per_fold["min_gap_s"].dropna()
-    return {
+    summary = {
         "strategy": strategy,
         "unit": "actor" if strategy == "actor" else unit,
         "folds": int(folds),
         "guard_s": None if guard_s is None else float(guard_s),
-        "protocol": describe_protocol(strategy, unit, folds),
+        "protocol": describe_protocol(strategy, unit, folds, repeats),
         "test_s": round(float(per_fold["test_s"].sum()), 6),
         "overlap_s": round(float(per_fold["overlap_s"].sum()), 6),
         "min_gap_s": float(gaps.min()) if len(gaps) else None,
-        "per_fold": [
-            {
-                "fold": int(row.fold),
-                "test_s": float(row.test_s),
-                "overlap_s": float(row.overlap_s),
-                "min_gap_s": seconds(float(row.min_gap_s)),
-            }
-            for row in per_fold.itertuples()
-        ],
+        "per_fold": [record(row) for row in per_fold.itertuples()],
     }
+    if repeats > 1:
+        summary["repeats"] = repeats
+    return summary
 
 
 def fold_view(table: pd.DataFrame, fold: int, n_folds: int, with_val: bool = True) -> pd.DataFrame:
@@ -709,22 +842,28 @@ def fold_view(table: pd.DataFrame, fold: int, n_folds: int, with_val: bool = Tru
     in fold ``f`` the intervals of fold ``f`` are ``test``, those of fold ``(f + 1) % K``
     are ``val`` (validation is carved from the fold's training part by whole folds, so by
     the same split units) and the rest are ``train``; ``with_val=False`` (no validation
-    part) leaves them in ``train``. Every consumer of a level table that needs the parts
-    of one fold goes through this function.
+    part) leaves them in ``train``. With split repeats, ``fold`` is a global id
+    ``r * K + f`` (0 <= fold < R * K): fold f of repeat r, read from the column
+    :func:`fold_column` of r. Every consumer of a level table that needs the parts of one
+    fold goes through this function.
     """
     fold, n_folds = int(fold), int(n_folds)
     if n_folds < 1 or n_folds == 2:
         raise ValueError(f"split.folds must be 1 or at least 3, not {n_folds}")
-    if not 0 <= fold < n_folds:
-        raise ValueError(f"fold {fold} is outside 0..{n_folds - 1}")
     if n_folds == 1:
+        if fold != 0:
+            raise ValueError(f"fold {fold} is outside 0..0")
         return table
     if "fold" not in table.columns:
         raise ValueError(f"the interval table has no 'fold' column for {n_folds} folds")
-    folds = table["fold"].astype(int).to_numpy()
-    part = np.where(folds == fold, "test", "train").astype(object)
+    n_global = n_folds * table_repeats(table)
+    if not 0 <= fold < n_global:
+        raise ValueError(f"fold {fold} is outside 0..{n_global - 1}")
+    repeat, local = divmod(fold, n_folds)
+    folds = table[fold_column(repeat)].astype(int).to_numpy() - repeat * n_folds
+    part = np.where(folds == local, "test", "train").astype(object)
     if with_val:
-        part[folds == (fold + 1) % n_folds] = "val"
+        part[folds == (local + 1) % n_folds] = "val"
     return table.assign(split=part)
 
 
@@ -744,7 +883,8 @@ def fold_part_rows(
     whose ``fold`` is f and validates on those whose ``fold`` is ``(f + 1) % K``. Each
     interval is in at most one fold's rows of one part, so a cell's pooled predictions of
     either part hold every interval once, each predicted by a model that did not train
-    on it.
+    on it. With split repeats the folds of every repeat are listed by global id
+    (``r * K + f``, repeat-major), and each interval is in one fold's rows per repeat.
     """
     if part not in PREDICTED_PARTS:
         raise ValueError(f"part {part!r} is not one of {', '.join(PREDICTED_PARTS)}")
@@ -752,9 +892,15 @@ def fold_part_rows(
     if n_folds == 1:
         return [(0, np.flatnonzero(table["split"].astype(str).to_numpy() == part))]
     fold_view(table.iloc[:0], 0, n_folds)  # checks n_folds and the fold column
-    folds = table["fold"].astype(int).to_numpy()
     shift = 0 if part == "test" else 1
-    return [(f, np.flatnonzero(folds == (f + shift) % n_folds)) for f in range(n_folds)]
+    out = []
+    for repeat in range(table_repeats(table)):
+        folds = table[fold_column(repeat)].astype(int).to_numpy() - repeat * n_folds
+        out += [
+            (repeat * n_folds + f, np.flatnonzero(folds == (f + shift) % n_folds))
+            for f in range(n_folds)
+        ]
+    return out
 
 
 def fold_test_rows(table: pd.DataFrame, n_folds: int) -> list[tuple[int, np.ndarray]]:
@@ -773,23 +919,35 @@ def pool_folds(
         n_folds: K.
         n_classes: number of probability columns.
         predict_fold: ``predict_fold(fold, rows) -> probabilities (len(rows), n_classes)``,
-            the model of ``fold`` applied to those rows of ``table`` (NaN rows: not scored).
+            the model of ``fold`` (a global id with split repeats) applied to those rows of
+            ``table`` (NaN rows: not scored).
         part: which part of each fold (:func:`fold_part_rows`).
 
     Returns:
         ``(rows, probabilities)``: every row of the part once, in table order, and its
-        probabilities from the model of the fold whose ``part`` holds it.
+        probabilities from the model of the fold whose ``part`` holds it. With R split
+        repeats every row of the part appears R times, repeat-major (repeat 0's rows in
+        table order, then repeat 1's, ...): the k-th time an interval is listed is its
+        prediction in repeat k.
     """
     parts = fold_part_rows(table, n_folds, part)
-    rows = np.sort(np.concatenate([r for _, r in parts])) if parts else np.zeros(0, int)
-    position = {int(r): i for i, r in enumerate(rows)}
-    probabilities = np.full((len(rows), n_classes), np.nan)
+    by_repeat: dict[int, list[tuple[int, np.ndarray]]] = {}
     for fold, fold_rows in parts:
-        if len(fold_rows) == 0:
-            continue
-        values = np.asarray(predict_fold(fold, fold_rows), dtype=float)
-        probabilities[[position[int(r)] for r in fold_rows]] = values
-    return rows, probabilities
+        by_repeat.setdefault(fold // max(int(n_folds), 1), []).append((fold, fold_rows))
+    all_rows, all_probabilities = [np.zeros(0, int)], [np.zeros((0, n_classes))]
+    for repeat in sorted(by_repeat):
+        own = by_repeat[repeat]
+        rows = np.sort(np.concatenate([r for _, r in own]))
+        position = {int(r): i for i, r in enumerate(rows)}
+        probabilities = np.full((len(rows), n_classes), np.nan)
+        for fold, fold_rows in own:
+            if len(fold_rows) == 0:
+                continue
+            values = np.asarray(predict_fold(fold, fold_rows), dtype=float)
+            probabilities[[position[int(r)] for r in fold_rows]] = values
+        all_rows.append(rows)
+        all_probabilities.append(probabilities)
+    return np.concatenate(all_rows), np.concatenate(all_probabilities)
 
 
 def as_fold_paths(paths) -> list:

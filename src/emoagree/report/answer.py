@@ -76,15 +76,24 @@ def study_protocol(
         unit = strategy
     else:
         unit = str(protocol.get("unit") or "segment")
-    folds = [int(f) for t in tests.values() if t.has_folds for f in t.folds]
-    return {
+    # repeat 0's folds (the first of each test set's R repeat-major blocks)
+    folds = [
+        int(f)
+        for t in tests.values()
+        if t.has_folds
+        for f in t.folds[: len(t.folds) // max(t.repeats, 1)]
+    ]
+    repeats = max((t.repeats for t in tests.values()), default=1)
+    out = {
         "unit": unit,
         "strategy": strategy,
         "folds": max(folds) + 1 if folds else 1,
+        **({"repeats": repeats} if repeats > 1 else {}),
         "replicates": int(replicates),
         "bootstrap_units": int(n_units),
         "fusion_selection": protocol.get("fusion_selection", "val"),
     }
+    return out
 
 
 @dataclass(frozen=True)
@@ -431,6 +440,16 @@ def protocol_text(answer: Mapping[str, Any]) -> list[str]:
         )
     else:
         parts = "one held-out test part (train, validation and test parts by these units)"
+    repeats = int(protocol.get("repeats", 1))
+    if repeats > 1:
+        parts = (
+            f"{folds} grouped, stratified folds over these units, dealt {repeats} times with "
+            "different seeds (split.repeats): every interval is tested once per repeat, "
+            "predicted by the model of that repeat's fold that held it out; each fold's "
+            "validation part is the next fold of its repeat; every cell pools all repeats' "
+            "predictions and a drawn cluster carries all of them, so the split's variance "
+            "is in the intervals"
+        )
     replicates = protocol["replicates"]
     optimistic = answer["optimistic"] or protocol["fusion_selection"] == "test"
     fusion = (
@@ -769,13 +788,17 @@ def write_answer(
     cluster = str(evaluation.get("cluster", "auto"))
     strategy = str(protocol.get("strategy", "stratified"))
 
+    tests = {int(j): read_test_intervals(level_paths[j], cluster, strategy) for j in levels}
+
     def read_cells(name: str, train_rows: Sequence[Any]) -> dict:
         cells = {}
         for i in train_rows:
             for j in levels:
                 paths = prediction_paths[(name, i, j)]
                 paths = [paths] if isinstance(paths, str | Path) else list(paths)
-                cells[(i, j)] = [read_checked(path, emotions) for path in paths]
+                # a cell of R split repeats lists every interval R times
+                repeats = tests[int(j)].repeats
+                cells[(i, j)] = [read_checked(path, emotions, repeats) for path in paths]
         return cells
 
     fusions = {f: list(m) for f, m in (fusions or {}).items()}
@@ -795,7 +818,7 @@ def write_answer(
         }
     answer = study_answer(
         read_cells(system, rows),
-        {int(j): read_test_intervals(level_paths[j], cluster, strategy) for j in levels},
+        tests,
         study_clusters(split_path, cluster, strategy),
         system,
         levels,

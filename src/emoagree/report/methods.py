@@ -161,6 +161,11 @@ def methods_paragraphs(
         split = (f"The intervals were split into {folds} folds by {unit}, fixed on level 1 "
                  f"and inherited by every level; fold f was tested, fold f + 1 validated "
                  f"and the other folds trained, so that every interval was tested once.")
+    repeats = int(protocol.get("repeats", 1))
+    if repeats > 1:
+        split += (f" The folds were dealt {repeats} times with different seeds (split "
+                  f"repeats); every cell pooled the predictions of all repeats, so the "
+                  f"intervals include the split's variance.")
     replicates = int(protocol.get("replicates", 1))
     fusion = config.get("fusion", {})
     selection = protocol.get("fusion_selection", fusion.get("selection", "val"))
