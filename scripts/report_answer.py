@@ -30,4 +30,5 @@ write_answer(
     arm_rows=p.arm_rows,
     fusions=p.fusions,
     validation_paths=validation or None,
+    arm_notes=p.arm_notes,
 )

@@ -232,6 +232,10 @@ def system_arm_rows(system):
     return ARM_ROWS.get(system, [])
 
 
+def arm_notes(system):
+    return []
+
+
 def train_rows(system):
     return [*LEVELS, *system_arm_rows(system)]
 

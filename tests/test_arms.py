@@ -13,6 +13,8 @@ from emoagree.levels.arms import (
     arm_table,
     arm_truth_accuracy,
     classic_training_set,
+    curriculum_note,
+    curriculum_plan,
     curriculum_rows,
     curriculum_schedule,
     is_final_stage,
@@ -204,10 +206,51 @@ def test_schedule_epochs_per_stage():
 
 
 def test_schedule_warmup_fraction():
-    section = {"stages": [5, 4, 3, 2, 1], "warmup_fraction": 0.5}
-    assert curriculum_schedule(3, section) == [5, 3, 1]
-    assert curriculum_schedule(10, section) == [5, 5, 4, 3, 2, 1, 1, 1, 1, 1]
+    # every warm-up stage gets its share when the budget allows the minimum (m = 1 here):
+    # 10 epochs at 0.5: B = 5, 5 // 4 = 1 epoch per warm-up stage, the last stage the rest
+    section = {"stages": [5, 4, 3, 2, 1], "warmup_fraction": 0.5, "min_epochs_per_stage": 1}
+    assert curriculum_schedule(10, section) == [5, 4, 3, 2, 1, 1, 1, 1, 1, 1]
     assert curriculum_schedule(4, {"stages": [3, 1], "warmup_fraction": 0.0}) == [1, 1, 1, 1]
+
+
+def test_curriculum_plan_gives_every_stage_its_minimum_epochs():
+    """Hand-solved: stages 5..1, warm-up 0.5, at least 2 epochs per stage (the default)."""
+    section = {"stages": [5, 4, 3, 2, 1], "warmup_fraction": 0.5}
+    # 10 epochs (the paper's EfficientNet): B = 5, 5 // 4 = 1 < 2, so the warm-up is
+    # thinned to 5 // 2 = 2 stages spread from the top (5 and 2), 5 // 2 = 2 epochs each;
+    # stage 1 gets the other 6
+    plan = curriculum_plan(10, section)
+    assert plan.schedule == [5, 5, 2, 2, 1, 1, 1, 1, 1, 1]
+    assert plan.epochs == {5: 2, 2: 2, 1: 6} and not plan.under_trained
+    # 15 epochs (the demo LSTM): B = 7 -> 3 stages (5, 3, 2) of 7 // 3 = 2, stage 1 gets 9
+    plan = curriculum_plan(15, section)
+    assert plan.epochs == {5: 2, 3: 2, 2: 2, 1: 9} and not plan.under_trained
+    # 100 epochs (the paper's LSTM): B = 50, 12 per warm-up stage, 52 on all data
+    assert curriculum_plan(100, section).epochs == {5: 12, 4: 12, 3: 12, 2: 12, 1: 52}
+    # 4 epochs: B = 2 fits one warm-up stage of 2 (the top one) and 2 on all data
+    assert curriculum_plan(4, section).schedule == [5, 5, 1, 1]
+    assert not curriculum_plan(4, section).under_trained
+
+
+def test_curriculum_plan_flags_an_under_trained_curriculum():
+    section = {"stages": [5, 4, 3, 2, 1], "warmup_fraction": 0.5}
+    # 2 epochs (the demo's EfficientNet, and the face corpus of issue 21): B = 1 < 2 fits
+    # no warm-up stage: the warm-up spreads over the first half and is flagged
+    plan = curriculum_plan(2, section)
+    assert plan.schedule == [5, 1] and plan.epochs == {5: 1, 1: 1}
+    assert plan.under_trained
+    assert curriculum_plan(3, section).schedule == [5, 3, 1]
+    assert curriculum_plan(3, section).under_trained
+    # an explicit epochs_per_stage below the minimum, or a last stage left with one epoch
+    assert curriculum_plan(12, {**section, "epochs_per_stage": 1}).under_trained
+    assert curriculum_plan(3, {**section, "epochs_per_stage": 2}).under_trained  # stage 1: 1
+    assert not curriculum_plan(3, {**section, "min_epochs_per_stage": 1}).under_trained
+    note = curriculum_note("video_effnet", 2, section)
+    assert note.startswith("Mc of video_effnet is under-trained: 2 epochs")
+    assert "stage 5: 1, stage 1: 1" in note
+    assert curriculum_note("audio_lstm", 15, section) is None
+    with pytest.raises(ValueError, match="min_epochs_per_stage"):
+        curriculum_plan(5, {**section, "min_epochs_per_stage": 0})
 
 
 def test_schedule_refuses_ascending_stages():

@@ -35,6 +35,24 @@ def test_stage_times_groups_by_stage_and_measures_span(tmp_path, capsys):
     assert stage_times.main(["--root", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "total: 4 jobs, 10.5 s summed" in out
+    assert summary["cpu_s"].isna().all()  # files without cpu_time
+
+
+def test_stage_times_sums_cpu_seconds_per_stage_and_folder(tmp_path, capsys):
+    for relative, wall, cpu in (("audio/train/a_fold0_train1.tsv", 9.0, 2.5),
+                                ("audio/train/a_fold1_train1.tsv", 7.0, 1.5),
+                                ("audio/predict/a_train1_test1.tsv", 3.0, 1.25)):
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"s\th:m:s\tcpu_time\n{wall}\t0:00:00\t{cpu}\n")
+    jobs = stage_times.collect(tmp_path)
+    assert stage_times.summarise(jobs).loc["audio", "cpu_s"] == pytest.approx(5.25)
+    folders = stage_times.summarise(jobs, "folder")
+    assert list(folders.index) == ["audio/train", "audio/predict"]  # most CPU first
+    assert folders.loc["audio/train", "cpu_s"] == pytest.approx(4.0)
+    assert folders.loc["audio/train", "jobs"] == 2
+    assert stage_times.main(["--root", str(tmp_path), "--by", "folder"]) == 0
+    assert "5.2 s summed job CPU time" in capsys.readouterr().out
 
 
 def test_stage_times_rejects_a_file_that_is_not_a_benchmark(tmp_path):

@@ -171,3 +171,39 @@ def test_a_users_own_setting_wins_over_the_demo_sizes():
     assert demo["audio"]["lstm"]["hidden_size"] == 8
     assert demo["video"]["effnet"]["epochs"] == 1
     assert demo["audio"]["lstm"]["max_epochs"] == 15  # the demo size where the user is silent
+
+
+def test_every_demo_size_differs_from_the_real_corpus_default_and_a_csv_config_keeps_it():
+    """Each leaf of demo_sizes is a CPU size over a real-corpus default of config.yaml; a
+    csv config resolves every one of them (EfficientNet epochs, frames, image size, ...) to
+    the default, the demo to the demo size."""
+    from emoagree.settings import sized_config
+
+    defaults = config_yaml()
+
+    def leaves(tree, prefix=()):
+        for key, value in tree.items():
+            if isinstance(value, dict):
+                yield from leaves(value, (*prefix, key))
+            else:
+                yield (*prefix, key), value
+
+    def at(tree, path):
+        for key in path:
+            tree = tree[key]
+        return tree
+
+    user = {"corpus": {"format": "csv", "path": "my_corpus"}}
+    csv = sized_config(deep_merge(defaults, user), user)
+    demo = sized_config(defaults, {})
+    found = dict(leaves(defaults["demo_sizes"]))
+    assert ("video", "effnet", "max_frames_per_interval") in found
+    for path, size in found.items():
+        assert at(defaults, path) != size, f"demo_sizes {'.'.join(path)} equals the default"
+        assert at(csv, path) == at(defaults, path)
+        assert at(demo, path) == size
+    effnet = csv["video"]["effnet"]
+    assert (effnet["epochs"], effnet["image_size"], effnet["max_frames_per_interval"],
+            effnet["val_frames_per_interval"]) == (10, 128, None, None)
+    assert (demo["video"]["effnet"]["epochs"], demo["video"]["effnet"]["image_size"],
+            demo["video"]["effnet"]["max_frames_per_interval"]) == (2, 64, 2)

@@ -3,7 +3,7 @@
 # An arm is a train row (Mw, Ms, Mc) trained on all level-1 intervals with their agreement,
 # with level 1's settings, features and split; see src/emoagree/levels/arms.py for the definitions.
 
-from emoagree.levels.arms import ARM_ROWS, NETWORK_ONLY_ARMS  # noqa: E402
+from emoagree.levels.arms import ARM_ROWS, NETWORK_ONLY_ARMS, curriculum_notes  # noqa: E402
 
 ARMS = [str(arm) for arm in config.get("training_arms") or []]
 ARM_SETTINGS = config.get("arms") or {}
@@ -36,6 +36,21 @@ def system_arm_rows(system):
         for arm in ARMS
         if arm not in NETWORK_ONLY_ARMS or system in NETWORK_SYSTEMS
     ]
+
+
+def arm_notes(system):
+    """Notes on ``system``'s arm rows for the answer: an under-trained curriculum (Mc)
+    when the network's epochs cannot give every stage arms.curriculum.min_epochs_per_stage
+    (emoagree.levels.arms.curriculum_plan); a fused system takes its members' notes."""
+    if ARM_ROWS["curriculum"] not in system_arm_rows(system):
+        return []
+    members = fusion_members(system) if system.startswith("fusion_") else [system]
+    return curriculum_notes(settings(1), members, ARM_SETTINGS.get("curriculum"))
+
+
+# the run's log says when the curriculum row is no fair test (the answer says it too)
+for _note in sorted({note for system in SYSTEMS for note in arm_notes(system)}):
+    print(f"emoagree: {_note}", file=sys.stderr)
 
 
 def train_rows(system):

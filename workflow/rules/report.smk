@@ -228,6 +228,7 @@ rule report_answer:
         protocol=study_protocol(),
         labels=SYSTEM_LABELS,
         arm_rows={s: system_arm_rows(s) for s in HEADLINE_CANDIDATES},
+        arm_notes={s: arm_notes(s) for s in HEADLINE_CANDIDATES},
     log:
         "logs/report/answer.log",
     benchmark:

@@ -642,6 +642,8 @@ def answer_text(answer: Mapping[str, Any], fmt: str = "md") -> str:
                 f"- {entry['row']} vs level {entry['best_level']}: {shown} points {bounds}; "
                 f"{entry['row']} higher in {share} of resamples"
             )
+        for note in answer.get("arm_notes") or []:
+            lines.append(f"- Note: {note}.")
     if answer.get("members"):
         lines.append("")
         lines.append(
@@ -760,6 +762,7 @@ def write_answer(
     arm_rows: Mapping[str, Sequence[str]] | None = None,
     fusions: Mapping[str, Sequence[str]] | None = None,
     validation_paths: Mapping[tuple[str, Any, int], str] | None = None,
+    arm_notes: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:
     """Compute the answer for the headline system and write it as JSON, Markdown and rST.
 
@@ -780,6 +783,9 @@ def write_answer(
         validation_paths: the validation cross-evaluation's metrics files
             (``results/metrics/{system}/train{i}/val{j}.json``) by ``(system, train row,
             test level)``; None or empty: not available (``validation_choice`` is null).
+        arm_notes: notes on each system's arm rows (an under-trained curriculum,
+            :func:`emoagree.levels.arms.curriculum_note`); the headline system's are the
+            answer's ``arm_notes`` and follow its arms in the text.
     """
     system = load_json(best_path)["system"]
     arms = [str(r) for r in (arm_rows or {}).get(system, [])]
@@ -836,6 +842,8 @@ def write_answer(
     )
     crosseval = {s: pd.read_csv(p, index_col="train_level") for s, p in crosseval_paths.items()}
     answer["best_level_per_system"] = best_level_per_system(crosseval)
+    if arms:
+        answer["arm_notes"] = [str(n) for n in (arm_notes or {}).get(system, [])]
     add_labels(answer, labels)
     write_text(outputs["json"], json.dumps(answer, indent=2) + "\n")
     write_text(outputs["md"], answer_text(answer, "md"))
