@@ -33,7 +33,8 @@ rule audio_lld:
         "logs/audio/lld/{shard}.log",
     benchmark:
         "benchmarks/audio/lld/{shard}.tsv"
-    threads: min(2, config["audio"]["threads"])
+    # a shard's recordings on min(--cores, audio.max_threads) threads (same values)
+    threads: feature_threads(config["audio"]["max_threads"])
     resources:
         mem_mb=2000,
         runtime=30,
