@@ -109,3 +109,31 @@ def test_a_level_added_to_a_finished_run_extracts_only_new_stretches(tmp_path):
                                       features[1].features[first_row[recording]])
     # a finished run plans nothing more
     assert "Nothing to be done" in snakemake(run, two, "-n", *targets)
+
+
+STUDY_SPEC = importlib.util.spec_from_file_location("clip_study", ROOT / "bench/clip_study.py")
+clip_study = importlib.util.module_from_spec(STUDY_SPEC)
+STUDY_SPEC.loader.exec_module(clip_study)
+
+
+def test_clip_study_corpus_has_speakers_and_raters(tmp_path):
+    clip_study.generate(tmp_path, 12, n_speakers=4, n_raters=5)
+    recordings = pd.read_csv(tmp_path / "recordings.csv", dtype=str, keep_default_na=False)
+    marks = pd.read_csv(tmp_path / "annotations.csv", dtype={"recording": str})
+    assert len(recordings) == 12
+    assert sorted(set(recordings["actor"])) == ["F01", "F03", "M02", "M04"]
+    assert (recordings["video_path"] == "").all()
+    # whole clips: every rater marks the clip from 0 to its end, levels 1..5 possible
+    per_clip = marks.groupby("recording")
+    assert (per_clip["annotator"].nunique() == 5).all()
+    assert (marks["start_s"] == 0).all()
+    assert (per_clip["end_s"].nunique() == 1).all()
+    assert marks["end_s"].between(2.0, 4.0).all()
+    csv = {"corpus": {"format": "csv", "path": str(tmp_path)}}
+    durations = plan_durations(csv, plan_recordings(csv))
+    ends = per_clip["end_s"].first()
+    assert all(abs(durations[r] - ends[r]) < 0.01 for r in ends.index)
+    config = yaml.safe_load(clip_study.write_config(tmp_path / "run", tmp_path,
+                                                    [1, 2, 3, 4, 5]).read_text())
+    assert config["levels"] == [1, 2, 3, 4, 5]
+    assert config["split"] == {"strategy": "actor", "folds": 5}
