@@ -23,6 +23,7 @@ import hashlib
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -152,6 +153,21 @@ def extract_shard_stretches(
 
     started = last = time.monotonic()
     groups = stretches.groupby("recording", sort=True).indices
+    # batches in flight, oldest first: (recording's cache state, stretch keys, futures).
+    # Stretches of several recordings are extracted at once (a clip corpus has one per
+    # recording); each batch is saved, in order, by this thread once its features are in.
+    pending: deque = deque()
+    in_flight = [0]
+
+    def finish_oldest() -> None:
+        state, batch_keys, futures = pending.popleft()
+        for key, future in zip(batch_keys, futures, strict=True):
+            state["keys"].append(key)
+            state["features"].append(future.result())
+        _save_cache(state["path"], state["keys"], state["features"], state["source"])
+        counts["n_extracted"] += len(batch_keys)
+        in_flight[0] -= len(futures)
+
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         for done, (recording, rows) in enumerate(groups.items(), start=1):
             wav = audio_paths[recording]
@@ -162,37 +178,41 @@ def extract_shard_stretches(
                 log.info("functionals: %s changed since %s was written: re-extracting", wav,
                          path)
                 cached = None
-            keys = [tuple(k) for k in cached["keys"]] if cached is not None else []
-            features = list(cached["features"]) if cached is not None else []
-            have = set(keys)
+            state = {
+                "path": path,
+                "source": source,
+                "keys": [tuple(k) for k in cached["keys"]] if cached is not None else [],
+                "features": list(cached["features"]) if cached is not None else [],
+            }
+            have = set(state["keys"])
             part = stretches.iloc[rows]
             part_keys = stretch_keys(part["start_s"], part["end_s"])
             todo = [i for i, key in enumerate(map(tuple, part_keys)) if key not in have]
             counts["n_cached"] += len(part) - len(todo)
             if todo:
                 signal, sample_rate = read_wav(wav)
-                for first in range(0, len(todo), flush_every):
-                    batch = todo[first : first + flush_every]
-                    futures = []
-                    for i in batch:
-                        record = part.iloc[i]
-                        samples = slice_signal(
-                            signal, sample_rate, float(record["start_s"]),
-                            float(record["end_s"]),
-                            where=f"{wav} (stretch {record['start_s']}-{record['end_s']} s)",
-                        )
-                        futures.append(pool.submit(work, samples, sample_rate))
-                    for i, future in zip(batch, futures, strict=True):
-                        keys.append(tuple(part_keys[i]))
-                        features.append(future.result())
-                    _save_cache(path, keys, features, source)
-                    counts["n_extracted"] += len(batch)
+            for first in range(0, len(todo), flush_every):
+                batch = todo[first : first + flush_every]
+                futures = []
+                for i in batch:
+                    record = part.iloc[i]
+                    samples = slice_signal(
+                        signal, sample_rate, float(record["start_s"]), float(record["end_s"]),
+                        where=f"{wav} (stretch {record['start_s']}-{record['end_s']} s)",
+                    )
+                    futures.append(pool.submit(work, samples, sample_rate))
+                pending.append((state, [tuple(part_keys[i]) for i in batch], futures))
+                in_flight[0] += len(futures)
+                while in_flight[0] > 4 * max(1, threads) and len(pending) > 1:
+                    finish_oldest()
             now = time.monotonic()
             if done in (1, len(groups)) or now - last >= 10:
-                log.info("functionals: %d/%d recordings, %d stretches extracted, %d cached, "
-                         "%.1f s elapsed", done, len(groups), counts["n_extracted"],
-                         counts["n_cached"], now - started)
+                log.info("functionals: %d/%d recordings read, %d stretches extracted, "
+                         "%d cached, %.1f s elapsed", done, len(groups),
+                         counts["n_extracted"], counts["n_cached"], now - started)
                 last = now
+        while pending:
+            finish_oldest()
     log.info("functionals: %(n_stretches)d stretches: %(n_extracted)d extracted, "
              "%(n_cached)d already cached", counts)
     return counts
