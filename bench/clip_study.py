@@ -3,7 +3,7 @@ openSMILE + scikit-learn script, and the functionals stage's cost over levels (r
 the repo root; prints measured figures).
 
     .venv/bin/python bench/clip_study.py [--clips 1000] [--speakers 12] [--raters 5]
-                                         [--cores 2] [--workdir DIR]
+                                         [--cores 2] [--workdir DIR] [--skip-study]
 
 1. Generates an audio-only csv corpus of ``--clips`` clips of 2-4 s from the demo
    generator's voices (``emoagree.corpus.demo``), ``--speakers`` speakers, each clip rated
@@ -218,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=None,
                         help="where the corpus and runs go (default: a fresh temp folder)")
     parser.add_argument("--seed", type=int, default=2021)
+    parser.add_argument("--skip-study", action="store_true",
+                        help="only (b) and (d): the feature stage over levels")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     if args.workdir is None:
@@ -239,24 +241,25 @@ def main(argv: list[str] | None = None) -> int:
     settings = sized_config(yaml.safe_load((ROOT / "config.yaml").read_text()), {})
     audio, seed = settings["audio"], int(settings["seed"])
 
-    # (a, c) the audio classic study, then the bare script, back to back
-    study = fresh(workdir / "study")
-    config = write_config(study, corpus, [1])
-    targets = [f"results/metrics/{s}/train1/test1.json" for s in SYSTEMS]
-    study_wall = snakemake(study, config, args.cores, *targets)
-    bare_uars, bare_extraction, bare_wall = bare_study(
-        corpus, study / "results/corpus/levels/level1.csv", audio, args.cores, seed)
-    print(f"\n(a) classic audio UAR %, level 1, {args.raters} raters, speaker-split 5 folds "
-          f"(PCA grid {audio['pca_grid']}):")
-    print(f"{'system':<12}{'workflow':>10}{'bare':>8}{'diff':>8}")
-    for system in SYSTEMS:
-        ours, theirs = workflow_uar(study, system), bare_uars[system]
-        print(f"{system:<12}{100 * ours:>10.1f}{100 * theirs:>8.1f}"
-              f"{100 * (ours - theirs):>+8.1f}")
-    print(f"\n(c) audio classic study, seconds: workflow {study_wall:.1f} (from scratch, "
-          f"corpus stages and DAG included), bare script {bare_wall:.1f} (of which "
-          f"extraction {bare_extraction:.1f}); ratio {study_wall / bare_wall:.2f} "
-          "(target <= 1.3)")
+    if not args.skip_study:
+        # (a, c) the audio classic study, then the bare script, back to back
+        study = fresh(workdir / "study")
+        config = write_config(study, corpus, [1])
+        targets = [f"results/metrics/{s}/train1/test1.json" for s in SYSTEMS]
+        study_wall = snakemake(study, config, args.cores, *targets)
+        bare_uars, bare_extraction, bare_wall = bare_study(
+            corpus, study / "results/corpus/levels/level1.csv", audio, args.cores, seed)
+        print(f"\n(a) classic audio UAR %, level 1, {args.raters} raters, speaker-split 5 folds "
+              f"(PCA grid {audio['pca_grid']}):")
+        print(f"{'system':<12}{'workflow':>10}{'bare':>8}{'diff':>8}")
+        for system in SYSTEMS:
+            ours, theirs = workflow_uar(study, system), bare_uars[system]
+            print(f"{system:<12}{100 * ours:>10.1f}{100 * theirs:>8.1f}"
+                  f"{100 * (ours - theirs):>+8.1f}")
+        print(f"\n(c) audio classic study, seconds: workflow {study_wall:.1f} (from scratch, "
+              f"corpus stages and DAG included), bare script {bare_wall:.1f} (of which "
+              f"extraction {bare_extraction:.1f}); ratio {study_wall / bare_wall:.2f} "
+              "(target <= 1.3)")
 
     # (b, d) the feature stage over levels
     all_levels = list(range(1, args.raters + 1))
