@@ -240,3 +240,18 @@ def test_stereo_is_mixed_to_mono(tmp_path):
     signal, rate = read_wav(tmp_path / "s.wav")
     assert rate == SAMPLE_RATE
     np.testing.assert_allclose(signal, left / 2, atol=1e-4)
+
+
+def test_shard_lld_values_do_not_depend_on_threads(corpus, tmp_path):
+    from emoagree.audio.lld import cache_shard_lld
+
+    _, paths = corpus
+    assert len(paths) == 2
+    cache_shard_lld(paths, tmp_path / "one", MFCC_CONFIG, threads=1)
+    cache_shard_lld(paths, tmp_path / "two", MFCC_CONFIG, threads=2)
+    for recording in paths:
+        one = load_lld(tmp_path / "one" / f"{recording}.npz")
+        two = load_lld(tmp_path / "two" / f"{recording}.npz")
+        assert one.features.shape[0] > 100 and one.columns == two.columns
+        np.testing.assert_array_equal(one.times, two.times)
+        np.testing.assert_array_equal(one.features, two.features)

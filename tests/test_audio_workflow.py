@@ -54,6 +54,9 @@ def test_dry_run_plans_one_lld_job_per_recording_and_the_5x5_grid(tmp_path):
     shards = plan_shards(durations, features["shard_media_s"], features["own_shard_s"])
     assert with_audio == len(durations) > len(shards)
     assert one["audio_lld"] == five["audio_lld"] == len(shards) >= 2
+    # ComParE functionals: one extraction job per shard (each stretch once, whatever the
+    # levels that share it), one light assembly job per level
+    assert one["audio_functionals_shard"] == five["audio_functionals_shard"] == len(shards)
     assert one["audio_functionals"] == 1 and five["audio_functionals"] == 5
     folds = config["split"]["folds"]
     # the training arms of config.yaml are further train rows (curriculum: networks only)

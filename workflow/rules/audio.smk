@@ -1,6 +1,8 @@
 # Audio stage: openSMILE features and the audio_svm, audio_lr and audio_lstm systems.
 #
 #   audio_lld             shard              -> results/features/audio_lld/{shard}/{recording}.npz
+#   audio_functionals_shard shard            -> results/features/audio_functionals/shards/{shard}.json
+#                                            (+ the stretch cache .../stretches/{recording}.npz)
 #   audio_functionals     level              -> results/features/audio_functionals/level{k}.{npz,json}
 #   audio_train_classic   system, fold, train level -> results/models/{system}/fold{f}/train{i}.{joblib,json},
 #                                            results/predictions/{system}/fold{f}/train{i}/val.csv
@@ -11,7 +13,10 @@
 # LLDs are a per-recording cache read by every level, written one shard of recordings per
 # job (a long recording is a shard of its own; short clips are grouped by media duration,
 # see emoagree.shards): their job count is the number of shards, whatever the levels.
-# Functionals depend on a level's intervals. Training
+# ComParE functionals are extracted per shard too, once per (recording, start, end) stretch
+# whatever the levels that share it, into a cache of one file per recording
+# (emoagree.audio.stretches); each level's table is assembled from it by a light job.
+# Training
 # reads settings(train level), prediction settings(test level), both through params.
 # Input functions and audio_targets() are in common.smk (audio section).
 
@@ -28,7 +33,8 @@ rule audio_lld:
         "logs/audio/lld/{shard}.log",
     benchmark:
         "benchmarks/audio/lld/{shard}.tsv"
-    threads: min(2, config["audio"]["threads"])
+    # a shard's recordings on min(--cores, audio.max_threads) threads (same values)
+    threads: feature_threads(config["audio"]["max_threads"])
     resources:
         mem_mb=2000,
         runtime=30,
@@ -38,10 +44,44 @@ rule audio_lld:
         "../../scripts/audio_lld.py"
 
 
+rule audio_functionals_shard:
+    input:
+        # every level's intervals: a level added reruns the shard jobs, which find the
+        # stretches it shares with the other levels already cached
+        levels=expand(level_table("{level}"), level=LEVELS),
+        wavs=shard_wavs,
+    output:
+        # the shard's stretch counts; the features themselves go to FUNCTIONALS_CACHE,
+        # which is no output (Snakemake would delete it before a rerun)
+        manifest="results/features/audio_functionals/shards/{shard}.json",
+    params:
+        recordings=lambda wc: AUDIO_SHARDS[wc.shard],
+        levels=LEVELS,
+        min_duration_s=lambda wc: {
+            str(k): settings(k)["audio"]["min_duration_s"] for k in LEVELS
+        },
+        cache=FUNCTIONALS_CACHE,
+    log:
+        "logs/audio/functionals/{shard}.log",
+    benchmark:
+        "benchmarks/audio/functionals/{shard}.tsv"
+    threads: feature_threads(config["audio"]["max_threads"])
+    resources:
+        mem_mb=2000,
+        runtime=120,
+    conda:
+        "../../envs/audio.yaml"
+    script:
+        "../../scripts/audio_functionals_shard.py"
+
+
 rule audio_functionals:
     input:
         level=lambda wc: level_table(wc.level),
         wavs=lambda wc: list(audio_paths().values()),
+        # ancient: a shard job rerun for another level (which only adds stretches to the
+        # cache) does not rerun this level's table and the models that read it
+        shards=ancient(functionals_shard_manifests()),
     output:
         features="results/features/audio_functionals/level{level}.npz",
         counts="results/features/audio_functionals/level{level}.json",
@@ -49,14 +89,15 @@ rule audio_functionals:
         level=lambda wc: int(wc.level),
         audio_paths=lambda wc: audio_paths(),
         min_duration_s=lambda wc: settings(wc.level)["audio"]["min_duration_s"],
+        cache=FUNCTIONALS_CACHE,
     log:
         "logs/audio/functionals/level{level}.log",
     benchmark:
         "benchmarks/audio/functionals/level{level}.tsv"
-    threads: config["audio"]["threads"]
+    threads: 1
     resources:
         mem_mb=4000,
-        runtime=120,
+        runtime=30,
     conda:
         "../../envs/audio.yaml"
     script:

@@ -35,7 +35,7 @@ from emoagree.corpus.plan import (  # noqa: E402
     plan_marks,
     plan_recordings,
 )
-from emoagree.shards import group_shards, plan_shards, shard_dir  # noqa: E402
+from emoagree.shards import group_shards, plan_shards, shard_dir, stage_path  # noqa: E402
 from emoagree.levels.split import describe_protocol, global_folds, n_folds, n_repeats  # noqa: E402
 from emoagree.video.sampling import stretches_by_recording  # noqa: E402
 from emoagree.naming import system_labels  # noqa: E402
@@ -306,6 +306,26 @@ def lld_caches(wildcards=None):
 
 def functionals_of(level):
     return f"results/features/audio_functionals/level{level}.npz"
+
+
+# ComParE functionals are cached per (recording, start, end) stretch, one file per
+# recording (emoagree.audio.stretches): no Snakemake output, so that a rerun (a level
+# added) keeps what is cached and extracts only the new stretches.
+FUNCTIONALS_CACHE = "results/features/audio_functionals/stretches"
+
+
+def functionals_shard_manifests(wildcards=None):
+    """The functionals shard jobs' manifests (the level assembly waits for them)."""
+    return [
+        str(stage_path("results/features/audio_functionals/shards", f"{shard}.json"))
+        for shard in AUDIO_SHARDS
+    ]
+
+
+def feature_threads(cap):
+    """Threads of a feature job: all of this run's cores, at most ``cap``. Feature jobs
+    write the same values whatever their threads (one extractor per stretch)."""
+    return max(1, min(workflow.cores or 1, int(cap)))
 
 
 def audio_targets():

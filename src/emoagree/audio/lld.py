@@ -9,6 +9,8 @@ never recompute LLDs.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -162,14 +164,37 @@ def cache_shard_lld(
 ) -> None:
     """LLD caches of every recording of one shard: ``out_dir/{recording}.npz``.
 
-    The openSMILE extractors are built once for the whole shard; progress is logged.
+    With one thread (or one recording: its two feature sets run side by side on up to two
+    threads) the openSMILE extractors are built once for the whole shard; with more,
+    ``threads`` recordings are processed at once, each worker holding its own extractors.
+    The values do not depend on the threads. Progress is logged.
     """
-    extractors = lld_extractors(mfcc_config)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
-    run_shard(
-        wavs,
-        lambda recording, wav: cache_recording_lld(
-            wav, cache_path(out_dir, recording), mfcc_config, threads, extractors
-        ),
-        label=f"LLDs of {out_dir}",
-    )
+    label = f"LLDs of {out_dir}"
+    if threads <= 1 or len(wavs) <= 1:
+        extractors = lld_extractors(mfcc_config)
+        run_shard(
+            wavs,
+            lambda recording, wav: cache_recording_lld(
+                wav, cache_path(out_dir, recording), mfcc_config, threads, extractors
+            ),
+            label=label,
+        )
+        return
+    local = threading.local()
+
+    def work(recording: str, wav: str | Path) -> None:
+        if not hasattr(local, "extractors"):
+            local.extractors = lld_extractors(mfcc_config)
+        cache_recording_lld(wav, cache_path(out_dir, recording), mfcc_config, 1,
+                            local.extractors)
+
+    started = time.monotonic()
+    log.info("%s: %d recording(s) on %d threads", label, len(wavs), threads)
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        futures = [pool.submit(work, recording, wav) for recording, wav in wavs.items()]
+        for done, future in enumerate(futures, start=1):
+            future.result()
+            if done in (1, len(futures)) or done % 100 == 0:
+                log.info("%s: %d/%d recordings done, %.1f s elapsed", label, done,
+                         len(futures), time.monotonic() - started)

@@ -23,6 +23,11 @@ from emoagree.audio.functionals import (
     status_counts,
     write_status_counts,
 )
+from emoagree.audio.stretches import (
+    assemble_level_functionals,
+    extract_shard_stretches,
+    needed_stretches,
+)
 from emoagree.predictions import make_predictions, write_predictions
 
 log = logging.getLogger(__name__)
@@ -85,6 +90,46 @@ def run_functionals(
     save_functionals(result, out_npz)
     report = write_status_counts(result.status, level, min_duration_s, out_json)
     log.info("level %s: %s", level, report)
+
+
+def run_functionals_shard(
+    level_csvs: Mapping[str, str],
+    min_duration_s: Mapping[str, float],
+    wavs: Mapping[str, str],
+    cache_dir: str,
+    threads: int,
+    out_json: str,
+) -> dict:
+    """Rule audio_functionals_shard: extract the shard's stretches not yet cached.
+
+    ``level_csvs``: level -> its table; ``wavs``: the shard's recordings -> wav. Writes
+    the shard's manifest (stretch counts) to ``out_json``.
+    """
+    levels = {level: read_level(path) for level, path in level_csvs.items()}
+    stretches = needed_stretches(levels, wavs, min_duration_s, recordings=list(wavs))
+    counts = extract_shard_stretches(stretches, wavs, cache_dir, threads=threads)
+    report = {"levels": [str(level) for level in level_csvs], "recordings": len(wavs),
+              **counts}
+    Path(out_json).parent.mkdir(parents=True, exist_ok=True)
+    Path(out_json).write_text(json.dumps(report, indent=2) + "\n")
+    return report
+
+
+def run_assemble_functionals(
+    level_csv: str,
+    audio_paths: Mapping[str, str],
+    level: int | str,
+    min_duration_s: float,
+    cache_dir: str,
+    out_npz: str,
+    out_json: str,
+) -> None:
+    """Rule audio_functionals: a level's functionals table, read from the stretch cache."""
+    table = read_level(level_csv)
+    result = assemble_level_functionals(table, audio_paths, min_duration_s, cache_dir)
+    save_functionals(result, out_npz)
+    report = write_status_counts(result.status, level, min_duration_s, out_json)
+    log.info("level %s (from the stretch cache %s): %s", level, cache_dir, report)
 
 
 def aligned_functionals(table: pd.DataFrame, npz: str) -> tuple[np.ndarray, np.ndarray]:
