@@ -11,7 +11,7 @@ from emoagree.audio.runlog import log_to
 log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 from emoagree.audio.steps import run_predict_classic  # noqa: E402
-from emoagree.evaluation.cells import score_cell  # noqa: E402
+from emoagree.evaluation.cells import score_cell_parts  # noqa: E402
 from emoagree.replicates import by_replicate  # noqa: E402
 
 inp, out, params, wc = snakemake.input, snakemake.output, snakemake.params, snakemake.wildcards  # noqa: F821
@@ -23,10 +23,8 @@ for fold_models, fold_val_models, predictions, val in cells:
         fold_models, inp.level, inp.features, params.emotions, predictions, params.n_folds,
         val_out=val, val_model_paths=fold_val_models,
     )
-parts = (("test", out.predictions, out.metrics), ("val", out.val, out.val_metrics))
-for part, files, metrics in parts:
-    score_cell(
-        list(files), metrics, inp.level, inp.split, params.emotions, params.evaluation,
-        params.seed, replicate_key=f"{wc.system}/train{wc.train_level}", log=sys.stderr,
-        part=part, n_folds=params.n_folds,
-    )
+score_cell_parts(
+    out.predictions, out.val, out.metrics, out.val_metrics, inp.level, inp.split,
+    params.emotions, params.evaluation, params.seed, f"{wc.system}/train{wc.train_level}",
+    n_folds=params.n_folds, log=sys.stderr,
+)

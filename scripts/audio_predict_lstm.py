@@ -10,7 +10,7 @@ from emoagree.audio.runlog import log_to
 log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 from emoagree.audio.lstm_steps import run_predict_lstm  # noqa: E402
-from emoagree.evaluation.cells import score_cell  # noqa: E402
+from emoagree.evaluation.cells import score_cell_parts  # noqa: E402
 from emoagree.replicates import by_replicate  # noqa: E402
 
 inp, out, params, wc = snakemake.input, snakemake.output, snakemake.params, snakemake.wildcards  # noqa: F821
@@ -29,10 +29,8 @@ for fold_models, predictions, val in zip(models, out.predictions, out.val, stric
         n_folds=params.n_folds,
         val_out=val,
     )
-parts = (("test", out.predictions, out.metrics), ("val", out.val, out.val_metrics))
-for part, files, metrics in parts:
-    score_cell(
-        list(files), metrics, inp.level, inp.split, params.emotions, params.evaluation,
-        params.seed, replicate_key=f"audio_lstm/train{wc.train_level}", log=sys.stderr,
-        part=part, n_folds=params.n_folds,
-    )
+score_cell_parts(
+    out.predictions, out.val, out.metrics, out.val_metrics, inp.level, inp.split,
+    params.emotions, params.evaluation, params.seed, f"audio_lstm/train{wc.train_level}",
+    n_folds=params.n_folds, log=sys.stderr,
+)

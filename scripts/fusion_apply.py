@@ -6,7 +6,7 @@ the validation cross-evaluation), with that fold's weights."""
 
 import sys
 
-from emoagree.evaluation.cells import score_cell
+from emoagree.evaluation.cells import score_cell_parts
 from emoagree.fusion.weighted import run_apply
 from emoagree.replicates import by_replicate
 
@@ -40,14 +40,10 @@ for weights, audio, video, predictions, info, *val in replicates:
         val_paths=tuple(val),
     )
 system = f"fusion_{wc.audio_system}_{wc.video_system}"
-score_cell(
-    list(out.predictions), out.metrics, inp.level, inp.split, params.emotions,
-    params.evaluation, params.bootstrap_seed, replicate_key=f"{system}/train{wc.train_level}",
-    fusion_info_path=out.info[0], log=log,
-)
 # val{j}: fused with val-chosen weights whatever fusion.selection says (never optimistic)
-score_cell(
-    list(out.val), out.val_metrics, inp.level, inp.split, params.emotions,
-    params.evaluation, params.bootstrap_seed, replicate_key=f"{system}/train{wc.train_level}",
-    log=log, part="val", n_folds=params.n_folds,
+score_cell_parts(
+    out.predictions, out.val, out.metrics, out.val_metrics, inp.level, inp.split,
+    params.emotions, params.evaluation, params.bootstrap_seed,
+    f"{system}/train{wc.train_level}", n_folds=params.n_folds,
+    fusion_info_path=out.info[0], log=log,
 )

@@ -14,7 +14,7 @@ counts = {
     int(level): len(pd.read_csv(path, usecols=["interval_id"]))
     for level, path in zip(p.levels, inputs.levels, strict=True)
 }
-paragraphs = methods_paragraphs(p.run, load_json(inputs.answer), counts, p.systems, p.labels)
+paragraphs = methods_paragraphs(p.settings, load_json(inputs.answer), counts, p.systems, p.labels)
 write_text(outputs.md, methods_markdown(paragraphs))
 write_text(outputs.tex, methods_latex(paragraphs))
 print(paragraphs["methods"], paragraphs["results"], sep="\n\n", file=sys.stderr)

@@ -10,7 +10,7 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
 
-from emoagree.evaluation.cells import score_cell  # noqa: E402
+from emoagree.evaluation.cells import score_cell_parts  # noqa: E402
 from emoagree.replicates import by_replicate  # noqa: E402
 from emoagree.video.pipeline import predict_level  # noqa: E402
 
@@ -23,10 +23,8 @@ for fold_scores, fold_val_scores, predictions, val in cells:
         fold_scores, inp.level, inp.faces, params.emotions, predictions, n_folds=params.n_folds,
         val_out=val, val_frame_scores=fold_val_scores,
     )
-parts = (("test", out.predictions, out.metrics), ("val", out.val, out.val_metrics))
-for part, files, metrics in parts:
-    score_cell(
-        list(files), metrics, inp.level, inp.split, params.emotions, params.evaluation,
-        params.seed, replicate_key=f"{wc.video_system}/train{wc.train_level}",
-        log=sys.stderr, part=part, n_folds=params.n_folds,
-    )
+score_cell_parts(
+    out.predictions, out.val, out.metrics, out.val_metrics, inp.level, inp.split,
+    params.emotions, params.evaluation, params.seed, f"{wc.video_system}/train{wc.train_level}",
+    n_folds=params.n_folds, log=sys.stderr,
+)

@@ -5,7 +5,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from levels_fixtures import make_corpus
 from synthetic import write_study
+
+from emoagree.constants import DEFAULT_EMOTIONS
+from emoagree.levels.split import level_table, make_split
 
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 
@@ -21,3 +25,14 @@ def reported_study(tmp_path_factory):
                                 capture_output=True, text=True, timeout=600)
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return root
+
+
+@pytest.fixture(scope="module")
+def corpus_levels():
+    """A small synthetic corpus (seed 2) and its level tables 1-5 (one stratified split,
+    20 % test and 20 % validation): (annotations, {level: table})."""
+    emotions = list(DEFAULT_EMOTIONS)
+    recordings, annotations = make_corpus(seed=2)
+    split = make_split(annotations, recordings, emotions, "stratified", 0.2, 0.2, 1)
+    levels = {k: level_table(annotations, recordings, k, split, emotions) for k in range(1, 6)}
+    return annotations, levels

@@ -271,16 +271,13 @@ rule synthetic_cell:
         evaluation=BOOTSTRAP_SETTINGS,
         seed=config["seed"],
     run:
-        from emoagree.evaluation.cells import score_cell
+        from emoagree.evaluation.cells import score_cell_parts
 
-        for part, predictions, metrics in (
-            ("test", input.predictions, output.metrics), ("val", input.val, output.val_metrics)
-        ):
-            score_cell(
-                predictions, metrics, input.level, input.split, params.emotions,
-                params.evaluation, params.seed,
-                f"{{wildcards.system}}/train{{wildcards.train_level}}", part=part,
-            )
+        score_cell_parts(
+            [input.predictions], [input.val], output.metrics, output.val_metrics, input.level,
+            input.split, params.emotions, params.evaluation, params.seed,
+            f"{{wildcards.system}}/train{{wildcards.train_level}}",
+        )
 
 
 rule all:

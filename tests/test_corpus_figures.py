@@ -11,14 +11,6 @@ from emoagree.report import corpus_figures
 EMOTIONS = list(DEFAULT_EMOTIONS)
 
 
-@pytest.fixture(scope="module")
-def corpus_levels():
-    recordings, annotations = make_corpus(seed=2)
-    split = make_split(annotations, recordings, EMOTIONS, "stratified", 0.2, 0.2, 1)
-    levels = {k: level_table(annotations, recordings, k, split, EMOTIONS) for k in range(1, 6)}
-    return annotations, levels
-
-
 def assert_png(path):
     image = mpimg.imread(path)
     assert image.shape[0] > 100 and image.shape[1] > 100

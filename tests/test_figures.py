@@ -14,10 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from figure_checks import assert_journal_figure, smallest_print_pt
-from levels_fixtures import make_corpus
 
 from emoagree.constants import DEFAULT_EMOTIONS
-from emoagree.levels.split import level_table, make_split
 from emoagree.naming import short_name
 from emoagree.report import corpus_figures
 from emoagree.report.answer_figure import (
@@ -159,14 +157,6 @@ def test_evaluation_figures_are_journal_figures(tmp_path):
     tradeoff_plot(COUNTS, answer_fixture(), others, tmp_path / "tradeoff.png")
     for name in ("heat", "recall", "tradeoff"):
         assert_journal_figure(tmp_path / f"{name}.png")
-
-
-@pytest.fixture(scope="module")
-def corpus_levels():
-    recordings, annotations = make_corpus(seed=2)
-    split = make_split(annotations, recordings, EMOTIONS, "stratified", 0.2, 0.2, 1)
-    levels = {k: level_table(annotations, recordings, k, split, EMOTIONS) for k in range(1, 6)}
-    return annotations, levels
 
 
 def test_corpus_figures_are_journal_figures(corpus_levels, tmp_path):

@@ -150,9 +150,14 @@ def test_pooled_val_files_are_ordered_and_must_be_disjoint(tmp_path):
         pool_prediction_files([a, a], tmp_path / "bad.csv", EMOTIONS)
 
 
-def test_fusion_applies_the_weights_of_the_fold_that_tested_each_interval(tmp_path):
-    # Fold 0's weights trust only audio, fold 1's and fold 2's only video; audio says
-    # Angry and video says Sad everywhere, so the fused label reveals the fold used.
+def fold_revealing_fusion(tmp_path):
+    """Six Angry intervals in three folds (0, 1, 2, 0, 1, 2); fold 0's weights trust only
+    audio, fold 1's and fold 2's only video; audio says Angry and video says Sad
+    everywhere, so the fused label reveals the fold whose weights were used.
+
+    Returns:
+        (level table, audio predictions, video predictions, the folds' weight files).
+    """
     ids = [f"i{k}" for k in range(6)]
     level = pd.DataFrame(
         {"interval_id": ids, "emotion": ["Angry"] * 6, "split": ["test"] * 6,
@@ -169,6 +174,11 @@ def test_fusion_applies_the_weights_of_the_fold_that_tested_each_interval(tmp_pa
         path.write_text(json.dumps({"weights": {
             "audio": dict.fromkeys(EMOTIONS, wa), "video": dict.fromkeys(EMOTIONS, wv)}}))
         weight_files.append(path)
+    return level_csv, audio, video, weight_files
+
+
+def test_fusion_applies_the_weights_of_the_fold_that_tested_each_interval(tmp_path):
+    level_csv, audio, video, weight_files = fold_revealing_fusion(tmp_path)
     settings = {"selection": "val", "draws": 10, "concentration": 1.0,
                 "normalisation": "joint"}
     info = run_apply(weight_files, audio, video, tmp_path / "f.csv", tmp_path / "f.json",
@@ -183,24 +193,9 @@ def test_fusion_applies_the_weights_of_the_fold_that_tested_each_interval(tmp_pa
 
 
 def test_fused_val_intervals_take_the_weights_of_the_fold_that_validated_on_them(tmp_path):
-    # As above; the val{j} intervals of fold f's val part (fold (f + 1) % 3) take fold
-    # f's weights: fold 0 (audio, Angry) validates on fold 1's intervals.
-    ids = [f"i{k}" for k in range(6)]
-    level = pd.DataFrame(
-        {"interval_id": ids, "emotion": ["Angry"] * 6, "split": ["test"] * 6,
-         "fold": [0, 1, 2, 0, 1, 2]}
-    )
-    level_csv = tmp_path / "level1.csv"
-    level.to_csv(level_csv, index=False)
-    audio, video = tmp_path / "a.csv", tmp_path / "v.csv"
-    write_arrays(audio, ids, ["Angry"] * 6, np.tile([0.8, 0.1, 0.1], (6, 1)), EMOTIONS)
-    write_arrays(video, ids, ["Angry"] * 6, np.tile([0.1, 0.1, 0.8], (6, 1)), EMOTIONS)
-    weight_files = []
-    for fold, (wa, wv) in enumerate([(1.0, 0.0), (0.0, 1.0), (0.0, 1.0)]):
-        path = tmp_path / f"w{fold}.json"
-        path.write_text(json.dumps({"weights": {
-            "audio": dict.fromkeys(EMOTIONS, wa), "video": dict.fromkeys(EMOTIONS, wv)}}))
-        weight_files.append(path)
+    # The val{j} intervals of fold f's val part (fold (f + 1) % 3) take fold f's
+    # weights: fold 0 (audio, Angry) validates on fold 1's intervals.
+    level_csv, audio, video, weight_files = fold_revealing_fusion(tmp_path)
     settings = {"selection": "test", "draws": 10, "concentration": 1.0,
                 "normalisation": "joint"}
     info = run_apply(weight_files, audio, video, tmp_path / "f.csv", tmp_path / "f.json",

@@ -32,8 +32,7 @@ DIRECTORY_RULES = {"audio_lld", "video_faces", "video_embeddings"}
 #: (rule, section) pairs where the rule's code reads every key of the section; the keys it
 #: reads are listed so that a key added to the section fails here until its readers are
 #: checked. report_departures takes the whole configuration: it lists every setting that
-#: departs from the paper's; report_methods too: its methods paragraph describes the corpus,
-#: levels, split, systems, fusion and bootstrap as configured.
+#: departs from the paper's.
 READS_WHOLE = {
     ("fusion_weights", "fusion"): {"draws", "concentration", "normalisation", "selection",
                                       "shrinkage"},
@@ -46,7 +45,7 @@ READS_WHOLE = {
         "recalibrate_bn", "class_weight",
     },
 }
-WHOLE_CONFIG_READERS = {"report_departures", "report_methods"}
+WHOLE_CONFIG_READERS = {"report_departures"}
 #: sections below audio/video that hold the settings of one job kind each but are checked
 #: as sections too (video.vggf_rf mixes the embeddings' settings and the forest's)
 NESTED_PARENTS = ("audio", "video")

@@ -271,13 +271,28 @@ def test_forest_inner_cv_keeps_units_and_intervals_whole(monkeypatch):
         assert np.isin(frame_ids, list(score_ids)).sum() == 5 * len(score_ids)
 
 
+def face_recording(tmp_path, embeddings):
+    """Recording ``r`` at 10 fps with a face in every frame: its face cache
+    ``tmp_path/r.npz`` and its frame embeddings ``tmp_path/emb/r.npz`` (named by recording,
+    like the face caches)."""
+    from emoagree.video.faces import FaceTrack
+
+    n_frames = len(embeddings)
+    track = FaceTrack(frame_index=np.arange(n_frames), timestamp_s=np.arange(n_frames) / 10,
+                      has_face=np.ones(n_frames, bool), box=np.zeros((n_frames, 4)),
+                      score=np.ones(n_frames), crops=np.zeros((n_frames, 2, 2, 3), np.uint8),
+                      fps=10.0, step=1, frame_size=(2, 2))
+    track.save(tmp_path / "r.npz")
+    (tmp_path / "emb").mkdir()
+    np.savez(tmp_path / "emb" / "r.npz", embeddings=embeddings)
+
+
 def test_train_vggf_rf_predicts_val_with_a_forest_fitted_on_train_only(tmp_path):
     """Val intervals sit where the train part says Angry but are labelled Happy: the val
     predictions (train-only forest) say Angry; the saved forest, refitted on train+val,
     has learnt them (its frame scores of the val frames say Happy)."""
     import joblib
 
-    from emoagree.video.faces import FaceTrack
     from emoagree.video.pipeline import load_frame_scores, train_vggf_rf
 
     rng = np.random.default_rng(0)
@@ -292,13 +307,7 @@ def test_train_vggf_rf_predicts_val_with_a_forest_fitted_on_train_only(tmp_path)
                      "start_s": k + 0.01, "end_s": k + 0.95, "split": split})
     level = tmp_path / "level1.csv"
     pd.DataFrame(rows).to_csv(level, index=False)
-    track = FaceTrack(frame_index=np.arange(n_frames), timestamp_s=np.arange(n_frames) / 10,
-                      has_face=np.ones(n_frames, bool), box=np.zeros((n_frames, 4)),
-                      score=np.ones(n_frames), crops=np.zeros((n_frames, 2, 2, 3), np.uint8),
-                      fps=10.0, step=1, frame_size=(2, 2))
-    track.save(tmp_path / "r.npz")
-    (tmp_path / "emb").mkdir()  # embeddings are named by recording, like the face caches
-    np.savez(tmp_path / "emb" / "r.npz", embeddings=centre + rng.normal(size=centre.shape))
+    face_recording(tmp_path, centre + rng.normal(size=centre.shape))
     cfg = {"n_estimators": 30, "class_weight": "balanced", "max_frames_per_interval": None,
            "grid": {"max_depth": [None], "min_samples_leaf": [1]}, "inner_folds": 3}
     train_vggf_rf(level, [tmp_path / "r.npz"], [tmp_path / "emb" / "r.npz"], cfg, EMOTIONS, 0,
@@ -337,7 +346,6 @@ def test_forest_inner_cv_groups_by_actor_under_an_actor_disjoint_given_split(
     (actors A, B): the forest's inner CV keeps actors apart, and the report says so."""
     import json
 
-    from emoagree.video.faces import FaceTrack
     from emoagree.video.pipeline import train_vggf_rf
 
     rng = np.random.default_rng(0)
@@ -353,13 +361,7 @@ def test_forest_inner_cv_groups_by_actor_under_an_actor_disjoint_given_split(
                      "split": split, "unit": f"seg:s{1 + k % 2}:{k:08d}"})
     level = tmp_path / "level1.csv"
     pd.DataFrame(rows).to_csv(level, index=False)
-    track = FaceTrack(frame_index=np.arange(n_frames), timestamp_s=np.arange(n_frames) / 10,
-                      has_face=np.ones(n_frames, bool), box=np.zeros((n_frames, 4)),
-                      score=np.ones(n_frames), crops=np.zeros((n_frames, 2, 2, 3), np.uint8),
-                      fps=10.0, step=1, frame_size=(2, 2))
-    track.save(tmp_path / "r.npz")
-    (tmp_path / "emb").mkdir()
-    np.savez(tmp_path / "emb" / "r.npz", embeddings=centre + rng.normal(size=centre.shape))
+    face_recording(tmp_path, centre + rng.normal(size=centre.shape))
     cfg = {"n_estimators": 10, "class_weight": None, "max_frames_per_interval": None,
            "grid": {"max_depth": [None, 2], "min_samples_leaf": [1]}, "inner_folds": 3}
     seen = []

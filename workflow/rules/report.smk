@@ -1,6 +1,8 @@
 # Tables, figures and the study's answer, from the metrics and prediction files only.
 # Everything here is a small aggregation job; all of it goes into `snakemake --report`.
 
+from emoagree.report.methods import methods_settings
+
 # The paper's settings, beside the workflow (not in the working directory).
 PAPER_CONFIG = os.path.normpath(
     os.path.join(workflow.current_basedir, "../../config/ramas_paper.yaml")
@@ -411,7 +413,8 @@ rule report_methods:
         ),
         tex="results/tables/methods.tex",
     params:
-        run={k: v for k, v in config.items()},
+        # corpus format, emotions, fusion draws: the rest is read from answer.json
+        settings=methods_settings(config),
         levels=LEVELS,
         systems=SYSTEMS,
         labels=SYSTEM_LABELS,

@@ -429,3 +429,39 @@ def score_cell(
         part=part,
         n_folds=n_folds,
     )
+
+
+def score_cell_parts(
+    predictions: Sequence[str],
+    val_predictions: Sequence[str],
+    metrics_path: str,
+    val_metrics_path: str,
+    level_path: str,
+    split_path: str,
+    emotions: Sequence[str],
+    evaluation: Mapping[str, Any],
+    seed: int,
+    replicate_key: str,
+    n_folds: int = 1,
+    fusion_info_path: str | None = None,
+    log=None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The metrics a cell job writes after predicting: the test cell's (``test{j}``) and
+    its validation cross-evaluation's (``val{j}``), each from its prediction files (one
+    per training replicate), with :func:`score_cell`.
+
+    ``fusion_info_path`` (a fused cell) is copied into the test metrics only: the val part
+    is always fused with validation-chosen weights, so it is never optimistic.
+
+    Returns:
+        ``(test metrics, val metrics)``.
+    """
+    common = dict(
+        level_path=level_path, split_path=split_path, emotions=emotions,
+        evaluation=evaluation, seed=seed, replicate_key=replicate_key, log=log,
+        n_folds=n_folds,
+    )
+    test = score_cell(list(predictions), metrics_path, fusion_info_path=fusion_info_path,
+                      part="test", **common)
+    val = score_cell(list(val_predictions), val_metrics_path, part="val", **common)
+    return test, val

@@ -1,10 +1,12 @@
 """Text to paste into a paper: a methods paragraph, a results paragraph and BibTeX.
 
-Every number comes from the run: the corpus format, levels, split, folds, systems and
-fusion settings from the run's configuration; the interval counts from the level tables;
-the split unit, folds, replicates, clusters, resamples and the answer's means, intervals
-and confidence set from ``answer.json`` (contract: ``rows``, ``mean_uar``,
-``mean_uar_ci``, ``confidence_set``, ``named_row``, ``cluster``, ``protocol``).
+Every number comes from the run: the corpus format, emotions and fusion draws from the
+run's configuration (:func:`methods_settings`, what rule ``report_methods`` is given); the
+levels and their interval counts from the level tables; the split unit, folds,
+replicates, clusters, resamples, seed and the answer's means, intervals, confidence set
+and fused systems beside their better members from ``answer.json`` (contract: ``rows``,
+``mean_uar``, ``mean_uar_ci``, ``confidence_set``, ``named_row``, ``cluster``,
+``protocol``, ``members``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 from emoagree.report.answer_figure import check_answer, row_label
 
 #: What the methods text reads from answer.json beyond the figure's keys.
-REQUIRED_KEYS = ("cluster", "protocol", "bootstrap_resamples", "ci_level", "system")
+REQUIRED_KEYS = ("cluster", "protocol", "bootstrap_resamples", "ci_level", "system", "seed")
 
 UNIT_PHRASES = {
     "segment": "segments (connected stretches of the union of all kept emotions' level-1 "
@@ -101,6 +103,17 @@ BIBTEX = r"""@inproceedings{ryumina2021annotation,
 """
 
 
+def methods_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """What the methods text reads of the run's configuration: the corpus format, the
+    emotions and the fusion's Dirichlet draws (the rest comes from answer.json and the
+    level tables)."""
+    return {
+        "corpus_format": config["corpus"]["format"],
+        "emotions": list(config["emotions"]),
+        "fusion_draws": config["fusion"]["draws"],
+    }
+
+
 def check_methods_answer(answer: Mapping[str, Any], source: str = "answer.json") -> None:
     """The figure's keys plus ``cluster``, ``protocol`` and the bootstrap settings."""
     check_answer(answer, source)
@@ -126,8 +139,43 @@ def _pct(value: float) -> str:
     return f"{100 * value:.1f}"
 
 
+def _fusion_choice(systems: Sequence[str], draws: Any, chosen_on: str) -> str:
+    """What chose the fusion weights (where a fused system ran) and the headline system."""
+    if not any(s.startswith("fusion_") for s in systems):
+        return "The headline system was chosen by its mean validation UAR."
+    return (f"Fusion weights ({draws} Dirichlet draws) were chosen on {chosen_on}, and the "
+            f"headline system by its mean validation UAR.")
+
+
+def _points(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:+.1f}"
+
+
+def members_sentence(members: Sequence[Mapping[str, Any]], labels: Mapping[str, str]) -> str:
+    """Each fused system beside its better member (answer.json's ``members``): both mean
+    UARs and the paired difference with its interval, in points; "" without fusions."""
+    if not members:
+        return ""
+    entries = []
+    for entry in members:
+        low, high = entry["difference_ci"]
+        bounds = "n/a" if low is None or high is None else f"{_points(low)}, {_points(high)}"
+        fused = labels.get(entry["fused"], entry["fused"])
+        member = labels.get(entry["member"], entry["member"])
+        entries.append(
+            f"{fused} {_pct(entry['fused_mean_uar'])}% vs {member} "
+            f"{_pct(entry['member_mean_uar'])}%, {_points(entry['difference'])} points "
+            f"[{bounds}]"
+        )
+    return (
+        " Each fused system beside its better member (mean UAR over the same train rows "
+        "and test levels; fused minus member, paired over the same resamples): "
+        + "; ".join(entries) + "."
+    )
+
+
 def methods_paragraphs(
-    config: Mapping[str, Any],
+    settings: Mapping[str, Any],
     answer: Mapping[str, Any],
     interval_counts: Mapping[int, int],
     systems: Sequence[str],
@@ -136,7 +184,7 @@ def methods_paragraphs(
     """The methods and results paragraphs (plain text with ``*`` for emphasis only).
 
     Args:
-        config: the run's configuration (corpus, levels, split, fusion, evaluation).
+        settings: :func:`methods_settings` of the run's configuration.
         answer: answer.json (see the module docstring for the keys read).
         interval_counts: intervals per level (level table rows).
         systems: the systems that ran, in table order.
@@ -149,8 +197,8 @@ def methods_paragraphs(
     labels = dict(labels or {})
     protocol = answer["protocol"]
     levels = sorted(int(k) for k in interval_counts)
-    corpus = CORPUS_PHRASES.get(config["corpus"]["format"], config["corpus"]["format"])
-    emotions = list(config.get("emotions", []))
+    corpus = CORPUS_PHRASES.get(settings["corpus_format"], settings["corpus_format"])
+    emotions = list(settings["emotions"])
     counts = ", ".join(f"{interval_counts[k]} (level {k})" for k in levels)
     folds = int(protocol["folds"])
     unit = UNIT_PHRASES.get(protocol["unit"], protocol["unit"])
@@ -167,8 +215,7 @@ def methods_paragraphs(
                   f"repeats); every cell pooled the predictions of all repeats, so the "
                   f"intervals include the split's variance.")
     replicates = int(protocol.get("replicates", 1))
-    fusion = config.get("fusion", {})
-    selection = protocol.get("fusion_selection", fusion.get("selection", "val"))
+    selection = protocol.get("fusion_selection", "val")
     chosen_on = ("each fold's validation predictions" if selection == "val"
                  else "each test level's own labels (the paper's protocol; optimistic)")
     ci = 100 * float(answer["ci_level"])
@@ -182,13 +229,12 @@ def methods_paragraphs(
         f"Each system was trained on every level (and training arm) and tested on every "
         f"level's test intervals, with {_plural(replicates, 'seeded training replicate')} "
         f"per model. The C and PCA size of the SVM and LR were chosen by grouped inner "
-        f"cross-validation, the epochs of the networks on the validation part. Fusion "
-        f"weights ({fusion.get('draws', 'n/a')} Dirichlet draws) were chosen on {chosen_on}, "
-        f"and the headline system by its mean validation UAR. We report the unweighted "
-        f"average recall (UAR) with {ci:.0f}% percentile intervals from a cluster bootstrap "
-        f"of {answer['bootstrap_resamples']} resamples over {cluster['count']} "
-        f"{cluster['kind']} clusters (seed {answer.get('seed', config.get('seed'))}), the "
-        f"same draws for every cell and system. The {ci:.0f}% confidence set for the best "
+        f"cross-validation, the epochs of the networks on the validation part. "
+        f"{_fusion_choice(systems, settings['fusion_draws'], chosen_on)} We report the "
+        f"unweighted average recall (UAR) with {ci:.0f}% percentile intervals from a "
+        f"cluster bootstrap of {answer['bootstrap_resamples']} resamples over "
+        f"{cluster['count']} {cluster['kind']} clusters (seed {answer['seed']}), the same "
+        f"draws for every cell and system. The {ci:.0f}% confidence set for the best "
         f"train row is by multiple comparisons with the best (the two-step method of "
         f"Romano, Shaikh and Wolf, 2014) on these draws, each comparison standardised by "
         f"its delete-one-cluster jackknife standard error, with critical values of "
@@ -221,6 +267,7 @@ def methods_paragraphs(
             f" Chosen on validation, row {row_label(str(choice['row']))} reached "
             f"{_pct(choice['test_mean_uar'])}% [{_pct(low)}, {_pct(high)}] on test."
         )
+    results += members_sentence(answer.get("members") or [], labels)
     if answer.get("optimistic") or selection == "test":
         results += " Fusion weights were chosen on test labels: these numbers are optimistic."
     return {"methods": methods, "results": results}

@@ -260,6 +260,18 @@ def _write(intervals, probs, emotions, path):
              len(intervals), unscored)
 
 
+def track_scores(forest, tracks: Mapping[str, FaceTrack], embeddings: Mapping[str, np.ndarray],
+                 emotions: Sequence[str]) -> dict[str, np.ndarray]:
+    """Per recording, every frame's class probabilities from ``forest`` (NaN rows for the
+    frames without a face)."""
+    scores = {}
+    for name, track in tracks.items():
+        scores[name] = np.full((len(track.has_face), len(emotions)), np.nan)
+        scores[name][track.has_face] = frame_probabilities(
+            forest, embeddings[name][track.has_face], emotions)
+    return scores
+
+
 def _save_unscored(tracks, emotions, scores_out) -> None:
     save_frame_scores(scores_out, {
         name: np.full((len(track.has_face), len(emotions)), np.nan)
@@ -353,12 +365,7 @@ def train_vggf_rf(
     joblib.dump({"forest": forest, "emotions": list(emotions), "selection": report}, model_out)
     if report_out is not None:
         Path(report_out).write_text(json.dumps(report, indent=2) + "\n")
-    scores = {}
-    for name, track in tracks.items():
-        scores[name] = np.full((len(track.has_face), len(emotions)), np.nan)
-        scores[name][track.has_face] = frame_probabilities(
-            forest, embeddings[name][track.has_face], emotions)
-    save_frame_scores(scores_out, scores, emotions)
+    save_frame_scores(scores_out, track_scores(forest, tracks, embeddings, emotions), emotions)
     # val predictions out of sample: the chosen setting fitted on the train part only
     val_all = interval_frames(val, tracks)
     probs = np.full((len(val), len(emotions)), np.nan)
@@ -376,12 +383,8 @@ def train_vggf_rf(
         if train_only is None:
             _save_unscored(tracks, emotions, val_scores_out)
             return
-        val_scores = {}
-        for name, track in tracks.items():
-            val_scores[name] = np.full((len(track.has_face), len(emotions)), np.nan)
-            val_scores[name][track.has_face] = frame_probabilities(
-                train_only, embeddings[name][track.has_face], emotions)
-        save_frame_scores(val_scores_out, val_scores, emotions)
+        save_frame_scores(val_scores_out,
+                          track_scores(train_only, tracks, embeddings, emotions), emotions)
 
 
 # -- EfficientNet fine-tuning -------------------------------------------------------------
