@@ -5,7 +5,7 @@ page failed to load (the check itself: tests/browser_check.py, also run on any r
 
 Chromium is Debian's ``chromium`` package (``make test`` installs it where missing). Set
 ``EMOAGREE_SCREENSHOT=path.png`` to keep the first screen (the README's screenshot,
-``docs/report_first_screen.png``, comes from here).
+``docs/report_first_screen.png``, is the demo's, from ``bench/report_screen.py``).
 """
 
 import os
