@@ -41,7 +41,7 @@ def test_first_screen_shows_the_answer_and_no_image_is_broken(reported_study, tm
     assert screen.problems == [], "\n".join(screen.findings())
     state = screen.state
     assert state["rendered"] and state["broken"] == [] and state["images"] >= 1
-    # the page opens with the answer's heading and sentence, its figure beside them
+    # the page opens with the answer's heading and sentence, its figure with them
     answer_rst = (reported_study / "results/tables/answer.rst").read_text()
     assert state["heading_text"] == answer_rst.splitlines()[0].strip() == "The answer"
     assert 0 <= state["heading"]["top"] < HEIGHT / 3
