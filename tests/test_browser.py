@@ -41,16 +41,17 @@ def test_first_screen_shows_the_answer_and_no_image_is_broken(reported_study, tm
     assert screen.problems == [], "\n".join(screen.findings())
     state = screen.state
     assert state["rendered"] and state["broken"] == [] and state["images"] >= 1
-    # the page opens with the answer's heading and sentence, its figure with them
+    # the page opens with the answer's figure, then its heading and sentence, all on the
+    # first screen (the figure at the column's width above the words)
     answer_rst = (reported_study / "results/tables/answer.rst").read_text()
     assert state["heading_text"] == answer_rst.splitlines()[0].strip() == "The answer"
-    assert 0 <= state["heading"]["top"] < HEIGHT / 3
-    assert state["sentence_text"].startswith(first_paragraph(answer_rst)[:80])
-    assert 0 <= state["lead"]["top"] < state["lead"]["bottom"] < HEIGHT / 2
     figure = state["figure"]
     assert state["figure_natural_width"] > 300
-    assert 0 <= figure["top"] < HEIGHT / 3 and figure["right"] <= WIDTH
+    assert 0 <= figure["top"] < HEIGHT / 10 and figure["right"] <= WIDTH
     assert figure["bottom"] - figure["top"] > 200  # drawn at a readable size
+    assert figure["bottom"] <= state["heading"]["top"] < 2 * HEIGHT / 3
+    assert state["sentence_text"].startswith(first_paragraph(answer_rst)[:80])
+    assert state["heading"]["bottom"] <= state["lead"]["top"] < state["lead"]["bottom"] < HEIGHT
     assert screen.figure_ink > 0.005 and screen.screen_std > 0.05
     # the answer's sentence is the first thing the page says, before the departures
     text = screen.text
