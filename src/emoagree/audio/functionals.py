@@ -136,6 +136,14 @@ def extract_level_functionals(
                     log.info(
                         "functionals: %d/%d intervals, %.1f s elapsed", done, len(todo), elapsed
                     )
+    return level_functionals(intervals, features, columns, status)
+
+
+def level_functionals(
+    intervals: pd.DataFrame, features: np.ndarray, columns: list[str], status: np.ndarray
+) -> LevelFunctionals:
+    """A level's functionals table; an interval whose features came out NaN (too short for
+    ComParE) is marked not scorable, with a warning naming the first ten."""
     nan_rows = (status == OK) & np.isnan(features).any(axis=1)
     if nan_rows.any():
         log.warning(

@@ -33,11 +33,11 @@ import pandas as pd
 
 from emoagree.audio.cache import save_npz_atomic
 from emoagree.audio.functionals import (
-    NAN_FEATURES,
     OK,
     LevelFunctionals,
     audio_status,
     compare_extractor,
+    level_functionals,
 )
 from emoagree.audio.io import read_wav, slice_signal
 from emoagree.shards import stage_path
@@ -256,19 +256,4 @@ def assemble_level_functionals(
                     f"{intervals['end_s'].iloc[row]} s): its shard was not extracted for it"
                 )
             features[row] = cached["features"][where]
-    nan_rows = (status == OK) & np.isnan(features).any(axis=1)
-    if nan_rows.any():
-        log.warning(
-            "functionals: %d intervals gave NaN features (too short for ComParE?), "
-            "marked not scorable: %s",
-            int(nan_rows.sum()),
-            list(intervals["interval_id"].to_numpy()[nan_rows][:10]),
-        )
-        status[nan_rows] = NAN_FEATURES
-        features[nan_rows] = np.nan
-    return LevelFunctionals(
-        interval_ids=intervals["interval_id"].astype(str).to_numpy(),
-        features=features,
-        columns=columns,
-        status=status,
-    )
+    return level_functionals(intervals, features, columns, status)

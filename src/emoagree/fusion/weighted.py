@@ -629,6 +629,29 @@ def fuse_by_fold(
     return probs
 
 
+def _fuse_repeats(
+    blocks: Sequence[Aligned],
+    per_fold: Sequence[np.ndarray],
+    level_csv: str | Path | None,
+    n_folds: int,
+    part: str,
+    audio_path: str | Path,
+) -> np.ndarray:
+    """Fuse each split repeat's block with the weights of the fold that holds each interval
+    in that repeat's ``part`` (``test`` or ``val``), blocks stacked in repeat order."""
+    return np.concatenate(
+        [
+            fuse_by_fold(
+                block,
+                per_fold,
+                part_folds(level_csv, n_folds, part, r) if n_folds > 1 else None,
+                f"{level_csv} ({part} of {audio_path})",
+            )
+            for r, block in enumerate(blocks)
+        ]
+    )
+
+
 def run_apply(
     weights_paths: Sequence[str],
     audio_path: str,
@@ -673,17 +696,7 @@ def run_apply(
         for p in weights_paths
     ]
     if selection == "val":
-        probs = np.concatenate(
-            [
-                fuse_by_fold(
-                    block,
-                    per_fold,
-                    part_folds(level_csv, n_folds, "test", r) if n_folds > 1 else None,
-                    f"{level_csv} (test of {audio_path})",
-                )
-                for r, block in enumerate(blocks)
-            ]
-        )
+        probs = _fuse_repeats(blocks, per_fold, level_csv, n_folds, "test", audio_path)
         info = {"chosen_on": "val", **data.counts()}
         info.update(
             weights_per_fold=[weights_record(w, emotions) for w in per_fold],
@@ -710,17 +723,7 @@ def run_apply(
         val_audio, val_video, val_out = val_paths
         val_blocks = _read_repeats(val_audio, val_video, emotions, repeats)
         val = _stacked(val_blocks)
-        val_probs = np.concatenate(
-            [
-                fuse_by_fold(
-                    block,
-                    per_fold,
-                    part_folds(level_csv, n_folds, "val", r) if n_folds > 1 else None,
-                    f"{level_csv} (val of {val_audio})",
-                )
-                for r, block in enumerate(val_blocks)
-            ]
-        )
+        val_probs = _fuse_repeats(val_blocks, per_fold, level_csv, n_folds, "val", val_audio)
         write_arrays(val_out, val.interval_ids, val.emotions_true, val_probs, emotions)
         info["val"] = {"chosen_on": "val", "cross_fitted": n_folds > 1, **val.counts()}
     if log is not None:
