@@ -55,9 +55,9 @@ from emoagree.audio.lstm import (  # noqa: E402
 from emoagree.audio.lstm_steps import lld_sequences  # noqa: E402
 from emoagree.audio.steps import aligned_functionals, read_level, split_rows  # noqa: E402
 from emoagree.evaluation.metrics import uar  # noqa: E402
-from emoagree.levels.split import fold_view  # noqa: E402
-from emoagree.selection import units_of  # noqa: E402
+from emoagree.levels.folds import fold_view  # noqa: E402
 from emoagree.settings import sized_config  # noqa: E402
+from emoagree.training.selection import units_of  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PARTS = ("train", "val", "test")

@@ -2,7 +2,7 @@
 
 The PCA size and the regularisation constant C are chosen together by grouped inner
 cross-validation over the split units of the fold's train+val part (see
-:mod:`emoagree.selection`), scored by UAR; ties go to the smallest PCA size, then the
+:mod:`emoagree.training.selection`), scored by UAR; ties go to the smallest PCA size, then the
 smallest C (the simpler model). The chosen setting is refitted on all of train+val: that
 is the model the test part is predicted with. The validation predictions, on which fusion
 weights are chosen, come from the chosen setting fitted on the train part only, so they
@@ -23,7 +23,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from emoagree.selection import INNER_CV, VALIDATION, grouped_splits, select, uar_score
+from emoagree.training.selection import INNER_CV, VALIDATION, grouped_splits, select, uar_score
 
 log = logging.getLogger(__name__)
 
@@ -314,9 +314,9 @@ def fit_classic(
 
     A training arm (``weighted``, ``soft``) gives ``arm_train`` and ``arm_val``, each
     ``(features, labels, sample_weight)`` of its samples (soft: one weighted copy per
-    emotion, :func:`emoagree.levels.arms.classic_training_set`): the setting is chosen as for the
-    hard labels of the same intervals (level 1), and the chosen setting is then fitted on
-    the arm's samples with their weights.
+    emotion, :func:`emoagree.training.arm_inputs.classic_training_set`): the setting is
+    chosen as for the hard labels of the same intervals (level 1), and the chosen setting
+    is then fitted on the arm's samples with their weights.
 
     Args:
         units_train, units_val: the split unit of every row; no unit is ever on both sides

@@ -22,9 +22,10 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
 
-from emoagree.arm_loss import one_hot, soft_class_weights, soft_cross_entropy
 from emoagree.evaluation.metrics import uar
-from emoagree.levels.arms import ArmInputs, curriculum_rows, is_final_stage
+from emoagree.levels.curriculum import curriculum_rows, is_final_stage
+from emoagree.training.arm_inputs import ArmInputs
+from emoagree.training.arm_loss import class_weights, one_hot, soft_cross_entropy
 
 log = logging.getLogger(__name__)
 
@@ -158,22 +159,13 @@ def predict_sequences(
     return probabilities / np.bincount(owner, minlength=len(sequences))[:, None]
 
 
-def class_weights(labels: np.ndarray, n_classes: int) -> np.ndarray:
-    """Inverse-frequency weights ``n / (k * n_c)`` over the k classes present (absent: 0)."""
-    counts = np.bincount(labels, minlength=n_classes).astype(float)
-    present = counts > 0
-    weights = np.zeros(n_classes)
-    weights[present] = counts.sum() / (present.sum() * counts[present])
-    return weights
-
-
 def pick_device(prefer: str = "auto") -> torch.device:
     """CUDA when available (or asked for; with PyTorch's determinism settings), else CPU."""
     if prefer == "cpu" or (prefer == "auto" and not torch.cuda.is_available()):
         return torch.device("cpu")
     if not torch.cuda.is_available():
         raise RuntimeError("device 'cuda' requested but CUDA is not available")
-    from emoagree.determinism import deterministic_torch
+    from emoagree.training.determinism import deterministic_torch
 
     deterministic_torch("cuda")
     return torch.device("cuda")
@@ -242,7 +234,9 @@ def _arm_loss(
         chunk_arm.targets if chunk_arm.targets is not None
         else one_hot(chunk_labels, n_classes).numpy()
     )
-    class_weight = torch.tensor(soft_class_weights(targets), dtype=torch.float32, device=device)
+    class_weight = torch.tensor(
+        class_weights(targets, n_classes), dtype=torch.float32, device=device
+    )
     targets = torch.tensor(targets, dtype=torch.float32)
     sample_weight = (
         None if chunk_arm.weights is None

@@ -21,9 +21,9 @@ from emoagree.audio.lstm import (
     train_lstm,
 )
 from emoagree.audio.steps import read_level, split_rows, write_rows
-from emoagree.levels.arms import arm_inputs
-from emoagree.levels.split import as_fold_paths, fold_view, pool_folds
+from emoagree.levels.folds import as_fold_paths, fold_view, pool_folds
 from emoagree.shards import recording_caches
+from emoagree.training.arm_inputs import arm_inputs
 
 log = logging.getLogger(__name__)
 

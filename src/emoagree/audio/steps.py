@@ -172,13 +172,13 @@ def run_train_classic(
     val predictions of the chosen setting fitted on the train part only (that model too,
     to ``val_model_out``). With a training
     ``arm`` (``weighted`` or ``soft``) ``level_csv`` is the arm table and the fits take its
-    weights or soft targets (:func:`emoagree.levels.arms.classic_training_set`). The inner
+    weights or soft targets (:func:`emoagree.training.arm_inputs.classic_training_set`). The inner
     CV's groups follow the outer split (``split_strategy``;
-    :func:`emoagree.selection.inner_cv_groups`), named in the report and the log.
+    :func:`emoagree.training.selection.inner_cv_groups`), named in the report and the log.
     """
     from emoagree.audio.classic import fit_classic, full_probabilities
-    from emoagree.levels.split import fold_view
-    from emoagree.selection import inner_cv_groups
+    from emoagree.levels.folds import fold_view
+    from emoagree.training.selection import inner_cv_groups
 
     table = fold_view(read_level(level_csv), fold, n_folds)
     features, status = aligned_functionals(table, functionals_npz)
@@ -203,7 +203,7 @@ def run_train_classic(
     )
     arm_samples = {}
     if arm is not None:
-        from emoagree.levels.arms import classic_training_set
+        from emoagree.training.arm_inputs import classic_training_set
 
         for part, rows in (("arm_train", train), ("arm_val", val)):
             fit_rows, fit_labels, weights = classic_training_set(table, rows, arm, emotions)
@@ -263,7 +263,7 @@ def run_predict_classic(
     from functools import cache
 
     from emoagree.audio.classic import full_probabilities
-    from emoagree.levels.split import as_fold_paths, pool_folds
+    from emoagree.levels.folds import as_fold_paths, pool_folds
 
     paths = {"test": as_fold_paths(model_paths)}
     if val_out is not None:

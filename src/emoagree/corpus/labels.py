@@ -260,7 +260,7 @@ def _fold_parts(table: pd.DataFrame) -> list[tuple[int, pd.DataFrame]]:
     """Each fold's view of the table when it holds ``split.folds`` K >= 3 folds (every
     split repeat's folds, by global id)."""
     if "fold" in table.columns and len(table) and (table["split"] == "test").all():
-        from emoagree.levels.split import fold_view, global_folds, table_repeats
+        from emoagree.levels.folds import fold_view, global_folds, table_repeats
 
         n_folds = int(table["fold"].astype(int).max()) + 1
         if n_folds >= 3:

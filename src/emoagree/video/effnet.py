@@ -30,9 +30,10 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, Subset
 
-from emoagree.arm_loss import one_hot, soft_cross_entropy
 from emoagree.evaluation.metrics import uar
-from emoagree.levels.arms import ArmInputs, curriculum_rows
+from emoagree.levels.curriculum import curriculum_rows
+from emoagree.training.arm_inputs import ArmInputs
+from emoagree.training.arm_loss import class_weights, one_hot, soft_cross_entropy
 from emoagree.video.backbones import create_backbone, normalization, resize_crops, to_tensor
 from emoagree.video.forest import interval_probabilities
 
@@ -103,23 +104,13 @@ class TrainSettings:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def balanced_class_weights(labels: np.ndarray, n_classes: int) -> np.ndarray:
-    """Inverse class frequencies normalised as scikit-learn's ``class_weight="balanced"``:
-    ``n_samples / (n_present_classes * count)``; 0 for a class absent from ``labels``."""
-    counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=n_classes)
-    present = counts > 0
-    weights = np.zeros(n_classes)
-    weights[present] = counts.sum() / (present.sum() * counts[present])
-    return weights
-
-
 def loss_function(settings: TrainSettings, labels: np.ndarray, n_classes: int) -> nn.Module:
     """Cross-entropy, class-weighted when ``settings.class_weight`` is ``"balanced"``."""
     if settings.class_weight is None:
         return nn.CrossEntropyLoss()
     if settings.class_weight != "balanced":
         raise ValueError(f"class_weight must be 'balanced' or None, not {settings.class_weight!r}")
-    weights = balanced_class_weights(labels, n_classes)
+    weights = class_weights(labels, n_classes)
     log.info("class weights (balanced): %s", np.round(weights, 3).tolist())
     return nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32))
 
@@ -265,7 +256,7 @@ def train_classifier(
                           with_index=arm is not None)
     n_classes = len(emotions) if len(emotions) else int(np.max(train_labels)) + 1
     arm_class_weight = (
-        torch.tensor(balanced_class_weights(train_labels, n_classes), dtype=torch.float32)
+        torch.tensor(class_weights(train_labels, n_classes), dtype=torch.float32)
         if settings.class_weight == "balanced"
         else None
     )
