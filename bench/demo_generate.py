@@ -30,10 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from emoagree.corpus.demo import generate_demo, simulate_corpus  # noqa: E402
 from emoagree.corpus.demo.plan import demo_settings  # noqa: E402
 from emoagree.levels.agreement import level_alpha  # noqa: E402
-from emoagree.levels.build import (
-    agreement_intervals,  # noqa: E402
-    level_table,  # noqa: E402
-)
+from emoagree.levels.build import agreement_intervals, level_table  # noqa: E402
 from emoagree.levels.folds import n_folds  # noqa: E402
 from emoagree.levels.overlap import cross_part_overlap  # noqa: E402
 from emoagree.levels.split import make_split  # noqa: E402

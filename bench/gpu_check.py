@@ -96,7 +96,8 @@ def lstm_data(seed, n, frames):
 
 
 def run_lstm(data, device, seed, epochs):
-    from emoagree.audio.lstm import LstmSettings, predict_sequences, prepare, train_lstm
+    from emoagree.audio.lstm import LstmSettings, predict_sequences, prepare
+    from emoagree.audio.lstm_train import train_lstm
 
     sequences, labels = data
     settings = LstmSettings(hidden_size=128, num_layers=2, bidirectional=True, dropout=0.3,

@@ -32,9 +32,9 @@ from emoagree.audio.lstm import (
     predict_sequences,
     prepare,
     split_chunks,
-    train_lstm,
 )
 from emoagree.audio.lstm_steps import run_predict_lstm, run_train_lstm
+from emoagree.audio.lstm_train import train_lstm
 from emoagree.audio.steps import run_functionals, run_predict_classic, run_train_classic
 from emoagree.evaluation.metrics import uar
 from emoagree.predictions import prob_columns, read_predictions, scored_mask

@@ -133,23 +133,29 @@ def write_metrics(
             metrics["split_repeats"] = int(repeats)
     metrics["part"] = part if level_path is not None else "val"
     metrics["predictions"] = str(paths[0]) if len(paths) == 1 else [str(p) for p in paths]
-    if fusion_info_path:
-        info = json.loads(Path(fusion_info_path).read_text())
-        metrics["fusion"] = {k: v for k, v in info.items() if k != "weights_file"}
-        metrics["optimistic"] = bool(info.get("optimistic", False))
-    else:
-        metrics["optimistic"] = False
+    metrics.update(_fusion_fields(fusion_info_path))
     if log is not None:
-        uar = metrics["uar"]
         low, high = metrics["uar_ci"]
         print(
-            f"{predictions_path}: UAR {uar} [{low}, {high}] on {metrics['n_scored']} scored of "
-            f"{metrics['n_intervals']} intervals",
+            f"{predictions_path}: UAR {metrics['uar']} [{low}, {high}] on "
+            f"{metrics['n_scored']} scored of {metrics['n_intervals']} intervals",
             file=log,
         )
     Path(metrics_path).parent.mkdir(parents=True, exist_ok=True)
     Path(metrics_path).write_text(json.dumps(metrics, indent=2) + "\n")
     return metrics
+
+
+def _fusion_fields(fusion_info_path: str | None) -> dict[str, Any]:
+    """A fused cell's ``fusion`` record (its info file, less the weights files) and
+    ``optimistic`` flag; other cells are never optimistic."""
+    if not fusion_info_path:
+        return {"optimistic": False}
+    info = json.loads(Path(fusion_info_path).read_text())
+    return {
+        "fusion": {k: v for k, v in info.items() if k != "weights_file"},
+        "optimistic": bool(info.get("optimistic", False)),
+    }
 
 
 def _read_replicates(
