@@ -44,7 +44,7 @@ from scipy.stats import norm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from emoagree.evaluation.cells import LevelTestSet, StudyClusters  # noqa: E402
+from emoagree.evaluation.parts import LevelTestSet, StudyClusters  # noqa: E402
 from emoagree.predictions import PredictionArrays  # noqa: E402
 from emoagree.report.answer import study_answer  # noqa: E402
 

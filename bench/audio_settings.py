@@ -46,18 +46,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from emoagree.audio.classic import CLASSIC_SYSTEMS, fit_classic, predict_labels  # noqa: E402
 from emoagree.audio.functionals import OK  # noqa: E402
-from emoagree.audio.lstm import (  # noqa: E402
-    LstmSettings,
-    predict_sequences,
-    prepare,
-    train_lstm,
-)
+from emoagree.audio.lstm import LstmSettings, predict_sequences, prepare  # noqa: E402
 from emoagree.audio.lstm_steps import lld_sequences  # noqa: E402
+from emoagree.audio.lstm_train import train_lstm  # noqa: E402
 from emoagree.audio.steps import aligned_functionals, read_level, split_rows  # noqa: E402
 from emoagree.evaluation.metrics import uar  # noqa: E402
-from emoagree.levels.split import fold_view  # noqa: E402
-from emoagree.selection import units_of  # noqa: E402
+from emoagree.levels.folds import fold_view  # noqa: E402
 from emoagree.settings import sized_config  # noqa: E402
+from emoagree.training.selection import units_of  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PARTS = ("train", "val", "test")

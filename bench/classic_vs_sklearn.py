@@ -1,7 +1,7 @@
 """The workflow's classic audio systems against plain scikit-learn GridSearchCV(GroupKFold).
 
 On a speaker-split corpus, both sides see the same ComParE functionals and the same
-parts of each fold (``emoagree.levels.split.fold_view``) and are scored on the held-out test
+parts of each fold (``emoagree.levels.folds.fold_view``) and are scored on the held-out test
 part by UAR (recall averaged over the classes present):
 
 - workflow: ``run_train_classic`` (PCA size and C chosen by grouped inner CV over the
@@ -60,9 +60,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from emoagree.audio.classic import CLASSIC_SYSTEMS, predict_labels  # noqa: E402
 from emoagree.audio.functionals import OK  # noqa: E402
 from emoagree.audio.steps import aligned_functionals, read_level, run_train_classic  # noqa: E402
-from emoagree.levels.split import fold_view  # noqa: E402
-from emoagree.selection import uar_score  # noqa: E402
+from emoagree.levels.folds import fold_view  # noqa: E402
 from emoagree.settings import sized_config  # noqa: E402
+from emoagree.training.selection import uar_score  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TOLERANCE = 0.01  # the target: within 1 UAR point

@@ -164,8 +164,8 @@ def bare_study(corpus: Path, level_csv: Path, audio: dict, cores: int, seed: int
     import opensmile
 
     from emoagree.audio.steps import read_level
-    from emoagree.levels.split import fold_view
-    from emoagree.selection import uar_score
+    from emoagree.levels.folds import fold_view
+    from emoagree.training.selection import uar_score
 
     table = read_level(level_csv)
     recordings = pd.read_csv(corpus / "recordings.csv", dtype=str, keep_default_na=False)

@@ -27,11 +27,14 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from emoagree.corpus.demo import generate_demo, label_accuracy, simulate_corpus  # noqa: E402
+from emoagree.corpus.demo import generate_demo, simulate_corpus  # noqa: E402
 from emoagree.corpus.demo.plan import demo_settings  # noqa: E402
 from emoagree.levels.agreement import level_alpha  # noqa: E402
-from emoagree.levels.build import agreement_intervals  # noqa: E402
-from emoagree.levels.split import cross_part_overlap, level_table, make_split, n_folds  # noqa: E402
+from emoagree.levels.build import agreement_intervals, level_table  # noqa: E402
+from emoagree.levels.folds import n_folds  # noqa: E402
+from emoagree.levels.overlap import cross_part_overlap  # noqa: E402
+from emoagree.levels.split import make_split  # noqa: E402
+from emoagree.levels.truth import label_accuracy  # noqa: E402
 
 RAMAS_RATIOS = (1.0, 1632 / 2448, 1462 / 2448, 1369 / 2448, 1130 / 2448)
 RAMAS_ALPHA = (0.73, 0.81, 0.85, 0.89, 0.94)

@@ -5,13 +5,13 @@ Usage: .venv/bin/python bench/demo_signal.py [--config config.yaml] [--corpus DI
 
 Generates the configured demo into a temporary folder (or reuses ``--corpus DIR`` if it
 holds one), reads it through the RAMAS adapter, builds the split and the level tables as
-the workflow does (emoagree.levels.split.make_split / level_table), extracts openSMILE
-functionals of every interval's audio and prints, per level: interval counts (ratio to
-level 1 next to RAMAS's), mean length, share of interval time matching the hidden truth,
-and the test UAR of StandardScaler + LogisticRegression fit on the train part (chance =
-1 / number of emotions). Also the 5-fold cross-validated UAR on the hidden true episodes
-(the ceiling of the audio cue), and, unless --no-video, the same for a cheap video cue
-(mean and std of downscaled grey frames of the interval, no face detector).
+the workflow does (emoagree.levels.split.make_split / emoagree.levels.build.level_table),
+extracts openSMILE functionals of every interval's audio and prints, per level: interval
+counts (ratio to level 1 next to RAMAS's), mean length, share of interval time matching
+the hidden truth, and the test UAR of StandardScaler + LogisticRegression fit on the train
+part (chance = 1 / number of emotions). Also the 5-fold cross-validated UAR on the hidden
+true episodes (the ceiling of the audio cue), and, unless --no-video, the same for a cheap
+video cue (mean and std of downscaled grey frames of the interval, no face detector).
 """
 
 from __future__ import annotations
@@ -29,9 +29,11 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from emoagree.corpus.demo import generate_demo, label_accuracy  # noqa: E402
+from emoagree.corpus.demo import generate_demo  # noqa: E402
 from emoagree.corpus.ramas import read_ramas  # noqa: E402
-from emoagree.levels.split import level_table, make_split  # noqa: E402
+from emoagree.levels.build import level_table  # noqa: E402
+from emoagree.levels.split import make_split  # noqa: E402
+from emoagree.levels.truth import label_accuracy  # noqa: E402
 
 RAMAS_RATIOS = (1.0, 1632 / 2448, 1462 / 2448, 1369 / 2448, 1130 / 2448)
 

@@ -15,7 +15,7 @@ Three workloads, each run through the workflow's own functions on the CPU and, w
 
 For each it prints the throughput, the largest difference between the CPU's and CUDA's
 outputs (class probabilities after training; embeddings), and whether the two CUDA runs
-agree bit for bit. CUDA runs use ``emoagree.determinism.deterministic_torch`` as the
+agree bit for bit. CUDA runs use ``emoagree.training.determinism.deterministic_torch`` as the
 workflow does. Without a GPU it says so and measures the CPU half only.
 """
 
@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from emoagree.determinism import deterministic_torch  # noqa: E402
+from emoagree.training.determinism import deterministic_torch  # noqa: E402
 
 EMOTIONS = ["Angry", "Happy", "Surprised", "Sad", "Disgusted", "Scared"]
 
@@ -96,7 +96,8 @@ def lstm_data(seed, n, frames):
 
 
 def run_lstm(data, device, seed, epochs):
-    from emoagree.audio.lstm import LstmSettings, predict_sequences, prepare, train_lstm
+    from emoagree.audio.lstm import LstmSettings, predict_sequences, prepare
+    from emoagree.audio.lstm_train import train_lstm
 
     sequences, labels = data
     settings = LstmSettings(hidden_size=128, num_layers=2, bidirectional=True, dropout=0.3,

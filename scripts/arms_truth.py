@@ -10,7 +10,7 @@ logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %
 import pandas as pd  # noqa: E402
 
 from emoagree.intervals_io import read_intervals  # noqa: E402
-from emoagree.levels.arms import truth_accuracy_table  # noqa: E402
+from emoagree.levels.truth import truth_accuracy_table  # noqa: E402
 
 inp, out, params = snakemake.input, snakemake.output, snakemake.params  # noqa: F821
 levels = {k: read_intervals(p) for k, p in zip(params.levels, inp.levels, strict=True)}

@@ -12,7 +12,7 @@ log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 from emoagree.audio.steps import run_predict_classic  # noqa: E402
 from emoagree.evaluation.cells import score_cell_parts  # noqa: E402
-from emoagree.replicates import by_replicate  # noqa: E402
+from emoagree.training.replicates import by_replicate  # noqa: E402
 
 inp, out, params, wc = snakemake.input, snakemake.output, snakemake.params, snakemake.wildcards  # noqa: F821
 models = by_replicate(inp.models, params.n_replicates)

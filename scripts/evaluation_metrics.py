@@ -7,7 +7,7 @@ import sys
 
 from emoagree.evaluation.cells import write_metrics
 from emoagree.predictions import pool_prediction_files
-from emoagree.replicates import by_replicate
+from emoagree.training.replicates import by_replicate
 
 sys.stderr = log = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 

@@ -7,8 +7,8 @@ the validation cross-evaluation), with that fold's weights."""
 import sys
 
 from emoagree.evaluation.cells import score_cell_parts
-from emoagree.fusion.weighted import run_apply
-from emoagree.replicates import by_replicate
+from emoagree.fusion.steps import run_apply
+from emoagree.training.replicates import by_replicate
 
 sys.stderr = log = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 

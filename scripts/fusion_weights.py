@@ -1,11 +1,11 @@
 """Choose fusion weights for every fold of one train level (rule fusion_weights): with
 K >= 3 folds each fold's weights are cross-fitted on the other folds' validation
-predictions (see emoagree.fusion.weighted); replicate r's on replicate r's."""
+predictions (see emoagree.fusion.steps); replicate r's on replicate r's."""
 
 import sys
 
-from emoagree.fusion.weighted import run_weight_search
-from emoagree.replicates import by_replicate
+from emoagree.fusion.steps import run_weight_search
+from emoagree.training.replicates import by_replicate
 
 sys.stderr = log = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 

@@ -15,7 +15,8 @@ from emoagree.intervals_io import (  # noqa: E402
     write_intervals,
 )
 from emoagree.joblog import refuse  # noqa: E402
-from emoagree.levels.split import level_table, split_counts  # noqa: E402
+from emoagree.levels.build import level_table  # noqa: E402
+from emoagree.levels.folds import split_counts  # noqa: E402
 
 params = snakemake.params  # noqa: F821
 try:

@@ -7,7 +7,7 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 
 from emoagree.intervals_io import read_intervals, read_recordings  # noqa: E402
-from emoagree.levels.split import overlap_summary  # noqa: E402
+from emoagree.levels.overlap import overlap_summary  # noqa: E402
 from emoagree.levels.units import sessions_of  # noqa: E402
 
 params, inputs = snakemake.params, snakemake.input  # noqa: F821

@@ -6,8 +6,8 @@ sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 
 import pandas as pd  # noqa: E402
 
-from emoagree.corpus.demo import label_accuracy  # noqa: E402
 from emoagree.intervals_io import read_intervals  # noqa: E402
+from emoagree.levels.truth import label_accuracy  # noqa: E402
 from emoagree.report.corpus_figures import truth_accuracy  # noqa: E402
 
 params, inputs = snakemake.params, snakemake.input  # noqa: F821

@@ -11,7 +11,7 @@ sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
 
 from emoagree.evaluation.cells import score_cell_parts  # noqa: E402
-from emoagree.replicates import by_replicate  # noqa: E402
+from emoagree.training.replicates import by_replicate  # noqa: E402
 from emoagree.video.pipeline import predict_level  # noqa: E402
 
 inp, out, params, wc = snakemake.input, snakemake.output, snakemake.params, snakemake.wildcards  # noqa: F821

@@ -9,7 +9,8 @@ from levels_fixtures import make_corpus
 from synthetic import write_study
 
 from emoagree.constants import DEFAULT_EMOTIONS
-from emoagree.levels.split import level_table, make_split
+from emoagree.levels.build import level_table
+from emoagree.levels.split import make_split
 
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 

@@ -8,21 +8,21 @@ import pytest
 from emoagree.levels.arms import (
     ARM_ROWS,
     agreement_weights,
-    arm_inputs,
     arm_of_row,
     arm_table,
-    arm_truth_accuracy,
-    classic_training_set,
+    max_levels,
+    soft_targets,
+)
+from emoagree.levels.build import agreement_intervals
+from emoagree.levels.curriculum import (
     curriculum_note,
     curriculum_plan,
     curriculum_rows,
     curriculum_schedule,
     is_final_stage,
-    max_levels,
-    soft_expand,
-    soft_targets,
 )
-from emoagree.levels.build import agreement_intervals
+from emoagree.levels.truth import arm_truth_accuracy
+from emoagree.training.arm_inputs import arm_inputs, classic_training_set, soft_expand
 
 EMOTIONS = ["Angry", "Happy", "Surprised", "Sad", "Disgusted", "Scared"]
 
@@ -333,12 +333,12 @@ torch = pytest.importorskip("torch")
 
 
 def test_loss_with_unit_weights_and_one_hot_targets_is_cross_entropy():
-    from emoagree.arm_loss import one_hot, soft_class_weights, soft_cross_entropy
+    from emoagree.training.arm_loss import class_weights, one_hot, soft_cross_entropy
 
     generator = torch.Generator().manual_seed(0)
     logits = torch.randn(7, 6, generator=generator)
     labels = np.array([0, 3, 3, 1, 5, 0, 3])
-    class_weight = torch.tensor(soft_class_weights(one_hot(labels, 6).numpy()),
+    class_weight = torch.tensor(class_weights(one_hot(labels, 6).numpy(), 6),
                                 dtype=torch.float32)
     targets = one_hot(labels, 6)
     hard = torch.nn.CrossEntropyLoss(weight=class_weight)(logits, torch.as_tensor(labels))
@@ -349,7 +349,7 @@ def test_loss_with_unit_weights_and_one_hot_targets_is_cross_entropy():
 
 
 def test_weighted_and_soft_losses():
-    from emoagree.arm_loss import soft_cross_entropy
+    from emoagree.training.arm_loss import soft_cross_entropy
 
     logits = torch.tensor([[2.0, 0.0], [0.0, 1.0]])
     log_p = torch.log_softmax(logits, dim=1)
@@ -362,15 +362,15 @@ def test_weighted_and_soft_losses():
     assert got.item() == pytest.approx(-(2 / 3 * log_p[0, 0] + 1 / 3 * log_p[0, 1]).item())
 
 
-def test_plain_truth_accuracy_is_the_demo_label_accuracy():
-    from emoagree.corpus.demo.accuracy import label_accuracy
-    from emoagree.levels.arms import plain_truth_accuracy
+def test_label_accuracy_is_the_truth_tables_level_row():
+    from emoagree.levels.truth import label_accuracy, truth_accuracy_table
 
     intervals = pd.DataFrame({"recording": ["r1", "r1", "r2"], "emotion": ["Angry", "Sad", "Sad"],
                               "start_s": [0.0, 1.0, 0.0], "end_s": [2.0, 4.0, 1.0]})
     truth = pd.DataFrame({"recording": ["r1", "r1", "r2"], "emotion": ["Angry", "Sad", "Happy"],
                           "start_s": [0.5, 3.0, 0.0], "end_s": [3.0, 3.5, 1.0]})
-    assert plain_truth_accuracy(intervals, truth, EMOTIONS) == pytest.approx(
-        label_accuracy(intervals, truth)
-    )
-    assert plain_truth_accuracy(intervals, truth, EMOTIONS) == pytest.approx(2.0 / 6.0)
+    # Angry 0.5..2 matches 1.5 s, Sad 1..4 matches 0.5 s, r2 Sad matches nothing: 2 of 6 s
+    assert label_accuracy(intervals, truth) == pytest.approx(2.0 / 6.0)
+    table = truth_accuracy_table({1: intervals}, {}, truth, EMOTIONS)
+    assert table.loc[0, "accuracy"] == label_accuracy(intervals, truth)
+    assert table.loc[0, "intervals"] == 3

@@ -11,8 +11,9 @@ import pytest
 import torch
 
 from emoagree.audio.classic import GridPoint, fit_classic, fit_pipeline
-from emoagree.audio.lstm import LstmSettings, train_lstm
-from emoagree.levels.arms import ArmInputs
+from emoagree.audio.lstm import LstmSettings
+from emoagree.audio.lstm_train import train_lstm
+from emoagree.training.arm_inputs import ArmInputs
 from emoagree.video.effnet import TrainSettings, build_model, train_classifier
 from emoagree.video.forest import train_forest
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from test_report import EMOTIONS, LEVELS, answer_study
 
-from emoagree.levels.arms import curriculum_note
+from emoagree.levels.curriculum import curriculum_note
 from emoagree.predictions import PredictionArrays
 from emoagree.report.answer import answer_text, study_answer
 

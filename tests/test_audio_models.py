@@ -29,17 +29,17 @@ from emoagree.audio.lld import cache_recording_lld
 from emoagree.audio.lstm import (
     LstmClassifier,
     LstmSettings,
-    class_weights,
     predict_sequences,
     prepare,
     split_chunks,
-    train_lstm,
 )
 from emoagree.audio.lstm_steps import run_predict_lstm, run_train_lstm
+from emoagree.audio.lstm_train import train_lstm
 from emoagree.audio.steps import run_functionals, run_predict_classic, run_train_classic
 from emoagree.evaluation.metrics import uar
 from emoagree.predictions import prob_columns, read_predictions, scored_mask
-from emoagree.selection import (
+from emoagree.training.arm_loss import class_weights
+from emoagree.training.selection import (
     choose,
     grouped_splits,
     inner_cv_groups,
@@ -410,7 +410,7 @@ def test_inner_cv_groups_by_actor_under_an_actor_disjoint_given_split(level, tmp
     for name, given in (("disjoint", disjoint), ("shared", shared)):
         csv = tmp_path / f"{name}.csv"
         given.to_csv(csv, index=False)
-        with caplog.at_level(logging.INFO, logger="emoagree.selection"):
+        with caplog.at_level(logging.INFO, logger="emoagree.training.selection"):
             run_train_classic("audio_lr", str(csv), level["npz"], EMOTIONS, SETTINGS, 7,
                               tmp_path / "m.joblib", tmp_path / f"{name}.json",
                               tmp_path / "val.csv", split_strategy="corpus")

@@ -5,7 +5,8 @@ import pytest
 from levels_fixtures import make_corpus
 
 from emoagree.constants import DEFAULT_EMOTIONS
-from emoagree.levels.split import level_table, make_split
+from emoagree.levels.build import level_table
+from emoagree.levels.split import make_split
 from emoagree.report import corpus_figures
 
 EMOTIONS = list(DEFAULT_EMOTIONS)

@@ -20,7 +20,6 @@ from emoagree.corpus.demo import (
     RAMAS_CATEGORIES,
     demo_files,
     generate_demo,
-    label_accuracy,
     plan_demo,
     simulate_corpus,
 )
@@ -31,8 +30,11 @@ from emoagree.corpus.demo.simulate import simulate_dialogues
 from emoagree.corpus.demo.timeline import CONTROL_RATE
 from emoagree.corpus.demo.video import EXPRESSION_KEYS, draw_face
 from emoagree.levels.agreement import level_alpha
-from emoagree.levels.build import agreement_intervals, union_of_marks
-from emoagree.levels.split import cross_part_overlap, level_table, make_split, n_folds
+from emoagree.levels.build import agreement_intervals, level_table, union_of_marks
+from emoagree.levels.folds import n_folds
+from emoagree.levels.overlap import cross_part_overlap
+from emoagree.levels.split import make_split
+from emoagree.levels.truth import label_accuracy
 from emoagree.shards import group_shards, plan_shards
 
 EMOTIONS = list(DEFAULT_EMOTIONS)

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emoagree.fusion.weighted import run_apply
-from emoagree.levels.split import (
+from emoagree.fusion.steps import run_apply
+from emoagree.levels.folds import (
     as_fold_paths,
     fold_part_rows,
     fold_test_rows,
@@ -227,7 +227,7 @@ def test_a_fold_model_scores_only_the_frames_of_its_val_and_test_stretches(tmp_p
 
 
 def test_fusion_weights_of_a_fold_with_nothing_scored_are_even_and_said_so(tmp_path):
-    from emoagree.fusion.weighted import run_weight_search
+    from emoagree.fusion.steps import run_weight_search
 
     ids = ["i0", "i1"]
     audio, video = tmp_path / "a.csv", tmp_path / "v.csv"
@@ -247,7 +247,7 @@ def test_fusion_weights_of_a_fold_with_nothing_scored_are_even_and_said_so(tmp_p
 
 
 def test_fusion_weights_of_a_fold_with_an_empty_val_part_are_even(tmp_path):
-    from emoagree.fusion.weighted import run_weight_search
+    from emoagree.fusion.steps import run_weight_search
 
     audio, video = tmp_path / "a.csv", tmp_path / "v.csv"
     for path in (audio, video):

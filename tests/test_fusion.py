@@ -7,17 +7,15 @@ import pandas as pd
 import pytest
 
 from emoagree.evaluation.metrics import batch_uar
+from emoagree.fusion.steps import cross_fit_sets, run_apply, run_weight_search
 from emoagree.fusion.weighted import (
     Aligned,
     align,
     candidate_weights,
-    cross_fit_sets,
     draw_weights,
     fuse,
     fused_probabilities,
     predictions_per_draw,
-    run_apply,
-    run_weight_search,
     search_weights,
 )
 from emoagree.predictions import make_predictions, read_predictions, write_predictions

@@ -51,7 +51,7 @@ def test_cuda_determinism_settings_are_the_documented_ones():
     # in a fresh process: the settings are global to the process
     code = (
         "import os, torch\n"
-        "from emoagree.determinism import deterministic_torch\n"
+        "from emoagree.training.determinism import deterministic_torch\n"
         "assert deterministic_torch('cpu') == {}\n"
         "assert not torch.are_deterministic_algorithms_enabled()\n"
         "applied = deterministic_torch('cuda:0')\n"

@@ -6,7 +6,8 @@ from levels_fixtures import make_corpus
 
 from emoagree.constants import DEFAULT_EMOTIONS
 from emoagree.intervals_io import read_annotations, read_intervals, write_intervals
-from emoagree.levels.split import level_table, make_split
+from emoagree.levels.build import level_table
+from emoagree.levels.split import make_split
 
 
 def test_round_trip_keeps_ids_and_times(tmp_path):

@@ -402,7 +402,7 @@ def test_write_metrics_accepts_level_tables_without_units(tmp_path):
 
 
 def test_replicate_suffixes_seeds_and_split():
-    from emoagree.replicates import (
+    from emoagree.training.replicates import (
         REPLICATE_SEED_STEP,
         by_replicate,
         replicate_index,

@@ -15,21 +15,14 @@ from levels_fixtures import make_corpus
 from study import TINY_CONFIG, planned_jobs, snakemake
 
 from emoagree.constants import DEFAULT_EMOTIONS, INTERVAL_COLUMNS
-from emoagree.evaluation.cells import read_part_intervals, write_metrics
-from emoagree.fusion.weighted import cross_fit_sets, part_folds, run_apply, run_weight_search
+from emoagree.evaluation.cells import write_metrics
+from emoagree.evaluation.parts import read_part_intervals
+from emoagree.fusion.steps import cross_fit_sets, part_folds, run_apply, run_weight_search
 from emoagree.intervals_io import read_intervals, write_intervals
-from emoagree.levels.split import (
-    cross_part_overlap,
-    describe_protocol,
-    fold_part_rows,
-    fold_view,
-    level_table,
-    make_split,
-    n_repeats,
-    overlap_summary,
-    pool_folds,
-    repeat_seed,
-)
+from emoagree.levels.build import level_table
+from emoagree.levels.folds import fold_part_rows, fold_view, n_repeats, pool_folds
+from emoagree.levels.overlap import cross_part_overlap, overlap_summary
+from emoagree.levels.split import describe_protocol, make_split, repeat_seed
 from emoagree.levels.units import sessions_of
 from emoagree.predictions import pool_prediction_files, read_checked, write_arrays
 

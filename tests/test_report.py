@@ -13,8 +13,8 @@ import pytest
 from figure_checks import assert_journal_figure
 from synthetic import EMOTIONS, write_study
 
-from emoagree.evaluation.cells import LevelTestSet
 from emoagree.evaluation.metrics import evaluate_arrays
+from emoagree.evaluation.parts import LevelTestSet
 from emoagree.predictions import PredictionArrays
 from emoagree.report.answer import answer_text, study_answer
 from emoagree.report.tables import (
@@ -650,7 +650,7 @@ def test_validation_chosen_row_reports_its_test_mean():
 
 
 def test_answer_resamples_sessions_and_names_them():
-    from emoagree.evaluation.cells import StudyClusters
+    from emoagree.evaluation.parts import StudyClusters
 
     cells, tests, units = answer_study({1: 0.3, 2: 0.5, 3: 0.9})
     sessions = {u: f"ses{int(u[1:]) // 3}" for u in units}  # 4 sessions of 3 units

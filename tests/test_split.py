@@ -11,20 +11,11 @@ from levels_fixtures import make_corpus
 
 from emoagree.constants import DEFAULT_EMOTIONS, INTERVAL_COLUMNS
 from emoagree.levels.agreement import level_alpha
-from emoagree.levels.build import agreement_intervals
-from emoagree.levels.split import (
-    cross_part_overlap,
-    deal_folds,
-    describe_protocol,
-    fold_view,
-    level_table,
-    make_split,
-    mean_part_counts,
-    n_folds,
-    n_test_for_stratum,
-    overlap_summary,
-    split_counts,
-)
+from emoagree.levels.build import agreement_intervals, level_table
+from emoagree.levels.folds import fold_view, mean_part_counts, n_folds, split_counts
+from emoagree.levels.overlap import cross_part_overlap, overlap_summary
+from emoagree.levels.parts import n_test_for_stratum
+from emoagree.levels.split import deal_folds, describe_protocol, make_split
 from emoagree.levels.units import segment_ids, sessions_of, unit_ids, unit_table
 from emoagree.report.table1 import gap_note
 

@@ -6,12 +6,12 @@ import pytest
 import torch
 
 from emoagree.evaluation.metrics import uar
+from emoagree.training.arm_loss import class_weights
 from emoagree.video import forest as forest_module
 from emoagree.video.backbones import create_backbone, lite0_state_dict
 from emoagree.video.effnet import (
     EmotionNet,
     TrainSettings,
-    balanced_class_weights,
     build_model,
     loss_function,
     train_classifier,
@@ -183,7 +183,7 @@ def test_effnet_class_weights_are_sklearns_balanced_weights():
     from sklearn.utils.class_weight import compute_class_weight
 
     labels = np.array([0, 0, 0, 0, 1, 3, 3, 5, 5, 5, 5, 5])
-    weights = balanced_class_weights(labels, 6)
+    weights = class_weights(labels, 6)
     present = np.unique(labels)
     expected = compute_class_weight("balanced", classes=present, y=labels)
     np.testing.assert_allclose(weights[present], expected)

@@ -52,7 +52,7 @@ def read_annotations(path: str | Path) -> pd.DataFrame:
 
 
 def _repeat_columns(columns) -> list[str]:
-    from emoagree.levels.split import repeat_columns
+    from emoagree.levels.folds import repeat_columns
 
     return repeat_columns(list(columns))
 

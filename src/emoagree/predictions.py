@@ -90,7 +90,7 @@ def read_arrays(path: str | Path, emotions: Sequence[str]) -> PredictionArrays:
 def repeat_count(interval_ids: Sequence[str]) -> int:
     """R when ``interval_ids`` are R consecutive blocks of equal size, each listing the
     same intervals once (a cell pooled over R split repeats,
-    :func:`emoagree.levels.split.pool_folds`); else 1."""
+    :func:`emoagree.levels.folds.pool_folds`); else 1."""
     ids = list(interval_ids)
     distinct = len(set(ids))
     if not ids or distinct == len(ids) or len(ids) % distinct:

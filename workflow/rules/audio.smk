@@ -127,7 +127,7 @@ rule audio_train_classic:
         seed=training_seed(lambda wc: config["seed"]),
         fold=lambda wc: int(wc.fold),
         n_folds=N_FOLDS,
-        # the inner CV's groups mimic the outer split (emoagree.selection.inner_cv_groups)
+        # the inner CV's groups mimic the outer split (emoagree.training.selection.inner_cv_groups)
         split_strategy=config["split"]["strategy"],
     log:
         "logs/audio/train/{system}_fold{fold}_train{train_level}{rep}.log",

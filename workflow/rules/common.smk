@@ -36,13 +36,14 @@ from emoagree.corpus.plan import (  # noqa: E402
     plan_recordings,
 )
 from emoagree.shards import group_shards, plan_shards, shard_dir, stage_path  # noqa: E402
-from emoagree.levels.split import describe_protocol, global_folds, n_folds, n_repeats  # noqa: E402
+from emoagree.levels.folds import global_folds, n_folds, n_repeats  # noqa: E402
+from emoagree.levels.split import describe_protocol  # noqa: E402
 from emoagree.video.sampling import stretches_by_recording  # noqa: E402
 from emoagree.naming import system_labels  # noqa: E402
 from emoagree.levels.arms import ROW_ARMS  # noqa: E402
-from emoagree.replicates import replicate_seed, replicate_suffixes  # noqa: E402
+from emoagree.training.replicates import replicate_seed, replicate_suffixes  # noqa: E402
 from emoagree.gpus import gpu_request, visible_gpus  # noqa: E402
-from emoagree.replicates import SUFFIX_PATTERN as REPLICATE_PATTERN  # noqa: E402
+from emoagree.training.replicates import SUFFIX_PATTERN as REPLICATE_PATTERN  # noqa: E402
 
 
 def refuse(message):
@@ -190,7 +191,7 @@ def level_table(level):
 
 def fold_models(system, extension):
     """Input function: the K fold models of ``system`` for the job's train level, in fold
-    order (every split repeat's: R * K, by global fold id), for every replicate (replicate-major: see emoagree.replicates.by_replicate);
+    order (every split repeat's: R * K, by global fold id), for every replicate (replicate-major: see emoagree.training.replicates.by_replicate);
     ``system`` may be a wildcard pattern such as "{system}"."""
 
     def models(wildcards):

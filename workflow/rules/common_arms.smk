@@ -3,7 +3,8 @@
 # An arm is a train row (Mw, Ms, Mc) trained on all level-1 intervals with their agreement,
 # with level 1's settings, features and split; see src/emoagree/levels/arms.py for the definitions.
 
-from emoagree.levels.arms import ARM_ROWS, NETWORK_ONLY_ARMS, curriculum_notes  # noqa: E402
+from emoagree.levels.arms import ARM_ROWS, NETWORK_ONLY_ARMS  # noqa: E402
+from emoagree.levels.curriculum import curriculum_notes  # noqa: E402
 
 ARMS = [str(arm) for arm in config.get("training_arms") or []]
 ARM_SETTINGS = config.get("arms") or {}

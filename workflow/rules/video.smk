@@ -137,7 +137,7 @@ rule video_vggf_rf_train:
         seed=training_seed(lambda w: settings(w.train_level)["seed"]),
         fold=lambda w: int(w.fold),
         n_folds=N_FOLDS,
-        # the inner CV's groups mimic the outer split (emoagree.selection.inner_cv_groups)
+        # the inner CV's groups mimic the outer split (emoagree.training.selection.inner_cv_groups)
         split_strategy=config["split"]["strategy"],
     log:
         "logs/video/video_vggf_rf/fold{fold}_train{train_level}{rep}.log",

@@ -2,7 +2,7 @@
 
 The PCA size and the regularisation constant C are chosen together by grouped inner
 cross-validation over the split units of the fold's train+val part (see
-:mod:`emoagree.selection`), scored by UAR; ties go to the smallest PCA size, then the
+:mod:`emoagree.training.selection`), scored by UAR; ties go to the smallest PCA size, then the
 smallest C (the simpler model). The chosen setting is refitted on all of train+val: that
 is the model the test part is predicted with. The validation predictions, on which fusion
 weights are chosen, come from the chosen setting fitted on the train part only, so they
@@ -23,7 +23,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from emoagree.selection import INNER_CV, VALIDATION, grouped_splits, select, uar_score
+from emoagree.training.selection import INNER_CV, VALIDATION, grouped_splits, select, uar_score
 
 log = logging.getLogger(__name__)
 
@@ -297,6 +297,45 @@ class ClassicFit:
     report: dict = field(default_factory=dict)
 
 
+def _choice_splits(
+    labels: np.ndarray, units: np.ndarray, n_train: int, n_val: int, n_folds: int, seed: int
+) -> tuple[list, str]:
+    """The (fit rows, score rows) splits that choose the setting, and how they were made:
+    grouped inner CV over train+val; the val part fitted on the train part when there are
+    fewer than 2 units; none when there is one class (or none) to learn."""
+    splits, method = grouped_splits(labels, units, n_folds, seed), INNER_CV
+    if not splits and n_train and n_val:
+        log.warning("fewer than 2 split units in train+val: the setting is chosen on the val "
+                    "part (fitted on the train part)")
+        train_rows = np.arange(n_train)
+        splits, method = [(train_rows, n_train + np.arange(n_val))], VALIDATION
+    if len(set(labels)) < 2:
+        splits = []  # nothing to choose between: one class (or none) to learn
+    return splits, method
+
+
+def _fit_arm(
+    system: str,
+    chosen: GridPoint,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    arm_train: tuple,
+    arm_val: tuple | None,
+    settings: dict,
+    seed: int,
+) -> tuple:
+    """The chosen setting fitted on an arm's weighted samples: ``(train+val, train)``."""
+    arm_val = arm_val if arm_val is not None else (x_train[:0], y_train[:0], np.zeros(0))
+    model = fit_pipeline(
+        system, chosen, np.concatenate([arm_train[0], arm_val[0]]),
+        np.concatenate([arm_train[1], arm_val[1]]), settings, seed,
+        sample_weight=np.concatenate([arm_train[2], arm_val[2]]),
+    )
+    val_model = fit_pipeline(system, chosen, *arm_train[:2], settings, seed,
+                             sample_weight=arm_train[2])
+    return model, val_model
+
+
 def fit_classic(
     system: str,
     x_train: np.ndarray,
@@ -314,9 +353,9 @@ def fit_classic(
 
     A training arm (``weighted``, ``soft``) gives ``arm_train`` and ``arm_val``, each
     ``(features, labels, sample_weight)`` of its samples (soft: one weighted copy per
-    emotion, :func:`emoagree.levels.arms.classic_training_set`): the setting is chosen as for the
-    hard labels of the same intervals (level 1), and the chosen setting is then fitted on
-    the arm's samples with their weights.
+    emotion, :func:`emoagree.training.arm_inputs.classic_training_set`): the setting is
+    chosen as for the hard labels of the same intervals (level 1), and the chosen setting
+    is then fitted on the arm's samples with their weights.
 
     Args:
         units_train, units_val: the split unit of every row; no unit is ever on both sides
@@ -346,14 +385,7 @@ def fit_classic(
         system, sizes, len(labels), n_features, list(settings["pca_grid"]), cap,
     )
     n_folds = int(settings.get("inner_folds", 5))
-    splits, method = grouped_splits(labels, units, n_folds, seed), INNER_CV
-    if not splits and len(y_train) and len(y_val):
-        log.warning("fewer than 2 split units in train+val: the setting is chosen on the val "
-                    "part (fitted on the train part)")
-        train_rows = np.arange(len(y_train))
-        splits, method = [(train_rows, len(y_train) + np.arange(len(y_val)))], VALIDATION
-    if len(set(labels)) < 2:
-        splits = []  # nothing to choose between: one class (or none) to learn
+    splits, method = _choice_splits(labels, units, len(y_train), len(y_val), n_folds, seed)
     selection = select(
         grid,
         splits,
@@ -364,27 +396,26 @@ def fit_classic(
     )
     chosen = selection.chosen
     if selection.scores:
-        log.info(
-            "%s: %s over %d folds, UAR per (PCA, C): %s -> PCA %d, C=%g",
-            system,
-            method,
-            selection.n_folds,
-            {(p.pca, p.c): round(selection.mean(p), 4) for p in grid},
-            chosen.pca,
-            chosen.c,
-        )
+        means = {(p.pca, p.c): round(selection.mean(p), 4) for p in grid}
+        log.info("%s: %s over %d folds, UAR per (PCA, C): %s -> PCA %d, C=%g",
+                 system, method, selection.n_folds, means, chosen.pca, chosen.c)
     if arm_train is None:
         model = fit_pipeline(system, chosen, features, labels, settings, seed)
         val_model = fit_pipeline(system, chosen, x_train, y_train, settings, seed)
     else:
-        arm_val = arm_val if arm_val is not None else (x_train[:0], y_train[:0], np.zeros(0))
-        model = fit_pipeline(
-            system, chosen, np.concatenate([arm_train[0], arm_val[0]]),
-            np.concatenate([arm_train[1], arm_val[1]]), settings, seed,
-            sample_weight=np.concatenate([arm_train[2], arm_val[2]]),
+        model, val_model = _fit_arm(
+            system, chosen, x_train, y_train, arm_train, arm_val, settings, seed
         )
-        val_model = fit_pipeline(system, chosen, *arm_train[:2], settings, seed,
-                                 sample_weight=arm_train[2])
+    report = _fit_report(selection, grid, model, units, settings, cap, sizes, y_train, y_val)
+    return ClassicFit(model, val_model, report)
+
+
+def _fit_report(
+    selection, grid, model, units, settings: dict, cap: int, sizes, y_train, y_val
+) -> dict:
+    """The model's JSON report: how the setting was chosen, every grid point's UAR, the
+    PCA sizes searched and used."""
+    chosen = selection.chosen
     report = {
         "selection": selection.method,
         "inner_folds": selection.n_folds,
@@ -410,7 +441,7 @@ def fit_classic(
         report["untrained"] = model.reason
     elif isinstance(model, ConstantModel):
         report["constant"] = model.label
-    return ClassicFit(model, val_model, report)
+    return report
 
 
 def _used_components(model) -> int | None:

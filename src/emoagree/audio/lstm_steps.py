@@ -12,18 +12,12 @@ import torch
 
 from emoagree.audio.functionals import NAN_FEATURES, NO_AUDIO, OK, audio_status, status_counts
 from emoagree.audio.lld import load_lld
-from emoagree.audio.lstm import (
-    LstmSettings,
-    load_trained,
-    pick_device,
-    predict_sequences,
-    prepare,
-    train_lstm,
-)
+from emoagree.audio.lstm import LstmSettings, load_trained, pick_device, predict_sequences, prepare
+from emoagree.audio.lstm_train import train_lstm
 from emoagree.audio.steps import read_level, split_rows, write_rows
-from emoagree.levels.arms import arm_inputs
-from emoagree.levels.split import as_fold_paths, fold_view, pool_folds
+from emoagree.levels.folds import as_fold_paths, fold_view, pool_folds
 from emoagree.shards import recording_caches
+from emoagree.training.arm_inputs import arm_inputs
 
 log = logging.getLogger(__name__)
 

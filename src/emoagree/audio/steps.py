@@ -149,6 +149,27 @@ def aligned_functionals(table: pd.DataFrame, npz: str) -> tuple[np.ndarray, np.n
 # --- audio_svm / audio_lr -------------------------------------------------------------
 
 
+def _arm_samples(
+    table: pd.DataFrame,
+    features: np.ndarray,
+    train: np.ndarray,
+    val: np.ndarray,
+    arm: str | None,
+    emotions: Sequence[str],
+) -> dict[str, tuple]:
+    """``arm_train`` and ``arm_val`` of :func:`emoagree.audio.classic.fit_classic`: each
+    part's ``(features, labels, sample_weight)`` under a training arm (none without)."""
+    if arm is None:
+        return {}
+    from emoagree.training.arm_inputs import classic_training_set
+
+    samples = {}
+    for part, rows in (("arm_train", train), ("arm_val", val)):
+        fit_rows, fit_labels, weights = classic_training_set(table, rows, arm, emotions)
+        samples[part] = (features[fit_rows], fit_labels, weights)
+    return samples
+
+
 def run_train_classic(
     system: str,
     level_csv: str,
@@ -168,17 +189,17 @@ def run_train_classic(
     """Train ``system`` for one fold of one level (see :mod:`emoagree.audio.classic`).
 
     Writes the model refitted on the fold's train+val part with the setting chosen by
-    grouped inner CV, its JSON report (the choice and every grid point's UAR), and the
-    val predictions of the chosen setting fitted on the train part only (that model too,
-    to ``val_model_out``). With a training
-    ``arm`` (``weighted`` or ``soft``) ``level_csv`` is the arm table and the fits take its
-    weights or soft targets (:func:`emoagree.levels.arms.classic_training_set`). The inner
-    CV's groups follow the outer split (``split_strategy``;
-    :func:`emoagree.selection.inner_cv_groups`), named in the report and the log.
+    grouped inner CV, its JSON report (the choice and every grid point's UAR), and the val
+    predictions of the chosen setting fitted on the train part only (that model too, to
+    ``val_model_out``). With a training ``arm`` (``weighted`` or ``soft``) ``level_csv`` is
+    the arm table and the fits take its weights or soft targets
+    (:func:`emoagree.training.arm_inputs.classic_training_set`). The inner CV's groups
+    follow the outer split (``split_strategy``;
+    :func:`emoagree.training.selection.inner_cv_groups`), named in the report and the log.
     """
     from emoagree.audio.classic import fit_classic, full_probabilities
-    from emoagree.levels.split import fold_view
-    from emoagree.selection import inner_cv_groups
+    from emoagree.levels.folds import fold_view
+    from emoagree.training.selection import inner_cv_groups
 
     table = fold_view(read_level(level_csv), fold, n_folds)
     features, status = aligned_functionals(table, functionals_npz)
@@ -189,25 +210,12 @@ def run_train_classic(
     val_rows = split_rows(table, "val")
     val = np.intersect1d(val_rows, np.flatnonzero(ok))
     labels = table["emotion"].to_numpy(dtype=object)
+    n_groups = len(set(units[np.concatenate([train, val])]))
     log.info(
         "%s on %s, fold %d of %d: %d train, %d val scorable intervals in %d inner-CV groups "
-        "(%s)",
-        system,
-        level_csv,
-        fold,
-        n_folds,
-        len(train),
-        len(val),
-        len(set(units[np.concatenate([train, val])])),
-        inner.kind,
-    )
-    arm_samples = {}
-    if arm is not None:
-        from emoagree.levels.arms import classic_training_set
-
-        for part, rows in (("arm_train", train), ("arm_val", val)):
-            fit_rows, fit_labels, weights = classic_training_set(table, rows, arm, emotions)
-            arm_samples[part] = (features[fit_rows], fit_labels, weights)
+        "(%s)", system, level_csv, fold, n_folds, len(train), len(val), n_groups, inner.kind,
+    )  # fmt: skip
+    arm_samples = _arm_samples(table, features, train, val, arm, emotions)
     fitted = fit_classic(
         system,
         features[train],
@@ -223,8 +231,7 @@ def run_train_classic(
     Path(model_out).parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(fitted.model, model_out)
     if val_model_out is not None:
-        # the chosen setting fitted on the train part alone (what val.csv comes from):
-        # the validation cross-evaluation predicts each level's val intervals with it
+        # the chosen setting fitted on the train part alone (val.csv's and the val cross-eval's)
         joblib.dump(fitted.val_model, val_model_out)
     report = {
         "system": system,
@@ -263,7 +270,7 @@ def run_predict_classic(
     from functools import cache
 
     from emoagree.audio.classic import full_probabilities
-    from emoagree.levels.split import as_fold_paths, pool_folds
+    from emoagree.levels.folds import as_fold_paths, pool_folds
 
     paths = {"test": as_fold_paths(model_paths)}
     if val_out is not None:

@@ -124,6 +124,55 @@ def _counted(labels: pd.Series) -> str:
     return ", ".join(f"{label!r} ({counts[label]})" for label in sorted(counts.index))
 
 
+def _mapped_labels(
+    labels: pd.Series, label_map: Mapping[str, str | None], emotions: Sequence[str]
+) -> pd.Series:
+    """The labels with ``corpus.label_map`` applied (each mapping logged); a label mapped
+    to something that is not a configured emotion is an error."""
+    wrong = {k: v for k, v in label_map.items() if v is not None and v not in emotions}
+    if wrong:
+        label, value = next(iter(wrong.items()))
+        raise CorpusError(
+            f"config corpus.label_map: {label!r} is mapped to {value!r}, which is not a "
+            f"configured emotion ({', '.join(emotions)}); map it to one of them, or to null "
+            "to drop it as a category of its own"
+        )
+    mapped = {k: v for k, v in label_map.items() if v is not None and k in set(labels)}
+    if mapped:
+        for label, emotion in mapped.items():
+            log.info("label %r read as %r (%d marks; corpus.label_map)", label, emotion,
+                     int((labels == label).sum()))
+        labels = labels.replace(mapped)
+    return labels
+
+
+def _refuse_near_matches(
+    labels: pd.Series,
+    loose: Mapping[str, str],
+    present: set[str],
+    where: pd.Series | None,
+    source: str,
+) -> None:
+    """The error for labels that match a configured emotion only up to case, spaces or a
+    typo (``corpus.fold_labels`` off), naming each one's first row."""
+    counts = labels[labels.isin(loose)].value_counts()
+    listed = []
+    for label in counts.index:
+        first = f"; first at {where[labels == label].iloc[0]}" if where is not None else ""
+        unmarked = (" - which has no marks under its own spelling"
+                    if loose[label] not in present else "")
+        listed.append(f"{label!r} ({counts[label]} marks{first}) ~ {loose[label]!r}"
+                      f"{unmarked}")
+    raise CorpusError(
+        f"{source}: emotion labels that match a configured emotion only up to case, "
+        f"spaces or a typo: {'; '.join(listed)}. Fix the labels (or `emotions` in the "
+        "config, if that is the misspelled side), set `corpus.fold_labels: true` to "
+        "count them as that emotion, or name them in `corpus.label_map` (a label "
+        "mapped to null is dropped as a category of its own); otherwise these marks "
+        "would be dropped"
+    )
+
+
 def check_labels(
     annotations: pd.DataFrame,
     emotions: Sequence[str],
@@ -163,40 +212,12 @@ def check_labels(
     where, source = _where(annotations), _source(annotations)
     labels = annotations["emotion"].astype(str)
     label_map = dict(label_map or {})
-    wrong = {k: v for k, v in label_map.items() if v is not None and v not in emotions}
-    if wrong:
-        label, value = next(iter(wrong.items()))
-        raise CorpusError(
-            f"config corpus.label_map: {label!r} is mapped to {value!r}, which is not a "
-            f"configured emotion ({', '.join(emotions)}); map it to one of them, or to null "
-            "to drop it as a category of its own"
-        )
-    mapped = {k: v for k, v in label_map.items() if v is not None and k in set(labels)}
-    if mapped:
-        for label, emotion in mapped.items():
-            log.info("label %r read as %r (%d marks; corpus.label_map)", label, emotion,
-                     int((labels == label).sum()))
-        labels = labels.replace(mapped)
+    labels = _mapped_labels(labels, label_map, emotions)
     candidates = [label for label in sorted(labels.unique()) if label not in label_map]
     loose = near_matches(candidates, emotions)
     present = set(labels)
     if loose and not fold_labels:
-        counts = labels[labels.isin(loose)].value_counts()
-        listed = []
-        for label in counts.index:
-            first = f"; first at {where[labels == label].iloc[0]}" if where is not None else ""
-            unmarked = (" - which has no marks under its own spelling"
-                        if loose[label] not in present else "")
-            listed.append(f"{label!r} ({counts[label]} marks{first}) ~ {loose[label]!r}"
-                          f"{unmarked}")
-        raise CorpusError(
-            f"{source}: emotion labels that match a configured emotion only up to case, "
-            f"spaces or a typo: {'; '.join(listed)}. Fix the labels (or `emotions` in the "
-            "config, if that is the misspelled side), set `corpus.fold_labels: true` to "
-            "count them as that emotion, or name them in `corpus.label_map` (a label "
-            "mapped to null is dropped as a category of its own); otherwise these marks "
-            "would be dropped"
-        )
+        _refuse_near_matches(labels, loose, present, where, source)
     if loose:
         for label, emotion in loose.items():
             log.warning("label %r read as %r (%d marks; corpus.fold_labels)", label, emotion,
@@ -260,7 +281,7 @@ def _fold_parts(table: pd.DataFrame) -> list[tuple[int, pd.DataFrame]]:
     """Each fold's view of the table when it holds ``split.folds`` K >= 3 folds (every
     split repeat's folds, by global id)."""
     if "fold" in table.columns and len(table) and (table["split"] == "test").all():
-        from emoagree.levels.split import fold_view, global_folds, table_repeats
+        from emoagree.levels.folds import fold_view, global_folds, table_repeats
 
         n_folds = int(table["fold"].astype(int).max()) + 1
         if n_folds >= 3:

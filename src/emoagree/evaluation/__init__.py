@@ -3,6 +3,8 @@
 :mod:`~emoagree.evaluation.metrics` defines the metrics (UAR over the configured emotions,
 coverage, recalls), the study's one bootstrap over the clusters the split units nest in,
 and the confidence set for the best train row;
+:mod:`~emoagree.evaluation.parts` reads the intervals a cell scores (from the test level's
+table) and the study's shared units and clusters (``split.csv``);
 :mod:`~emoagree.evaluation.cells` evaluates one cell (system, train level, test level, or
 the validation set) from its prediction file and the test level's table. Rules:
 ``workflow/rules/evaluation.smk``.

@@ -10,14 +10,25 @@ number of *distinct* annotators whose marks of that emotion cover the time is at
 - Stretches of zero length are dropped.
 - Marks of different emotions never merge; categories outside the kept emotions (Neutral,
   Domination, ...) are dropped before anything is computed.
+
+A level's table (:func:`level_table`) is its intervals with the ``split``, ``unit`` and
+``fold`` columns of the level-1 interval that contains each (the split of
+:mod:`emoagree.levels.split`), so every level inherits one split.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+
+from emoagree.constants import INTERVAL_COLUMNS
+from emoagree.levels.folds import repeat_columns
+from emoagree.levels.units import sessions_of
+
+log = logging.getLogger(__name__)
 
 LEVEL_COLUMNS = ["recording", "emotion", "level", "start_s", "end_s", "duration_s"]
 
@@ -146,3 +157,100 @@ def interval_ids(table: pd.DataFrame) -> pd.Series:
         suffix = rank.map(lambda r: "" if r == 0 else chr(ord("a") + r))
         ids = (ranked + suffix).reindex(ids.index)
     return ids
+
+
+#: Tolerance (seconds) for a level-k interval to lie inside its level-1 interval; times pass
+#: through csv files between the rules.
+CONTAINMENT_TOLERANCE_S = 1e-6
+
+
+def attach_recordings(intervals: pd.DataFrame, recordings: pd.DataFrame) -> pd.DataFrame:
+    """Add ``actor``, ``scenario`` and ``session`` from the recordings table.
+
+    ``session`` is the recordings' ``session`` column where given, else the recording.
+    Unknown recordings fail.
+    """
+    info = recordings.assign(recording=recordings["recording"].astype(str))
+    info = info.set_index("recording")[["actor", "scenario"]].astype(str)
+    info["session"] = sessions_of(recordings)
+    unknown = sorted(set(intervals["recording"]) - set(info.index))
+    if unknown:
+        raise ValueError(f"annotations name recordings missing from recordings.csv: {unknown[:5]}")
+    return intervals.join(info, on="recording")
+
+
+def level_table(
+    annotations: pd.DataFrame,
+    recordings: pd.DataFrame,
+    level: int,
+    split_table: pd.DataFrame,
+    emotions: Sequence[str],
+    min_duration_s: float = 0.0,
+) -> pd.DataFrame:
+    """Level-``level`` intervals with ``split``, ``unit`` and ``fold`` of their level-1 interval.
+
+    Args:
+        annotations: raw marks (``recording, annotator, emotion, start_s, end_s``).
+        recordings: the recordings table (``recording, actor, scenario, ...``).
+        level: the agreement level k.
+        split_table: the output of :func:`emoagree.levels.split.make_split`.
+        emotions: kept emotion categories.
+        min_duration_s: intervals shorter than this are dropped (after the split is
+            inherited, so the split never depends on this setting).
+
+    Returns:
+        Columns ``INTERVAL_COLUMNS`` (and the split table's repeat columns ``fold_r<r>``),
+        sorted by recording, emotion and start.
+
+    Raises:
+        ValueError: a level-k interval lies in no level-1 interval of ``split_table`` (the
+            split was made from other annotations).
+    """
+    intervals = attach_recordings(agreement_intervals(annotations, level, emotions), recordings)
+    repeated = repeat_columns(list(split_table.columns))
+    inherited = ["split", "unit", "fold", *repeated]
+    parents = (
+        split_table[["recording", "emotion", "start_s", "end_s", *inherited]]
+        .rename(columns={"start_s": "parent_start_s", "end_s": "parent_end_s"})
+        .astype({"recording": str, "emotion": str, "parent_start_s": float, "parent_end_s": float})
+    )
+    if intervals.empty:
+        intervals = intervals.assign(
+            split=pd.Series(dtype=str),
+            unit=pd.Series(dtype=str),
+            fold=pd.Series(dtype=int),
+            **{column: pd.Series(dtype=int) for column in repeated},
+        )
+    else:
+        probe = intervals.assign(_probe=intervals["start_s"] + CONTAINMENT_TOLERANCE_S)
+        matched = pd.merge_asof(
+            probe.sort_values("_probe"),
+            parents.sort_values("parent_start_s"),
+            left_on="_probe",
+            right_on="parent_start_s",
+            by=["recording", "emotion"],
+            direction="backward",
+        ).sort_values(["recording", "emotion", "start_s"], ignore_index=True)
+        inside = matched["parent_end_s"].notna() & (
+            matched["end_s"] <= matched["parent_end_s"] + CONTAINMENT_TOLERANCE_S
+        )
+        if not inside.all():
+            row = matched[~inside].iloc[0]
+            raise ValueError(
+                f"level {level} interval {row['recording']} {row['emotion']} "
+                f"{row['start_s']:.3f}-{row['end_s']:.3f} s lies in no level-1 interval of "
+                f"the split table: the split was made from other annotations; rerun the split"
+            )
+        intervals = matched.drop(columns=["_probe", "parent_start_s", "parent_end_s"])
+    kept = intervals[intervals["duration_s"] >= float(min_duration_s)].copy()
+    if len(kept) < len(intervals):
+        log.info(
+            "level %s: dropped %d of %d intervals shorter than %.3f s",
+            level,
+            len(intervals) - len(kept),
+            len(intervals),
+            min_duration_s,
+        )
+    kept["interval_id"] = interval_ids(kept)
+    kept = kept.astype({"split": str, "unit": str, "fold": int, **dict.fromkeys(repeated, int)})
+    return kept[[*INTERVAL_COLUMNS, *repeated]].reset_index(drop=True)

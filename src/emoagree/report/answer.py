@@ -16,13 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from emoagree.evaluation.cells import (
-    LevelTestSet,
-    StudyClusters,
-    aligned_probs,
-    read_test_intervals,
-    study_clusters,
-)
+from emoagree.evaluation.cells import aligned_probs
 from emoagree.evaluation.metrics import (
     CellSums,
     ClusterBootstrap,
@@ -38,6 +32,12 @@ from emoagree.evaluation.metrics import (
     probability_higher,
     replicate_choice,
     resampled_uars,
+)
+from emoagree.evaluation.parts import (
+    LevelTestSet,
+    StudyClusters,
+    read_test_intervals,
+    study_clusters,
 )
 from emoagree.naming import label_of
 from emoagree.predictions import PredictionArrays, read_checked
@@ -721,7 +721,7 @@ def best_level_per_system(crosseval: Mapping[str, pd.DataFrame]) -> dict[str, di
 def train_data(level_paths: Mapping[int, str], rows: Sequence[Any]) -> dict[str, dict[str, float]]:
     """Training data of each train row: intervals and hours of the train part, mean over
     folds (the arms train on all level-1 intervals: level 1's training data)."""
-    from emoagree.levels.split import fold_view
+    from emoagree.levels.folds import fold_view
 
     out = {}
     for level, path in level_paths.items():

@@ -1,7 +1,7 @@
 """Table 1: samples per split, mean interval duration and Krippendorff's alpha per level.
 
 With K folds the train, val and test counts are the means over the folds of each part's
-size (:func:`emoagree.levels.split.mean_part_counts`), so they add up to the level's total; the
+size (:func:`emoagree.levels.folds.mean_part_counts`), so they add up to the level's total; the
 markdown notes say how the data were split (unit, K) and how close test time comes to train
 or val time within one session (:func:`gap_note`).
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from emoagree.constants import SPLITS
-from emoagree.levels.split import mean_part_counts
+from emoagree.levels.folds import mean_part_counts
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ def gap_note(overlap: Mapping) -> str:
 
     Args:
         overlap: ``results/corpus/split_overlap.json``
-            (:func:`emoagree.levels.split.overlap_summary`).
+            (:func:`emoagree.levels.overlap.overlap_summary`).
     """
     guard = overlap.get("guard_s")
     if overlap.get("unit") == "segment" and guard is not None:

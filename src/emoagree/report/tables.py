@@ -338,13 +338,13 @@ def paper_markdown(which: int) -> str:
 
 
 def train_sample_counts(level_paths: Mapping[int, str], n_folds: int = 1) -> dict[int, float]:
-    """Training samples of each level: with folds, the mean over folds of the train part.
+    """Training samples of each level: with folds, the mean over folds of the train part
+    (:func:`emoagree.levels.folds.mean_part_counts`).
 
     A table without a ``fold`` column (or ``n_folds == 1``) is one fold: its
-    ``split == "train"`` rows. With ``K >= 3`` folds the parts of fold f are those of
-    :func:`emoagree.levels.split.fold_view`.
+    ``split == "train"`` rows, an int.
     """
-    from emoagree.levels.split import fold_view
+    from emoagree.levels.folds import mean_part_counts
 
     counts = {}
     for level, path in level_paths.items():
@@ -354,10 +354,7 @@ def train_sample_counts(level_paths: Mapping[int, str], n_folds: int = 1) -> dic
         if int(n_folds) == 1 or "fold" not in table.columns:
             counts[int(level)] = int((table["split"] == "train").sum())
             continue
-        sizes = [
-            int((fold_view(table, f, n_folds)["split"] == "train").sum()) for f in range(n_folds)
-        ]
-        counts[int(level)] = float(np.mean(sizes))
+        counts[int(level)] = float(mean_part_counts(table, n_folds)["train"])
     return counts
 
 

@@ -195,7 +195,7 @@ def resize_crops(crops, size: int, chunk: int = 512):
 
 def device_for_job() -> torch.device:
     """CUDA when present (with PyTorch's determinism settings applied), else CPU."""
-    from emoagree.determinism import deterministic_torch
+    from emoagree.training.determinism import deterministic_torch
 
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     deterministic_torch(device)

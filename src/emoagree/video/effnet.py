@@ -30,9 +30,10 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, Subset
 
-from emoagree.arm_loss import one_hot, soft_cross_entropy
 from emoagree.evaluation.metrics import uar
-from emoagree.levels.arms import ArmInputs, curriculum_rows
+from emoagree.levels.curriculum import curriculum_rows
+from emoagree.training.arm_inputs import ArmInputs
+from emoagree.training.arm_loss import class_weights, one_hot, soft_cross_entropy
 from emoagree.video.backbones import create_backbone, normalization, resize_crops, to_tensor
 from emoagree.video.forest import interval_probabilities
 
@@ -103,23 +104,13 @@ class TrainSettings:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def balanced_class_weights(labels: np.ndarray, n_classes: int) -> np.ndarray:
-    """Inverse class frequencies normalised as scikit-learn's ``class_weight="balanced"``:
-    ``n_samples / (n_present_classes * count)``; 0 for a class absent from ``labels``."""
-    counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=n_classes)
-    present = counts > 0
-    weights = np.zeros(n_classes)
-    weights[present] = counts.sum() / (present.sum() * counts[present])
-    return weights
-
-
 def loss_function(settings: TrainSettings, labels: np.ndarray, n_classes: int) -> nn.Module:
     """Cross-entropy, class-weighted when ``settings.class_weight`` is ``"balanced"``."""
     if settings.class_weight is None:
         return nn.CrossEntropyLoss()
     if settings.class_weight != "balanced":
         raise ValueError(f"class_weight must be 'balanced' or None, not {settings.class_weight!r}")
-    weights = balanced_class_weights(labels, n_classes)
+    weights = class_weights(labels, n_classes)
     log.info("class weights (balanced): %s", np.round(weights, 3).tolist())
     return nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32))
 
@@ -206,6 +197,92 @@ def _arm_loss(arm: ArmInputs, labels: np.ndarray, n_classes: int, device: torch.
     return loss
 
 
+def _frame_loss(
+    arm: ArmInputs, settings: TrainSettings, train_labels: np.ndarray, emotions: Sequence[str],
+    device: torch.device,
+):
+    """:func:`_arm_loss` of the training frames, class-weighted as the plain loss is."""
+    n_classes = len(emotions) if len(emotions) else int(np.max(train_labels)) + 1
+    class_weight = (
+        torch.tensor(class_weights(train_labels, n_classes), dtype=torch.float32)
+        if settings.class_weight == "balanced"
+        else None
+    )
+    return _arm_loss(arm, train_labels, n_classes, device, class_weight=class_weight)
+
+
+def _resume(
+    checkpoint: Path | None, fingerprint: str, model: nn.Module, optimizer
+) -> tuple[int, float, int, dict | None, list]:
+    """``(start epoch, best UAR, best epoch, best state, history)``: a checkpoint's of the
+    same settings (loaded into the model and the optimizer), else a fresh start's."""
+    if checkpoint is None or not checkpoint.is_file():
+        return 0, -1.0, 0, None, []
+    saved = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    if saved.get("fingerprint") != fingerprint:
+        log.info("checkpoint %s is for other settings; training from scratch", checkpoint)
+        return 0, -1.0, 0, None, []
+    model.load_state_dict(saved["model"])
+    optimizer.load_state_dict(saved["optimizer"])
+    log.info("resuming from %s after epoch %d", checkpoint, saved["epoch"])
+    return (saved["epoch"], saved["best_uar"], saved["best_epoch"], saved["best_state"],
+            saved["history"])  # fmt: skip
+
+
+def _epoch_loader(
+    dataset: Dataset, settings: TrainSettings, epoch: int, schedule, arm: ArmInputs | None
+) -> DataLoader:
+    """Epoch ``epoch``'s shuffled batches (seeded by the epoch; a curriculum's stage admits
+    its frames only)."""
+    torch.manual_seed(settings.seed * 1000 + epoch)
+    order = torch.Generator().manual_seed(settings.seed * 1000 + epoch)
+    epoch_data = dataset
+    if schedule is not None:
+        admitted = curriculum_rows(arm.max_level, schedule[epoch])
+        epoch_data = Subset(dataset, admitted.tolist())
+        log.info("curriculum stage %d: %d of %d training frames", schedule[epoch],
+                 len(admitted), len(dataset))
+    return DataLoader(epoch_data, batch_size=settings.batch_size, shuffle=True,
+                      generator=order, num_workers=settings.num_workers)
+
+
+def _train_pass(
+    model: nn.Module, loader: DataLoader, optimizer, loss_fn, arm_loss, settings: TrainSettings,
+    mean, std, device: torch.device,
+) -> tuple[float, int]:
+    """One pass over the loader's batches: ``(summed loss, frames seen)``."""
+    total, seen = 0.0, 0
+    for crops, labels, *index in loader:
+        images = to_tensor(crops, settings.image_size, mean, std).to(device)
+        labels = labels.to(device)
+        optimizer.zero_grad()
+        if arm_loss is not None:
+            loss = arm_loss(model(images), index[0])
+        else:
+            loss = loss_fn(model(images), labels)
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(labels)
+        seen += len(labels)
+    return total, seen
+
+
+def _val_uar(
+    model: nn.Module, val_crops: np.ndarray, val_frames: pd.DataFrame,
+    val_intervals: pd.DataFrame, emotions: Sequence[str], settings: TrainSettings,
+    device: torch.device,
+) -> dict[str, float]:
+    """``{"val_uar": ...}`` over the val intervals with face frames (mean of frame
+    probabilities); empty when none has one."""
+    probs = predict_frames(model, val_crops, image_size=settings.image_size, device=device)
+    interval_probs = interval_probabilities(val_intervals, val_frames, probs, len(emotions))
+    scored = ~np.isnan(interval_probs).any(axis=1)
+    if not scored.any():
+        return {}
+    predicted = np.asarray(emotions)[interval_probs[scored].argmax(axis=1)]
+    return {"val_uar": uar(val_intervals["emotion"].to_numpy()[scored], predicted, emotions)}
+
+
 def train_classifier(
     model: EmotionNet,
     train_crops: np.ndarray,
@@ -245,76 +322,32 @@ def train_classifier(
     fingerprint = settings.fingerprint(extra)
     checkpoint = Path(checkpoint) if checkpoint else None
 
-    start_epoch, best_uar, best_epoch, best_state, history = 0, -1.0, 0, None, []
-    if checkpoint is not None and checkpoint.is_file():
-        saved = torch.load(checkpoint, map_location="cpu", weights_only=False)
-        if saved.get("fingerprint") == fingerprint:
-            model.load_state_dict(saved["model"])
-            optimizer.load_state_dict(saved["optimizer"])
-            start_epoch, best_uar = saved["epoch"], saved["best_uar"]
-            best_epoch, best_state = saved["best_epoch"], saved["best_state"]
-            history = saved["history"]
-            log.info("resuming from %s after epoch %d", checkpoint, start_epoch)
-        else:
-            log.info("checkpoint %s is for other settings; training from scratch", checkpoint)
+    start_epoch, best_uar, best_epoch, best_state, history = _resume(
+        checkpoint, fingerprint, model, optimizer
+    )
 
     has_val = val_crops is not None and val_frames is not None and len(val_frames) > 0
     if not has_val:
         log.warning("no validation frames with a face: keeping the last epoch (no selection)")
     dataset = CropDataset(resize_crops(train_crops, settings.image_size), train_labels,
                           with_index=arm is not None)
-    n_classes = len(emotions) if len(emotions) else int(np.max(train_labels)) + 1
-    arm_class_weight = (
-        torch.tensor(balanced_class_weights(train_labels, n_classes), dtype=torch.float32)
-        if settings.class_weight == "balanced"
-        else None
-    )
-    arm_loss = (
-        None if arm is None
-        else _arm_loss(arm, train_labels, n_classes, device, class_weight=arm_class_weight)
-    )
+    arm_loss = None if arm is None else _frame_loss(arm, settings, train_labels, emotions, device)
     schedule = None if arm is None else arm.schedule(settings.epochs)
     if has_val:
         val_crops = resize_crops(val_crops, settings.image_size)
     for epoch in range(start_epoch, settings.epochs):
-        torch.manual_seed(settings.seed * 1000 + epoch)
-        order = torch.Generator().manual_seed(settings.seed * 1000 + epoch)
-        epoch_data = dataset
-        if schedule is not None:
-            admitted = curriculum_rows(arm.max_level, schedule[epoch])
-            epoch_data = Subset(dataset, admitted.tolist())
-            log.info("curriculum stage %d: %d of %d training frames", schedule[epoch],
-                     len(admitted), len(dataset))
-        loader = DataLoader(epoch_data, batch_size=settings.batch_size, shuffle=True,
-                            generator=order, num_workers=settings.num_workers)
+        loader = _epoch_loader(dataset, settings, epoch, schedule, arm)
         model.train()
-        started, total, seen = time.monotonic(), 0.0, 0
-        for crops, labels, *index in loader:
-            images = to_tensor(crops, settings.image_size, mean, std).to(device)
-            labels = labels.to(device)
-            optimizer.zero_grad()
-            if arm_loss is not None:
-                loss = arm_loss(model(images), index[0])
-            else:
-                loss = loss_fn(model(images), labels)
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(labels)
-            seen += len(labels)
+        started = time.monotonic()
+        total, seen = _train_pass(model, loader, optimizer, loss_fn, arm_loss, settings,
+                                  mean, std, device)  # fmt: skip
         elapsed = time.monotonic() - started
         if settings.recalibrate_bn:
             recalibrate_batchnorm(model, dataset, settings, mean, std)
         entry = {"epoch": epoch + 1, "loss": total / seen, "img_per_s": seen / elapsed}
         if has_val:
-            probs = predict_frames(model, val_crops, image_size=settings.image_size,
-                                   device=device)
-            interval_probs = interval_probabilities(val_intervals, val_frames, probs,
-                                                    len(emotions))
-            scored = ~np.isnan(interval_probs).any(axis=1)
-            if scored.any():
-                predicted = np.asarray(emotions)[interval_probs[scored].argmax(axis=1)]
-                entry["val_uar"] = uar(val_intervals["emotion"].to_numpy()[scored], predicted,
-                                       emotions)
+            entry.update(_val_uar(model, val_crops, val_frames, val_intervals, emotions,
+                                  settings, device))  # fmt: skip
         score = entry.get("val_uar", float(epoch))
         if score > best_uar:
             best_uar, best_epoch, best_state = score, epoch + 1, _state_copy(model)

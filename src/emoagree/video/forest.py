@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import RandomForestClassifier
 
-from emoagree.selection import INNER_CV, Selection, grouped_splits, select, uar_score
+from emoagree.training.selection import INNER_CV, Selection, grouped_splits, select, uar_score
 
 log = logging.getLogger(__name__)
 

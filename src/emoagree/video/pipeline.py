@@ -95,7 +95,7 @@ def predict_level(frame_scores: Sequence[str | Path], level_csv: str | Path,
     ``frame_scores``)."""
     from functools import cache
 
-    from emoagree.levels.split import as_fold_paths, pool_folds
+    from emoagree.levels.folds import as_fold_paths, pool_folds
 
     paths = {"test": as_fold_paths(frame_scores)}
     paths["val"] = as_fold_paths(val_frame_scores) if val_frame_scores else paths["test"]
@@ -294,7 +294,7 @@ def train_vggf_rf(
     val_scores_out: str | Path | None = None,
 ) -> None:
     """Choose the forest's settings by grouped inner CV over the fold's train+val intervals
-    (groups that mimic the outer split, :func:`emoagree.selection.inner_cv_groups`),
+    (groups that mimic the outer split, :func:`emoagree.training.selection.inner_cv_groups`),
     refit on all of train+val and score every face frame once with it (``scores_out``);
     the val predictions come from the chosen setting fitted on the train part only.
 
@@ -302,8 +302,8 @@ def train_vggf_rf(
     setting is chosen on the hard labels as for level 1, then the forests are fitted with
     each frame taking its interval's weight, or one weighted copy per emotion
     (:func:`emoagree.levels.arms.classic_sample_set`)."""
-    from emoagree.levels.split import fold_view
-    from emoagree.selection import inner_cv_groups
+    from emoagree.levels.folds import fold_view
+    from emoagree.training.selection import inner_cv_groups
     from emoagree.video.forest import forest_grid, select_forest, selection_report
 
     table = fold_view(read_level(level_csv), fold, n_folds)
@@ -347,7 +347,7 @@ def train_vggf_rf(
         if arm is None:
             return train_forest(matrix, frame_rows["emotion"].tolist(), emotions, **chosen,
                                 **forest_settings)
-        from emoagree.levels.arms import classic_sample_set
+        from emoagree.training.arm_inputs import classic_sample_set
 
         samples, labels, weights = classic_sample_set(frame_rows["interval_id"], intervals,
                                                       arm, emotions)
@@ -393,7 +393,7 @@ def frames_to_score(tracks: Mapping[str, FaceTrack], split_csv: str | Path | Non
                     fold: int, n_folds: int) -> dict[str, np.ndarray]:
     """Per recording, the frames a fold's model must score: those inside the level-1
     intervals of the fold's val and test parts (every frame without ``split_csv``)."""
-    from emoagree.levels.split import fold_view
+    from emoagree.levels.folds import fold_view
 
     needed = {name: np.ones(len(t.has_face), dtype=bool) for name, t in tracks.items()}
     if split_csv is None:
@@ -431,8 +431,8 @@ def train_effnet(
     target or highest level (``curriculum``: the ``arms.curriculum`` section)."""
     import torch
 
-    from emoagree.levels.arms import arm_inputs
-    from emoagree.levels.split import fold_view
+    from emoagree.levels.folds import fold_view
+    from emoagree.training.arm_inputs import arm_inputs
     from emoagree.video.backbones import device_for_job
     from emoagree.video.effnet import TrainSettings, build_model, train_classifier
 

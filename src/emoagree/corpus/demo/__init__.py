@@ -38,7 +38,6 @@ expression follows the emotions (:mod:`.video`); and annotators with individual
 reliability (:mod:`.annotators`).
 """
 
-from emoagree.corpus.demo.accuracy import label_accuracy
 from emoagree.corpus.demo.generate import generate_demo
 from emoagree.corpus.demo.plan import (
     DEMO_DEFAULTS,
@@ -57,7 +56,6 @@ __all__ = [
     "RAMAS_EXTRA",
     "demo_files",
     "generate_demo",
-    "label_accuracy",
     "plan_demo",
     "simulate_corpus",
 ]

@@ -1,4 +1,5 @@
-"""The networks' loss under a training arm: weighted, soft-target cross-entropy.
+"""The networks' loss under a training arm (weighted, soft-target cross-entropy) and the
+one class-weights function of both modalities' networks.
 
 One function covers the plain, weighted and soft cases, so that with all sample weights 1
 and one-hot targets it is exactly PyTorch's (class-weighted) cross-entropy with hard
@@ -41,11 +42,19 @@ def one_hot(labels: np.ndarray | torch.Tensor, n_classes: int) -> torch.Tensor:
     return functional.one_hot(labels, n_classes).to(torch.float32)
 
 
-def soft_class_weights(targets: np.ndarray) -> np.ndarray:
-    """Inverse-frequency class weights from target mass, ``n / (k * m_c)`` over the k
-    classes with mass ``m_c > 0`` (absent: 0); for one-hot targets the usual balanced
-    weights of the hard labels."""
-    mass = np.asarray(targets, dtype=float).sum(axis=0)
+def class_weights(labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """Inverse-frequency class weights ``n / (k * m_c)`` over the k classes with mass
+    ``m_c > 0`` (absent: 0), as scikit-learn's ``class_weight="balanced"``.
+
+    ``labels`` are hard labels (class numbers, ``m_c`` the count of class c) or an
+    ``(n, n_classes)`` array of soft targets (``m_c`` the target mass of class c; for
+    one-hot targets the balanced weights of the hard labels).
+    """
+    values = np.asarray(labels)
+    if values.ndim == 2:
+        mass = values.astype(float).sum(axis=0)
+    else:
+        mass = np.bincount(values.astype(np.int64), minlength=n_classes).astype(float)
     present = mass > 0
     weights = np.zeros(len(mass))
     weights[present] = mass.sum() / (present.sum() * mass[present])
