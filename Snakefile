@@ -18,7 +18,6 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
-include: "workflow/rules/common_evaluation.smk"
 include: "workflow/rules/demo.smk"
 include: "workflow/rules/corpus.smk"
 include: "workflow/rules/levels.smk"
@@ -38,5 +37,6 @@ rule all:
         audio_targets(),
         video_targets(),
         evaluation_targets(),
+        report_corpus_targets(),
         report_targets(),
     default_target: True

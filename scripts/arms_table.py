@@ -1,4 +1,4 @@
-"""Rule arm_table: the level-1 intervals with each one's agreement weight, soft target and
+"""Rule arms_table: the level-1 intervals with each one's agreement weight, soft target and
 highest level (results/corpus/arms/{arm}.csv)."""
 
 import logging

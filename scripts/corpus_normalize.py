@@ -1,4 +1,4 @@
-"""Rule corpus: read the configured corpus and write the normalized tables.
+"""Rule corpus_normalize: read the configured corpus and write the normalized tables.
 
 A problem with the corpus (a table row, a media file, a label) ends the job with the
 adapter's own message, naming the file, row and problem, as the log's last line and on

@@ -1,7 +1,7 @@
-"""Rule metrics_val: pool the fold models' val predictions into the system's val.csv (one
-per training replicate) and score them (UAR, per-class recall, confusion, coverage and a
-bootstrap interval over val intervals). Test cells are scored by the job that predicts
-them (score_cell)."""
+"""Rule evaluation_metrics_val: pool the fold models' val predictions into the system's
+val.csv (one per training replicate) and score them (UAR, per-class recall, confusion,
+coverage and a bootstrap interval over val intervals). Test cells are scored by the job
+that predicts them (score_cell)."""
 
 import sys
 

@@ -1,4 +1,4 @@
-"""Rule alpha: Krippendorff's alpha of the annotators' frame labels inside one level."""
+"""Rule levels_alpha: Krippendorff's alpha of the annotators' frame labels inside one level."""
 
 import json
 import sys

@@ -1,4 +1,4 @@
-"""Rule intervals: all levels in one table, for people and tables (rules read the levels)."""
+"""Rule levels_intervals: all levels in one table, for people and tables (rules read the levels)."""
 
 import sys
 

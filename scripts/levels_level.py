@@ -1,4 +1,4 @@
-"""Rule level: one level's intervals, each inheriting the split of its level-1 interval."""
+"""Rule levels_table: one level's intervals, each inheriting the split of its level-1 interval."""
 
 import logging
 import sys

@@ -1,4 +1,4 @@
-"""Rule split: fix the split once, on the level-1 intervals: parts or K folds of units.
+"""Rule levels_split: fix the split once, on the level-1 intervals: parts or K folds of units.
 
 A split the corpus cannot give (more folds than units, one actor for strategy actor, no
 split column for strategy corpus) ends the job with one line naming the config key, on

@@ -1,5 +1,5 @@
-"""Rule split_overlap: per fold, seconds of test time inside train or val intervals and the
-smallest gap between test and train or val time within one session."""
+"""Rule levels_split_overlap: per fold, seconds of test time inside train or val intervals
+and the smallest gap between test and train or val time within one session."""
 
 import json
 import sys

@@ -118,7 +118,7 @@ def write_study(
                 if system.startswith("audio"):
                     probs[::7] = np.nan  # some intervals audio cannot score
                 table = make_predictions(subset["interval_id"], subset["emotion"], probs, EMOTIONS)
-                # val: the (one) fold model's own val part; metrics_val pools the folds
+                # val: the (one) fold model's own val part; evaluation_metrics_val pools the folds
                 part = f"fold0/train{i}/val" if name == "val" else f"train{i}/{name}"
                 write_predictions(
                     table, root / f"results/predictions/{system}/{part}.csv", EMOTIONS
@@ -209,8 +209,24 @@ def settings(level):
     return level_settings(config, 1 if str(level) in ("Mw", "Ms", "Mc") else level)
 
 
-def level_table(level):
-    return f"results/corpus/levels/level{{level}}.csv"
+def seed_of(row):
+    return settings(row)["seed"]
+
+
+def train_row_seed(wildcards):
+    return seed_of(wildcards.train_level)
+
+
+# what every cell job shares (common.smk)
+SPLIT_TABLE = "results/corpus/split.csv"
+BOOTSTRAP_SETTINGS = {{
+    "bootstrap_resamples": config["evaluation"]["bootstrap_resamples"],
+    "ci_level": config["evaluation"]["ci_level"],
+    "cluster": config["evaluation"].get("cluster", "auto"),
+    "strategy": config.get("split", {{}}).get("strategy", "stratified"),
+}}
+# what Table 1 states about the split (its rule is planned, never run, here)
+SPLIT_PROTOCOL = "one held-out fold"
 
 
 def fold_models(system, extension):
@@ -247,7 +263,8 @@ def fusion_members(system):
     raise ValueError(system)
 
 
-include: "{repo}/workflow/rules/common_evaluation.smk"
+# level_table() and the level files (the levels stage's helpers; its rules are not run)
+include: "{repo}/workflow/rules/common_levels.smk"
 include: "{repo}/workflow/rules/fusion.smk"
 include: "{repo}/workflow/rules/evaluation.smk"
 include: "{repo}/workflow/rules/report.smk"

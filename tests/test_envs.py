@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES_DIR = ROOT / "workflow" / "rules"
@@ -142,26 +143,165 @@ def test_env_provides_every_import_of_the_rule_script(rule):
     )
 
 
-def test_env_pins_agree_with_pyproject():
+#: conda package name -> the name pyproject.toml gives the same package
+PYPROJECT_NAMES = {
+    "py-opencv": "opencv-python-headless",
+    "opencv": "opencv-python-headless",
+    "pysoundfile": "soundfile",
+    "matplotlib-base": "matplotlib",
+    "pytorch": "torch",
+}
+
+#: one version bound: (version, inclusive); None is unbounded
+Bound = tuple[Version, bool] | None
+
+
+def _prefix_range(text: str) -> tuple[Bound, Bound]:
+    """``3.11`` or ``3.*`` read as a prefix (conda's ``=3.11``, pip's ``==3.*``):
+    [3.11, 3.12)."""
+    release = [int(part) for part in text.removesuffix(".*").split(".")]
+    upper = [*release[:-1], release[-1] + 1]
+    return (Version(".".join(map(str, release))), True), (
+        Version(".".join(map(str, upper))), False)
+
+
+def version_range(spec: str) -> tuple[Bound, Bound]:
+    """The versions a conda or pip spec allows, as (lower, upper) bounds.
+
+    ``>=1.26,<3`` -> ([1.26, 3)); ``=3.*`` and ``=3`` (conda) -> [3, 4); ``==2.14.1`` ->
+    [2.14.1, 2.14.1]; an empty spec -> unbounded. Raises ValueError on an operator it
+    does not read, so no pin escapes the check.
+    """
+    lower: Bound = None
+    upper: Bound = None
+
+    def tighten(low: Bound, high: Bound) -> None:
+        nonlocal lower, upper
+        if low is not None and (lower is None or (low[0], not low[1]) > (lower[0], not lower[1])):
+            lower = low
+        if high is not None and (upper is None or (high[0], high[1]) < (upper[0], upper[1])):
+            upper = high
+
+    for clause in filter(None, (c.strip() for c in spec.split(","))):
+        match = re.fullmatch(r"(==|>=|<=|!=|~=|=|>|<)\s*([0-9][0-9A-Za-z.*]*)", clause)
+        if not match:
+            raise ValueError(f"cannot read the version clause {clause!r} of {spec!r}")
+        operator, text = match.groups()
+        if operator == "=" or (operator == "==" and text.endswith(".*")):
+            tighten(*_prefix_range(text))
+        elif operator == "==":
+            tighten((Version(text), True), (Version(text), True))
+        elif operator in (">=", ">"):
+            tighten((Version(text), operator == ">="), None)
+        elif operator in ("<=", "<"):
+            tighten(None, (Version(text), operator == "<="))
+        elif operator == "~=":
+            release = text.split(".")
+            tighten((Version(text), True), _prefix_range(".".join(release[:-1]))[1])
+        else:
+            raise ValueError(f"{spec!r}: '!=' is not used in this project's pins")
+    return lower, upper
+
+
+def within(inner: tuple[Bound, Bound], outer: tuple[Bound, Bound]) -> bool:
+    """Whether every version ``inner`` allows is allowed by ``outer``."""
+    (low, high), (out_low, out_high) = inner, outer
+    # a lower bound is tighter the higher its version (exclusive above inclusive); an
+    # upper bound the lower its version (exclusive below inclusive)
+    if out_low is not None:
+        if low is None or (low[0], not low[1]) < (out_low[0], not out_low[1]):
+            return False
+    if out_high is not None:
+        if high is None or (high[0], high[1]) > (out_high[0], out_high[1]):
+            return False
+    return True
+
+
+def split_requirement(entry: str) -> tuple[str, str]:
+    """``numpy>=1.26,<3`` -> ("numpy", ">=1.26,<3"), the name as pyproject.toml names it."""
+    match = re.fullmatch(r"\s*([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?\s*(.*?)\s*", str(entry))
+    name = match.group(1).lower()
+    return PYPROJECT_NAMES.get(name, name), match.group(2)
+
+
+def env_pins() -> dict[str, dict[str, str]]:
+    """env file name -> {package (pyproject's name): its version spec}, conda and pip."""
+    pins = {}
+    for env_file in sorted((ROOT / "envs").glob("*.yaml")):
+        spec = yaml.safe_load(env_file.read_text())
+        found = {}
+        for dep in spec.get("dependencies", []):
+            for entry in dep.get("pip", []) if isinstance(dep, dict) else [dep]:
+                name, version = split_requirement(entry)
+                found[name] = version
+        pins[env_file.name] = found
+    return pins
+
+
+def pin_problems(envs: dict[str, dict[str, str]], pyproject: list[str]) -> list[str]:
+    """Pins that contradict pyproject.toml's range (an env allowing a version pyproject
+    does not) or another env's pin of the same package (every env pins it alike)."""
+    project = dict(split_requirement(r) for r in pyproject)
+    problems = []
+    first: dict[str, tuple[str, str]] = {}
+    for env, pins in envs.items():
+        for name, spec in pins.items():
+            allowed = version_range(spec)
+            if name in project and not within(allowed, version_range(project[name])):
+                problems.append(f"{env} pins {name}{spec}, outside pyproject.toml's "
+                                f"{name}{project[name] or ' (any)'}")
+            if name in first and version_range(first[name][1]) != allowed:
+                problems.append(f"{env} pins {name}{spec or ' (any)'}, {first[name][0]} "
+                                f"pins {name}{first[name][1] or ' (any)'}")
+            first.setdefault(name, (env, spec))
+    return problems
+
+
+def test_env_pins_agree_with_pyproject_and_each_other():
     import tomllib
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    pins = {}
-    for requirement in project["dependencies"]:
-        if "==" in requirement:
-            name, version = requirement.split("==")
-            pins[name.strip().lower()] = version.strip()
-    for env_file in sorted((ROOT / "envs").glob("*.yaml")):
-        spec = yaml.safe_load(env_file.read_text())
-        for dep in spec.get("dependencies", []):
-            entries = dep.get("pip", []) if isinstance(dep, dict) else [dep]
-            for entry in entries:
-                match = re.match(r"([A-Za-z0-9_.-]+)\s*={1,2}\s*([^\s,;]+)", str(entry))
-                if match and match.group(1).lower() in pins:
-                    assert match.group(2).rstrip(".*") == pins[match.group(1).lower()], (
-                        f"{env_file.name} pins {entry}, pyproject.toml pins "
-                        f"{match.group(1)}=={pins[match.group(1).lower()]}"
-                    )
+    pins = env_pins()
+    assert {"numpy", "pandas", "torch", "opencv-python-headless"} <= {
+        name for found in pins.values() for name in found}
+    problems = pin_problems(pins, project["dependencies"])
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("spec", "allowed", "refused"),
+    [
+        (">=1.26,<3", ["1.26", "2.4.6"], ["1.25.2", "3.0"]),
+        ("=3.*", ["3.0", "3.9.1"], ["2.9", "4.0"]),
+        ("=3.11", ["3.11.0", "3.11.9"], ["3.10", "3.12"]),
+        ("==2.14.1", ["2.14.1"], ["2.14.0", "2.14.2"]),
+        ("~=1.4.2", ["1.4.2", "1.4.9"], ["1.4.1", "1.5"]),
+        ("", ["0.1", "99"], []),
+    ],
+)
+def test_version_range_reads_conda_and_pip_specs(spec, allowed, refused):
+    (low, high) = version_range(spec)
+    for text, expected in [(v, True) for v in allowed] + [(v, False) for v in refused]:
+        version = Version(text)
+        ok = (low is None or version > low[0] or (low[1] and version == low[0])) and (
+            high is None or version < high[0] or (high[1] and version == high[0]))
+        assert ok is expected, (spec, text)
+
+
+def test_pin_problems_names_a_contradicting_pin():
+    project = ["pandas>=2.1", "torch==2.14.1", "numpy>=1.26"]
+    # the disagreement this check was written for: pandas=3.* beside pandas<4 elsewhere
+    envs = {"audio.yaml": {"pandas": ">=2.1,<4", "torch": "==2.14.1"},
+            "fusion.yaml": {"pandas": "=3.*"},
+            "video.yaml": {"torch": "==2.13.0", "numpy": ">=1.20"}}
+    assert pin_problems(envs, project) == [
+        "fusion.yaml pins pandas=3.*, audio.yaml pins pandas>=2.1,<4",
+        "video.yaml pins torch==2.13.0, outside pyproject.toml's torch==2.14.1",
+        "video.yaml pins torch==2.13.0, audio.yaml pins torch==2.14.1",
+        "video.yaml pins numpy>=1.20, outside pyproject.toml's numpy>=1.26",
+    ]
+    assert pin_problems({"a.yaml": {"pandas": ">=2.1,<4"}, "b.yaml": {"pandas": "<4,>=2.1"}},
+                        project) == []
 
 
 #: rules that run a PyTorch network over many samples (training or embedding extraction)

@@ -167,7 +167,7 @@ def replanned(touched, change: dict):
 
 #: rules that may follow a model: its predictions, metrics, fusions and the report
 DOWNSTREAM = {
-    "metrics_val",
+    "evaluation_metrics_val",
     "fusion_weights",
     "fusion_apply",
     "report_best_system",
@@ -228,3 +228,55 @@ def test_changing_the_forest_grid_reembeds_nothing(touched):
     assert "video_vggf_rf_train" in rules
     assert "video_embeddings" not in rules and "video_faces" not in rules
     assert systems_of(jobs) <= {"video_vggf_rf", "fusion_audio_svm_video_vggf_rf"}
+
+
+#: the rules that train something for a train row, and the system each one trains
+TRAINING_RULES = {"audio_train_classic", "audio_train_lstm", "video_vggf_rf_train",
+                  "video_effnet_train", "fusion_weights"}
+
+
+def trained(jobs) -> set[tuple[str, str]]:
+    """(system, train row) of every planned training job (fusion: its weight search)."""
+    found = set()
+    for job in jobs:
+        if job.rule not in TRAINING_RULES:
+            continue
+        wildcards = job.wildcards
+        if job.rule == "fusion_weights":
+            system = f"fusion_{wildcards['audio_system']}_{wildcards['video_system']}"
+        else:
+            system = wildcards.get("system") or {
+                "audio_train_lstm": "audio_lstm", "video_vggf_rf_train": "video_vggf_rf",
+                "video_effnet_train": "video_effnet"}[job.rule]
+        found.add((system, wildcards["train_level"]))
+    return found
+
+
+SINGLE = ("audio_svm", "audio_lr", "audio_lstm", "video_vggf_rf", "video_effnet")
+FUSED = ("fusion_audio_svm_video_vggf_rf", "fusion_audio_lstm_video_effnet")
+#: systems that can follow a curriculum (the Mc row): the networks and their fused pair
+CURRICULUM = {"audio_lstm", "video_effnet", "fusion_audio_lstm_video_effnet"}
+
+
+@pytest.mark.parametrize(
+    ("level", "rows"),
+    [("2", {"2"}), ("1", {"1", "Mw", "Ms", "Mc"})],  # the arms' rows train with level 1's
+)
+def test_a_level_seed_reaches_every_system_and_fusion_of_that_level_only(touched, level, rows):
+    """One seed rule (seed_of in common.smk): a per-level seed override replans the
+    training of every audio and video system and the fusion weights of that level's train
+    rows, and no job of another level; the split and the demo corpus keep the study's
+    seed."""
+    jobs = replanned(touched, {"level_overrides": {level: {"seed": 99}}})
+    expected = {
+        (system, row)
+        for system in (*SINGLE, *FUSED)
+        for row in rows
+        if row != "Mc" or system in CURRICULUM
+    }
+    assert trained(jobs) == expected
+    # downstream of those: only the cells, validation scores and fusions of those rows
+    other_rows = [job for job in jobs if job.wildcards.get("train_level", min(rows)) not in rows]
+    assert not other_rows, other_rows[:3]
+    assert not {"demo_corpus", "corpus_normalize", "levels_split", "levels_table",
+                "audio_lld", "video_faces", "video_embeddings"} & {job.rule for job in jobs}

@@ -48,7 +48,7 @@ def test_snakemake_accepts_the_command_line_form_of_levels(tmp_path):
     assert run.returncode == 0, run.stderr[-3000:]
     stats = run.stdout[run.stdout.index("Job stats:"):]
     counts = {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", stats, re.M)}
-    assert counts["level"] == 3
+    assert counts["levels_table"] == 3
     assert counts["audio_predict_lstm"] == 9  # the 3 x 3 grid
 
 
@@ -75,7 +75,7 @@ def test_replicates_plan_r_seeded_models_per_fold_and_one_job_per_cell(tmp_path)
     for rule, cells in (("audio_predict_lstm", 4), ("audio_predict_classic", 2 * 4),
                         ("video_predict", 2 * 4), ("fusion_apply", 2 * 4)):
         assert counts[rule] == cells, rule
-    assert counts["metrics_val"] == 7 * 2  # 5 single + 2 fused systems x 2 train levels
+    assert counts["evaluation_metrics_val"] == 7 * 2  # 5 single + 2 fused systems x 2 train levels
     for val in ("audio_lstm/train2/val1.rep1.csv", "audio_svm/train1/val2.csv",
                 "video_vggf_rf/train2/val2.rep1.csv",
                 "fusion_audio_lstm_video_effnet/train1/val2.rep1.csv"):

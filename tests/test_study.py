@@ -22,8 +22,8 @@ LEVEL_WILDCARDS = ("level", "train_level", "test_level")
 #: rules that work once per recording or on the whole corpus: no partial rerun may plan them
 CORPUS_AND_FEATURE_RULES = {
     "demo_corpus",
-    "corpus",
-    "split",
+    "corpus_normalize",
+    "levels_split",
     "audio_lld",
     "video_faces",
     "video_embeddings",
@@ -123,7 +123,7 @@ def test_changing_level3_settings_plans_only_level3_jobs(study):
     for job in jobs:
         if any(key in job.wildcards for key in LEVEL_WILDCARDS):
             assert involves(job, 3), f"{job.rule} {job.wildcards} does not involve level 3"
-    assert any(j.rule == "level" and j.wildcards == {"level": "3"} for j in jobs)
+    assert any(j.rule == "levels_table" and j.wildcards == {"level": "3"} for j in jobs)
     # every system's row and column of level 3 in the grid, and nothing else
     metric_cells = cells_of(jobs)
     expected = {

@@ -10,7 +10,7 @@ wildcard_constraints:
     arm="weighted|soft|curriculum",
 
 
-rule arm_table:
+rule arms_table:
     input:
         level1=level_table(1),
         annotations="results/corpus/annotations.csv",

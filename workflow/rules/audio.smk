@@ -16,9 +16,13 @@
 # ComParE functionals are extracted per shard too, once per (recording, start, end) stretch
 # whatever the levels that share it, into a cache of one file per recording
 # (emoagree.audio.stretches); each level's table is assembled from it by a light job.
-# Training
-# reads settings(train level), prediction settings(test level), both through params.
-# Input functions and audio_targets() are in common.smk (audio section).
+# Training reads settings(train level) and its seed seed_of(train level) (common.smk),
+# prediction settings(test level), both through params. Input functions and
+# audio_targets() are in common_audio.smk.
+
+
+include: "common_audio.smk"
+
 
 rule audio_lld:
     input:
@@ -124,7 +128,7 @@ rule audio_train_classic:
         # only what the classic models read (not the LSTM's settings): see emoagree.settings
         settings=lambda wc: classic_settings(settings(wc.train_level)["audio"], wc.system),
         emotions=EMOTIONS,
-        seed=training_seed(lambda wc: config["seed"]),
+        seed=training_seed,
         fold=lambda wc: int(wc.fold),
         n_folds=N_FOLDS,
         # the inner CV's groups mimic the outer split (emoagree.training.selection.inner_cv_groups)
@@ -155,7 +159,7 @@ rule audio_train_lstm:
         settings=lambda wc: lstm_settings(settings(wc.train_level)["audio"]),
         audio_paths=lambda wc: audio_paths(),
         emotions=EMOTIONS,
-        seed=training_seed(lambda wc: config["seed"]),
+        seed=training_seed,
         fold=lambda wc: int(wc.fold),
         n_folds=N_FOLDS,
         arm=lambda wc: train_arm(wc.train_level),

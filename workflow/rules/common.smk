@@ -1,5 +1,19 @@
-# Configuration validation, the corpus plan, wildcard constraints and input/params
-# functions shared by every stage. Rules live in the stage files; logic lives in src/.
+# Configuration validation, the study's plan (corpus recordings, levels, folds, repeats,
+# replicates, systems, shards), wildcard constraints and the input/params functions that
+# more than one stage uses. Rules live in the stage files; logic lives in src/.
+#
+# Where helper functions live (one scheme for every stage): a function or constant used
+# by one stage only sits in that stage's `common_<stage>.smk` (common_corpus.smk,
+# common_levels.smk, common_arms.smk, common_audio.smk, common_video.smk,
+# common_fusion.smk, common_evaluation.smk, common_report.smk), which the stage's rule
+# file includes on its first line, so a stage's rules and their helpers are read side by
+# side; what several stages share is here. Two files per stage rather than one because
+# `snakemake --lint` asks that rules and functions not share a file; per stage rather
+# than all here so that this file stays the study's plan and does not grow with every
+# stage. The Snakefile includes the stages in pipeline order, so a stage's helpers may use
+# the helpers of the stages before it (every stage reads level_table(), from
+# common_levels.smk; fusion, evaluation and report use train_rows(), from
+# common_arms.smk).
 import os
 import sys
 
@@ -154,41 +168,6 @@ def settings(level):
     return level_settings(config, 1 if str(level) in ROW_ARMS else level)
 
 
-# Levels stage (rules in levels.smk; functions live here, as the linter asks).
-def level_files():
-    """Every configured level's interval table, in level order."""
-    return [f"results/corpus/levels/level{level}.csv" for level in LEVELS]
-
-
-def alpha_files():
-    return [f"results/corpus/agreement/level{level}.json" for level in LEVELS]
-
-
-def truth_file():
-    """The demo corpus's hidden truth, written by the demo rule beside the corpus."""
-    return os.path.join(config["corpus"]["path"], "truth.csv")
-
-
-def levels_targets():
-    """Level tables, intervals, the split's overlap check, agreement, Table 1 and the corpus
-    figures."""
-    targets = ["results/corpus/intervals.csv", *level_files(), *alpha_files()]
-    targets.append("results/corpus/split_overlap.json")
-    targets += [f"results/tables/table1_samples.{ext}" for ext in ("csv", "md")]
-    targets += [
-        f"results/figures/{name}.{ext}"
-        for name in ("fig1_annotation_example", "fig2_counts", "fig3_lengths")
-        for ext in ("png", "pdf")
-    ]
-    if config["corpus"]["format"] == "demo":
-        targets += [f"results/figures/fig_truth_accuracy.{ext}" for ext in ("png", "pdf")]
-    return targets
-
-
-def level_table(level):
-    return f"results/corpus/levels/level{level}.csv"
-
-
 def fold_models(system, extension):
     """Input function: the K fold models of ``system`` for the job's train level, in fold
     order (every split repeat's: R * K, by global fold id), for every replicate (replicate-major: see emoagree.training.replicates.by_replicate);
@@ -220,13 +199,28 @@ def replicate_files(pattern):
     return [pattern.replace("{rep}", rep) for rep in REPLICATES]
 
 
-def training_seed(seed_of_level):
-    """Params function: the seed of the job's replicate, from the train row's seed."""
+# Seeds. The study's own random choices (the demo corpus, the split, the shared
+# bootstrap of every cell and the answer) take config `seed`: one per study, which no
+# level override changes. What is trained for a train row (every system's models and
+# the fusion weights) takes seed_of(row), one function for them all: config `seed`, or
+# the row's level's `level_overrides` seed (an arm row's is level 1's, like its other
+# settings). A per-level seed thus moves that level's audio, video and fused systems
+# together, and nothing of another level.
+def seed_of(row):
+    """The seed of what is trained for train row ``row`` (a level or an arm's row)."""
+    return settings(row)["seed"]
 
-    def seed(wildcards):
-        return replicate_seed(seed_of_level(wildcards), wildcards.rep)
 
-    return seed
+def training_seed(wildcards):
+    """Params function of every training rule: the seed of the job's replicate
+    (emoagree.replicates.replicate_seed) of its train row's seed_of()."""
+    return replicate_seed(seed_of(wildcards.train_level), wildcards.rep)
+
+
+def train_row_seed(wildcards):
+    """Params function: seed_of() the job's train row (fusion: one job for every
+    replicate, each replicate's seed derived inside)."""
+    return seed_of(wildcards.train_level)
 
 
 def planned_systems():
@@ -269,87 +263,15 @@ wildcard_constraints:
     video_system="|".join(VIDEO_SYSTEMS) if VIDEO_SYSTEMS else "__none__",
 
 
-# Corpus stage (rules in corpus.smk; functions live here, as the linter asks).
-def corpus_targets():
-    return ["results/corpus/recordings.csv", "results/corpus/annotations.csv"]
-
-
-def corpus_inputs(wildcards):
-    """The files the corpus adapter reads: tables or marks files, actors list, media."""
-    return corpus_input_files(config, RECORDINGS)
-
-
-# --- audio stage (rules in audio.smk) ------------------------------------------------
-
-AUDIO_CLASSIC = [s for s in AUDIO_SYSTEMS if s in ("audio_svm", "audio_lr")]
-AUDIO_MODEL_FILES = {"audio_svm": "joblib", "audio_lr": "joblib", "audio_lstm": "pt"}
-
-
-def audio_paths():
-    """recording -> wav path, for the recordings that have audio."""
-    paths = RECORDINGS["audio_path"].fillna("").astype(str)
-    return {str(r): p for r, p in zip(RECORDINGS["recording"], paths) if p}
-
-
-AUDIO_SHARDS = media_shards("audio_path")
-
-
-def shard_wavs(wildcards):
-    """The wavs of one audio shard, in the order of its recordings (params.recordings)."""
-    paths = audio_paths()
-    return [paths[r] for r in AUDIO_SHARDS[wildcards.shard]]
-
-
-def lld_caches(wildcards=None):
-    """The LLD shard folders; emoagree.shards.recording_caches finds a recording's file."""
-    return [shard_dir("results/features/audio_lld", shard) for shard in AUDIO_SHARDS]
-
-
-def functionals_of(level):
-    return f"results/features/audio_functionals/level{level}.npz"
-
-
-# ComParE functionals are cached per (recording, start, end) stretch, one file per
-# recording (emoagree.audio.stretches): no Snakemake output, so that a rerun (a level
-# added) keeps what is cached and extracts only the new stretches.
-FUNCTIONALS_CACHE = "results/features/audio_functionals/stretches"
-
-
-def functionals_shard_manifests(wildcards=None):
-    """The functionals shard jobs' manifests (the level assembly waits for them)."""
-    return [
-        str(stage_path("results/features/audio_functionals/shards", f"{shard}.json"))
-        for shard in AUDIO_SHARDS
-    ]
-
-
-def feature_threads(cap):
-    """Threads of a feature job: all of this run's cores, at most ``cap``. Feature jobs
-    write the same values whatever their threads (one extractor per stretch)."""
-    return max(1, min(workflow.cores or 1, int(cap)))
-
-
-def audio_targets():
-    """Every audio prediction file (val and the 5x5 test grid), models and the per-level
-    counts of intervals too short for audio."""
-    targets = []
-    for system in AUDIO_SYSTEMS:
-        targets += expand(
-            "results/models/{system}/fold{f}/train{i}.{ext}",
-            system=system,
-            f=FOLDS,
-            i=train_rows(system),
-            ext=AUDIO_MODEL_FILES[system],
-        )
-        targets += expand(
-            "results/predictions/{system}/train{i}/val.csv", system=system, i=train_rows(system)
-        )
-        targets += expand(
-            "results/predictions/{system}/train{i}/test{j}.csv",
-            system=system,
-            i=train_rows(system),
-            j=LEVELS,
-        )
-    if AUDIO_CLASSIC:
-        targets += expand("results/features/audio_functionals/level{k}.json", k=LEVELS)
-    return targets
+# What every cell job (audio_predict_*, video_predict, fusion_apply) and the validation
+# scores share: the split units that hold a test interval and the cluster (session, actor
+# or the unit) each lies in, what the study's one cluster bootstrap resamples (every cell
+# draws the same clusters; see emoagree.evaluation.metrics.resolve_cluster), and what a
+# cell's metrics depend on: resamples, interval level and what is resampled.
+SPLIT_TABLE = "results/corpus/split.csv"
+BOOTSTRAP_SETTINGS = {
+    "bootstrap_resamples": config["evaluation"]["bootstrap_resamples"],
+    "ci_level": config["evaluation"]["ci_level"],
+    "cluster": config["evaluation"].get("cluster", "auto"),
+    "strategy": config.get("split", {}).get("strategy", "stratified"),
+}

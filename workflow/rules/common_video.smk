@@ -1,10 +1,4 @@
-# Input and target functions of the video stage (workflow/rules/video.smk).
-
-
-def video_recordings():
-    has_video = RECORDINGS["video_path"].fillna("").astype(str).str.len() > 0
-    return list(RECORDINGS.loc[has_video, "recording"].astype(str))
-
+# Input, params and target functions of the video stage (rules in video.smk).
 
 VIDEO_SHARDS = media_shards("video_path")
 VIDEO_PATHS = dict(zip(RECORDINGS["recording"].astype(str), RECORDINGS["video_path"].astype(str)))

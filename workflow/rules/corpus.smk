@@ -1,9 +1,12 @@
 # Corpus stage: the configured adapter writes the normalized tables every later stage reads.
 # The demo corpus (written by the demo rule in the RAMAS layout) goes through the RAMAS
-# adapter, so that adapter runs on every demo run. Input functions are in common.smk.
+# adapter, so that adapter runs on every demo run. Input functions are in common_corpus.smk.
 
 
-rule corpus:
+include: "common_corpus.smk"
+
+
+rule corpus_normalize:
     input:
         corpus_inputs,
     output:

@@ -4,12 +4,16 @@
 # metrics, whose interval comes from the one bootstrap over the units' clusters that every
 # cell and the answer share (emoagree.evaluation.cells.score_cell). Here: one job per
 # (system, train level) on the validation set (used to pick the headline system).
+# Functions are in common_evaluation.smk.
+
+
+include: "common_evaluation.smk"
 
 
 # Each fold model predicted its own val part; the job pools them into the system's val.csv
 # (with K >= 3 folds every interval is in one fold's val part; with split repeats once per
 # repeat, repeat-major) and scores it.
-rule metrics_val:
+rule evaluation_metrics_val:
     input:
         folds=lambda wc: fold_val_predictions(wc.system, wc.train_level),
     output:

@@ -12,6 +12,11 @@
 # one test level and scores it (metrics JSON), and does the same for level j's intervals of
 # each fold's val part with that fold's weights (val{j}, the validation cross-evaluation).
 # Fused systems are named fusion_<audio>_<video> and write the same files as any system.
+# The weight search's seed is seed_of(train level), like the members' training (common.smk);
+# the cell's bootstrap takes the study's seed, shared by every cell.
+
+
+include: "common_fusion.smk"
 
 
 rule fusion_weights:
@@ -40,7 +45,7 @@ rule fusion_weights:
     params:
         emotions=EMOTIONS,
         fusion=fusion_settings,
-        seed=fusion_seed,
+        seed=train_row_seed,
         n_folds=N_FOLDS,
         n_replicates=N_REPLICATES,
     log:
@@ -88,7 +93,7 @@ rule fusion_apply:
     params:
         emotions=EMOTIONS,
         fusion=fusion_settings,
-        seed=fusion_seed,
+        seed=train_row_seed,
         n_folds=N_FOLDS,
         n_replicates=N_REPLICATES,
         evaluation=BOOTSTRAP_SETTINGS,

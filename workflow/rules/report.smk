@@ -1,5 +1,17 @@
-# Tables, figures and the study's answer, from the metrics and prediction files only.
-# Everything here is a small aggregation job; all of it goes into `snakemake --report`.
+# Tables, figures and the study's answer: Table 1 and the corpus figures from the corpus
+# and level tables, the rest from the metrics and prediction files only. Everything here
+# is a small aggregation job whose code lives in emoagree.report; all of it goes into
+# `snakemake --report`. (Table 1's and the corpus figures' logs and benchmarks stay under
+# logs/levels/ and benchmarks/levels/, where they have always been.)
+#
+# The report rules run in envs/report.yaml, except Table 1 and the demo's truth-accuracy
+# figure: they read the corpus package (Table 1's notes on dropped labels and unmarked
+# recordings, the demo's label accuracy), whose adapters import OpenCV and soundfile, so
+# they run in envs/corpus.yaml rather than carry those into the report env.
+
+
+include: "common_report.smk"
+
 
 from emoagree.report.methods import methods_settings
 
@@ -8,6 +20,114 @@ PAPER_CONFIG = os.path.normpath(
     os.path.join(workflow.current_basedir, "../../config/ramas_paper.yaml")
 )
 DEFAULT_CONFIG = os.path.normpath(os.path.join(workflow.current_basedir, "../../config.yaml"))
+
+
+rule report_table1:
+    input:
+        levels=level_files(),
+        alphas=alpha_files(),
+        dropped="results/corpus/dropped_labels.csv",
+        unmarked="results/corpus/unmarked_recordings.csv",
+        overlap="results/corpus/split_overlap.json",
+    output:
+        csv=report(
+            "results/tables/table1_samples.csv",
+            caption="../report/table1.rst",
+            category="5. Corpus",
+            labels={"table": "Table 1 (csv)"},
+        ),
+        md=report(
+            "results/tables/table1_samples.md",
+            caption="../report/table1.rst",
+            category="5. Corpus",
+            labels={"table": "Table 1 (markdown)"},
+        ),
+    params:
+        levels=LEVELS,
+        folds=N_FOLDS,
+        protocol=SPLIT_PROTOCOL,
+        with_paper=config["corpus"]["format"] == "ramas",
+    log:
+        "logs/levels/table1.log",
+    benchmark:
+        "benchmarks/levels/table1.tsv"
+    conda:
+        "../../envs/corpus.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+    script:
+        "../../scripts/report_table1.py"
+
+
+rule report_corpus_figures:
+    input:
+        annotations="results/corpus/annotations.csv",
+        levels=level_files(),
+    output:
+        example=report(
+            "results/figures/fig1_annotation_example.png",
+            caption="../report/fig1_annotation_example.rst",
+            category="5. Corpus",
+            labels={"figure": "Figure 1: annotation example"},
+        ),
+        counts=report(
+            "results/figures/fig2_counts.png",
+            caption="../report/fig2_counts.rst",
+            category="5. Corpus",
+            labels={"figure": "Figure 2: samples per emotion, split and level"},
+        ),
+        lengths=report(
+            "results/figures/fig3_lengths.png",
+            caption="../report/fig3_lengths.rst",
+            category="5. Corpus",
+            labels={"figure": "Figure 3: interval lengths"},
+        ),
+        example_pdf="results/figures/fig1_annotation_example.pdf",
+        counts_pdf="results/figures/fig2_counts.pdf",
+        lengths_pdf="results/figures/fig3_lengths.pdf",
+    params:
+        levels=LEVELS,
+        emotions=EMOTIONS,
+        folds=N_FOLDS,
+    log:
+        "logs/levels/corpus_figures.log",
+    benchmark:
+        "benchmarks/levels/corpus_figures.tsv"
+    conda:
+        "../../envs/report.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+    script:
+        "../../scripts/report_corpus_figures.py"
+
+
+rule report_truth_accuracy_figure:
+    input:
+        levels=level_files(),
+        truth=truth_file(),
+    output:
+        png=report(
+            "results/figures/fig_truth_accuracy.png",
+            caption="../report/fig_truth_accuracy.rst",
+            category="5. Corpus",
+            labels={"figure": "Demo: label accuracy against the hidden truth"},
+        ),
+        pdf="results/figures/fig_truth_accuracy.pdf",
+    params:
+        levels=LEVELS,
+    log:
+        "logs/levels/truth_accuracy_figure.log",
+    benchmark:
+        "benchmarks/levels/truth_accuracy_figure.tsv"
+    conda:
+        "../../envs/corpus.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+    script:
+        "../../scripts/report_truth_figure.py"
 
 
 rule report_departures:
@@ -31,13 +151,12 @@ rule report_departures:
     benchmark:
         "benchmarks/report/departures.tsv"
     conda:
-        "../../envs/fusion.yaml"
+        "../../envs/report.yaml"
     threads: 1
     resources:
         mem_mb=500,
     script:
         "../../scripts/report_departures.py"
-
 
 
 rule report_best_system:
@@ -56,7 +175,7 @@ rule report_best_system:
     benchmark:
         "benchmarks/report/best_system.tsv"
     conda:
-        "../../envs/fusion.yaml"
+        "../../envs/report.yaml"
     threads: 1
     resources:
         mem_mb=500,
@@ -85,7 +204,7 @@ rule report_crosseval:
     benchmark:
         "benchmarks/report/crosseval/{system}.tsv"
     conda:
-        "../../envs/fusion.yaml"
+        "../../envs/report.yaml"
     threads: 1
     resources:
         mem_mb=500,
@@ -121,7 +240,7 @@ rule report_table2:
     benchmark:
         "benchmarks/report/table2.tsv"
     conda:
-        "../../envs/fusion.yaml"
+        "../../envs/report.yaml"
     threads: 1
     resources:
         mem_mb=500,
@@ -157,7 +276,7 @@ rule report_table3:
     benchmark:
         "benchmarks/report/table3.tsv"
     conda:
-        "../../envs/fusion.yaml"
+        "../../envs/report.yaml"
     threads: 1
     resources:
         mem_mb=500,
@@ -184,7 +303,7 @@ rule report_paper_tables:
     benchmark:
         "benchmarks/report/paper_tables.tsv"
     conda:
-        "../../envs/fusion.yaml"
+        "../../envs/report.yaml"
     threads: 1
     resources:
         mem_mb=500,
@@ -236,7 +355,7 @@ rule report_answer:
     benchmark:
         "benchmarks/report/answer.tsv"
     conda:
-        "../../envs/fusion.yaml"
+        "../../envs/report.yaml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -264,7 +383,7 @@ rule report_heatmap:
     benchmark:
         "benchmarks/report/heatmap/{system}.tsv"
     conda:
-        "../../envs/fusion.yaml"
+        "../../envs/report.yaml"
     threads: 1
     resources:
         mem_mb=500,
@@ -296,7 +415,7 @@ rule report_tradeoff:
     benchmark:
         "benchmarks/report/tradeoff.tsv"
     conda:
-        "../../envs/fusion.yaml"
+        "../../envs/report.yaml"
     threads: 1
     resources:
         mem_mb=500,
@@ -327,7 +446,7 @@ rule report_recall:
     benchmark:
         "benchmarks/report/recall.tsv"
     conda:
-        "../../envs/fusion.yaml"
+        "../../envs/report.yaml"
     threads: 1
     resources:
         mem_mb=500,
@@ -336,7 +455,7 @@ rule report_recall:
 
 
 # The answer's figure reads answer.json's confidence_set and named_row; it joins the
-# report targets where ANSWER_CONFIDENCE_SET is on (common_evaluation.smk).
+# report targets where ANSWER_CONFIDENCE_SET is on (common_report.smk).
 rule report_answer_figure:
     input:
         levels=[level_table(k) for k in LEVELS],
@@ -368,7 +487,7 @@ rule report_answer_figure:
     benchmark:
         "benchmarks/report/answer_figure.tsv"
     conda:
-        "../../envs/fusion.yaml"
+        "../../envs/report.yaml"
     threads: 1
     resources:
         mem_mb=500,
@@ -390,7 +509,7 @@ rule report_front_figure:
     benchmark:
         "benchmarks/report/front_figure.tsv"
     conda:
-        "../../envs/fusion.yaml"
+        "../../envs/report.yaml"
     threads: 1
     resources:
         mem_mb=500,
@@ -423,7 +542,7 @@ rule report_methods:
     benchmark:
         "benchmarks/report/methods.tsv"
     conda:
-        "../../envs/fusion.yaml"
+        "../../envs/report.yaml"
     threads: 1
     resources:
         mem_mb=500,

@@ -14,7 +14,8 @@
 #   video_coverage_*   recordings, level  -> results/tables/video_face_coverage_*.csv
 #
 # Face detection and embeddings read the global `video:` settings (they are per-recording
-# caches shared by all levels); training and prediction read settings(level).
+# caches shared by all levels); training and prediction read settings(level), training
+# its seed seed_of(train level) (common.smk). Functions are in common_video.smk.
 
 
 include: "common_video.smk"
@@ -134,7 +135,7 @@ rule video_vggf_rf_train:
         # the forest's settings only (the embedding settings shape its input files)
         cfg=lambda w: forest_settings(settings(w.train_level)["video"]["vggf_rf"]),
         emotions=EMOTIONS,
-        seed=training_seed(lambda w: settings(w.train_level)["seed"]),
+        seed=training_seed,
         fold=lambda w: int(w.fold),
         n_folds=N_FOLDS,
         # the inner CV's groups mimic the outer split (emoagree.training.selection.inner_cv_groups)
@@ -167,7 +168,7 @@ rule video_effnet_train:
         curriculum=lambda w: ARM_SETTINGS.get("curriculum") if train_arm(w.train_level) else None,
         cfg=lambda w: settings(w.train_level)["video"]["effnet"],
         emotions=EMOTIONS,
-        seed=training_seed(lambda w: settings(w.train_level)["seed"]),
+        seed=training_seed,
         fold=lambda w: int(w.fold),
         n_folds=N_FOLDS,
         # Written after every epoch; a rerun with the same settings resumes from it.

@@ -6,5 +6,5 @@ the cross-evaluation and the answer (:mod:`~emoagree.report.answer`) and the eva
 figures (:mod:`~emoagree.report.figures`) from the metrics and prediction files only;
 :mod:`~emoagree.report.departures` lists where a run departs from the paper's settings
 and :mod:`~emoagree.report.paper` holds the paper's published numbers. Rules:
-``workflow/rules/report.smk`` (Table 1 and the corpus figures: ``levels.smk``).
+``workflow/rules/report.smk`` (Table 1 and the corpus figures among them).
 """

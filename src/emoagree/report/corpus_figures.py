@@ -1,7 +1,8 @@
 """Corpus figures: the paper's Figures 1-3 and, for the demo, label accuracy per level.
 
-Drawn from the level tables (rules ``corpus_figures`` and ``truth_accuracy_figure`` of
-``levels.smk``); the evaluation's figures are in :mod:`emoagree.report.figures`.
+Drawn from the level tables (rules ``report_corpus_figures`` and
+``report_truth_accuracy_figure`` of ``report.smk``); the evaluation's figures are in
+:mod:`emoagree.report.figures`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Rule truth_accuracy_figure (demo): label accuracy against the hidden truth per level."""
+"""Rule report_truth_accuracy_figure (demo): label accuracy against the hidden truth per level."""
 
 import sys
 

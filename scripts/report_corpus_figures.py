@@ -1,4 +1,4 @@
-"""Rule corpus_figures: Figures 1-3 (annotation example, counts, interval lengths)."""
+"""Rule report_corpus_figures: Figures 1-3 (annotation example, counts, interval lengths)."""
 
 import sys
 

@@ -1,4 +1,5 @@
-"""Rule table1: samples per split, mean duration and alpha per level (paper's beside RAMAS)."""
+"""Rule report_table1: samples per split, mean duration and alpha per level (the
+paper's beside RAMAS)."""
 
 import json
 import logging
