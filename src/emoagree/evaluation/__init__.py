@@ -4,6 +4,9 @@
 coverage, recalls), the study's one bootstrap over the clusters the split units nest in,
 and the confidence set for the best train row;
 :mod:`~emoagree.evaluation.cells` evaluates one cell (system, train level, test level, or
-the validation set) from its prediction file and the test level's table. Rules:
-``workflow/rules/evaluation.smk``.
+the validation set) from its prediction file and the test level's table;
+:mod:`~emoagree.evaluation.answer` computes the study's answer in numbers (the confidence
+set for the best train row, P(best), paired differences; per-row means in
+:mod:`~emoagree.evaluation.answer_rows`), which :mod:`emoagree.report.answer` puts in
+words. Rules: ``workflow/rules/evaluation.smk``.
 """
