@@ -293,7 +293,8 @@ def test_train_vggf_rf_predicts_val_with_a_forest_fitted_on_train_only(tmp_path)
     has learnt them (its frame scores of the val frames say Happy)."""
     import joblib
 
-    from emoagree.video.pipeline import load_frame_scores, train_vggf_rf
+    from emoagree.video.forest_steps import train_vggf_rf
+    from emoagree.video.steps import load_frame_scores
 
     rng = np.random.default_rng(0)
     n_frames = 400  # 40 s at 10 fps; 1 s intervals of 10 frames
@@ -314,7 +315,7 @@ def test_train_vggf_rf_predicts_val_with_a_forest_fitted_on_train_only(tmp_path)
                   tmp_path / "m.joblib", tmp_path / "val.csv", tmp_path / "frames.npz",
                   report_out=tmp_path / "m.json", val_scores_out=tmp_path / "val_frames.npz")
     from emoagree.predictions import prob_columns, read_predictions
-    from emoagree.video.pipeline import predict_level
+    from emoagree.video.steps import predict_level
 
     # the validation cross-evaluation averages the train-only forest's frame scores: the
     # same predictions as val.csv, not the refitted forest's (which learnt the val part)
@@ -346,7 +347,7 @@ def test_forest_inner_cv_groups_by_actor_under_an_actor_disjoint_given_split(
     (actors A, B): the forest's inner CV keeps actors apart, and the report says so."""
     import json
 
-    from emoagree.video.pipeline import train_vggf_rf
+    from emoagree.video.forest_steps import train_vggf_rf
 
     rng = np.random.default_rng(0)
     n_frames = 300
