@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def restore_stderr():
     stderr, handlers = sys.stderr, logging.getLogger().handlers[:]
     level = logging.getLogger().level
+    logging.captureWarnings(False)  # a script run by an earlier test may have left it on
     yield
     if sys.stderr is not stderr:
         sys.stderr.close()

@@ -7,6 +7,7 @@ import torch
 
 from emoagree.evaluation.metrics import uar
 from emoagree.video import forest as forest_module
+from emoagree.video import forest_steps
 from emoagree.video.backbones import create_backbone, lite0_state_dict
 from emoagree.video.effnet import (
     EmotionNet,
@@ -366,13 +367,13 @@ def test_forest_inner_cv_groups_by_actor_under_an_actor_disjoint_given_split(
     cfg = {"n_estimators": 10, "class_weight": None, "max_frames_per_interval": None,
            "grid": {"max_depth": [None, 2], "min_samples_leaf": [1]}, "inner_folds": 3}
     seen = []
-    select = forest_module.select_forest
+    select = forest_steps.select_forest
 
     def spy(features, frames, intervals, groups, *args, **kwargs):
         seen.append(dict(zip(intervals["interval_id"], groups, strict=True)))
         return select(features, frames, intervals, groups, *args, **kwargs)
 
-    monkeypatch.setattr(forest_module, "select_forest", spy)
+    monkeypatch.setattr(forest_steps, "select_forest", spy)
     for strategy, expected in (("corpus", "actor"), ("stratified", "session")):
         report = tmp_path / f"{strategy}.json"
         train_vggf_rf(level, [tmp_path / "r.npz"], [tmp_path / "emb" / "r.npz"], cfg, EMOTIONS,
