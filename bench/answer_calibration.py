@@ -12,7 +12,7 @@ model gets an interval right is a probit draw with
 
 scaled so that a row's expected UAR is 55 % plus its effect. Wrong answers pick one of the
 other five emotions at random. The predictions go through the answer's own code
-(:func:`emoagree.report.answer.study_answer`: the cluster bootstrap over sessions, the
+(:func:`emoagree.evaluation.answer.study_answer`: the cluster bootstrap over sessions, the
 joint NaN rule and :func:`emoagree.evaluation.metrics.confidence_set_for_best`), so this
 measures what the workflow reports, with no copy of its statistics.
 
@@ -44,9 +44,9 @@ from scipy.stats import norm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from emoagree.evaluation.answer import study_answer  # noqa: E402
 from emoagree.evaluation.parts import LevelTestSet, StudyClusters  # noqa: E402
 from emoagree.predictions import PredictionArrays  # noqa: E402
-from emoagree.report.answer import study_answer  # noqa: E402
 
 EMOTIONS = ["Angry", "Happy", "Surprised", "Sad", "Disgusted", "Scared"]
 LEVELS = [1, 2, 3, 4, 5]

@@ -313,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(run_dir, ignore_errors=True)
         run_dir.mkdir()
         config = write_config(run_dir, corpus, args.shard_media_s)
-        snakemake(run_dir, config, "--until", "corpus", "--cores", str(args.cores))
+        snakemake(run_dir, config, "--until", "corpus_normalize", "--cores", str(args.cores))
         bare = BareLoop(workdir, corpus, args.cores, settings)
         # each stage through the workflow, then the same stage bare, right after it: the
         # two see about the same load on a shared machine

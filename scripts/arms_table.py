@@ -1,11 +1,9 @@
 """Rule arms_table: the level-1 intervals with each one's agreement weight, soft target and
 highest level (results/corpus/arms/{arm}.csv)."""
 
-import logging
-import sys
+from emoagree.joblog import log_to
 
-sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
-logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
+log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 from emoagree.levels.arms import run_arm_table  # noqa: E402
 

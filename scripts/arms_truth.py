@@ -2,10 +2,10 @@
 against the hidden truth (Mw weight-averaged, Ms target-averaged, Mc per stage)."""
 
 import logging
-import sys
 
-sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
-logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
+from emoagree.joblog import log_to
+
+log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 import pandas as pd  # noqa: E402
 

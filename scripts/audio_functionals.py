@@ -1,7 +1,7 @@
 """Rule audio_functionals: one level's ComParE functionals, assembled from the stretch
 cache that the audio_functionals_shard jobs filled."""
 
-from emoagree.audio.runlog import log_to
+from emoagree.joblog import log_to
 
 log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 

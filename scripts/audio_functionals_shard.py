@@ -1,6 +1,6 @@
 """Rule audio_functionals_shard: ComParE functionals of a shard's stretches not yet cached."""
 
-from emoagree.audio.runlog import log_to
+from emoagree.joblog import log_to
 
 log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 

@@ -1,6 +1,6 @@
 """Rule audio_lld: eGeMAPS + MFCC LLDs (with deltas) of every recording of one shard."""
 
-from emoagree.audio.runlog import log_to
+from emoagree.joblog import log_to
 
 log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 

@@ -5,7 +5,7 @@ validation part (val{j}: the validation cross-evaluation) and its metrics."""
 
 import sys
 
-from emoagree.audio.runlog import log_to
+from emoagree.joblog import log_to
 
 log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 

@@ -1,7 +1,7 @@
 """Rule audio_train_classic: fit fold f's audio_svm or audio_lr on a train level and write
 its val predictions."""
 
-from emoagree.audio.runlog import log_to
+from emoagree.joblog import log_to
 
 log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 

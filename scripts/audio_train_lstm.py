@@ -1,7 +1,7 @@
 """Rule audio_train_lstm: fold f's LSTM over cached LLD sequences of a train level (early
 stopping on its val split, resumable checkpoint) and its val predictions."""
 
-from emoagree.audio.runlog import log_to
+from emoagree.joblog import log_to
 
 log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 

@@ -6,7 +6,7 @@ the console, without a traceback; anything else is a bug and keeps its traceback
 marks dropped and the recordings without marks are said on the console too.
 """
 
-from emoagree.audio.runlog import log_to
+from emoagree.joblog import log_to
 
 log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 

@@ -1,8 +1,8 @@
 """Write the demo corpus (RAMAS layout + hidden truth) under the configured corpus path."""
 
-import sys
+from emoagree.joblog import log_to
 
-sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821 (snakemake is injected)
+log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 from emoagree.corpus.demo import generate_demo  # noqa: E402
 

@@ -3,13 +3,12 @@ val.csv (one per training replicate) and score them (UAR, per-class recall, conf
 coverage and a bootstrap interval over val intervals). Test cells are scored by the job
 that predicts them (score_cell)."""
 
-import sys
-
 from emoagree.evaluation.cells import write_metrics
+from emoagree.joblog import log_to
 from emoagree.predictions import pool_prediction_files
 from emoagree.training.replicates import by_replicate
 
-sys.stderr = log = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+log = log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 inputs, output, params, wildcards = (  # noqa: F821
     snakemake.input, snakemake.output, snakemake.params, snakemake.wildcards  # noqa: F821

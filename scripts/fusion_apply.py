@@ -4,13 +4,12 @@ r of each system with replicate r's weights); then the cell's metrics (with what
 fusion applied). The same for level j's intervals of each fold's validation part (val{j},
 the validation cross-evaluation), with that fold's weights."""
 
-import sys
-
 from emoagree.evaluation.cells import score_cell_parts
 from emoagree.fusion.steps import run_apply
+from emoagree.joblog import log_to
 from emoagree.training.replicates import by_replicate
 
-sys.stderr = log = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+log = log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 inp, out, params, wc = snakemake.input, snakemake.output, snakemake.params, snakemake.wildcards  # noqa: F821
 replicates = zip(

@@ -2,12 +2,11 @@
 K >= 3 folds each fold's weights are cross-fitted on the other folds' validation
 predictions (see emoagree.fusion.steps); replicate r's on replicate r's."""
 
-import sys
-
 from emoagree.fusion.steps import run_weight_search
+from emoagree.joblog import log_to
 from emoagree.training.replicates import by_replicate
 
-sys.stderr = log = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+log = log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 inputs, outputs, params = snakemake.input, snakemake.output, snakemake.params  # noqa: F821
 replicates = zip(

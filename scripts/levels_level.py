@@ -1,10 +1,10 @@
 """Rule levels_table: one level's intervals, each inheriting the split of its level-1 interval."""
 
 import logging
-import sys
 
-sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
-logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
+from emoagree.joblog import log_to
+
+log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 from emoagree.corpus.errors import CorpusError  # noqa: E402
 from emoagree.corpus.labels import check_level_emotions  # noqa: E402

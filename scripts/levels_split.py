@@ -5,11 +5,9 @@ split column for strategy corpus) ends the job with one line naming the config k
 the console and in the log, without a traceback.
 """
 
-import logging
-import sys
+from emoagree.joblog import log_to
 
-sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
-logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
+log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 from emoagree.intervals_io import read_annotations, read_recordings, write_intervals  # noqa: E402
 from emoagree.joblog import refuse  # noqa: E402

@@ -4,7 +4,9 @@ and the smallest gap between test and train or val time within one session."""
 import json
 import sys
 
-sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
+from emoagree.joblog import log_to
+
+log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 from emoagree.intervals_io import read_intervals, read_recordings  # noqa: E402
 from emoagree.levels.overlap import overlap_summary  # noqa: E402

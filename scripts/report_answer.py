@@ -1,11 +1,10 @@
 """The study's answer: the confidence set for the best train row, the validation-chosen
 row's test mean, each fusion beside its better member, from the shared cluster bootstrap."""
 
-import sys
-
+from emoagree.joblog import log_to
 from emoagree.report.answer import write_answer
 
-sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 inputs, p = snakemake.input, snakemake.params  # noqa: F821
 # each cell's prediction files, one per training replicate (listed cell by cell)

@@ -4,10 +4,11 @@ import sys
 
 import pandas as pd
 
+from emoagree.joblog import log_to
 from emoagree.report.answer_figure import answer_figure, systems_figure
 from emoagree.report.tables import load_json, train_sample_counts
 
-sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 p = snakemake.params  # noqa: F821
 inputs, outputs = snakemake.input, snakemake.output  # noqa: F821

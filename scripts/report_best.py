@@ -5,9 +5,10 @@ fusion weights are cross-fitted)."""
 import json
 import sys
 
+from emoagree.joblog import log_to
 from emoagree.report.tables import choose_best_system, load_cells, write_text
 
-sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 params = snakemake.params  # noqa: F821
 cells = load_cells(params.cells, snakemake.input.metrics)  # noqa: F821

@@ -2,7 +2,9 @@
 
 import sys
 
-sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
+from emoagree.joblog import log_to
+
+log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 from emoagree.intervals_io import read_annotations, read_intervals  # noqa: E402
 from emoagree.report import corpus_figures  # noqa: E402

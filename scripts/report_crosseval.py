@@ -1,10 +1,9 @@
 """The numeric 5x5 cross-evaluation table of one system."""
 
-import sys
-
+from emoagree.joblog import log_to
 from emoagree.report.tables import crosseval_frame, load_cells
 
-sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 cells = load_cells(snakemake.params.cells, snakemake.input.metrics)  # noqa: F821
 p = snakemake.params  # noqa: F821

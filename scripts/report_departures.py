@@ -2,7 +2,9 @@
 
 import sys
 
-sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+from emoagree.joblog import log_to
+
+log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 from emoagree.report.departures import write_departures  # noqa: E402
 

@@ -4,10 +4,11 @@ import sys
 
 import pandas as pd
 
+from emoagree.joblog import log_to
 from emoagree.report.methods import methods_latex, methods_markdown, methods_paragraphs
 from emoagree.report.tables import load_json, write_text
 
-sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 p, inputs, outputs = snakemake.params, snakemake.input, snakemake.output  # noqa: F821
 counts = {

@@ -1,11 +1,10 @@
 """Per-class recall of the headline system, trained and tested on each level."""
 
-import sys
-
+from emoagree.joblog import log_to
 from emoagree.report.figures import recall_plot
 from emoagree.report.tables import load_cells, load_json
 
-sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 p = snakemake.params  # noqa: F821
 cells = load_cells(p.cells, snakemake.input.metrics)  # noqa: F821

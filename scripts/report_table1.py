@@ -2,11 +2,10 @@
 paper's beside RAMAS)."""
 
 import json
-import logging
-import sys
 
-sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
-logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
+from emoagree.joblog import log_to
+
+log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 from emoagree.corpus.checks import unmarked_notes  # noqa: E402
 from emoagree.corpus.labels import dropped_notes  # noqa: E402

@@ -1,11 +1,11 @@
 """Table 3: the 5x5 cross-evaluation of the headline system (CSV and Markdown)."""
 
 import json
-import sys
 
+from emoagree.joblog import log_to
 from emoagree.report.tables import build_table3, load_cells, paper_markdown, write_text
 
-sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 cells = load_cells(snakemake.params.cells, snakemake.input.metrics)  # noqa: F821
 best = json.load(open(snakemake.input.best))["system"]  # noqa: F821

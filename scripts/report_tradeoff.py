@@ -1,14 +1,13 @@
 """Trade-off plot: train sample count (mean over folds) and mean UAR over test levels per
 train level."""
 
-import sys
-
 import pandas as pd
 
+from emoagree.joblog import log_to
 from emoagree.report.figures import tradeoff_plot
 from emoagree.report.tables import load_json, train_row, train_sample_counts
 
-sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 p = snakemake.params  # noqa: F821
 level_paths = dict(zip(p.levels, snakemake.input.levels, strict=True))  # noqa: F821

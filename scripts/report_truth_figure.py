@@ -2,7 +2,9 @@
 
 import sys
 
-sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
+from emoagree.joblog import log_to
+
+log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 import pandas as pd  # noqa: E402
 

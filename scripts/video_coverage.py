@@ -1,12 +1,10 @@
 """Rules video_coverage_*: share of sampled frames with a face, per recording or level."""
 
-import logging
-import sys
+from emoagree.joblog import log_to
 
-sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
-logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
+log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
-from emoagree.video.pipeline import write_level_coverage, write_recording_coverage  # noqa: E402
+from emoagree.video.face_steps import write_level_coverage, write_recording_coverage  # noqa: E402
 
 if "level" in snakemake.input.keys():  # noqa: F821
     write_level_coverage(snakemake.input.faces, snakemake.input.level, snakemake.output[0])  # noqa: F821

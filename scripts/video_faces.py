@@ -1,12 +1,12 @@
 """Rule video_faces: sample, detect and crop the actor's face in every recording of a shard."""
 
-from emoagree.audio.runlog import log_to
+from emoagree.joblog import log_to
 
 log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 import cv2  # noqa: E402
 
-from emoagree.video.pipeline import detect_shard  # noqa: E402
+from emoagree.video.face_steps import detect_shard  # noqa: E402
 
 inp, params = snakemake.input, snakemake.params  # noqa: F821
 cv2.setNumThreads(snakemake.threads)  # noqa: F821

@@ -4,15 +4,15 @@ training replicate); then the cell's metrics. The same for level j's intervals o
 fold's validation part (val{j}: the validation cross-evaluation), with the frame scores of
 a model that did not learn them (the forest fitted on train alone; the network itself)."""
 
-import logging
 import sys
 
-sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
-logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
+from emoagree.joblog import log_to
+
+log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 from emoagree.evaluation.cells import score_cell_parts  # noqa: E402
 from emoagree.training.replicates import by_replicate  # noqa: E402
-from emoagree.video.pipeline import predict_level  # noqa: E402
+from emoagree.video.steps import predict_level  # noqa: E402
 
 inp, out, params, wc = snakemake.input, snakemake.output, snakemake.params, snakemake.wildcards  # noqa: F821
 scores = by_replicate(inp.scores, params.n_replicates)

@@ -211,7 +211,7 @@ def test_fused_val_intervals_take_the_weights_of_the_fold_that_validated_on_them
 def test_a_fold_model_scores_only_the_frames_of_its_val_and_test_stretches(tmp_path):
     from types import SimpleNamespace
 
-    from emoagree.video.pipeline import frames_to_score
+    from emoagree.video.effnet_steps import frames_to_score
 
     times = np.arange(0.0, 10.0, 1.0) + 0.5  # frames at 0.5, 1.5, ..., 9.5 s
     tracks = {"r": SimpleNamespace(timestamp_s=times, has_face=np.ones(10, dtype=bool))}

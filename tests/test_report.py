@@ -13,10 +13,11 @@ import pytest
 from figure_checks import assert_journal_figure
 from synthetic import EMOTIONS, write_study
 
+from emoagree.evaluation.answer import study_answer
 from emoagree.evaluation.metrics import evaluate_arrays
 from emoagree.evaluation.parts import LevelTestSet
 from emoagree.predictions import PredictionArrays
-from emoagree.report.answer import answer_text, study_answer
+from emoagree.report.answer import answer_text
 from emoagree.report.tables import (
     OPTIMISTIC_NOTE,
     build_table2,

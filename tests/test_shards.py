@@ -188,8 +188,8 @@ def test_detect_shard_takes_planned_stretches_or_reads_the_marks(tmp_path):
     """Both ways of telling a face shard job where to look give the same caches."""
     from video_fixtures import write_video
 
+    from emoagree.video.face_steps import detect_shard
     from emoagree.video.faces import FaceTrack
-    from emoagree.video.pipeline import detect_shard
 
     videos = {r: write_video(tmp_path / f"{r}.mp4", 25, 25) for r in ("a", "b")}
     (tmp_path / "annotations.csv").write_text(

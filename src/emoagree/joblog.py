@@ -1,7 +1,7 @@
-"""What a workflow job says on the console: one line, beside its log file.
+"""A workflow job's log, and what it says on the console: one line, beside its log file.
 
-A job's script sends stderr to its log (:func:`emoagree.audio.runlog.log_to`), so nothing
-it prints reaches the terminal where snakemake runs. A refusal (bad input, a setting the
+Every script sends stderr and logging to the rule's log with :func:`log_to`, so nothing it
+prints reaches the terminal where snakemake runs. A refusal (bad input, a setting the
 data cannot meet) and the few counts a user must see (marks dropped, recordings without
 marks) go to both: the log keeps them, and the console shows them as one line without a
 traceback.
@@ -11,9 +11,24 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 log = logging.getLogger(__name__)
+
+#: The log lines' format: time, level, logger name, message.
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def log_to(path: str) -> TextIO:
+    """Send stderr (tracebacks included), warnings and INFO-level logging to ``path``.
+
+    Called by every workflow script before its work; returns the log's stream for the
+    package functions that write their notes to a ``log`` argument.
+    """
+    sys.stderr = open(path, "w", buffering=1)  # noqa: SIM115 - lives as long as the job
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, force=True, format=LOG_FORMAT)
+    logging.captureWarnings(True)
+    return sys.stderr
 
 
 def console(message: str) -> None:

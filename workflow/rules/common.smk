@@ -213,7 +213,7 @@ def seed_of(row):
 
 def training_seed(wildcards):
     """Params function of every training rule: the seed of the job's replicate
-    (emoagree.replicates.replicate_seed) of its train row's seed_of()."""
+    (emoagree.training.replicates.replicate_seed) of its train row's seed_of()."""
     return replicate_seed(seed_of(wildcards.train_level), wildcards.rep)
 
 

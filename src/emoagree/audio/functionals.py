@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from emoagree.audio.cache import save_npz_atomic
+from emoagree.atomic import save_npz_atomic
 from emoagree.audio.io import read_wav, slice_signal
 
 log = logging.getLogger(__name__)

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from emoagree.audio.cache import save_npz_atomic
+from emoagree.atomic import save_npz_atomic
 from emoagree.audio.functionals import (
     OK,
     LevelFunctionals,

@@ -9,8 +9,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from emoagree.atomic import save_npz_atomic
 from emoagree.video.backbones import prepare_crops
-from emoagree.video.faces import FaceTrack, atomic_savez
+from emoagree.video.faces import FaceTrack
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +47,6 @@ def embed_track(
 
 
 def save_embeddings(path: str | Path, track: FaceTrack, embeddings: np.ndarray) -> None:
-    atomic_savez(path, frame_index=track.frame_index, timestamp_s=track.timestamp_s,
-                 has_face=track.has_face, embeddings=embeddings)
+    save_npz_atomic(path, compressed=True, frame_index=track.frame_index,
+                    timestamp_s=track.timestamp_s, has_face=track.has_face, embeddings=embeddings)
 
-
-def load_embeddings(path: str | Path) -> np.ndarray:
-    with np.load(path) as data:
-        return data["embeddings"]

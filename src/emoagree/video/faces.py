@@ -11,8 +11,6 @@ interrupted job never leaves a half-written cache.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from emoagree.atomic import save_npz_atomic
 from emoagree.video.detector import FaceDetector, choose_face, crop_face
 
 log = logging.getLogger(__name__)
@@ -46,8 +45,9 @@ class FaceTrack:
     frame_size: tuple[int, int]
 
     def save(self, path: str | Path) -> None:
-        atomic_savez(
+        save_npz_atomic(
             path,
+            compressed=True,
             frame_index=self.frame_index, timestamp_s=self.timestamp_s,
             has_face=self.has_face, box=self.box, score=self.score, crops=self.crops,
             fps=np.float64(self.fps), step=np.int64(self.step),
@@ -69,21 +69,6 @@ class FaceTrack:
                 )
         except (OSError, KeyError, ValueError) as error:
             raise ValueError(f"{path}: not a readable face cache ({error})") from error
-
-
-def atomic_savez(path: str | Path, **arrays: np.ndarray) -> None:
-    """``np.savez_compressed`` into a temporary file beside ``path``, then rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez_compressed(handle, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def open_video(path: str | Path) -> tuple[cv2.VideoCapture, float, int, tuple[int, int]]:
