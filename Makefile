@@ -5,6 +5,9 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 CORES ?= 2
+# pytest-xdist workers for `make test`: the end-to-end tests wait on job start-up as much
+# as they compute, so two workers keep a 2-core machine busy.
+TEST_WORKERS ?= 2
 
 .PHONY: demo test lint install clean report browser
 
@@ -24,10 +27,10 @@ demo: install
 	$(BIN)/snakemake --cores $(CORES) --report results/report.html
 	@echo "Open results/report.html in a browser; tables are in results/tables/."
 
+# `snakemake --lint` runs inside the suite (tests/test_lint.py).
 test: install browser
 	$(BIN)/ruff check src scripts tests
-	$(BIN)/snakemake --lint
-	$(BIN)/python -m pytest -q -ra
+	$(BIN)/python -m pytest -q -ra -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 # The report test (tests/test_browser.py) opens results/report.html in headless Chromium:
 # Debian's chromium package, installed here where missing (as root, or through sudo).

@@ -94,7 +94,7 @@ def run_chromium(*args: str, budget_ms: int = BUDGET_MS) -> str:
         f"--window-size={WIDTH},{HEIGHT}", f"--virtual-time-budget={budget_ms}", *args,
     ]
     result = subprocess.run(command, capture_output=True, text=True,
-                            timeout=180 + budget_ms // 1000)
+                            timeout=600 + budget_ms // 1000)
     if result.returncode != 0:
         raise RuntimeError(f"chromium failed ({result.returncode}): {result.stderr[-3000:]}")
     return result.stdout

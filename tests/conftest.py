@@ -23,7 +23,7 @@ def reported_study(tmp_path_factory):
     write_study(root, corpus_format="ramas")
     for args in ([], ["--report", "results/report.html"]):
         result = subprocess.run([SNAKEMAKE, "--cores", "2", *args], cwd=root,
-                                capture_output=True, text=True, timeout=600)
+                                capture_output=True, text=True, timeout=1500)
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return root
 
@@ -37,3 +37,41 @@ def corpus_levels():
     split = make_split(annotations, recordings, emotions, "stratified", 0.2, 0.2, 1)
     levels = {k: level_table(annotations, recordings, k, split, emotions) for k in range(1, 6)}
     return annotations, levels
+
+
+# Parallel runs: `make test` runs the suite on pytest-xdist workers with `--dist loadgroup`.
+# A test file is one group, so its module fixtures (a finished tiny study, ...) are built
+# once; the files that read the session's finished study (`reported_study`) form one group.
+# Groups are handed out longest first, so that no long study starts last while the other
+# worker idles: the order of the longest groups below was measured with `pytest
+# --durations=60` (the SLURM study about a third of the suite, then the shared study, the
+# tiny study, ...); the other files follow by their number of end-to-end (slow) tests.
+SHARED_STUDY_FILES = {"test_report.py", "test_figures.py", "test_methods.py", "test_browser.py"}
+LONGEST_GROUPS = [
+    "test_slurm.py", "reported_study", "test_study.py", "test_folds.py", "test_repeats.py",
+    "test_clip_workflow.py", "test_rule_params.py", "test_functionals_workflow.py",
+    "test_bad_input.py", "test_levels_workflow.py", "test_arms_workflow.py",
+]
+
+
+def xdist_group_of(item) -> str:
+    name = item.path.name
+    return "reported_study" if name in SHARED_STUDY_FILES else name
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    slow: dict[str, int] = {}
+    for item in items:
+        group = xdist_group_of(item)
+        item.add_marker(pytest.mark.xdist_group(group))
+        slow[group] = slow.get(group, 0) + (1 if item.get_closest_marker("slow") else 0)
+
+    def order(item):
+        group = xdist_group_of(item)
+        if group in LONGEST_GROUPS:
+            return (0, LONGEST_GROUPS.index(group))
+        return (1, -slow[group])
+
+    # a stable sort keeps each group's tests in file order
+    items.sort(key=order)

@@ -32,7 +32,7 @@ def dry_run(tmp_path: Path, extra: dict | None = None) -> subprocess.CompletedPr
     run = subprocess.run(
         [str(ROOT / ".venv/bin/snakemake"), "-n", "--forceall", "--nolock", "--cores", "1",
          *configfiles],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT, capture_output=True, text=True, timeout=1200,
     )
     assert run.returncode == 0, run.stderr[-2000:]
     return run

@@ -33,7 +33,7 @@ def job_counts(tmp_path: Path, levels: list[int]) -> dict[str, int]:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=1200,
     )
     assert run.returncode == 0, run.stderr[-2000:]
     table = run.stdout[run.stdout.index("Job stats:") :]

@@ -128,7 +128,7 @@ def test_the_workflow_refuses_an_impossible_level_before_any_job(csv_corpus, tmp
         [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
          "-n", "--cores", "1", "--config", "levels=[1,7]", "corpus={'format': 'csv', 'path': '"
          + str(csv_corpus) + "'}"],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=1200,
     )
     assert run.returncode != 0
     assert "level(s) 7 cannot exist: at most 2 annotator(s)" in run.stderr + run.stdout
@@ -554,7 +554,7 @@ def run_workflow(workdir: Path, config: dict, *args: str) -> subprocess.Complete
     return subprocess.run(
         [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir),
          "--cores", "1", *args, "--configfile", str(configfile)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True, text=True, timeout=1500,
     )
 
 

@@ -100,7 +100,7 @@ def test_clip_corpus_runs_in_shards_and_new_clips_rerun_only_their_shards(tmp_pa
     dry = subprocess.run(
         [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(run),
          "-n", "--cores", "1", *targets, "--configfile", str(run / "bench_config.yaml")],
-        capture_output=True, text=True, cwd=run, timeout=300,
+        capture_output=True, text=True, cwd=run, timeout=1200,
     )
     assert dry.returncode == 0, dry.stderr[-3000:]
     jobs = planned(dry.stdout + dry.stderr)

@@ -41,7 +41,7 @@ def test_corpus_rule_runs_from_any_working_directory(tmp_path):
         # only the corpus stage: rule all also wants every later stage's outputs
         "results/corpus/recordings.csv", "results/corpus/annotations.csv",
     ]
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=1500)
     assert done.returncode == 0, done.stderr[-3000:]
     # the run's log says which sizes apply: a csv corpus starts from the real-corpus defaults
     assert "emoagree: model sizes: config.yaml's defaults for a real corpus (corpus.format csv" \
@@ -57,6 +57,6 @@ def test_corpus_rule_runs_from_any_working_directory(tmp_path):
     assert not (cwd / "results").exists()
 
     # A second run has nothing to do (reruns resume).
-    again = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120)
+    again = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=1500)
     assert again.returncode == 0
     assert "Nothing to be done" in again.stdout + again.stderr

@@ -198,7 +198,7 @@ def test_answer_figure_rule_draws_from_the_study(reported_study, tmp_path):
     snakemake = str(Path(sys.executable).with_name("snakemake"))
     command = [snakemake, "--cores", "1", "--forcerun", "report_answer_figure", *targets]
     result = subprocess.run(command, cwd=study,
-                            capture_output=True, text=True, timeout=300)
+                            capture_output=True, text=True, timeout=1200)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "report_answer_figure" in result.stderr and "report_answer\n" not in result.stderr
     for target in targets:

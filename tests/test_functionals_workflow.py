@@ -34,7 +34,7 @@ def snakemake(workdir: Path, config: Path, *args: str) -> str:
     run = subprocess.run(
         [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir),
          "--cores", "2", *args, "--configfile", str(config)],
-        capture_output=True, text=True, cwd=workdir, timeout=600,
+        capture_output=True, text=True, cwd=workdir, timeout=1500,
     )
     assert run.returncode == 0, (run.stdout[-3000:], run.stderr[-3000:])
     return run.stdout + run.stderr

@@ -37,7 +37,8 @@ pytestmark = pytest.mark.slow
 
 def run_corpus_stage(workdir: Path, *args: str, configfiles: tuple[Path, ...]) -> str:
     """The corpus-stage targets through snakemake on 2 cores; its output (raises on failure)."""
-    return snakemake(workdir, *TARGETS, "--cores", "2", *args, configfiles=configfiles, timeout=600)
+    return snakemake(workdir, *TARGETS, "--cores", "2", *args, configfiles=configfiles,
+                     timeout=1500)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ def test_snakemake_lint_is_clean():
         capture_output=True,
         text=True,
         cwd=REPO,
-        timeout=300,
+        timeout=1200,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]

@@ -181,7 +181,7 @@ def test_methods_rule_reads_the_tiny_study(reported_study, tmp_path):
     snakemake = str(Path(sys.executable).with_name("snakemake"))
     result = subprocess.run([snakemake, "--cores", "1", "--forcerun", "report_methods",
                              "results/tables/methods.md"],
-                            cwd=study, capture_output=True, text=True, timeout=300)
+                            cwd=study, capture_output=True, text=True, timeout=1200)
     assert result.returncode == 0, result.stderr[-3000:]
     text = (study / "results/tables/methods.md").read_text()
     assert_text_matches_answer(text, data)

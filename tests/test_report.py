@@ -340,7 +340,7 @@ def test_paper_tables_are_labelled_as_the_papers():
     assert "The paper's Table 3" in md and "77.62" in md and "not computed by this workflow" in md
 
 
-def run_snakemake(workdir, *args, timeout=300):
+def run_snakemake(workdir, *args, timeout=1200):
     result = subprocess.run(
         [SNAKEMAKE, "--cores", "2", *args],
         cwd=workdir,

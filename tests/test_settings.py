@@ -43,7 +43,7 @@ def test_snakemake_accepts_the_command_line_form_of_levels(tmp_path):
     run = subprocess.run(
         [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
          "-n", "--cores", "1", "--config", "levels=[1,2,3]", "training_arms=[]"],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=1200,
     )
     assert run.returncode == 0, run.stderr[-3000:]
     stats = run.stdout[run.stdout.index("Job stats:"):]
@@ -60,7 +60,7 @@ def test_replicates_plan_r_seeded_models_per_fold_and_one_job_per_cell(tmp_path)
         [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
          "-n", "--cores", "1", "--config", "replicates=2", "levels=[1,2]",
          "training_arms=[]"],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=1200,
     )
     assert run.returncode == 0, run.stderr[-3000:]
     stats = run.stdout[run.stdout.index("Job stats:"):]

@@ -21,7 +21,7 @@ RECORDINGS = ["r1", "r2", "r3"]
 def job_counts(workdir: Path, config: Path, *args: str) -> dict[str, int]:
     command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d",
                str(workdir), "--configfile", str(config), "-n", "--quiet", "rules", *args]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=180)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1500)
     assert done.returncode == 0, done.stderr[-3000:]
     return {m[0]: int(m[1]) for m in re.findall(r"^(\w+)\s+(\d+)$", done.stdout, re.MULTILINE)}
 
