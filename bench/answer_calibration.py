@@ -13,7 +13,7 @@ model gets an interval right is a probit draw with
 scaled so that a row's expected UAR is 55 % plus its effect. Wrong answers pick one of the
 other five emotions at random. The predictions go through the answer's own code
 (:func:`emoagree.evaluation.answer.study_answer`: the cluster bootstrap over sessions, the
-joint NaN rule and :func:`emoagree.evaluation.metrics.confidence_set_for_best`), so this
+joint NaN rule and :func:`emoagree.evaluation.best_row.confidence_set_for_best`), so this
 measures what the workflow reports, with no copy of its statistics.
 
 It prints, per scenario:

@@ -4,22 +4,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emoagree.evaluation.metrics import (
-    UNSCORED,
+from emoagree.evaluation.bootstrap import (
     ClusterBootstrap,
-    batch_uar,
     cell_sums,
-    encode,
-    evaluate_arrays,
-    evaluate_predictions,
     point_uars,
     probability_best,
     probability_higher,
     replicate_choice,
     resampled_uars,
-    uar,
     uar_from_sums,
 )
+from emoagree.evaluation.metrics import UNSCORED, batch_uar, encode, uar
+from emoagree.evaluation.scores import evaluate_arrays, evaluate_predictions
 from emoagree.predictions import make_predictions
 
 EMOTIONS = ["Angry", "Happy", "Surprised", "Sad", "Disgusted", "Scared"]
@@ -451,7 +447,7 @@ def test_a_cell_with_two_replicate_files_is_scored_on_both(tmp_path):
 
 
 def test_cluster_bootstrap_moves_every_unit_of_a_drawn_session_together():
-    from emoagree.evaluation.metrics import unit_clusters
+    from emoagree.evaluation.bootstrap import unit_clusters
 
     units = ("a1", "a2", "b1", "c1", "c2", "c3")
     sessions = ("A", "A", "B", "C", "C", "C")
@@ -476,7 +472,7 @@ def test_cluster_bootstrap_moves_every_unit_of_a_drawn_session_together():
 
 
 def test_resolve_cluster_follows_the_split():
-    from emoagree.evaluation.metrics import resolve_cluster
+    from emoagree.evaluation.bootstrap import resolve_cluster
 
     header = ["interval_id", "unit", "actor", "session"]
     assert resolve_cluster("auto", "stratified", header) == ("session", "session")
@@ -528,7 +524,7 @@ def test_cell_metrics_resample_sessions_and_refuse_a_unit_in_two(tmp_path):
 
 
 def test_joint_resamples_drop_a_resample_for_every_row():
-    from emoagree.evaluation.metrics import joint_resamples
+    from emoagree.evaluation.bootstrap import joint_resamples
 
     values = np.array([[0.5, 0.6], [np.nan, 0.7], [0.4, 0.5], [0.3, np.nan]])
     kept, dropped = joint_resamples(values)
@@ -546,7 +542,7 @@ def test_confidence_set_on_a_hand_solved_resample_matrix():
     """With 20 resamples both quantiles (0.995 and 0.955, next higher resample) are the
     largest resample, so row 0 leaves the set exactly when row 1 leads in every resample
     (the smallest lead is the lower bound), and row 1, never behind, cannot leave."""
-    from emoagree.evaluation.metrics import best_row_tests, confidence_set_for_best
+    from emoagree.evaluation.best_row import best_row_tests, confidence_set_for_best
 
     leads = 0.01 * np.arange(1, 21)  # 0.01 .. 0.20: row 1 ahead in all 20
     values, point = two_rows(leads)
@@ -567,7 +563,7 @@ def test_confidence_set_on_a_hand_solved_resample_matrix():
 
 
 def test_confidence_set_bounds_are_simultaneous_and_ignore_rows_far_below():
-    from emoagree.evaluation.metrics import best_row_tests, confidence_set_for_best
+    from emoagree.evaluation.best_row import best_row_tests, confidence_set_for_best
 
     rng = np.random.default_rng(0)
     draws = rng.normal(size=(4000, 4))
@@ -590,7 +586,7 @@ def test_confidence_set_bounds_are_simultaneous_and_ignore_rows_far_below():
 
 def test_jackknife_leaves_each_cluster_out_of_every_unit_it_holds():
     """Three units in two clusters; UAR with each cluster left out, solved by hand."""
-    from emoagree.evaluation.metrics import (
+    from emoagree.evaluation.bootstrap import (
         ClusterBootstrap,
         cell_sums,
         jackknife_spread,
@@ -620,7 +616,7 @@ def test_few_clusters_move_critical_values_to_student_t():
     tail, and the comparisons are standardised by the jackknife's spread."""
     from scipy.stats import norm, t
 
-    from emoagree.evaluation.metrics import best_row_tests, confidence_set_for_best
+    from emoagree.evaluation.best_row import best_row_tests, confidence_set_for_best
 
     rng = np.random.default_rng(1)
     draws = rng.normal(size=(4000, 2))

@@ -14,8 +14,8 @@ from figure_checks import assert_journal_figure
 from synthetic import EMOTIONS, write_study
 
 from emoagree.evaluation.answer import study_answer
-from emoagree.evaluation.metrics import evaluate_arrays
 from emoagree.evaluation.parts import LevelTestSet
+from emoagree.evaluation.scores import evaluate_arrays
 from emoagree.predictions import PredictionArrays
 from emoagree.report.answer import answer_text
 from emoagree.report.tables import (
@@ -620,7 +620,7 @@ def test_resamples_leaving_a_row_undefined_are_dropped_for_all_rows():
     tests[3] = LevelTestSet(test.path, test.interval_ids, test.emotions,
                             ["u00"] * len(test.units), test.folds, True, True)
     answer = study_answer(cells, tests, units, "fusion_x", LEVELS, EMOTIONS, 300, 2, 0.95)
-    from emoagree.evaluation.metrics import ClusterBootstrap
+    from emoagree.evaluation.bootstrap import ClusterBootstrap
 
     counts = ClusterBootstrap(tuple(units), 300, 2).counts()
     assert answer["dropped_resamples"] == int((counts[:, 0] == 0).sum()) > 0

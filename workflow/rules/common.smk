@@ -266,7 +266,7 @@ wildcard_constraints:
 # What every cell job (audio_predict_*, video_predict, fusion_apply) and the validation
 # scores share: the split units that hold a test interval and the cluster (session, actor
 # or the unit) each lies in, what the study's one cluster bootstrap resamples (every cell
-# draws the same clusters; see emoagree.evaluation.metrics.resolve_cluster), and what a
+# draws the same clusters; see emoagree.evaluation.bootstrap.resolve_cluster), and what a
 # cell's metrics depend on: resamples, interval level and what is resampled.
 SPLIT_TABLE = "results/corpus/split.csv"
 BOOTSTRAP_SETTINGS = {

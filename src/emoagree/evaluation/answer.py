@@ -24,8 +24,8 @@ from emoagree.evaluation.answer_rows import (
     row_means,
     validation_choice,
 )
-from emoagree.evaluation.metrics import (
-    best_row_tests,
+from emoagree.evaluation.best_row import best_row_tests
+from emoagree.evaluation.bootstrap import (
     joint_resamples,
     percentile_interval,
     probability_best,
@@ -83,7 +83,7 @@ def best_row_set(
     ci_level: float,
 ) -> dict[str, Any]:
     """Per train row its mean UAR, interval and P(best), and the confidence set for the
-    best row (:func:`~emoagree.evaluation.metrics.best_row_tests`).
+    best row (:func:`~emoagree.evaluation.best_row.best_row_tests`).
 
     ``means`` are the kept resamples' row means (B, L), ``interval`` their percentile
     interval per row, ``left_out`` the jackknife's means. A row is named (``named_row``)

@@ -14,19 +14,18 @@ from typing import Any
 
 import numpy as np
 
-from emoagree.evaluation.cells import aligned_probs
-from emoagree.evaluation.metrics import (
+from emoagree.evaluation.bootstrap import (
     CellSums,
     ClusterBootstrap,
-    argmax_codes,
     cell_sums,
-    encode,
     jackknife_uars,
     percentile_interval,
     point_uars,
     replicate_choice,
     resampled_uars,
 )
+from emoagree.evaluation.cells import aligned_probs
+from emoagree.evaluation.metrics import argmax_codes, encode
 from emoagree.evaluation.parts import LevelTestSet, StudyClusters
 from emoagree.predictions import PredictionArrays
 

@@ -15,13 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from emoagree.evaluation.metrics import evaluate_arrays
 from emoagree.evaluation.parts import (
     LevelTestSet,
     StudyClusters,
     read_part_intervals,
     study_clusters,
 )
+from emoagree.evaluation.scores import evaluate_arrays
 from emoagree.predictions import PredictionArrays, read_checked
 
 

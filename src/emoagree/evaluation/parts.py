@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from emoagree.evaluation.metrics import ClusterBootstrap, resolve_cluster, unit_clusters
+from emoagree.evaluation.bootstrap import ClusterBootstrap, resolve_cluster, unit_clusters
 from emoagree.levels.folds import part_fold_ids, repeat_columns
 
 
@@ -50,7 +50,7 @@ def read_test_intervals(
 
     ``cluster`` (``evaluation.cluster``) and ``strategy`` (``split.strategy``) say which
     column names each interval's bootstrap cluster
-    (:func:`~emoagree.evaluation.metrics.resolve_cluster`).
+    (:func:`~emoagree.evaluation.bootstrap.resolve_cluster`).
     """
     return read_part_intervals(path, "test", 1, cluster, strategy)
 

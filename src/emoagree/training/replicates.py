@@ -6,7 +6,7 @@ replicate r >= 1 adds ``.rep<r>`` after the train row (``train<i>.rep<r>.<ext>``
 ``train<i>.rep<r>/val.csv``, ``test<j>.rep<r>.csv``) and trains with seed
 ``seed + REPLICATE_SEED_STEP * r``. A cell's job predicts with every replicate and its
 metrics take all R prediction sets: each bootstrap resample draws one replicate per
-(system, train row) (``emoagree.evaluation.metrics.replicate_choice``), so seed variance
+(system, train row) (``emoagree.evaluation.bootstrap.replicate_choice``), so seed variance
 joins the units' in every interval and in the answer.
 
 Files of several replicates are listed replicate-major: replicate 0's K fold files, then
