@@ -9,7 +9,10 @@ of a local run of the same configuration.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
 import yaml
@@ -31,8 +34,12 @@ TABLES = ["table1_samples.csv", "table2_uar.csv", "table3_crosseval.csv"]
 
 
 @pytest.fixture
-def slurm_cluster(tmp_path):
-    state = tmp_path / "slurm-state"
+def slurm_cluster():
+    # slurmd's step sockets live under SlurmdSpoolDir and a Unix socket path may not exceed
+    # 108 bytes: a pytest tmp_path (deeper still under pytest-xdist) is too long, and the
+    # jobs would be held ("launch failed requeued held") with the study waiting on them.
+    base = Path(tempfile.mkdtemp(prefix="slurm-"))
+    state = base / "state"
     script = REPO / "tests" / "slurm" / "cluster.sh"
     started = subprocess.run(
         ["bash", str(script), "start", str(state)], capture_output=True, text=True, timeout=600
@@ -42,6 +49,7 @@ def slurm_cluster(tmp_path):
         pytest.skip(f"no local SLURM cluster: {reason[-1] if reason else started.returncode}")
     yield state
     subprocess.run(["bash", str(script), "stop", str(state)], timeout=60)
+    shutil.rmtree(base, ignore_errors=True)
 
 
 def test_slurm_profile_runs_the_study_like_a_local_run(tmp_path, slurm_cluster):
