@@ -163,7 +163,10 @@ import sys
 
 sys.path.insert(0, "{repo}/src")
 os.environ["PYTHONPATH"] = "{repo}/src"
+from types import SimpleNamespace
+
 from emoagree.naming import system_labels
+from emoagree.plan.protocol import SplitProtocol
 from emoagree.settings import level_settings
 
 
@@ -179,7 +182,16 @@ AUDIO_SYSTEMS = {audio}
 VIDEO_SYSTEMS = {video}
 FUSION_SYSTEMS = {fusion}
 SYSTEMS = AUDIO_SYSTEMS + VIDEO_SYSTEMS + FUSION_SYSTEMS
-SYSTEM_LABELS = system_labels(SYSTEMS, config)
+SYSTEM_LABELS = system_labels(SYSTEMS, config["video"])
+# what the included rules read of the study plan (common.smk builds it from a full config)
+PLAN = SimpleNamespace(
+    seed=config["seed"],
+    emotions=tuple(config["emotions"]),
+    corpus=SimpleNamespace(format=config["corpus"]["format"], path=config["corpus"]["path"]),
+    split=SplitProtocol(),
+    evaluation=SimpleNamespace(section=config["evaluation"]),
+    sections=config,
+)
 
 
 N_FOLDS = 1

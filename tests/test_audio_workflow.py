@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from emoagree.corpus.plan import plan_recordings
+from emoagree.plan import corpus_of
 from emoagree.shards import plan_shards
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +44,7 @@ def job_counts(tmp_path: Path, levels: list[int]) -> dict[str, int]:
 @pytest.mark.slow
 def test_dry_run_plans_one_lld_job_per_recording_and_the_5x5_grid(tmp_path):
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    recordings = plan_recordings(config)
+    recordings = plan_recordings(corpus_of(config))
     with_audio = int((recordings["audio_path"].fillna("").astype(str) != "").sum())
     one = job_counts(tmp_path, [1])
     five = job_counts(tmp_path, [1, 2, 3, 4, 5])

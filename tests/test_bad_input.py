@@ -28,6 +28,7 @@ from emoagree.corpus.labels import (
     write_dropped,
 )
 from emoagree.corpus.plan import check_levels, max_annotators, plan_marks
+from emoagree.plan import corpus_of
 from emoagree.report.table1 import write_table1
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,7 +116,7 @@ def test_a_wav_cut_short_is_named_as_shorter_than_its_marks(csv_corpus):  # noqa
 
 def test_a_level_above_the_number_of_annotators_is_refused(csv_corpus):  # noqa: F811
     config = {"corpus": {"format": "csv", "path": str(csv_corpus)}}
-    annotators = max_annotators(config, plan_marks(config))
+    annotators = max_annotators(corpus_of(config), plan_marks(corpus_of(config)))
     assert annotators == 2
     check_levels([1, 2], annotators)
     with pytest.raises(CorpusError, match=r"level\(s\) 7 cannot exist: at most 2 annotator"):
@@ -444,7 +445,7 @@ def test_a_header_only_annotations_file_is_a_corpus_problem_not_a_level_one(csv_
     config = {"corpus": {"format": "csv", "path": str(csv_corpus)}}
     with pytest.raises(CorpusError, match=r"annotations.csv: the corpus has no marks \(the "
                                           r"file has a header only\)"):
-        plan_marks(config)
+        plan_marks(corpus_of(config))
 
 
 def test_a_split_refusal_ends_the_job_with_one_line(tmp_path, capfd):

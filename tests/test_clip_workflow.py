@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from emoagree.corpus.plan import plan_durations, plan_recordings
+from emoagree.plan import corpus_of
 from emoagree.shards import group_shards, plan_shards, recording_caches, shard_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,8 +67,8 @@ def test_clip_corpus_runs_in_shards_and_new_clips_rerun_only_their_shards(tmp_pa
 
     corpus, run = tmp_path / "corpus6", tmp_path / "run"
     config = {"corpus": {"format": "csv", "path": str(corpus)}}
-    recordings = plan_recordings(config)
-    durations = plan_durations(config, recordings)
+    recordings = plan_recordings(corpus_of(config))
+    durations = plan_durations(corpus_of(config), recordings)
     assert all(2.0 <= d <= 4.0 for d in durations.values())
     shards = plan_shards(durations, SHARD_MEDIA_S, 15)
     assert 1 < len(shards) < len(recordings)
@@ -87,7 +88,7 @@ def test_clip_corpus_runs_in_shards_and_new_clips_rerun_only_their_shards(tmp_pa
             assert Path(path).parent.name == expected
 
     new = add_clips(corpus, 6, 2)
-    durations_after = plan_durations(config, plan_recordings(config))
+    durations_after = plan_durations(corpus_of(config), plan_recordings(corpus_of(config)))
     after = plan_shards(durations_after, SHARD_MEDIA_S, 15)
     groups_after = group_shards(after, durations_after, 6000)
     joined = {shard_of(after)[r] for r in new}

@@ -16,6 +16,7 @@ from emoagree.constants import ANNOTATION_COLUMNS, RECORDING_COLUMNS
 from emoagree.corpus import CorpusError, plan_recordings, read_corpus, write_normalized
 from emoagree.corpus.plan import corpus_input_files
 from emoagree.corpus.ramas import audio_relpath, video_relpath
+from emoagree.plan import corpus_of
 
 # --------------------------------------------------------------------------- media helpers
 
@@ -384,7 +385,7 @@ def config_for(fmt: str, path) -> dict:
 @pytest.mark.parametrize("fmt", ["csv", "ramas"])
 def test_plan_agrees_with_the_adapter(fmt, csv_corpus, ramas_root):
     root = csv_corpus if fmt == "csv" else ramas_root
-    planned = plan_recordings(config_for(fmt, root))
+    planned = plan_recordings(corpus_of(config_for(fmt, root)))
     recordings, _ = read_corpus(fmt, str(root))
     assert list(planned.columns) == ["recording", "audio_path", "video_path"]
     pd.testing.assert_frame_equal(
@@ -394,7 +395,7 @@ def test_plan_agrees_with_the_adapter(fmt, csv_corpus, ramas_root):
 
 def test_plan_of_relative_corpus_path_keeps_paths_relative(csv_corpus, monkeypatch):
     monkeypatch.chdir(csv_corpus.parent)
-    planned = plan_recordings(config_for("csv", "corpus"))
+    planned = plan_recordings(corpus_of(config_for("csv", "corpus")))
     assert list(planned["audio_path"]) == ["corpus/media/r1.wav", "corpus/media/r2.wav"]
     recordings, _ = read_corpus("csv", "corpus")
     assert list(recordings["audio_path"]) == list(planned["audio_path"])
@@ -420,7 +421,7 @@ def test_plan_of_demo_joins_the_generator_plan_onto_the_corpus_path(monkeypatch,
     )
     config = config_for("demo", ramas_root) | {"seed": 3}
     config["corpus"]["demo"] = {}
-    planned = plan_recordings(config)
+    planned = plan_recordings(corpus_of(config))
     recordings, _ = read_corpus("demo", str(ramas_root))
     pd.testing.assert_frame_equal(planned, recordings[["recording", "audio_path", "video_path"]])
 
@@ -435,14 +436,14 @@ def test_plan_of_demo_refuses_paths_outside_the_ramas_layout(monkeypatch, tmp_pa
     config = config_for("demo", tmp_path)
     config["corpus"]["demo"] = {}
     with pytest.raises(CorpusError, match="audio_relpath 'x.wav' is not the RAMAS layout"):
-        plan_recordings(config)
+        plan_recordings(corpus_of(config))
 
 
 @pytest.mark.parametrize("fmt", ["csv", "ramas"])
 def test_corpus_rule_inputs_are_the_files_the_adapter_reads(fmt, csv_corpus, ramas_root):
     root = csv_corpus if fmt == "csv" else ramas_root
     config = config_for(fmt, root)
-    inputs = corpus_input_files(config, plan_recordings(config))
+    inputs = corpus_input_files(corpus_of(config), plan_recordings(corpus_of(config)))
     if fmt == "csv":
         expected = [
             "annotations.csv",
@@ -482,7 +483,7 @@ def test_corpus_rule_inputs_of_the_demo_are_the_generator_files(monkeypatch, tmp
     ]
     config = config_for("demo", tmp_path / "demo")
     config["corpus"]["demo"] = {}
-    inputs = corpus_input_files(config, plan_recordings(config))
+    inputs = corpus_input_files(corpus_of(config), plan_recordings(corpus_of(config)))
     root = str(tmp_path / "demo")
     assert inputs == sorted(
         os.path.join(root, p)
@@ -509,7 +510,7 @@ def test_generated_demo_reads_through_the_ramas_adapter_as_planned(tmp_path):
     )
     config = {"seed": 5, "corpus": {"format": "demo", "path": str(root), "demo": demo}}
     recordings, annotations = read_corpus("demo", str(root))
-    planned = plan_recordings(config)
+    planned = plan_recordings(corpus_of(config))
     pd.testing.assert_frame_equal(planned, recordings[["recording", "audio_path", "video_path"]])
     plan = demo_module.plan_demo(demo, 5).set_index("recording")
     table = recordings.set_index("recording")
@@ -518,5 +519,5 @@ def test_generated_demo_reads_through_the_ramas_adapter_as_planned(tmp_path):
     assert list(table["fps"]) == [float(f) for f in plan.loc[table.index, "fps"]]
     assert set(annotations["recording"]) == set(table.index)
     assert "Neutral" in set(annotations["emotion"])  # raw marks of every category are kept
-    inputs = corpus_input_files(config, planned)
+    inputs = corpus_input_files(corpus_of(config), planned)
     assert all(os.path.isfile(path) for path in inputs)

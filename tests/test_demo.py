@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import cv2
+import jsonschema
 import numpy as np
 import pandas as pd
 import pytest
@@ -35,6 +36,7 @@ from emoagree.levels.folds import n_folds
 from emoagree.levels.overlap import cross_part_overlap
 from emoagree.levels.split import make_split
 from emoagree.levels.truth import label_accuracy
+from emoagree.schema import load_schema
 from emoagree.shards import group_shards, plan_shards
 
 EMOTIONS = list(DEFAULT_EMOTIONS)
@@ -103,12 +105,15 @@ def test_plan_ids_paths_actors_and_rates():
 
 
 def test_settings_errors_name_the_key():
-    with pytest.raises(ValueError, match="unknown key.*n_actor"):
-        demo_settings({"n_actor": 3})
-    with pytest.raises(ValueError, match="corpus.demo.n_actors"):
-        demo_settings({"n_actors": 1})
-    with pytest.raises(ValueError, match="corpus.demo.frame_size"):
-        demo_settings({"frame_size": [320]})
+    # the demo's bounds and keys are the schema's (checked when the workflow validates
+    # the config); demo_settings keeps no copy of them
+    schema = load_schema()["properties"]["corpus"]["properties"]["demo"]
+    for bad in ({"n_actor": 3}, {"n_actors": 1}, {"frame_size": [320]},
+                {"dialogues_per_date": 14}, {"duration_s": 4}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, schema)
+    jsonschema.validate(DEMO_DEFAULTS, schema)
+    assert demo_settings({"n_actors": 3}).n_actors == 3
     with pytest.raises(ValueError, match="emotions"):
         simulate_corpus(TINY, ["Angry", "Bored"], SEED)
 

@@ -19,6 +19,7 @@ import yaml
 from emoagree.audio.functionals import load_functionals
 from emoagree.audio.stretches import stretch_keys
 from emoagree.corpus.plan import plan_durations, plan_recordings
+from emoagree.plan import corpus_of
 from emoagree.shards import plan_shards
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,7 +74,8 @@ def test_a_level_added_to_a_finished_run_extracts_only_new_stretches(tmp_path):
     two = run / "two.yaml"
     two.write_text(yaml.safe_dump({**config, "levels": [1, 2]}))
     csv = {"corpus": {"format": "csv", "path": str(corpus)}}
-    shards = plan_shards(plan_durations(csv, plan_recordings(csv)), SHARD_MEDIA_S, 15)
+    plan = corpus_of(csv)
+    shards = plan_shards(plan_durations(plan, plan_recordings(plan)), SHARD_MEDIA_S, 15)
     assert len(shards) >= 2
 
     dry = planned(snakemake(run, one, "-n", f"{FUNCTIONALS}/level1.npz"))
@@ -130,7 +132,7 @@ def test_clip_study_corpus_has_speakers_and_raters(tmp_path):
     assert (per_clip["end_s"].nunique() == 1).all()
     assert marks["end_s"].between(2.0, 4.0).all()
     csv = {"corpus": {"format": "csv", "path": str(tmp_path)}}
-    durations = plan_durations(csv, plan_recordings(csv))
+    durations = plan_durations(corpus_of(csv), plan_recordings(corpus_of(csv)))
     ends = per_clip["end_s"].first()
     assert all(abs(durations[r] - ends[r]) < 0.01 for r in ends.index)
     config = yaml.safe_load(clip_study.write_config(tmp_path / "run", tmp_path,

@@ -38,7 +38,9 @@ CONFIG = {
     "split": {"unit": "segment", "folds": 5},
     "fusion": {"draws": 1000, "selection": "val", "concentration": 1.0},
 }
-SETTINGS = methods_settings(CONFIG)
+SETTINGS = methods_settings(
+    CONFIG["corpus"]["format"], CONFIG["emotions"], CONFIG["fusion"]["draws"]
+)
 MEMBER = {"fused": "fusion_audio_lr_video_effnet", "member": "video_effnet",
           "rows": ["1", "2", "3", "4", "5", "Mw"], "fused_mean_uar": 0.583,
           "member_mean_uar": 0.6105, "other_member_mean_uar": {"audio_lr": 0.41},
@@ -108,7 +110,7 @@ def test_methods_name_the_protocol_and_the_answer_with_its_numbers():
 def test_methods_settings_are_what_the_text_reads_of_the_config():
     assert SETTINGS == {"corpus_format": "demo", "emotions": ["Angry", "Happy", "Sad"],
                         "fusion_draws": 1000}
-    changed = methods_settings(CONFIG | {"fusion": {"draws": 50}, "corpus": {"format": "csv"}})
+    changed = methods_settings("csv", CONFIG["emotions"], 50)
     text = methods_paragraphs(changed, answer(), COUNTS, SYSTEMS, LABELS)["methods"]
     assert "We used a corpus given as interval tables" in text
     assert "Fusion weights (50 Dirichlet draws)" in text

@@ -27,16 +27,17 @@ PAPER = {**DEMO, "video": {**DEMO["video"], **PAPER_VIDEO}}
     ("video_effnet", PAPER, "video_effnet (EfficientNet-B3, ImageNet weights from the timm hub)"),
 ])
 def test_system_label_names_backbone_and_weights(system, config, expected):
-    assert system_label(system, config) == expected
+    assert system_label(system, config["video"]) == expected
 
 
 def test_random_and_foreign_weights_are_named_as_such():
     config = {"video": {"vggf_rf": {"backbone": NAME, "weights": {"source": "random"}},
                         "effnet": {"backbone": "resnet50",
                                    "weights": {"source": "file", "path": "/x/mine.pth"}}}}
-    assert system_label("video_vggf_rf", config) == (
+    assert system_label("video_vggf_rf", config["video"]) == (
         "video_vggf_rf (VGGFace2 ResNet-50, random weights)")
-    assert system_label("video_effnet", config) == "video_effnet (ResNet-50, weights from mine.pth)"
+    assert system_label("video_effnet", config["video"]) == (
+        "video_effnet (ResNet-50, weights from mine.pth)")
 
 
 def metric(uar):
@@ -46,7 +47,7 @@ def metric(uar):
 
 def test_tables_and_answer_show_the_labels():
     systems = ["audio_lr", "video_vggf_rf", "fusion_audio_lr_video_vggf_rf"]
-    labels = system_labels(systems, DEMO)
+    labels = system_labels(systems, DEMO["video"])
     cells = {(s, i, j): metric(0.5) for s in systems for i in (1, 2) for j in (1, 2)}
     table2, md2 = build_table2(cells, systems, systems[-1], [1, 2], labels=labels)
     assert list(table2["system"])[:2] == [

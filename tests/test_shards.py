@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from emoagree.plan import corpus_of
 from emoagree.shards import (
     MAX_SHARD_FACTOR,
     cache_path,
@@ -240,12 +241,13 @@ def test_plan_durations_take_the_column_else_the_header(tmp_path):
         "a,x,S,a.wav,,2.0,\nb,y,S,b.wav,,,\n")
     (tmp_path / "annotations.csv").write_text("recording,annotator,emotion,start_s,end_s\n")
     config = {"corpus": {"format": "csv", "path": str(tmp_path)}}
-    assert plan_durations(config, plan_recordings(config)) == {"a": 2.0, "b": 3.0}
+    corpus = corpus_of(config)
+    assert plan_durations(corpus, plan_recordings(corpus)) == {"a": 2.0, "b": 3.0}
     demo = {"seed": 1, "corpus": {"format": "demo", "path": "x", "demo": {"duration_s": 20}}}
     import pandas as pd
 
     planned = pd.DataFrame({"recording": ["r1"], "audio_path": [""], "video_path": [""]})
-    assert plan_durations(demo, planned) == {"r1": 20.0}
+    assert plan_durations(corpus_of(demo), planned) == {"r1": 20.0}
 
 
 def test_group_shards_groups_clip_shards_and_keeps_long_recordings_alone():

@@ -12,6 +12,7 @@ import yaml
 from video_fixtures import write_video
 
 from emoagree.corpus.plan import plan_durations, plan_recordings
+from emoagree.plan import corpus_of
 from emoagree.shards import group_shards, plan_shards
 
 REPO = Path(__file__).resolve().parents[1]
@@ -42,7 +43,7 @@ def test_detection_jobs_equal_shards_for_any_level_set(tmp_path):
         + "".join(f"{r},{a},Angry,0,0.9\n" for r in RECORDINGS for a in range(1, 6))
     )
     config = {"corpus": {"format": "csv", "path": str(corpus)}}
-    durations = plan_durations(config, plan_recordings(config))
+    durations = plan_durations(corpus_of(config), plan_recordings(corpus_of(config)))
     features = yaml.safe_load((REPO / "config.yaml").read_text())["features"]
     shards = plan_shards(durations, features["shard_media_s"], features["own_shard_s"])
     assert len(shards) < len(RECORDINGS)  # 1 s clips are grouped

@@ -4,7 +4,8 @@ The system ids (``video_vggf_rf``, ``video_effnet``, ``fusion_<audio>_<video>``)
 paper's systems; what actually runs behind them depends on the configuration (the demo
 runs ``video_vggf_rf`` on ImageNet EfficientNet-Lite0 features, since VGGFace2 weights
 cannot be bundled). Every table row, legend, caption and the answer show
-``system_label(system, config)``, e.g. "video_vggf_rf (EfficientNet-Lite0, ImageNet weights)".
+``system_label(system, config["video"])``, e.g. "video_vggf_rf (EfficientNet-Lite0,
+ImageNet weights)".
 """
 
 from __future__ import annotations
@@ -64,23 +65,23 @@ def video_part(system: str) -> str | None:
     return None
 
 
-def system_label(system: str, config: Mapping[str, Any]) -> str:
+def system_label(system: str, video_config: Mapping[str, Any]) -> str:
     """The system id with the backbone and weights of its video part, if it has one.
 
     "video_vggf_rf (EfficientNet-Lite0, ImageNet weights)",
     "fusion_audio_lstm_video_effnet (video_effnet: EfficientNet-Lite0, ImageNet weights)";
-    audio systems keep their id.
+    audio systems keep their id. ``video_config`` is the config's ``video`` section.
     """
     video = video_part(system)
     if video is None:
         return system
-    setup = video_setup(config["video"][VIDEO_SECTIONS[video]])
+    setup = video_setup(video_config[VIDEO_SECTIONS[video]])
     return f"{system} ({setup})" if video == system else f"{system} ({video}: {setup})"
 
 
-def system_labels(systems: Sequence[str], config: Mapping[str, Any]) -> dict[str, str]:
+def system_labels(systems: Sequence[str], video_config: Mapping[str, Any]) -> dict[str, str]:
     """``system_label`` of every system, by system id (what report rules pass on)."""
-    return {str(s): system_label(str(s), config) for s in systems}
+    return {str(s): system_label(str(s), video_config) for s in systems}
 
 
 def label_of(labels: Mapping[str, str] | None, system: str) -> str:

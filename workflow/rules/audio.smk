@@ -27,7 +27,7 @@ include: "common_audio.smk"
 rule audio_lld:
     input:
         wavs=shard_wavs,
-        mfcc_config=repo_path(config["audio"]["mfcc_config"]),
+        mfcc_config=repo_path(PLAN.sections["audio"]["mfcc_config"]),
     output:
         lld=directory("results/features/audio_lld/{shard}"),
     params:
@@ -38,7 +38,7 @@ rule audio_lld:
     benchmark:
         "benchmarks/audio/lld/{shard}.tsv"
     # a shard's recordings on min(--cores, audio.max_threads) threads (same values)
-    threads: feature_threads(config["audio"]["max_threads"])
+    threads: feature_threads(PLAN.sections["audio"]["max_threads"])
     resources:
         mem_mb=2000,
         runtime=30,
@@ -69,7 +69,7 @@ rule audio_functionals_shard:
         "logs/audio/functionals/{shard}.log",
     benchmark:
         "benchmarks/audio/functionals/{shard}.tsv"
-    threads: feature_threads(config["audio"]["max_threads"])
+    threads: feature_threads(PLAN.sections["audio"]["max_threads"])
     resources:
         mem_mb=2000,
         runtime=120,
@@ -132,7 +132,7 @@ rule audio_train_classic:
         fold=lambda wc: int(wc.fold),
         n_folds=N_FOLDS,
         # the inner CV's groups mimic the outer split (emoagree.training.selection.inner_cv_groups)
-        split_strategy=config["split"]["strategy"],
+        split_strategy=PLAN.split.strategy,
     log:
         "logs/audio/train/{system}_fold{fold}_train{train_level}{rep}.log",
     benchmark:
@@ -173,7 +173,7 @@ rule audio_train_lstm:
         "logs/audio/train/audio_lstm_fold{fold}_train{train_level}{rep}.log",
     benchmark:
         "benchmarks/audio/train/audio_lstm_fold{fold}_train{train_level}{rep}.tsv"
-    threads: config["audio"]["threads"]
+    threads: PLAN.sections["audio"]["threads"]
     resources:
         mem_mb=4000,
         runtime=240,
@@ -209,7 +209,7 @@ rule audio_predict_classic:
         n_folds=N_FOLDS,
         n_replicates=N_REPLICATES,
         evaluation=BOOTSTRAP_SETTINGS,
-        seed=config["seed"],
+        seed=PLAN.seed,
     log:
         "logs/audio/predict/{system}_train{train_level}_test{test_level}.log",
     benchmark:
@@ -245,7 +245,7 @@ rule audio_predict_lstm:
         n_folds=N_FOLDS,
         n_replicates=N_REPLICATES,
         evaluation=BOOTSTRAP_SETTINGS,
-        seed=config["seed"],
+        seed=PLAN.seed,
         audio_paths=lambda wc: audio_paths(),
         min_duration_s=lambda wc: settings(wc.test_level)["audio"]["min_duration_s"],
         emotions=EMOTIONS,

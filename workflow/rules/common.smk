@@ -1,5 +1,5 @@
-# Configuration validation, the study's plan (corpus recordings, levels, folds, repeats,
-# replicates, systems, shards), wildcard constraints and the input/params functions that
+# Configuration validation, the study's plan (PLAN = emoagree.plan.build_plan(config):
+# corpus recordings, levels, folds, repeats, replicates, systems, shards, seeds), wildcard constraints and the input/params functions that
 # more than one stage uses. Rules live in the stage files; logic lives in src/.
 #
 # Where helper functions live (one scheme for every stage): a function or constant used
@@ -34,28 +34,18 @@ from emoagree.settings import (  # noqa: E402
     classic_settings,
     describe_sizes,
     forest_settings,
-    level_settings,
     lstm_settings,
     normalize_config,
     sized_config,
 )
 from emoagree.config_check import config_problem  # noqa: E402
 from emoagree.corpus.errors import CorpusError  # noqa: E402
-from emoagree.corpus.plan import (  # noqa: E402
-    check_levels,
-    corpus_input_files,
-    max_annotators,
-    plan_durations,
-    plan_marks,
-    plan_recordings,
-)
-from emoagree.shards import group_shards, plan_shards, shard_dir, stage_path  # noqa: E402
-from emoagree.levels.folds import global_folds, n_folds, n_repeats  # noqa: E402
-from emoagree.levels.split import describe_protocol  # noqa: E402
+from emoagree.corpus.plan import corpus_input_files  # noqa: E402
+from emoagree.plan import build_plan  # noqa: E402
+from emoagree.shards import group_shards, shard_dir, stage_path  # noqa: E402
 from emoagree.video.sampling import stretches_by_recording  # noqa: E402
 from emoagree.naming import system_labels  # noqa: E402
 from emoagree.levels.arms import ROW_ARMS  # noqa: E402
-from emoagree.training.replicates import replicate_seed, replicate_suffixes  # noqa: E402
 from emoagree.gpus import gpu_request, visible_gpus  # noqa: E402
 from emoagree.training.replicates import SUFFIX_PATTERN as REPLICATE_PATTERN  # noqa: E402
 
@@ -91,45 +81,43 @@ if _problem:
 validate(config, os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml"))
 
 print(f"emoagree: {describe_sizes(config)}", file=sys.stderr)
-LEVELS = [int(level) for level in config["levels"]]
-EMOTIONS = list(config["emotions"])
+# The study plan (emoagree.plan): the validated config read once. Rules take what their
+# jobs need from PLAN; the config is not read past this point. Planning the corpus reads
+# a csv or RAMAS corpus's tables and media headers; its refusals name the file and row.
+PLAN = or_refuse(build_plan, config)
+for _note in PLAN.notes:
+    print(f"emoagree: {_note}", file=sys.stderr)
+LEVELS = list(PLAN.levels)
+EMOTIONS = list(PLAN.emotions)
 # recording, audio_path, video_path (known before any job)
-RECORDINGS = or_refuse(plan_recordings, config)
-# The corpus's own checks come first: a header-only annotations.csv is a corpus problem,
-# not a config one (the level check below depends on the marks).
+RECORDINGS = PLAN.recordings
 # The source marks of a csv/RAMAS corpus; None for the demo.
-PLANNED_MARKS = or_refuse(plan_marks, config)
+PLANNED_MARKS = PLAN.marks
 # Folds of the cross-validation: one model per (system, fold, train level); a cell pools the
 # folds' test predictions. strategy corpus keeps the corpus's own single partition.
-N_FOLDS = or_refuse(n_folds, config["split"])
+N_FOLDS = PLAN.n_folds
 # Split repeats (split.repeats: R): the K-fold split dealt R times with different seeds, a
 # level of the DAG like the folds. Folds have global ids r * K + f, so repeat 0 keeps the
 # plain fold0..fold<K-1> paths and R = 1 is today's study; FOLDS lists every repeat's folds
 # (repeat-major) and N_FOLDS stays K (what a fold's parts are made of).
-N_REPEATS = or_refuse(n_repeats, config["split"])
-FOLDS = global_folds(N_FOLDS, N_REPEATS)
+N_REPEATS = PLAN.n_repeats
+FOLDS = list(PLAN.folds)
 # Training replicates: R seeded models per (system, fold, train level). Replicate 0 keeps
 # the plain paths; replicate r adds ".rep<r>" after the train row (the `rep` wildcard).
-REPLICATES = replicate_suffixes(config.get("replicates", 1))
+REPLICATES = list(PLAN.replicates)
 N_REPLICATES = len(REPLICATES)
 # The torch rules' `gpu` resource: 1 where this machine has a GPU (so `--resources gpu=N`
 # caps them), 0 on a CPU-only machine (they then share the cores like any job). The SLURM
 # profile sets it to 1 itself (set-resources). See emoagree.gpus.
 LOCAL_GPUS = visible_gpus()
 GPU_JOB = gpu_request("auto", LOCAL_GPUS)
-LSTM_GPU_JOB = gpu_request(config["audio"].get("device", "auto"), LOCAL_GPUS)
+LSTM_GPU_JOB = gpu_request(PLAN.sections["audio"].get("device", "auto"), LOCAL_GPUS)
 # The one-line protocol (strategy, unit, folds) that tables and the answer state.
-SPLIT_PROTOCOL = describe_protocol(
-    config["split"]["strategy"], config["split"]["unit"], N_FOLDS, N_REPEATS
-)
-# A level above the number of annotators is always empty: refused before any job runs.
-or_refuse(check_levels, LEVELS, max_annotators(config, PLANNED_MARKS))
+SPLIT_PROTOCOL = PLAN.split.describe()
 # The per-recording feature stages run in shards: stable groups of short recordings sized
 # by media duration (a long recording is a shard of its own); see emoagree.shards.
-DURATIONS = plan_durations(config, RECORDINGS)
-SHARDS = plan_shards(
-    DURATIONS, config["features"]["shard_media_s"], config["features"]["own_shard_s"]
-)
+DURATIONS = PLAN.durations
+SHARDS = PLAN.shards
 
 
 def media_shards(column):
@@ -165,7 +153,7 @@ def settings(level):
     """The configuration seen by the jobs of one level (global values + its overrides).
     A training arm's row (Mw, Ms, Mc) trains on level 1's intervals with level 1's
     settings."""
-    return level_settings(config, 1 if str(level) in ROW_ARMS else level)
+    return PLAN.settings(level)
 
 
 def fold_models(system, extension):
@@ -200,21 +188,21 @@ def replicate_files(pattern):
 
 
 # Seeds. The study's own random choices (the demo corpus, the split, the shared
-# bootstrap of every cell and the answer) take config `seed`: one per study, which no
-# level override changes. What is trained for a train row (every system's models and
-# the fusion weights) takes seed_of(row), one function for them all: config `seed`, or
+# bootstrap of every cell and the answer) take PLAN.seed: one per study, which no level
+# override changes. What is trained for a train row (every system's models and the
+# fusion weights) takes PLAN.seed_of(row), one function for them all: config `seed`, or
 # the row's level's `level_overrides` seed (an arm row's is level 1's, like its other
 # settings). A per-level seed thus moves that level's audio, video and fused systems
 # together, and nothing of another level.
 def seed_of(row):
     """The seed of what is trained for train row ``row`` (a level or an arm's row)."""
-    return settings(row)["seed"]
+    return PLAN.seed_of(row)
 
 
 def training_seed(wildcards):
     """Params function of every training rule: the seed of the job's replicate
     (emoagree.training.replicates.replicate_seed) of its train row's seed_of()."""
-    return replicate_seed(seed_of(wildcards.train_level), wildcards.rep)
+    return PLAN.training_seed(wildcards.train_level, wildcards.rep)
 
 
 def train_row_seed(wildcards):
@@ -223,38 +211,13 @@ def train_row_seed(wildcards):
     return seed_of(wildcards.train_level)
 
 
-def planned_systems():
-    """Audio, video and fused systems the corpus can support, from its media columns."""
-    has_audio = bool(RECORDINGS["audio_path"].fillna("").astype(str).str.len().gt(0).any())
-    has_video = bool(RECORDINGS["video_path"].fillna("").astype(str).str.len().gt(0).any())
-    audio = list(config["systems"]["audio"]) if has_audio else []
-    video = list(config["systems"]["video"]) if has_video else []
-    pairs = config["systems"].get("fusion", "all")
-    if pairs == "all":
-        pairs = [(a, v) for a in config["systems"]["audio"] for v in config["systems"]["video"]]
-    for pair in pairs:
-        unknown = [s for s in pair if s not in config["systems"]["audio"] + config["systems"]["video"]]
-        if unknown:
-            raise ValueError(
-                f"config systems.fusion pair {list(pair)} names {unknown}, which is not among "
-                "systems.audio / systems.video"
-            )
-    fusion = [f"fusion_{a}_{v}" for a, v in pairs if a in audio and v in video]
-    if not has_audio or not has_video:
-        missing = "audio" if not has_audio else "video"
-        print(
-            f"emoagree: the corpus has no {missing} files; planning only the "
-            f"{'video' if not has_audio else 'audio'} branch (no fusion).",
-            file=sys.stderr,
-        )
-    return audio, video, fusion
-
-
-AUDIO_SYSTEMS, VIDEO_SYSTEMS, FUSION_SYSTEMS = or_refuse(planned_systems)
+AUDIO_SYSTEMS = list(PLAN.systems.audio)
+VIDEO_SYSTEMS = list(PLAN.systems.video)
+FUSION_SYSTEMS = list(PLAN.systems.fusion)
 SYSTEMS = AUDIO_SYSTEMS + VIDEO_SYSTEMS + FUSION_SYSTEMS
 # What tables, figures, captions and the answer call each system: a video system's name
 # carries the backbone and weights that ran ("video_vggf_rf (EfficientNet-Lite0, ...)").
-SYSTEM_LABELS = system_labels(SYSTEMS, config)
+SYSTEM_LABELS = system_labels(SYSTEMS, PLAN.sections["video"])
 
 
 wildcard_constraints:
@@ -269,9 +232,4 @@ wildcard_constraints:
 # draws the same clusters; see emoagree.evaluation.bootstrap.resolve_cluster), and what a
 # cell's metrics depend on: resamples, interval level and what is resampled.
 SPLIT_TABLE = "results/corpus/split.csv"
-BOOTSTRAP_SETTINGS = {
-    "bootstrap_resamples": config["evaluation"]["bootstrap_resamples"],
-    "ci_level": config["evaluation"]["ci_level"],
-    "cluster": config["evaluation"].get("cluster", "auto"),
-    "strategy": config.get("split", {}).get("strategy", "stratified"),
-}
+BOOTSTRAP_SETTINGS = PLAN.evaluation.bootstrap()

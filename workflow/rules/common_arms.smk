@@ -3,13 +3,11 @@
 # An arm is a train row (Mw, Ms, Mc) trained on all level-1 intervals with their agreement,
 # with level 1's settings, features and split; see src/emoagree/levels/arms.py for the definitions.
 
-from emoagree.levels.arms import ARM_ROWS, NETWORK_ONLY_ARMS  # noqa: E402
+from emoagree.levels.arms import ARM_ROWS  # noqa: E402
 from emoagree.levels.curriculum import curriculum_notes  # noqa: E402
 
-ARMS = [str(arm) for arm in config.get("training_arms") or []]
-ARM_SETTINGS = config.get("arms") or {}
-# Systems that train per epoch and so can follow a curriculum.
-NETWORK_SYSTEMS = ("audio_lstm", "video_effnet")
+ARMS = list(PLAN.arms)
+ARM_SETTINGS = PLAN.arm_settings
 
 
 def arm_file(arm):
@@ -18,25 +16,13 @@ def arm_file(arm):
 
 def fusion_members(system):
     """(audio system, video system) of a fused system's name."""
-    for audio in config["systems"]["audio"]:
-        prefix = f"fusion_{audio}_"
-        if system.startswith(prefix):
-            return audio, system[len(prefix) :]
-    raise ValueError(f"{system} is not a fused system of the configured audio systems")
+    return PLAN.systems.fusion_members(system)
 
 
 def system_arm_rows(system):
     """The arm rows (Mw, Ms, Mc) planned for ``system``: a curriculum only for the
     networks; a fused pair only the rows both of its members have."""
-    if system.startswith("fusion_"):
-        audio, video = fusion_members(system)
-        theirs = set(system_arm_rows(video))
-        return [row for row in system_arm_rows(audio) if row in theirs]
-    return [
-        ARM_ROWS[arm]
-        for arm in ARMS
-        if arm not in NETWORK_ONLY_ARMS or system in NETWORK_SYSTEMS
-    ]
+    return PLAN.arm_rows(system)
 
 
 def arm_notes(system):
@@ -56,7 +42,7 @@ for _note in sorted({note for system in SYSTEMS for note in arm_notes(system)}):
 
 def train_rows(system):
     """The rows of ``system``'s cross-evaluation: every level, then its arm rows."""
-    return [*LEVELS, *system_arm_rows(system)]
+    return PLAN.train_rows(system)
 
 
 def train_arm(row):
@@ -78,6 +64,6 @@ def train_data_level(row):
 def arms_targets():
     """Every configured arm's table and, on the demo, the arms' truth accuracy."""
     targets = [arm_file(arm) for arm in ARMS]
-    if ARMS and config["corpus"]["format"] == "demo":
+    if ARMS and PLAN.corpus.format == "demo":
         targets += [f"results/tables/arms_truth_accuracy.{ext}" for ext in ("csv", "md")]
     return targets

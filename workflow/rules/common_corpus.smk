@@ -8,4 +8,4 @@ def corpus_targets():
 
 def corpus_inputs(wildcards):
     """The files the corpus adapter reads: tables or marks files, actors list, media."""
-    return corpus_input_files(config, RECORDINGS)
+    return corpus_input_files(PLAN.corpus, RECORDINGS)

@@ -18,7 +18,7 @@ def alpha_files():
 
 def truth_file():
     """The demo corpus's hidden truth, written by the demo rule beside the corpus."""
-    return os.path.join(config["corpus"]["path"], "truth.csv")
+    return os.path.join(PLAN.corpus.path, "truth.csv")
 
 
 def levels_targets():

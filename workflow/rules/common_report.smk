@@ -24,12 +24,7 @@ OPTIMISTIC_FUSION = any(settings(k)["fusion"]["selection"] == "test" for k in LE
 
 def study_protocol():
     """What the answer states about the split: unit, strategy, fusion weight selection."""
-    split = config.get("split", {})
-    return {
-        "unit": split.get("unit", "segment"),
-        "strategy": split.get("strategy", "stratified"),
-        "fusion_selection": "test" if OPTIMISTIC_FUSION else "val",
-    }
+    return PLAN.split.answer_fields("test" if OPTIMISTIC_FUSION else "val")
 
 
 def cell_keys(systems, tests, arms=True):
@@ -127,7 +122,7 @@ def report_corpus_targets():
         for name in ("fig1_annotation_example", "fig2_counts", "fig3_lengths")
         for ext in ("png", "pdf")
     ]
-    if config["corpus"]["format"] == "demo":
+    if PLAN.corpus.format == "demo":
         targets += [f"results/figures/fig_truth_accuracy.{ext}" for ext in ("png", "pdf")]
     return targets
 
@@ -155,7 +150,7 @@ def report_targets():
     targets.append("results/report/front_figure.rst")
     targets += [f"results/tables/crosseval/{s}.csv" for s in SYSTEMS]
     targets += [f"results/figures/crosseval/{s}.{ext}" for s in SYSTEMS for ext in ("png", "pdf")]
-    if config["corpus"]["format"] == "ramas":
+    if PLAN.corpus.format == "ramas":
         targets += ["results/tables/paper_table2.csv", "results/tables/paper_table3.csv"]
     return targets
 

@@ -17,13 +17,13 @@ rule corpus_normalize:
         # recordings without marks of a configured emotion (Table 1's notes)
         unmarked="results/corpus/unmarked_recordings.csv",
     params:
-        format=config["corpus"]["format"],
-        path=config["corpus"]["path"],
-        tolerance_s=config["corpus"]["tolerance_s"],
+        format=PLAN.corpus.format,
+        path=PLAN.corpus.path,
+        tolerance_s=PLAN.corpus_options.tolerance_s,
         emotions=EMOTIONS,
-        fold_labels=config["corpus"]["fold_labels"],
-        label_map=config["corpus"].get("label_map") or {},
-        accept_empty_media=config["corpus"]["accept_empty_media"],
+        fold_labels=PLAN.corpus_options.fold_labels,
+        label_map=dict(PLAN.corpus_options.label_map),
+        accept_empty_media=PLAN.corpus_options.accept_empty_media,
         # The recordings planned at parse time; the script checks the adapter agrees.
         planned=list(RECORDINGS["recording"]),
     log:

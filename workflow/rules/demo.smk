@@ -4,21 +4,21 @@
 from emoagree.corpus.demo import demo_files
 
 
-if config["corpus"]["format"] == "demo":
+if PLAN.corpus.format == "demo":
 
     rule demo_corpus:
         output:
             # Every file explicitly (no directory()): per-recording rules take the media
             # files as inputs. demo_files lists truth.csv last, at the corpus root.
             [
-                os.path.join(config["corpus"]["path"], f)
-                for f in demo_files(config["corpus"]["demo"], config["seed"])
+                os.path.join(PLAN.corpus.path, f)
+                for f in demo_files(PLAN.demo, PLAN.seed)
             ],
         params:
             root=lambda wildcards, output: os.path.dirname(output[-1]),
-            demo=config["corpus"]["demo"],
+            demo=PLAN.demo_params(),
             emotions=EMOTIONS,
-            seed=config["seed"],
+            seed=PLAN.seed,
         log:
             "logs/corpus/demo_corpus.log",
         benchmark:

@@ -22,7 +22,7 @@ rule evaluation_metrics_val:
     params:
         emotions=EMOTIONS,
         evaluation=BOOTSTRAP_SETTINGS,
-        seed=config["seed"],
+        seed=PLAN.seed,
         n_replicates=N_REPLICATES,
         n_repeats=N_REPEATS,
     log:

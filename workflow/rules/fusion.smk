@@ -97,7 +97,7 @@ rule fusion_apply:
         n_folds=N_FOLDS,
         n_replicates=N_REPLICATES,
         evaluation=BOOTSTRAP_SETTINGS,
-        bootstrap_seed=config["seed"],
+        bootstrap_seed=PLAN.seed,
     log:
         "logs/fusion/apply/fusion_{audio_system}_{video_system}/train{train_level}/test{test_level}.log",
     benchmark:

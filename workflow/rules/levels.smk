@@ -16,14 +16,14 @@ rule levels_split:
         "results/corpus/split.csv",
     params:
         emotions=EMOTIONS,
-        strategy=config["split"]["strategy"],
-        unit=config["split"]["unit"],
+        strategy=PLAN.split.strategy,
+        unit=PLAN.split.unit,
         folds=N_FOLDS,
         repeats=N_REPEATS,
-        guard_s=config["split"]["guard_s"],
-        test_fraction=config["split"]["test_fraction"],
-        val_fraction=config["split"]["val_fraction"],
-        seed=config["seed"],
+        guard_s=PLAN.split_settings.guard_s,
+        test_fraction=PLAN.split_settings.test_fraction,
+        val_fraction=PLAN.split_settings.val_fraction,
+        seed=PLAN.seed,
     log:
         "logs/levels/split.log",
     benchmark:
@@ -86,10 +86,10 @@ rule levels_split_overlap:
     output:
         "results/corpus/split_overlap.json",
     params:
-        strategy=config["split"]["strategy"],
-        unit=config["split"]["unit"],
+        strategy=PLAN.split.strategy,
+        unit=PLAN.split.unit,
         folds=N_FOLDS,
-        guard_s=config["split"]["guard_s"],
+        guard_s=PLAN.split_settings.guard_s,
     log:
         "logs/levels/split_overlap.log",
     benchmark:

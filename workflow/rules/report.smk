@@ -46,7 +46,7 @@ rule report_table1:
         levels=LEVELS,
         folds=N_FOLDS,
         protocol=SPLIT_PROTOCOL,
-        with_paper=config["corpus"]["format"] == "ramas",
+        with_paper=PLAN.corpus.format == "ramas",
     log:
         "logs/levels/table1.log",
     benchmark:
@@ -144,7 +144,7 @@ rule report_departures:
         csv="results/tables/departures.csv",
         rst="results/tables/departures.rst",
     params:
-        run={k: v for k, v in config.items()},
+        run=dict(PLAN.sections),
         labels=SYSTEM_LABELS,
     log:
         "logs/report/departures.log",
@@ -233,7 +233,7 @@ rule report_table2:
         cells=same_level_keys(SYSTEMS),
         systems=SYSTEMS,
         levels=LEVELS,
-        corpus_format=config["corpus"]["format"],
+        corpus_format=PLAN.corpus.format,
         labels=SYSTEM_LABELS,
     log:
         "logs/report/table2.log",
@@ -269,7 +269,7 @@ rule report_table3:
         cells=cell_keys(HEADLINE_CANDIDATES, LEVELS),
         levels=LEVELS,
         train_rows={s: train_rows(s) for s in HEADLINE_CANDIDATES},
-        corpus_format=config["corpus"]["format"],
+        corpus_format=PLAN.corpus.format,
         labels=SYSTEM_LABELS,
     log:
         "logs/report/table3.log",
@@ -343,8 +343,8 @@ rule report_answer:
         systems=SYSTEMS,
         levels=LEVELS,
         emotions=EMOTIONS,
-        evaluation=config["evaluation"],
-        seed=config["seed"],
+        evaluation=dict(PLAN.evaluation.section),
+        seed=PLAN.seed,
         optimistic=OPTIMISTIC_FUSION,
         protocol=study_protocol(),
         labels=SYSTEM_LABELS,
@@ -533,7 +533,9 @@ rule report_methods:
         tex="results/tables/methods.tex",
     params:
         # corpus format, emotions, fusion draws: the rest is read from answer.json
-        settings=methods_settings(config),
+        settings=methods_settings(
+            PLAN.corpus.format, PLAN.emotions, PLAN.sections["fusion"]["draws"]
+        ),
         levels=LEVELS,
         systems=SYSTEMS,
         labels=SYSTEM_LABELS,

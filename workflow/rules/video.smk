@@ -37,7 +37,7 @@ rule video_faces:
         stretches=shard_stretches,
         annotations=lambda wc: face_annotations(wc)[0] if face_annotations(wc) else None,
         emotions=EMOTIONS,
-        video={k: config["video"][k] for k in ("sampling", "detector")},
+        video={k: PLAN.sections["video"][k] for k in ("sampling", "detector")},
     log:
         "logs/video/faces/{shard}.log",
     benchmark:
@@ -61,7 +61,7 @@ rule video_embeddings:
         shards=lambda wc: EMBEDDING_GROUPS[wc.shard],
         # Only what shapes the embeddings: changing the forest settings must not re-embed.
         cfg={
-            k: config["video"]["vggf_rf"][k]
+            k: PLAN.sections["video"]["vggf_rf"][k]
             for k in ("backbone", "weights", "image_size", "batch_size")
         },
     log:
@@ -70,7 +70,7 @@ rule video_embeddings:
         "benchmarks/video/embeddings/{backbone}/{shard}.tsv"
     conda:
         "../../envs/video.yaml"
-    threads: config["video"]["threads"]
+    threads: PLAN.sections["video"]["threads"]
     resources:
         mem_mb=4000,
         gpu=GPU_JOB,
@@ -139,14 +139,14 @@ rule video_vggf_rf_train:
         fold=lambda w: int(w.fold),
         n_folds=N_FOLDS,
         # the inner CV's groups mimic the outer split (emoagree.training.selection.inner_cv_groups)
-        split_strategy=config["split"]["strategy"],
+        split_strategy=PLAN.split.strategy,
     log:
         "logs/video/video_vggf_rf/fold{fold}_train{train_level}{rep}.log",
     benchmark:
         "benchmarks/video/video_vggf_rf/fold{fold}_train{train_level}{rep}.tsv"
     conda:
         "../../envs/video.yaml"
-    threads: config["video"]["threads"]
+    threads: PLAN.sections["video"]["threads"]
     resources:
         mem_mb=4000,
     script:
@@ -179,7 +179,7 @@ rule video_effnet_train:
         "benchmarks/video/video_effnet/fold{fold}_train{train_level}{rep}.tsv"
     conda:
         "../../envs/video.yaml"
-    threads: config["video"]["threads"]
+    threads: PLAN.sections["video"]["threads"]
     resources:
         mem_mb=6000,
         gpu=GPU_JOB,
@@ -212,7 +212,7 @@ rule video_predict:
         n_folds=N_FOLDS,
         n_replicates=N_REPLICATES,
         evaluation=BOOTSTRAP_SETTINGS,
-        seed=config["seed"],
+        seed=PLAN.seed,
     log:
         "logs/video/{video_system}/train{train_level}_test{test_level}.log",
     benchmark:

@@ -33,6 +33,7 @@ from emoagree.evaluation.bootstrap import (
 )
 from emoagree.evaluation.parts import LevelTestSet, StudyClusters
 from emoagree.levels.folds import fold_view
+from emoagree.plan.protocol import DEFAULT_STRATEGY, DEFAULT_UNIT
 from emoagree.predictions import PredictionArrays, read_checked
 
 
@@ -45,13 +46,13 @@ def study_protocol(
     """Unit, folds and replicates as the data show them (the config's words where it has
     them): level tables without a ``unit`` column were split per interval."""
     protocol = dict(protocol or {})
-    strategy = protocol.get("strategy", "stratified")
+    strategy = protocol.get("strategy", DEFAULT_STRATEGY)
     if not all(t.has_units for t in tests.values()):
         unit = "interval"
     elif strategy in ("actor", "corpus"):
         unit = strategy
     else:
-        unit = str(protocol.get("unit") or "segment")
+        unit = str(protocol.get("unit") or DEFAULT_UNIT)
     # repeat 0's folds (the first of each test set's R repeat-major blocks)
     folds = [
         int(f)

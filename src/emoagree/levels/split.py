@@ -39,6 +39,7 @@ from emoagree.levels.parts import (
     shuffled_units,
 )
 from emoagree.levels.units import unit_ids, unit_table
+from emoagree.plan.protocol import describe_protocol  # noqa: F401 (the one description)
 
 log = logging.getLogger(__name__)
 
@@ -52,30 +53,6 @@ def repeat_seed(seed: int, repeat: int) -> int:
     if repeat == 0:
         return int(seed)
     return zlib.crc32(f"split seed {int(seed)} repeat {repeat}".encode())
-
-
-def describe_protocol(strategy: str, unit: str, folds: int, repeats: int = 1) -> str:
-    """One line for tables and reports: how the data were split (and whether it leaks)."""
-    folds = int(folds)
-    if strategy == "corpus":
-        where = "the corpus's own split per recording, one held-out test part"
-    elif folds == 1:
-        where = "one held-out test part"
-    else:
-        where = f"{folds}-fold cross-validation, val = the next fold, every interval tested once"
-        if int(repeats) > 1:
-            where = (
-                f"{folds}-fold cross-validation repeated {int(repeats)} times with different "
-                f"seeds, val = the next fold, every interval tested once per repeat"
-            )
-    kind = "actor (speaker-independent)" if strategy == "actor" else unit
-    text = f"split unit: {kind}; {where}"
-    if strategy != "actor" and unit == "interval":
-        text += (
-            "; unit interval is the paper's protocol and LEAKS: intervals of different "
-            "emotions overlap in time, so test time can also be train time"
-        )
-    return text
 
 
 def deal_folds(units: pd.DataFrame, folds: int, seed: int, kind: str = "split") -> pd.Series:

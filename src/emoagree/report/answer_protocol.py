@@ -7,24 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-#: How the answer names each split unit.
-UNIT_WORDS = {
-    "segment": (
-        "segment (a connected stretch of the union of all kept emotions' level-1 intervals, "
-        "over all views of one session)"
-    ),
-    "recording": "recording",
-    "session": "session (all views of one dialogue)",
-    "actor": "actor (speaker-independent)",
-    "corpus": "recording, as the corpus's own split gives it",
-    "interval": (
-        "interval: the paper's protocol, where intervals of different emotions can overlap "
-        "in time across parts (the same audio and frames can be in train and in test)"
-    ),
-}
-
-
-
+from emoagree.plan.protocol import unit_words
 
 #: How the answer names each cluster kind (singular, plural).
 CLUSTER_WORDS = {
@@ -99,7 +82,7 @@ def protocol_text(answer: Mapping[str, Any]) -> list[str]:
         )
     dropped = int(answer.get("dropped_resamples", 0))
     return [
-        f"Protocol. Split unit: {UNIT_WORDS.get(protocol['unit'], protocol['unit'])}; "
+        f"Protocol. Split unit: {unit_words(protocol['unit'])}; "
         f"{parts}; {replicates} seeded training replicate{'s' if replicates != 1 else ''} "
         "per (system, fold, train level) (each resample draws one). What chose what: " + chose,
         "",

@@ -103,14 +103,14 @@ BIBTEX = r"""@inproceedings{ryumina2021annotation,
 """
 
 
-def methods_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+def methods_settings(corpus_format: str, emotions, fusion_draws: int) -> dict[str, Any]:
     """What the methods text reads of the run's configuration: the corpus format, the
     emotions and the fusion's Dirichlet draws (the rest comes from answer.json and the
     level tables)."""
     return {
-        "corpus_format": config["corpus"]["format"],
-        "emotions": list(config["emotions"]),
-        "fusion_draws": config["fusion"]["draws"],
+        "corpus_format": corpus_format,
+        "emotions": list(emotions),
+        "fusion_draws": fusion_draws,
     }
 
 

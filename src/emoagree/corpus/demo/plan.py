@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from emoagree.schema import section_defaults
 
 #: Categories of RAMAS's annotation files, in the column order of ``<id>_ann.csv``.
 RAMAS_EMOTIONS = ("Angry", "Sad", "Disgusted", "Happy", "Scared", "Surprised", "Neutral")
@@ -21,15 +23,10 @@ RAMAS_EXTRA = ("Domination", "Submission", "Shame", "Tiredness")
 RAMAS_CATEGORIES = RAMAS_EMOTIONS + RAMAS_EXTRA
 
 #: Default demo settings (``config["corpus"]["demo"]``); keys missing there take these.
-DEMO_DEFAULTS: dict[str, Any] = {
-    "n_actors": 4,
-    "n_dialogues": 16,
-    "duration_s": 15.0,
-    "n_annotators": 6,
-    "frame_size": [320, 240],
-    "sample_rate": 16000,
-    "dialogues_per_date": 1,
-}
+#: They are the ``default`` values of the JSON schema's ``corpus.demo`` properties, which
+#: is also where the bounds of every key are checked (when the workflow validates the
+#: config); no copy of either is kept here.
+DEMO_DEFAULTS: dict[str, Any] = section_defaults("corpus", "demo")
 
 #: RAMAS has 13 scenarios; their codes are a letter D/K/N/O and two digits.
 N_SCENARIOS = 13
@@ -55,30 +52,14 @@ class DemoSettings:
     dialogues_per_date: int
 
 
-def demo_settings(demo: Mapping[str, Any] | None) -> DemoSettings:
-    """Merge ``demo`` over the defaults and check every value, naming the bad key."""
-    merged = dict(DEMO_DEFAULTS)
-    unknown = sorted(set(demo or {}) - set(DEMO_DEFAULTS))
-    if unknown:
-        raise ValueError(
-            f"corpus.demo: unknown key(s) {unknown}; known keys are {sorted(DEMO_DEFAULTS)}"
-        )
-    merged.update(demo or {})
-
-    def need(key: str, ok: bool, what: str) -> None:
-        if not ok:
-            raise ValueError(f"corpus.demo.{key} must be {what}, got {merged[key]!r}")
-
-    for key, low in (("n_actors", 2), ("n_dialogues", 1), ("n_annotators", 1),
-                     ("sample_rate", 8000), ("dialogues_per_date", 1)):
-        need(key, isinstance(merged[key], int) and merged[key] >= low, f"an integer >= {low}")
-    need("duration_s", isinstance(merged["duration_s"], (int, float))
-         and merged["duration_s"] >= 5, "a number of seconds >= 5")
-    need("dialogues_per_date", merged["dialogues_per_date"] <= N_SCENARIOS,
-         f"at most {N_SCENARIOS} (scenarios on one date must differ)")
+def demo_settings(demo: Mapping[str, Any] | DemoSettings | None) -> DemoSettings:
+    """``demo`` over the schema's defaults, typed (a :class:`DemoSettings` is returned as
+    it is). The bounds and unknown keys are the schema's to refuse: the workflow validates
+    the config before anything reads it."""
+    if isinstance(demo, DemoSettings):
+        return demo
+    merged = {**DEMO_DEFAULTS, **(demo or {})}
     size = merged["frame_size"]
-    need("frame_size", isinstance(size, Sequence) and len(size) == 2
-         and all(isinstance(v, int) and v >= 64 for v in size), "[width, height], each >= 64")
     return DemoSettings(
         n_actors=int(merged["n_actors"]),
         n_dialogues=int(merged["n_dialogues"]),
@@ -88,6 +69,11 @@ def demo_settings(demo: Mapping[str, Any] | None) -> DemoSettings:
         sample_rate=int(merged["sample_rate"]),
         dialogues_per_date=int(merged["dialogues_per_date"]),
     )
+
+
+def demo_config(demo: DemoSettings) -> dict[str, Any]:
+    """``demo`` as the config writes it (``frame_size`` a list), for a rule's params."""
+    return {**asdict(demo), "frame_size": list(demo.frame_size)}
 
 
 def scenario_codes(n: int = N_SCENARIOS) -> list[str]:
