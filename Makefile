@@ -30,7 +30,7 @@ demo: install
 # `snakemake --lint` runs inside the suite (tests/test_lint.py).
 test: install browser
 	$(BIN)/ruff check src scripts tests
-	$(BIN)/python -m pytest -q -ra -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+	$(BIN)/python -m pytest -q -ra -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 # The report test (tests/test_browser.py) opens results/report.html in headless Chromium:
 # Debian's chromium package, installed here where missing (as root, or through sudo).

@@ -1,5 +1,6 @@
-"""Fixtures shared by test files."""
+"""Fixtures shared by test files, and how pytest-xdist groups the tests."""
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -39,13 +40,15 @@ def corpus_levels():
     return annotations, levels
 
 
-# Parallel runs: `make test` runs the suite on pytest-xdist workers with `--dist loadgroup`.
-# A test file is one group, so its module fixtures (a finished tiny study, ...) are built
-# once; the files that read the session's finished study (`reported_study`) form one group.
-# Groups are handed out longest first, so that no long study starts last while the other
-# worker idles: the order of the longest groups below was measured with `pytest
-# --durations=60` (the SLURM study about a third of the suite, then the shared study, the
-# tiny study, ...); the other files follow by their number of end-to-end (slow) tests.
+# Parallel runs: `make test` runs the suite on pytest-xdist workers (`-n 2 --dist loadscope`)
+# with the scheduler below: a test file is one work unit, so its module fixtures (a finished
+# tiny study, ...) are built once, and the files that read the session's finished study
+# (`reported_study`) are one unit. (xdist's own `loadgroup` marks do not group under pytest 9,
+# whose node ids ignore the suffix xdist adds.) Units are handed out longest first, so that
+# no long study starts last while the other worker idles: the order of the longest groups
+# below was measured with `pytest --durations=60` (the SLURM study about a third of the
+# suite, then the shared study, the tiny study, ...); the other files follow by their
+# number of end-to-end (slow) tests.
 SHARED_STUDY_FILES = {"test_report.py", "test_figures.py", "test_methods.py", "test_browser.py"}
 LONGEST_GROUPS = [
     "test_slurm.py", "reported_study", "test_study.py", "test_folds.py", "test_repeats.py",
@@ -54,8 +57,9 @@ LONGEST_GROUPS = [
 ]
 
 
-def xdist_group_of(item) -> str:
-    name = item.path.name
+def test_group_of(nodeid: str) -> str:
+    """The work unit of a test: its file, or ``reported_study`` for the shared study's files."""
+    name = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
     return "reported_study" if name in SHARED_STUDY_FILES else name
 
 
@@ -63,15 +67,29 @@ def xdist_group_of(item) -> str:
 def pytest_collection_modifyitems(config, items):
     slow: dict[str, int] = {}
     for item in items:
-        group = xdist_group_of(item)
-        item.add_marker(pytest.mark.xdist_group(group))
+        group = test_group_of(item.nodeid)
         slow[group] = slow.get(group, 0) + (1 if item.get_closest_marker("slow") else 0)
 
     def order(item):
-        group = xdist_group_of(item)
+        group = test_group_of(item.nodeid)
         if group in LONGEST_GROUPS:
             return (0, LONGEST_GROUPS.index(group))
         return (1, -slow[group])
 
     # a stable sort keeps each group's tests in file order
     items.sort(key=order)
+
+
+if importlib.util.find_spec("xdist") is not None:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class TestGroupScheduling(LoadScopeScheduling):
+        """xdist's scope scheduling with :func:`test_group_of` as the scope."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return test_group_of(nodeid)
+
+    def pytest_xdist_make_scheduler(config, log):
+        if config.getvalue("dist") == "loadscope":
+            return TestGroupScheduling(config, log)
+        return None
