@@ -44,6 +44,24 @@ def test_log_to_sends_prints_logging_and_warnings_to_the_log(tmp_path, restore_s
     assert any("WARNING py.warnings" in line and "a library's warning" in line for line in lines)
 
 
+def test_log_to_keeps_font_subsetting_chatter_out_and_its_warnings_in(tmp_path, restore_stderr):
+    path = tmp_path / "job.log"
+    levels = {name: logging.getLogger(name).level for name in ("fontTools", "matplotlib", "PIL")}
+    log_to(str(path))
+    try:
+        print("Figure 1 shows recording r1", file=sys.stderr)
+        logging.getLogger("fontTools.subset").info("maxp pruned")
+        logging.getLogger("fontTools.subset").warning("glyph missing")
+        lines = path.read_text().splitlines()
+        # a figure script's log starts with what it says of the figure
+        assert lines[0] == "Figure 1 shows recording r1"
+        assert not any("pruned" in line for line in lines)
+        assert any("WARNING fontTools.subset: glyph missing" in line for line in lines)
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+
+
 def test_every_script_logs_through_log_to():
     scripts = sorted((ROOT / "scripts").glob("*.py"))
     assert len(scripts) > 30

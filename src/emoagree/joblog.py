@@ -18,6 +18,10 @@ log = logging.getLogger(__name__)
 #: The log lines' format: time, level, logger name, message.
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
+#: Libraries whose INFO lines are their own bookkeeping (fontTools reports every table it
+#: prunes while matplotlib subsets a font into a PDF): only their warnings reach the log.
+QUIET_LOGGERS = ("fontTools", "matplotlib", "PIL")
+
 
 def log_to(path: str) -> TextIO:
     """Send stderr (tracebacks included), warnings and INFO-level logging to ``path``.
@@ -28,6 +32,8 @@ def log_to(path: str) -> TextIO:
     sys.stderr = open(path, "w", buffering=1)  # noqa: SIM115 - lives as long as the job
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, force=True, format=LOG_FORMAT)
     logging.captureWarnings(True)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     return sys.stderr
 
 
