@@ -124,14 +124,11 @@ def _check(intervals: pd.DataFrame, annotations: pd.DataFrame) -> None:
 # --- weights, targets, levels ----------------------------------------------------------
 
 
-def mean_coverage(intervals: pd.DataFrame, annotations: pd.DataFrame) -> np.ndarray:
-    """Coverage of each interval's own emotion averaged over the interval's time
-    (``integral of coverage over [start, end) / (end - start)``; a zero-length interval
-    takes the coverage at its start)."""
+def _coverage_steps(intervals: pd.DataFrame, annotations: pd.DataFrame):
+    """For each interval: ``(row, start, end, instants, counts)``, the step function of the
+    coverage of its own emotion in its recording (no marks: coverage 0 everywhere)."""
     _check(intervals, annotations)
-    unions = _unions(annotations)
-    steps = {key: _steps(value) for key, value in unions.items()}
-    out = np.zeros(len(intervals))
+    steps = {key: _steps(value) for key, value in _unions(annotations).items()}
     for i, (rec, emo, start, end) in enumerate(
         zip(
             intervals["recording"].astype(str),
@@ -142,6 +139,15 @@ def mean_coverage(intervals: pd.DataFrame, annotations: pd.DataFrame) -> np.ndar
         )
     ):
         instants, counts = steps.get((rec, emo), (np.zeros(1), np.zeros(0, dtype=int)))
+        yield i, start, end, instants, counts
+
+
+def mean_coverage(intervals: pd.DataFrame, annotations: pd.DataFrame) -> np.ndarray:
+    """Coverage of each interval's own emotion averaged over the interval's time
+    (``integral of coverage over [start, end) / (end - start)``; a zero-length interval
+    takes the coverage at its start)."""
+    out = np.zeros(len(intervals))
+    for i, start, end, instants, counts in _coverage_steps(intervals, annotations):
         if end > start:
             lengths, counts = _window(instants, counts, start, end)
             out[i] = float((lengths * counts).sum()) / (end - start)
@@ -239,19 +245,8 @@ def max_levels(intervals: pd.DataFrame, annotations: pd.DataFrame) -> np.ndarray
     marks, so it is not capped by the configured levels and ignores the per-level
     ``min_duration_s`` filter (a level-k stretch shorter than that still counts).
     """
-    _check(intervals, annotations)
-    steps = {key: _steps(value) for key, value in _unions(annotations).items()}
     out = np.zeros(len(intervals), dtype=int)
-    for i, (rec, emo, start, end) in enumerate(
-        zip(
-            intervals["recording"].astype(str),
-            intervals["emotion"].astype(str),
-            intervals["start_s"].astype(float),
-            intervals["end_s"].astype(float),
-            strict=True,
-        )
-    ):
-        instants, counts = steps.get((rec, emo), (np.zeros(1), np.zeros(0, dtype=int)))
+    for i, start, end, instants, counts in _coverage_steps(intervals, annotations):
         lengths, counts = _window(instants, counts, start, end)
         inside = counts[lengths > 0]
         out[i] = int(inside.max()) if len(inside) else 0
