@@ -95,7 +95,7 @@ def sklearn_search(system: str, audio: dict, seed: int, n_splits: int,
     if system == "audio_svm":
         # break_ties as the workflow's SVM: vote ties go to the larger decision value
         classifier = SVC(kernel=audio["svm"]["kernel"], class_weight=audio["class_weight"],
-                         break_ties=True)
+                         break_ties=True, max_iter=int(audio["svm"].get("max_iter", -1)))
     else:
         classifier = LogisticRegression(max_iter=audio["lr"]["max_iter"], solver="newton-cg",
                                         class_weight=audio["class_weight"])

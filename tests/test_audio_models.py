@@ -787,3 +787,28 @@ def test_decision_probabilities_follow_the_svms_own_decision(n_classes):
     platt = {**settings, "svm": {**settings["svm"], "probability": "platt"}}
     assert type(fit_pipeline("audio_svm", GridPoint(5, 1.0), x, y, platt, 0)
                 .named_steps["classify"]) is classic.SVC
+
+
+def test_an_svm_stopped_at_max_iter_is_logged_and_reported(caplog):
+    # overlapping classes at a large C: libsvm needs far more than 5 iterations
+    rng = np.random.default_rng(0)
+    y = np.array(EMOTIONS[:3] * 20, dtype=object)
+    x = rng.normal(size=(len(y), 6))
+    capped = {**SETTINGS, "svm": {"kernel": "linear", "c_grid": [1e3], "probability": "decision",
+                                  "max_iter": 5}}
+    model = fit_pipeline("audio_svm", GridPoint(4, 1e3), x, y, capped, 0)
+    assert model.named_steps["classify"].max_iter == 5
+    assert classic.stopped_at_max_iter(model)
+    free = {**capped, "svm": {**capped["svm"], "max_iter": -1, "c_grid": [1e-3]}}
+    assert not classic.stopped_at_max_iter(fit_pipeline("audio_svm", GridPoint(4, 1e-3), x, y,
+                                                        free, 0))
+    units = np.array([f"u{i % 6}" for i in range(len(y))], dtype=object)
+    rows = np.arange(len(y))
+    with caplog.at_level(logging.WARNING, logger="emoagree.audio.classic"):
+        scores = grid_split_scores("audio_svm", [GridPoint(4, 1e3)], x, y, rows[units != "u0"],
+                                   rows[units == "u0"], capped, 0)
+    assert set(scores) == {GridPoint(4, 1e3)}
+    assert "1 of 1 grid fits of this split stopped at audio.svm.max_iter (5)" in caplog.text
+    fit = fit_classic("audio_svm", x[:40], y[:40], units[:40], x[40:], y[40:], units[40:],
+                      {**capped, "pca_grid": [4]}, 0)
+    assert fit.report["svm_max_iter"] == 5 and fit.report["stopped_at_max_iter"] is True

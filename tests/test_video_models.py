@@ -21,10 +21,10 @@ from emoagree.video.forest import (
     ForestPoint,
     forest_grid,
     frame_probabilities,
-    interval_probabilities,
     select_forest,
     train_forest,
 )
+from emoagree.video.frames import interval_probabilities
 
 EMOTIONS = ["Angry", "Happy", "Surprised", "Sad", "Disgusted", "Scared"]
 

@@ -35,7 +35,7 @@ from emoagree.levels.curriculum import curriculum_rows
 from emoagree.training.arm_inputs import ArmInputs
 from emoagree.training.arm_loss import class_weights, one_hot, soft_cross_entropy
 from emoagree.video.backbones import create_backbone, normalization, resize_crops, to_tensor
-from emoagree.video.forest import interval_probabilities
+from emoagree.video.frames import interval_probabilities
 
 log = logging.getLogger(__name__)
 

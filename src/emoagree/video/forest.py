@@ -18,6 +18,7 @@ import pandas as pd
 from sklearn.ensemble import RandomForestClassifier
 
 from emoagree.training.selection import INNER_CV, Selection, grouped_splits, select, uar_score
+from emoagree.video.frames import interval_probabilities
 
 log = logging.getLogger(__name__)
 
@@ -60,22 +61,6 @@ def frame_probabilities(
         probs = forest.predict_proba(features)
         for column, label in enumerate(forest.classes_):
             out[:, list(emotions).index(label)] = probs[:, column]
-    return out
-
-
-def interval_probabilities(
-    intervals: pd.DataFrame, frames: pd.DataFrame, frame_probs: np.ndarray, n_classes: int
-) -> np.ndarray:
-    """Mean frame probability per interval (intervals order); NaN rows without frames."""
-    out = np.full((len(intervals), n_classes), np.nan)
-    if len(frames):
-        means = (
-            pd.DataFrame(frame_probs).assign(interval_id=frames["interval_id"].to_numpy())
-            .groupby("interval_id", sort=False).mean()
-        )
-        ids = intervals["interval_id"].astype(str).to_numpy()
-        present = np.isin(ids, means.index.to_numpy())
-        out[present] = means.loc[ids[present]].to_numpy()
     return out
 
 

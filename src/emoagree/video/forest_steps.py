@@ -22,12 +22,11 @@ from emoagree.video.forest import (
     forest_grid,
     frame_matrix,
     frame_probabilities,
-    interval_probabilities,
     select_forest,
     selection_report,
     train_forest,
 )
-from emoagree.video.frames import interval_frames
+from emoagree.video.frames import interval_frames, interval_probabilities
 from emoagree.video.steps import (
     load_tracks,
     part_of,

@@ -85,3 +85,19 @@ def level_coverage(intervals: pd.DataFrame, tracks: Mapping[str, FaceTrack]) -> 
         table["sampled_frames"] > 0
     )
     return table
+
+
+def interval_probabilities(
+    intervals: pd.DataFrame, frames: pd.DataFrame, frame_probs: np.ndarray, n_classes: int
+) -> np.ndarray:
+    """Mean frame probability per interval (intervals order); NaN rows without frames."""
+    out = np.full((len(intervals), n_classes), np.nan)
+    if len(frames):
+        means = (
+            pd.DataFrame(frame_probs).assign(interval_id=frames["interval_id"].to_numpy())
+            .groupby("interval_id", sort=False).mean()
+        )
+        ids = intervals["interval_id"].astype(str).to_numpy()
+        present = np.isin(ids, means.index.to_numpy())
+        out[present] = means.loc[ids[present]].to_numpy()
+    return out

@@ -25,8 +25,7 @@ from emoagree.levels.folds import as_fold_paths, pool_folds
 from emoagree.predictions import make_predictions, write_predictions
 from emoagree.shards import recording_caches
 from emoagree.video.faces import FaceTrack
-from emoagree.video.forest import interval_probabilities
-from emoagree.video.frames import interval_frames
+from emoagree.video.frames import interval_frames, interval_probabilities
 
 log = logging.getLogger(__name__)
 
