@@ -44,9 +44,9 @@ from scipy.stats import norm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from emoagree.contracts.predictions import PredictionArrays  # noqa: E402
 from emoagree.evaluation.answer import study_answer  # noqa: E402
 from emoagree.evaluation.parts import LevelTestSet, StudyClusters  # noqa: E402
-from emoagree.predictions import PredictionArrays  # noqa: E402
 
 EMOTIONS = ["Angry", "Happy", "Surprised", "Sad", "Disgusted", "Scared"]
 LEVELS = [1, 2, 3, 4, 5]

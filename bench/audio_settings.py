@@ -49,7 +49,8 @@ from emoagree.audio.functionals import OK  # noqa: E402
 from emoagree.audio.lstm import LstmSettings, predict_sequences, prepare  # noqa: E402
 from emoagree.audio.lstm_steps import lld_sequences  # noqa: E402
 from emoagree.audio.lstm_train import train_lstm  # noqa: E402
-from emoagree.audio.steps import aligned_functionals, read_level, split_rows  # noqa: E402
+from emoagree.audio.steps import aligned_functionals, split_rows  # noqa: E402
+from emoagree.contracts.levels import MODEL_COLUMNS, read_level  # noqa: E402
 from emoagree.evaluation.metrics import uar  # noqa: E402
 from emoagree.levels.folds import fold_view  # noqa: E402
 from emoagree.settings import sized_config  # noqa: E402
@@ -68,7 +69,7 @@ def n_folds_of(table: pd.DataFrame) -> int:
 
 
 def level_view(results: Path, level: int, fold: int) -> pd.DataFrame:
-    table = read_level(results / "corpus" / "levels" / f"level{level}.csv")
+    table = read_level(results / "corpus" / "levels" / f"level{level}.csv", MODEL_COLUMNS)
     return fold_view(table, fold, n_folds_of(table)).reset_index(drop=True)
 
 

@@ -59,7 +59,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from emoagree.audio.classic import CLASSIC_SYSTEMS, predict_labels  # noqa: E402
 from emoagree.audio.functionals import OK  # noqa: E402
-from emoagree.audio.steps import aligned_functionals, read_level, run_train_classic  # noqa: E402
+from emoagree.audio.steps import aligned_functionals, run_train_classic  # noqa: E402
+from emoagree.contracts.levels import MODEL_COLUMNS, read_level  # noqa: E402
 from emoagree.levels.folds import fold_view  # noqa: E402
 from emoagree.settings import sized_config  # noqa: E402
 from emoagree.training.selection import uar_score  # noqa: E402
@@ -186,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     for system in args.systems:
         for level in args.levels:
             started = time.perf_counter()
-            table = read_level(results / "corpus" / "levels" / f"level{level}.csv")
+            table = read_level(results / "corpus" / "levels" / f"level{level}.csv", MODEL_COLUMNS)
             npz = results / "features" / "audio_functionals" / f"level{level}.npz"
             with tempfile.TemporaryDirectory() as scratch:
                 row = compare_level(system, table, npz, emotions, audio, seed, Path(scratch))

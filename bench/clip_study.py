@@ -163,11 +163,11 @@ def bare_study(corpus: Path, level_csv: Path, audio: dict, cores: int, seed: int
     seconds (table reading and imports not timed)."""
     import opensmile
 
-    from emoagree.audio.steps import read_level
+    from emoagree.contracts.levels import MODEL_COLUMNS, read_level
     from emoagree.levels.folds import fold_view
     from emoagree.training.selection import uar_score
 
-    table = read_level(level_csv)
+    table = read_level(level_csv, MODEL_COLUMNS)
     recordings = pd.read_csv(corpus / "recordings.csv", dtype=str, keep_default_na=False)
     wavs = dict(zip(recordings["recording"], recordings["audio_path"], strict=True))
     started = time.perf_counter()

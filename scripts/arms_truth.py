@@ -9,12 +9,12 @@ log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 import pandas as pd  # noqa: E402
 
-from emoagree.intervals_io import read_intervals  # noqa: E402
+from emoagree.contracts.levels import read_level  # noqa: E402
 from emoagree.levels.truth import truth_accuracy_table  # noqa: E402
 
 inp, out, params = snakemake.input, snakemake.output, snakemake.params  # noqa: F821
-levels = {k: read_intervals(p) for k, p in zip(params.levels, inp.levels, strict=True)}
-arms = {a: read_intervals(p) for a, p in zip(params.arms, inp.arms, strict=True)}
+levels = {k: read_level(p) for k, p in zip(params.levels, inp.levels, strict=True)}
+arms = {a: read_level(p) for a, p in zip(params.arms, inp.arms, strict=True)}
 truth = pd.read_csv(inp.truth, dtype={"recording": str})
 table = truth_accuracy_table(levels, arms, truth, params.emotions, params.curriculum)
 table.to_csv(out.csv, index=False, float_format="%.4f")

@@ -12,9 +12,13 @@ log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 import os  # noqa: E402
 
-from emoagree.corpus import CorpusError, read_corpus, write_normalized  # noqa: E402
-from emoagree.corpus.checks import check_corpus, write_unmarked  # noqa: E402
-from emoagree.corpus.labels import write_dropped  # noqa: E402
+from emoagree.contracts.corpus import (  # noqa: E402
+    write_dropped,
+    write_normalized,
+    write_unmarked,
+)
+from emoagree.corpus import CorpusError, read_corpus  # noqa: E402
+from emoagree.corpus.checks import check_corpus  # noqa: E402
 from emoagree.corpus.plan import check_against_plan  # noqa: E402
 from emoagree.joblog import console, refuse  # noqa: E402
 

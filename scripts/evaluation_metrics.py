@@ -3,9 +3,9 @@ val.csv (one per training replicate) and score them (UAR, per-class recall, conf
 coverage and a bootstrap interval over val intervals). Test cells are scored by the job
 that predicts them (score_cell)."""
 
+from emoagree.contracts.predictions import pool_prediction_files
 from emoagree.evaluation.cells import write_metrics
 from emoagree.joblog import log_to
-from emoagree.predictions import pool_prediction_files
 from emoagree.training.replicates import by_replicate
 
 log = log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)

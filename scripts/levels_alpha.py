@@ -7,12 +7,13 @@ from emoagree.joblog import log_to
 
 log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
-from emoagree.intervals_io import read_annotations, read_intervals  # noqa: E402
+from emoagree.contracts.corpus import read_annotations  # noqa: E402
+from emoagree.contracts.levels import read_level  # noqa: E402
 from emoagree.levels.agreement import level_alpha  # noqa: E402
 
 params = snakemake.params  # noqa: F821
 result = level_alpha(
-    read_intervals(snakemake.input.level),  # noqa: F821
+    read_level(snakemake.input.level),  # noqa: F821
     read_annotations(snakemake.input.annotations),  # noqa: F821
     params.emotions, params.frame_step_s,
 )

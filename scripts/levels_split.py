@@ -9,7 +9,8 @@ from emoagree.joblog import log_to
 
 log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
-from emoagree.intervals_io import read_annotations, read_recordings, write_intervals  # noqa: E402
+from emoagree.contracts.corpus import read_annotations, read_recordings  # noqa: E402
+from emoagree.contracts.split import write_split  # noqa: E402
 from emoagree.joblog import refuse  # noqa: E402
 from emoagree.levels.split import make_split  # noqa: E402
 
@@ -24,4 +25,4 @@ try:
     )
 except ValueError as error:  # the split's refusals name the config key (split.folds, ...)
     refuse("split", error)
-write_intervals(split, snakemake.output[0])  # noqa: F821
+write_split(split, snakemake.output[0])  # noqa: F821

@@ -8,13 +8,14 @@ from emoagree.joblog import log_to
 
 log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
-from emoagree.intervals_io import read_intervals, read_recordings  # noqa: E402
+from emoagree.contracts.corpus import read_recordings  # noqa: E402
+from emoagree.contracts.levels import read_level  # noqa: E402
 from emoagree.levels.overlap import overlap_summary  # noqa: E402
 from emoagree.levels.units import sessions_of  # noqa: E402
 
 params, inputs = snakemake.params, snakemake.input  # noqa: F821
 summary = overlap_summary(
-    [read_intervals(path) for path in inputs.levels],
+    [read_level(path) for path in inputs.levels],
     params.folds,
     sessions_of(read_recordings(inputs.recordings)),
     strategy=params.strategy,

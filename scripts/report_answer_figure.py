@@ -2,8 +2,7 @@
 
 import sys
 
-import pandas as pd
-
+from emoagree.contracts.crosseval import read_crosseval
 from emoagree.joblog import log_to
 from emoagree.report.answer_figure import answer_figure, systems_figure
 from emoagree.report.tables import load_json, train_sample_counts
@@ -17,7 +16,7 @@ answer = load_json(inputs.answer)
 answer_figure(answer, counts, outputs.png)
 means = {}
 for system, path in zip(p.systems, inputs.crosseval, strict=True):
-    frame = pd.read_csv(path, index_col="train_level")
+    frame = read_crosseval(path)
     means[system] = {str(row): float(value) for row, value in frame["mean"].items()}
 systems_figure(means, answer, outputs.systems_png)
 print(f"train samples per level: {counts}", file=sys.stderr)

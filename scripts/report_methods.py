@@ -2,8 +2,7 @@
 
 import sys
 
-import pandas as pd
-
+from emoagree.contracts.levels import read_level
 from emoagree.joblog import log_to
 from emoagree.report.methods import methods_latex, methods_markdown, methods_paragraphs
 from emoagree.report.tables import load_json, write_text
@@ -12,7 +11,7 @@ log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 p, inputs, outputs = snakemake.params, snakemake.input, snakemake.output  # noqa: F821
 counts = {
-    int(level): len(pd.read_csv(path, usecols=["interval_id"]))
+    int(level): len(read_level(path, ["interval_id"]))
     for level, path in zip(p.levels, inputs.levels, strict=True)
 }
 paragraphs = methods_paragraphs(p.settings, load_json(inputs.answer), counts, p.systems, p.labels)

@@ -7,13 +7,13 @@ from emoagree.joblog import log_to
 
 log_to(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
+from emoagree.contracts.levels import read_level  # noqa: E402
 from emoagree.corpus.checks import unmarked_notes  # noqa: E402
 from emoagree.corpus.labels import dropped_notes  # noqa: E402
-from emoagree.intervals_io import read_intervals  # noqa: E402
 from emoagree.report.table1 import gap_note, write_table1  # noqa: E402
 
 params, inputs = snakemake.params, snakemake.input  # noqa: F821
-levels = {k: read_intervals(path) for k, path in zip(params.levels, inputs.levels, strict=True)}
+levels = {k: read_level(path) for k, path in zip(params.levels, inputs.levels, strict=True)}
 with open(inputs.overlap) as handle:
     overlap = json.load(handle)
 alphas = {}

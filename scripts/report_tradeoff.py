@@ -1,8 +1,7 @@
 """Trade-off plot: train sample count (mean over folds) and mean UAR over test levels per
 train level."""
 
-import pandas as pd
-
+from emoagree.contracts.crosseval import read_crosseval
 from emoagree.joblog import log_to
 from emoagree.report.figures import tradeoff_plot
 from emoagree.report.tables import load_json, train_row, train_sample_counts
@@ -16,7 +15,7 @@ answer = load_json(snakemake.input.answer)  # noqa: F821
 others = {}
 for system, path in zip(p.systems, snakemake.input.crosseval, strict=True):  # noqa: F821
     if system != answer["system"]:
-        frame = pd.read_csv(path, index_col="train_level")
+        frame = read_crosseval(path)
         frame.index = [train_row(i) for i in frame.index]  # levels and arm rows (Mw, ...)
         others[system] = frame.loc[p.levels, "mean"]
 tradeoff_plot(counts, answer, others, snakemake.output.png)  # noqa: F821

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from emoagree.constants import DEFAULT_EMOTIONS, INTERVAL_COLUMNS
-from emoagree.predictions import make_predictions, write_predictions
+from emoagree.constants import DEFAULT_EMOTIONS
+from emoagree.contracts.levels import INTERVAL_COLUMNS
+from emoagree.contracts.predictions import make_predictions, write_predictions
 
 REPO = Path(__file__).resolve().parents[1]
 EMOTIONS = list(DEFAULT_EMOTIONS)

@@ -12,9 +12,9 @@ import pytest
 import yaml
 from test_report import EMOTIONS, LEVELS, answer_study
 
+from emoagree.contracts.predictions import PredictionArrays
 from emoagree.evaluation.answer import study_answer
 from emoagree.levels.curriculum import curriculum_note
-from emoagree.predictions import PredictionArrays
 from emoagree.report.answer import answer_text
 
 ROOT = Path(__file__).resolve().parents[1]

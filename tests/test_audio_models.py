@@ -36,8 +36,8 @@ from emoagree.audio.lstm import (
 from emoagree.audio.lstm_steps import run_predict_lstm, run_train_lstm
 from emoagree.audio.lstm_train import train_lstm
 from emoagree.audio.steps import run_functionals, run_predict_classic, run_train_classic
+from emoagree.contracts.predictions import prob_columns, read_predictions, scored_mask
 from emoagree.evaluation.metrics import uar
-from emoagree.predictions import prob_columns, read_predictions, scored_mask
 from emoagree.training.arm_loss import class_weights
 from emoagree.training.selection import (
     choose,

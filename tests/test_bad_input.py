@@ -20,12 +20,12 @@ import pandas as pd
 import pytest
 from test_corpus_adapters import csv_corpus, rewrite, write_wav  # noqa: F401 (fixture)
 
+from emoagree.contracts.corpus import write_dropped
 from emoagree.corpus import CorpusError, read_corpus
 from emoagree.corpus.labels import (
     check_labels,
     check_level_emotions,
     dropped_notes,
-    write_dropped,
 )
 from emoagree.corpus.plan import check_levels, max_annotators, plan_marks
 from emoagree.plan import corpus_of
@@ -449,7 +449,7 @@ def test_a_header_only_annotations_file_is_a_corpus_problem_not_a_level_one(csv_
 
 
 def test_a_split_refusal_ends_the_job_with_one_line(tmp_path, capfd):
-    from emoagree.intervals_io import write_intervals  # noqa: F401 (the contract module)
+    from emoagree.contracts.split import write_split  # noqa: F401 (the contract module)
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -496,7 +496,7 @@ def run_script(script: str, fake) -> SystemExit | None:
 
 
 def test_a_level_refusal_ends_the_job_with_one_line(tmp_path, capfd):
-    from emoagree.intervals_io import write_intervals
+    from emoagree.contracts.split import write_split
     from emoagree.levels.split import make_split
 
     recordings = pd.DataFrame({"recording": [f"r{i}" for i in range(4)], "actor": "a",
@@ -510,7 +510,7 @@ def test_a_level_refusal_ends_the_job_with_one_line(tmp_path, capfd):
     recordings.to_csv(tmp_path / "recordings.csv", index=False)
     annotations.to_csv(tmp_path / "annotations.csv", index=False)
     split = make_split(annotations, recordings, TWO, "stratified", 0.25, 0.25, 1, unit="recording")
-    write_intervals(split, tmp_path / "split.csv")
+    write_split(split, tmp_path / "split.csv")
     fake = types.SimpleNamespace(
         log=[str(tmp_path / "level2.log")],
         input=types.SimpleNamespace(recordings=str(tmp_path / "recordings.csv"),

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 import soundfile
 
-from emoagree.constants import ANNOTATION_COLUMNS, RECORDING_COLUMNS
-from emoagree.corpus import CorpusError, plan_recordings, read_corpus, write_normalized
+from emoagree.contracts.corpus import ANNOTATION_COLUMNS, RECORDING_COLUMNS, write_normalized
+from emoagree.corpus import CorpusError, plan_recordings, read_corpus
 from emoagree.corpus.plan import corpus_input_files
 from emoagree.corpus.ramas import audio_relpath, video_relpath
 from emoagree.plan import corpus_of

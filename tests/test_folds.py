@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from emoagree.contracts.predictions import pool_prediction_files, read_checked, write_arrays
 from emoagree.fusion.steps import run_apply
 from emoagree.levels.folds import (
     as_fold_paths,
@@ -17,7 +18,6 @@ from emoagree.levels.folds import (
     fold_view,
     pool_folds,
 )
-from emoagree.predictions import pool_prediction_files, read_checked, write_arrays
 
 EMOTIONS = ["Angry", "Happy", "Sad"]
 

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from emoagree.contracts.predictions import make_predictions, read_predictions, write_predictions
 from emoagree.evaluation.metrics import batch_uar
 from emoagree.fusion.steps import cross_fit_sets, run_apply, run_weight_search
 from emoagree.fusion.weighted import (
@@ -18,7 +19,6 @@ from emoagree.fusion.weighted import (
     predictions_per_draw,
     search_weights,
 )
-from emoagree.predictions import make_predictions, read_predictions, write_predictions
 
 EMOTIONS = ["Angry", "Happy", "Surprised", "Sad", "Disgusted", "Scared"]
 SETTINGS = {"draws": 1000, "concentration": 1.0, "normalisation": "joint", "selection": "val"}

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from emoagree.contracts.predictions import make_predictions
 from emoagree.evaluation.bootstrap import (
     ClusterBootstrap,
     cell_sums,
@@ -16,7 +17,6 @@ from emoagree.evaluation.bootstrap import (
 )
 from emoagree.evaluation.metrics import UNSCORED, batch_uar, encode, uar
 from emoagree.evaluation.scores import evaluate_arrays, evaluate_predictions
-from emoagree.predictions import make_predictions
 
 EMOTIONS = ["Angry", "Happy", "Surprised", "Sad", "Disgusted", "Scared"]
 
@@ -266,8 +266,8 @@ def test_evaluate_rejects_unknown_true_emotion():
     ],
 )
 def test_broken_prediction_rows_are_named_by_file_and_row(tmp_path, row, problem):
+    from emoagree.contracts.predictions import write_predictions
     from emoagree.evaluation.cells import write_metrics
-    from emoagree.predictions import write_predictions
 
     probs = one_hot_probs(["Angry", "Sad", "Happy"])
     probs = probs / probs.sum(axis=1, keepdims=True)
@@ -295,8 +295,8 @@ def level_csv(path, rows, units=True):
 def test_write_metrics_reads_units_and_folds_from_the_level_table(tmp_path):
     import json
 
+    from emoagree.contracts.predictions import write_predictions
     from emoagree.evaluation.cells import write_metrics
-    from emoagree.predictions import write_predictions
 
     # three folds (every interval tested once); units u0..u3, u3 only at level 1
     split = level_csv(
@@ -365,8 +365,8 @@ def test_write_metrics_reads_units_and_folds_from_the_level_table(tmp_path):
 def test_write_metrics_accepts_level_tables_without_units(tmp_path):
     import json
 
+    from emoagree.contracts.predictions import write_predictions
     from emoagree.evaluation.cells import write_metrics
-    from emoagree.predictions import write_predictions
 
     rows = [
         ("a", "Angry", "test", "", 0),
@@ -488,8 +488,8 @@ def test_resolve_cluster_follows_the_split():
 def test_cell_metrics_resample_sessions_and_refuse_a_unit_in_two(tmp_path):
     import json
 
+    from emoagree.contracts.predictions import write_predictions
     from emoagree.evaluation.cells import write_metrics
-    from emoagree.predictions import write_predictions
 
     def table(path, rows):
         lines = ["interval_id,emotion,split,unit,fold,session"]

@@ -1,10 +1,10 @@
 """The prediction contract: the pandas-free arrays and the pandas tables of
-emoagree.predictions write the same bytes and read back the same values."""
+emoagree.contracts.predictions write the same bytes and read back the same values."""
 
 import numpy as np
 import pytest
 
-from emoagree.predictions import (
+from emoagree.contracts.predictions import (
     make_predictions,
     read_arrays,
     read_checked,
@@ -43,7 +43,7 @@ def test_files_are_byte_identical_and_read_back_the_same(tmp_path):
 def test_malformed_files_name_the_problem(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("interval_id,emotion,prob_Angry\n")
-    with pytest.raises(ValueError, match=r"bad.csv: missing columns \['prob_Happy'"):
+    with pytest.raises(ValueError, match=r"bad.csv: missing column\(s\) \['prob_Happy'"):
         read_arrays(path, EMOTIONS)
     header = "interval_id,emotion," + ",".join(f"prob_{e}" for e in EMOTIONS)
     path.write_text(header + "\na,Angry,0.5,0.5,0,0,0,0\nb,Sad,x,0.5,0,0,0,0.5\n")

@@ -14,17 +14,18 @@ import yaml
 from levels_fixtures import make_corpus
 from study import TINY_CONFIG, planned_jobs, snakemake
 
-from emoagree.constants import DEFAULT_EMOTIONS, INTERVAL_COLUMNS
+from emoagree.constants import DEFAULT_EMOTIONS
+from emoagree.contracts.levels import INTERVAL_COLUMNS, read_level, write_level
+from emoagree.contracts.predictions import pool_prediction_files, read_checked, write_arrays
+from emoagree.contracts.split import read_split
 from emoagree.evaluation.cells import write_metrics
 from emoagree.evaluation.parts import read_part_intervals
 from emoagree.fusion.steps import cross_fit_sets, part_folds, run_apply, run_weight_search
-from emoagree.intervals_io import read_intervals, write_intervals
 from emoagree.levels.build import level_table
 from emoagree.levels.folds import fold_part_rows, fold_view, n_repeats, pool_folds
 from emoagree.levels.overlap import cross_part_overlap, overlap_summary
 from emoagree.levels.split import describe_protocol, make_split, repeat_seed
 from emoagree.levels.units import sessions_of
-from emoagree.predictions import pool_prediction_files, read_checked, write_arrays
 
 EMOTIONS = list(DEFAULT_EMOTIONS)
 
@@ -114,8 +115,8 @@ def test_level_tables_inherit_every_repeat_and_files_keep_the_columns(tmp_path):
     parents = split.set_index("unit")
     for row in level.itertuples():
         assert row.fold_r1 == parents.loc[[row.unit], "fold_r1"].iloc[0]
-    write_intervals(level, tmp_path / "level3.csv")
-    pd.testing.assert_frame_equal(read_intervals(tmp_path / "level3.csv"), level)
+    write_level(level, tmp_path / "level3.csv")
+    pd.testing.assert_frame_equal(read_level(tmp_path / "level3.csv"), level)
 
 
 def test_repeats_need_k_folds_and_the_protocol_names_them():
@@ -331,7 +332,7 @@ def test_a_tiny_study_with_two_repeats_answers_over_both(tmp_path):
         "results/corpus/split_overlap.json", configfiles=(TINY_CONFIG, extra),
     )
     results = tmp_path / "results"
-    split = read_intervals(results / "corpus/split.csv")
+    split = read_split(results / "corpus/split.csv")
     assert sorted(split["fold"].unique()) == [0, 1, 2]
     assert sorted(split["fold_r1"].unique()) == [3, 4, 5]
     overlap = json.loads((results / "corpus/split_overlap.json").read_text())
@@ -341,7 +342,7 @@ def test_a_tiny_study_with_two_repeats_answers_over_both(tmp_path):
     for g in range(6):
         assert (results / f"models/audio_lr/fold{g}/train1.joblib").exists()
         assert (results / f"models/fusion_audio_lr_video_vggf_rf/fold{g}/train2.json").exists()
-    level = read_intervals(results / "corpus/levels/level2.csv")
+    level = read_level(results / "corpus/levels/level2.csv")
     for system in ("audio_lr", "video_vggf_rf", "fusion_audio_lr_video_vggf_rf"):
         cell = json.loads((results / f"metrics/{system}/train1/test2.json").read_text())
         assert cell["split_repeats"] == 2 and cell["n_intervals"] == 2 * len(level)

@@ -13,10 +13,10 @@ import pytest
 from figure_checks import assert_journal_figure
 from synthetic import EMOTIONS, write_study
 
+from emoagree.contracts.predictions import PredictionArrays
 from emoagree.evaluation.answer import study_answer
 from emoagree.evaluation.parts import LevelTestSet
 from emoagree.evaluation.scores import evaluate_arrays
-from emoagree.predictions import PredictionArrays
 from emoagree.report.answer import answer_text
 from emoagree.report.tables import (
     OPTIMISTIC_NOTE,

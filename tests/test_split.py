@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from levels_fixtures import make_corpus
 
-from emoagree.constants import DEFAULT_EMOTIONS, INTERVAL_COLUMNS
+from emoagree.constants import DEFAULT_EMOTIONS
+from emoagree.contracts.levels import INTERVAL_COLUMNS
 from emoagree.levels.agreement import level_alpha
 from emoagree.levels.build import agreement_intervals, level_table
 from emoagree.levels.folds import fold_view, mean_part_counts, n_folds, split_counts

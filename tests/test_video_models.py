@@ -315,7 +315,7 @@ def test_train_vggf_rf_predicts_val_with_a_forest_fitted_on_train_only(tmp_path)
     train_vggf_rf(level, [tmp_path / "r.npz"], [tmp_path / "emb" / "r.npz"], cfg, EMOTIONS, 0,
                   tmp_path / "m.joblib", tmp_path / "val.csv", tmp_path / "frames.npz",
                   report_out=tmp_path / "m.json", val_scores_out=tmp_path / "val_frames.npz")
-    from emoagree.predictions import prob_columns, read_predictions
+    from emoagree.contracts.predictions import prob_columns, read_predictions
     from emoagree.video.steps import predict_level
 
     # the validation cross-evaluation averages the train-only forest's frame scores: the

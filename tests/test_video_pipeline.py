@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from video_fixtures import draw_face
 
-from emoagree.predictions import read_predictions, scored_mask
+from emoagree.contracts.predictions import read_predictions, scored_mask
 from emoagree.video import effnet_steps, embed_steps, face_steps, forest_steps, steps
 
 EMOTIONS = ["Angry", "Happy", "Surprised", "Sad", "Disgusted", "Scared"]

@@ -14,7 +14,8 @@ from emoagree.audio.functionals import NAN_FEATURES, NO_AUDIO, OK, audio_status,
 from emoagree.audio.lld import load_lld
 from emoagree.audio.lstm import LstmSettings, load_trained, pick_device, predict_sequences, prepare
 from emoagree.audio.lstm_train import train_lstm
-from emoagree.audio.steps import read_level, split_rows, write_rows
+from emoagree.audio.steps import split_rows, write_rows
+from emoagree.contracts.levels import MODEL_COLUMNS, read_level
 from emoagree.levels.folds import as_fold_paths, fold_view, pool_folds
 from emoagree.shards import recording_caches
 from emoagree.training.arm_inputs import arm_inputs
@@ -69,7 +70,7 @@ def run_train_lstm(
     part) and write its val predictions. With a training ``arm`` ``level_csv`` is the arm
     table (:mod:`emoagree.levels.arms`); ``curriculum`` is the ``arms.curriculum`` section."""
     torch.set_num_threads(threads)
-    table = fold_view(read_level(level_csv), fold, n_folds)
+    table = fold_view(read_level(level_csv, MODEL_COLUMNS), fold, n_folds)
     sequences, status = lld_sequences(table, lld_paths, audio_paths, settings["min_duration_s"])
     labels = table["emotion"].to_numpy(dtype=object)
     train = [r for r in split_rows(table, "train") if status[r] == OK]
@@ -137,7 +138,7 @@ def run_predict_lstm(
     cross-evaluation)."""
     torch.set_num_threads(threads)
     model_paths = as_fold_paths(model_paths)
-    table = read_level(level_csv)
+    table = read_level(level_csv, MODEL_COLUMNS)
     sequences, status = lld_sequences(table, lld_paths, audio_paths, min_duration_s)
     torch_device = pick_device(device)
     loaded: dict[int, tuple | None] = {}

@@ -28,21 +28,10 @@ from emoagree.audio.stretches import (
     extract_shard_stretches,
     needed_stretches,
 )
-from emoagree.predictions import make_predictions, write_predictions
+from emoagree.contracts.levels import MODEL_COLUMNS, read_level
+from emoagree.contracts.predictions import make_predictions, write_predictions
 
 log = logging.getLogger(__name__)
-
-LEVEL_DTYPES = {"interval_id": str, "recording": str, "emotion": str, "split": str}
-
-
-def read_level(path: str | Path) -> pd.DataFrame:
-    """A ``level{k}.csv`` table, checked for the columns the audio branch needs."""
-    table = pd.read_csv(path, dtype=LEVEL_DTYPES)
-    needed = ["interval_id", "recording", "emotion", "start_s", "end_s", "split"]
-    missing = [c for c in needed if c not in table.columns]
-    if missing:
-        raise ValueError(f"{path}: missing columns {missing}")
-    return table
 
 
 def split_rows(table: pd.DataFrame, split: str) -> np.ndarray:
@@ -85,7 +74,7 @@ def run_functionals(
     out_npz: str,
     out_json: str,
 ) -> None:
-    table = read_level(level_csv)
+    table = read_level(level_csv, MODEL_COLUMNS)
     result = extract_level_functionals(table, audio_paths, min_duration_s, threads=threads)
     save_functionals(result, out_npz)
     report = write_status_counts(result.status, level, min_duration_s, out_json)
@@ -105,7 +94,7 @@ def run_functionals_shard(
     ``level_csvs``: level -> its table; ``wavs``: the shard's recordings -> wav. Writes
     the shard's manifest (stretch counts) to ``out_json``.
     """
-    levels = {level: read_level(path) for level, path in level_csvs.items()}
+    levels = {level: read_level(path, MODEL_COLUMNS) for level, path in level_csvs.items()}
     stretches = needed_stretches(levels, wavs, min_duration_s, recordings=list(wavs))
     counts = extract_shard_stretches(stretches, wavs, cache_dir, threads=threads)
     report = {"levels": [str(level) for level in level_csvs], "recordings": len(wavs),
@@ -125,7 +114,7 @@ def run_assemble_functionals(
     out_json: str,
 ) -> None:
     """Rule audio_functionals: a level's functionals table, read from the stretch cache."""
-    table = read_level(level_csv)
+    table = read_level(level_csv, MODEL_COLUMNS)
     result = assemble_level_functionals(table, audio_paths, min_duration_s, cache_dir)
     save_functionals(result, out_npz)
     report = write_status_counts(result.status, level, min_duration_s, out_json)
@@ -201,7 +190,7 @@ def run_train_classic(
     from emoagree.levels.folds import fold_view
     from emoagree.training.selection import inner_cv_groups
 
-    table = fold_view(read_level(level_csv), fold, n_folds)
+    table = fold_view(read_level(level_csv, MODEL_COLUMNS), fold, n_folds)
     features, status = aligned_functionals(table, functionals_npz)
     ok = status == OK
     inner = inner_cv_groups(table, split_strategy)
@@ -277,7 +266,7 @@ def run_predict_classic(
         if val_model_paths is None:
             raise ValueError("the validation cross-evaluation needs the train-only models")
         paths["val"] = as_fold_paths(val_model_paths)
-    table = read_level(level_csv)
+    table = read_level(level_csv, MODEL_COLUMNS)
     features, status = aligned_functionals(table, functionals_npz)
     load = cache(lambda part, fold: joblib.load(paths[part][fold]))
 

@@ -1,9 +1,10 @@
 """Corpus adapters: each reads one corpus format into the normalized tables.
 
 ``read_corpus(format, path)`` returns ``(recordings, annotations)`` with the columns of
-:data:`~emoagree.constants.RECORDING_COLUMNS` and :data:`~emoagree.constants.ANNOTATION_COLUMNS`;
-``plan_recordings(config)`` lists the recordings before any job runs; ``write_normalized``
-writes the tables. Every problem raises :class:`CorpusError` naming the file, row and
+:data:`~emoagree.contracts.corpus.RECORDING_COLUMNS` and
+:data:`~emoagree.contracts.corpus.ANNOTATION_COLUMNS`; ``plan_recordings(config)`` lists the
+recordings before any job runs; :func:`emoagree.contracts.corpus.write_normalized` writes
+the tables. Every problem raises :class:`CorpusError` naming the file, row and
 problem.
 """
 
@@ -14,7 +15,7 @@ import pandas as pd
 from emoagree.corpus.csv_adapter import read_csv_corpus
 from emoagree.corpus.errors import CorpusError
 from emoagree.corpus.marks import DEFAULT_TOLERANCE_S
-from emoagree.corpus.plan import plan_recordings, write_normalized
+from emoagree.corpus.plan import plan_recordings
 from emoagree.corpus.ramas import read_ramas
 
 #: Formats and their readers; the demo corpus is written in the RAMAS layout and read as one.
@@ -41,5 +42,4 @@ __all__ = [
     "DEFAULT_TOLERANCE_S",
     "plan_recordings",
     "read_corpus",
-    "write_normalized",
 ]

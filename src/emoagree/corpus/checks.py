@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from emoagree.contracts.corpus import read_unmarked
 from emoagree.corpus.errors import raise_problems
 from emoagree.corpus.labels import check_labels, dropped_summary
 from emoagree.corpus.media import (
@@ -26,7 +27,6 @@ from emoagree.corpus.media import (
 
 log = logging.getLogger(__name__)
 
-UNMARKED_COLUMNS = ["recording"]
 #: Table 1's note lists at most this many ids of recordings without marks.
 MAX_LISTED_IDS = 10
 
@@ -92,12 +92,7 @@ def unmarked_note(unmarked: Sequence[str]) -> str:
     )
 
 
-def write_unmarked(unmarked: Sequence[str], path: str | Path) -> None:
-    pd.DataFrame({"recording": list(unmarked)}, columns=UNMARKED_COLUMNS).to_csv(
-        path, index=False)
-
-
 def unmarked_notes(path: str | Path) -> list[str]:
     """Table 1's note on the recordings without marks (none when every one has marks)."""
-    table = pd.read_csv(path, dtype={"recording": str}, keep_default_na=False)
-    return [unmarked_note(list(table["recording"]))] if len(table) else []
+    unmarked = read_unmarked(path)
+    return [unmarked_note(unmarked)] if unmarked else []

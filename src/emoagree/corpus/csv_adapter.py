@@ -39,11 +39,11 @@ import os
 
 import pandas as pd
 
-from emoagree.constants import (
+from emoagree.constants import SPLITS
+from emoagree.contracts.corpus import (
     ANNOTATION_COLUMNS,
     OPTIONAL_RECORDING_COLUMNS,
     RECORDING_COLUMNS,
-    SPLITS,
 )
 from emoagree.corpus.csv_files import numeric_column, read_rows
 from emoagree.corpus.errors import CorpusError, raise_problems, row_label

@@ -19,11 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from emoagree.contracts.corpus import DROPPED_COLUMNS, read_dropped
 from emoagree.corpus.errors import CorpusError
 
 log = logging.getLogger(__name__)
-
-DROPPED_COLUMNS = ["label", "marks", "recordings"]
 
 
 def label_key(label: str) -> str:
@@ -260,16 +259,12 @@ def dropped_labels(annotations: pd.DataFrame, emotions: Sequence[str]) -> pd.Dat
         .rename(columns={"emotion": "label"})
     )
     table = table.sort_values(["marks", "label"], ascending=[False, True], kind="stable")
-    return table[DROPPED_COLUMNS].reset_index(drop=True)
-
-
-def write_dropped(table: pd.DataFrame, path: str | Path) -> None:
-    table[DROPPED_COLUMNS].to_csv(path, index=False)
+    return table[list(DROPPED_COLUMNS)].reset_index(drop=True)
 
 
 def dropped_notes(path: str | Path) -> list[str]:
     """Table 1's notes on the marks whose labels were dropped (one line per label)."""
-    table = pd.read_csv(path, dtype={"label": str}, keep_default_na=False)
+    table = read_dropped(path)
     return [
         f"{row.marks} marks labelled {row.label!r} ({row.recordings} recordings) were dropped: "
         "not a configured emotion"

@@ -1,5 +1,4 @@
-"""Which recordings a corpus holds, known before any job runs (for the DAG), and writing
-the normalized tables.
+"""Which recordings a corpus holds, known before any job runs (for the DAG).
 
 The adapters (:data:`ADAPTERS`, one class per ``corpus.format``) answer what the workflow
 must know of a corpus while it is parsed. :func:`plan_recordings` is called by
@@ -18,7 +17,7 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from emoagree.constants import ANNOTATION_COLUMNS, OPTIONAL_RECORDING_COLUMNS, RECORDING_COLUMNS
+from emoagree.contracts.corpus import ANNOTATION_COLUMNS
 from emoagree.corpus.csv_adapter import (
     ANNOTATIONS_FILE,
     RECORDINGS_FILE,
@@ -303,26 +302,6 @@ def corpus_input_files(corpus: CorpusAdapter, planned: pd.DataFrame) -> list[str
         p for column in ("audio_path", "video_path") for p in planned[column] if isinstance(p, str)
     ]
     return sorted(set(corpus.table_files()) | {p for p in media if p})
-
-
-def write_normalized(
-    recordings: pd.DataFrame, annotations: pd.DataFrame, out_dir: str
-) -> tuple[str, str]:
-    """Write ``recordings.csv`` and ``annotations.csv`` (contract columns) into ``out_dir``.
-
-    The optional recording columns (``session``, ``split``) are written when present.
-
-    Returns:
-        The two paths written.
-    """
-    os.makedirs(out_dir, exist_ok=True)
-    recording_columns = list(RECORDING_COLUMNS) + [
-        column for column in OPTIONAL_RECORDING_COLUMNS if column in recordings.columns
-    ]
-    paths = (os.path.join(out_dir, "recordings.csv"), os.path.join(out_dir, "annotations.csv"))
-    recordings[recording_columns].to_csv(paths[0], index=False)
-    annotations[list(ANNOTATION_COLUMNS)].to_csv(paths[1], index=False)
-    return paths
 
 
 def check_against_plan(recordings: pd.DataFrame, planned: list[str]) -> None:

@@ -38,7 +38,7 @@ import re
 
 import pandas as pd
 
-from emoagree.constants import ANNOTATION_COLUMNS, RECORDING_COLUMNS
+from emoagree.contracts.corpus import ANNOTATION_COLUMNS, RECORDING_COLUMNS
 from emoagree.corpus.csv_files import numeric_column, read_rows
 from emoagree.corpus.errors import CorpusError, raise_problems, row_label
 from emoagree.corpus.marks import DEFAULT_TOLERANCE_S, check_mark_times, recording_id_problem
@@ -240,8 +240,8 @@ def read_ramas(
 
     Returns:
         The normalized ``(recordings, annotations)`` tables (columns of
-        :data:`~emoagree.constants.RECORDING_COLUMNS` plus ``session``, and
-        :data:`~emoagree.constants.ANNOTATION_COLUMNS`).
+        :data:`~emoagree.contracts.corpus.RECORDING_COLUMNS` plus ``session``, and
+        :data:`~emoagree.contracts.corpus.ANNOTATION_COLUMNS`).
     """
     marks = read_marks(root)
     recordings = check_media(root, marks)

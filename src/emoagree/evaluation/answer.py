@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
+from emoagree.contracts.levels import read_level
+from emoagree.contracts.predictions import PredictionArrays, read_checked
 from emoagree.evaluation.answer_rows import (
     as_study_clusters,
     json_float,
@@ -34,7 +35,6 @@ from emoagree.evaluation.bootstrap import (
 from emoagree.evaluation.parts import LevelTestSet, StudyClusters
 from emoagree.levels.folds import fold_view
 from emoagree.plan.protocol import DEFAULT_STRATEGY, DEFAULT_UNIT
-from emoagree.predictions import PredictionArrays, read_checked
 
 
 def study_protocol(
@@ -246,10 +246,7 @@ def train_data(level_paths: Mapping[int, str], rows: Sequence[Any]) -> dict[str,
     folds (the arms train on all level-1 intervals: level 1's training data)."""
     out = {}
     for level, path in level_paths.items():
-        table = pd.read_csv(path, dtype={"split": str, "unit": str})
-        missing = [c for c in ("split", "duration_s") if c not in table.columns]
-        if missing:
-            raise ValueError(f"{path}: missing column(s) {missing}")
+        table = read_level(path, ("split", "duration_s"))
         n_folds = int(table["fold"].max()) + 1 if "fold" in table.columns and len(table) else 1
         if n_folds == 2:
             raise ValueError(f"{path}: two folds; split.folds must be 1 or at least 3")

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from emoagree.contracts.predictions import PredictionArrays
 from emoagree.evaluation.bootstrap import (
     CellSums,
     ClusterBootstrap,
@@ -27,7 +28,6 @@ from emoagree.evaluation.bootstrap import (
 from emoagree.evaluation.cells import aligned_probs
 from emoagree.evaluation.metrics import argmax_codes, encode
 from emoagree.evaluation.parts import LevelTestSet, StudyClusters
-from emoagree.predictions import PredictionArrays
 
 
 def json_float(value: float | None) -> float | None:

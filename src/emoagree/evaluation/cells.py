@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from emoagree.contracts.metrics import write_metrics as write_cell_metrics
+from emoagree.contracts.predictions import PredictionArrays, read_checked
 from emoagree.evaluation.parts import (
     LevelTestSet,
     StudyClusters,
@@ -22,7 +24,6 @@ from emoagree.evaluation.parts import (
     study_clusters,
 )
 from emoagree.evaluation.scores import evaluate_arrays
-from emoagree.predictions import PredictionArrays, read_checked
 
 
 def aligned_probs(data: PredictionArrays, test: LevelTestSet) -> np.ndarray:
@@ -141,8 +142,7 @@ def write_metrics(
             f"{metrics['n_scored']} scored of {metrics['n_intervals']} intervals",
             file=log,
         )
-    Path(metrics_path).parent.mkdir(parents=True, exist_ok=True)
-    Path(metrics_path).write_text(json.dumps(metrics, indent=2) + "\n")
+    write_cell_metrics(metrics, metrics_path)
     return metrics
 
 

@@ -8,13 +8,13 @@ its own unit, in fold 0.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from emoagree.contracts.levels import read_rows
 from emoagree.evaluation.bootstrap import ClusterBootstrap, resolve_cluster, unit_clusters
 from emoagree.levels.folds import part_fold_ids, repeat_columns
 
@@ -80,21 +80,15 @@ def read_part_intervals(
     n_folds = int(n_folds)
     pooled_val = part == "val" and n_folds >= 3
     wanted = "test" if pooled_val else part
-    with open(path, newline="") as handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        missing = [c for c in ("interval_id", "emotion", "split") if c not in header]
-        if pooled_val and "fold" not in header:
-            missing.append("fold")
-        if missing:
-            raise ValueError(f"{path}: missing column(s) {missing}")
-        has_units, has_folds = "unit" in header, "fold" in header
-        try:
-            kind, column = resolve_cluster(cluster, strategy, header)
-            repeated = repeat_columns(header) if has_folds else []
-        except ValueError as error:
-            raise ValueError(f"{path}: {error}") from None
-        rows = [row for row in reader if row["split"] == wanted]
+    required = ("interval_id", "emotion", "split", *(("fold",) if pooled_val else ()))
+    header, rows = read_rows(path, required)
+    has_units, has_folds = "unit" in header, "fold" in header
+    try:
+        kind, column = resolve_cluster(cluster, strategy, header)
+        repeated = repeat_columns(header) if has_folds else []
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
+    rows = [row for row in rows if row["split"] == wanted]
     ids = [row["interval_id"] for row in rows]
     units = [row["unit"] if has_units else row["interval_id"] for row in rows]
     clusters = [row[column] for row in rows] if kind != "unit" else []

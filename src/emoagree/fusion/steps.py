@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from emoagree.contracts.predictions import PredictionArrays, read_checked, write_arrays
 from emoagree.fusion.weighted import (
     DEFAULT_SHRINKAGE,
     SELECTIONS,
@@ -32,7 +33,6 @@ from emoagree.fusion.weighted import (
     weights_record,
     write_fused,
 )
-from emoagree.predictions import PredictionArrays, read_checked, write_arrays
 
 
 def _read_pair(audio_path, video_path, emotions) -> Aligned:
@@ -278,12 +278,10 @@ def part_folds(level_csv: str, n_folds: int, part: str = "test", repeat: int = 0
     pandas: fusion jobs are many and short; the rule is
     :func:`emoagree.levels.folds.part_fold_ids`). With split repeats, ``repeat`` r reads
     that repeat's column and gives global fold ids ``r * K + f``."""
-    import csv
-
+    from emoagree.contracts.levels import read_rows
     from emoagree.levels.folds import fold_column, part_fold_ids
 
-    with open(level_csv, newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    _, rows = read_rows(level_csv)
     if part not in ("test", "val"):
         raise ValueError(f"part {part!r} is not test or val")
     ids = [r["interval_id"] for r in rows]

@@ -41,13 +41,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from emoagree.evaluation.metrics import UNSCORED, batch_uar, encode
-from emoagree.predictions import (
+from emoagree.contracts.predictions import (
     PredictionArrays,
     arrays_from_table,
     make_predictions,
     write_arrays,
 )
+from emoagree.evaluation.metrics import UNSCORED, batch_uar, encode
 
 if TYPE_CHECKING:  # pandas is imported lazily: short fusion jobs do without it
     import pandas as pd

@@ -287,15 +287,13 @@ def run_arm_table(
     ``target_<Emotion>``, ``max_level``); each arm's training reads its own file, so
     adding an arm plans only its own jobs.
     """
-    from pathlib import Path
-
-    from emoagree.intervals_io import read_annotations, read_intervals
+    from emoagree.contracts.corpus import read_annotations
+    from emoagree.contracts.levels import read_level, write_arm_table
 
     if arm not in ARMS:
         raise ValueError(f"unknown training arm {arm!r}; choose one of {ARMS}")
-    table = arm_table(read_intervals(level1_csv), read_annotations(annotations_csv), emotions)
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out, index=False)
+    table = arm_table(read_level(level1_csv), read_annotations(annotations_csv), emotions)
+    write_arm_table(table, out, [WEIGHT_COLUMN, *target_columns(emotions), MAX_LEVEL_COLUMN])
     log.info(
         "arm %s (%s): %d level-1 intervals; weight mean %.3f (min %.3f); max_level counts %s",
         arm,

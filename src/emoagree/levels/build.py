@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from emoagree.constants import INTERVAL_COLUMNS
+from emoagree.contracts.levels import INTERVAL_COLUMNS
 from emoagree.levels.folds import repeat_columns
 from emoagree.levels.units import sessions_of
 

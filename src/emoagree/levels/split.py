@@ -29,7 +29,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from emoagree.constants import DEFAULT_GUARD_S, INTERVAL_COLUMNS, SPLIT_UNITS
+from emoagree.constants import DEFAULT_GUARD_S, SPLIT_UNITS
+from emoagree.contracts.levels import INTERVAL_COLUMNS
 from emoagree.levels.build import agreement_intervals, attach_recordings, interval_ids
 from emoagree.levels.folds import check_folds, check_repeats, fold_column, split_counts
 from emoagree.levels.parts import (

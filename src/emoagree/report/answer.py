@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from emoagree.contracts.crosseval import read_crosseval
+from emoagree.contracts.metrics import read_metrics
 from emoagree.evaluation.answer import fusion_cells, read_cells, study_answer, train_data
 from emoagree.evaluation.parts import read_test_intervals, study_clusters
 from emoagree.naming import label_of
@@ -357,7 +359,7 @@ def write_answer(
         fusions=fusions,
         train_data=train_data(level_paths, rows),
     )
-    crosseval = {s: pd.read_csv(p, index_col="train_level") for s, p in crosseval_paths.items()}
+    crosseval = {s: read_crosseval(p) for s, p in crosseval_paths.items()}
     answer["best_level_per_system"] = best_level_per_system(crosseval)
     if arms:
         answer["arm_notes"] = [str(n) for n in (arm_notes or {}).get(system, [])]
@@ -378,5 +380,5 @@ def _validation_uars(
     if not validation_paths:
         return None
     return {
-        (i, j): load_json(validation_paths[(system, i, j)])["uar"] for i in rows for j in levels
+        (i, j): read_metrics(validation_paths[(system, i, j)])["uar"] for i in rows for j in levels
     }

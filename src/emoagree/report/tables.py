@@ -18,6 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from emoagree.contracts.crosseval import INDEX_COLUMN
+from emoagree.contracts.levels import read_level
+from emoagree.contracts.metrics import read_metrics
 from emoagree.naming import label_of
 from emoagree.report.paper import paper_table2, paper_table3
 
@@ -58,7 +61,7 @@ def load_cells(keys: Sequence[Sequence[Any]], paths: Sequence[str]) -> dict[Cell
     for key, path in zip(keys, paths, strict=True):
         system, train, test = key
         test = test if test == "val" else int(test)
-        metrics = load_json(path)
+        metrics = read_metrics(path)
         metrics["_path"] = str(path)
         cells[(str(system), train_row(train), test)] = metrics
     return cells
@@ -317,7 +320,7 @@ def crosseval_frame(
             None if cells[(system, i, j)]["uar"] is None else 100 * cells[(system, i, j)]["uar"]
             for i in rows
         ]
-    frame = pd.DataFrame(data, index=pd.Index(rows, name="train_level"), dtype=float)
+    frame = pd.DataFrame(data, index=pd.Index(rows, name=INDEX_COLUMN), dtype=float)
     frame["mean"] = frame.mean(axis=1)
     frame["coverage_mean"] = [
         float(np.mean([cells[(system, i, j)]["coverage"] for j in levels])) for i in rows
@@ -348,9 +351,7 @@ def train_sample_counts(level_paths: Mapping[int, str], n_folds: int = 1) -> dic
 
     counts = {}
     for level, path in level_paths.items():
-        table = pd.read_csv(path, dtype={"split": str, "unit": str})
-        if "split" not in table.columns:
-            raise ValueError(f"{path}: no 'split' column")
+        table = read_level(path, ("split",))
         if int(n_folds) == 1 or "fold" not in table.columns:
             counts[int(level)] = int((table["split"] == "train").sum())
             continue

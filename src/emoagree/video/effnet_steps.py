@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from emoagree.contracts.levels import MODEL_COLUMNS, read_level
+from emoagree.contracts.split import read_split
 from emoagree.levels.folds import fold_view
 from emoagree.training.arm_inputs import arm_inputs
 from emoagree.video.backbones import device_for_job
@@ -23,7 +25,6 @@ from emoagree.video.steps import (
     interval_scores,
     load_tracks,
     part_of,
-    read_level,
     sample_frames,
     save_frame_scores,
     write_level_predictions,
@@ -40,7 +41,7 @@ def frames_to_score(tracks: Mapping[str, FaceTrack], split_csv: str | Path | Non
     needed = {name: np.ones(len(t.has_face), dtype=bool) for name, t in tracks.items()}
     if split_csv is None:
         return needed
-    parts = fold_view(read_level(split_csv), fold, n_folds)
+    parts = fold_view(read_split(split_csv, MODEL_COLUMNS), fold, n_folds)
     parts = parts[parts["split"].isin(["val", "test"])].reset_index(drop=True)
     needed = {name: np.zeros(len(t.has_face), dtype=bool) for name, t in tracks.items()}
     frames = interval_frames(parts, tracks)
@@ -72,7 +73,7 @@ def train_effnet(
     ``level_csv`` is the arm table and every frame takes its interval's weight, soft
     target or highest level (``curriculum``: the ``arms.curriculum`` section)."""
     torch.set_num_threads(max(1, threads))
-    table = fold_view(read_level(level_csv), fold, n_folds)
+    table = fold_view(read_level(level_csv, MODEL_COLUMNS), fold, n_folds)
     tracks = load_tracks(face_paths)
     train, val = part_of(table, "train"), part_of(table, "val")
     train_frames = sample_frames(train, tracks, cfg.get("max_frames_per_interval"), seed)

@@ -10,12 +10,14 @@ from typing import Any
 
 import pandas as pd
 
+from emoagree.contracts.corpus import read_annotations
+from emoagree.contracts.levels import MODEL_COLUMNS, read_level
 from emoagree.shards import cache_path, run_shard
 from emoagree.video.detector import FaceDetector, locate_detector_files
 from emoagree.video.faces import FaceTrack, extract_faces
 from emoagree.video.frames import level_coverage, recording_coverage
 from emoagree.video.sampling import covered_stretches
-from emoagree.video.steps import load_tracks, read_level
+from emoagree.video.steps import load_tracks
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +27,7 @@ def detect_recording(
     emotions: Sequence[str], cfg: Mapping[str, Any], out_path: str | Path,
 ) -> FaceTrack:
     """Face cache of one recording (``cfg`` is the ``video`` config section)."""
-    annotations = pd.read_csv(annotations_csv, dtype={"recording": str, "emotion": str})
+    annotations = read_annotations(annotations_csv)
     stretches = covered_stretches(annotations, recording, emotions)
     return _detect(video_path, stretches, cfg, _detector(cfg), out_path)
 
@@ -44,7 +46,7 @@ def detect_shard(
     if stretches is None:
         if annotations_csv is None:
             raise ValueError("detect_shard needs stretches or annotations_csv")
-        annotations = pd.read_csv(annotations_csv, dtype={"recording": str, "emotion": str})
+        annotations = read_annotations(annotations_csv)
         stretches = {r: covered_stretches(annotations, r, emotions) for r in videos}
     detector = _detector(cfg)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
@@ -91,7 +93,7 @@ def write_level_coverage(
 ) -> None:
     """Face coverage of one level's intervals per recording, with an ``ALL`` row; the
     intervals without any face frame are those every video system leaves unscored."""
-    table = level_coverage(read_level(level_csv), load_tracks(face_paths))
+    table = level_coverage(read_level(level_csv, MODEL_COLUMNS), load_tracks(face_paths))
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out, index=False, float_format="%.4f")
     total = table.iloc[-1]

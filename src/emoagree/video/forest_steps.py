@@ -13,6 +13,7 @@ import joblib
 import numpy as np
 import pandas as pd
 
+from emoagree.contracts.levels import MODEL_COLUMNS, read_level
 from emoagree.levels.folds import fold_view
 from emoagree.shards import recording_caches
 from emoagree.training.arm_inputs import classic_sample_set
@@ -30,7 +31,6 @@ from emoagree.video.frames import interval_frames, interval_probabilities
 from emoagree.video.steps import (
     load_tracks,
     part_of,
-    read_level,
     sample_frames,
     save_frame_scores,
     save_unscored,
@@ -75,7 +75,7 @@ def train_vggf_rf(
     setting is chosen on the hard labels as for level 1, then the forests are fitted with
     each frame taking its interval's weight, or one weighted copy per emotion
     (:func:`emoagree.levels.arms.classic_sample_set`)."""
-    table = fold_view(read_level(level_csv), fold, n_folds)
+    table = fold_view(read_level(level_csv, MODEL_COLUMNS), fold, n_folds)
     inner = inner_cv_groups(table, split_strategy)
     table = table.assign(_inner_group=inner.groups)
     tracks = load_tracks(face_paths, crops=False)

@@ -21,22 +21,14 @@ import numpy as np
 import pandas as pd
 
 from emoagree.atomic import save_npz_atomic
+from emoagree.contracts.levels import MODEL_COLUMNS, read_level
+from emoagree.contracts.predictions import make_predictions, write_predictions
 from emoagree.levels.folds import as_fold_paths, pool_folds
-from emoagree.predictions import make_predictions, write_predictions
 from emoagree.shards import recording_caches
 from emoagree.video.faces import FaceTrack
 from emoagree.video.frames import interval_frames, interval_probabilities
 
 log = logging.getLogger(__name__)
-
-
-def read_level(path: str | Path) -> pd.DataFrame:
-    table = pd.read_csv(path, dtype={"interval_id": str, "recording": str, "emotion": str,
-                                     "split": str})
-    missing = {"interval_id", "recording", "emotion", "start_s", "end_s", "split"} - set(table)
-    if missing:
-        raise ValueError(f"{path}: missing columns {sorted(missing)}")
-    return table
 
 
 def load_tracks(paths: Sequence[str | Path], crops: bool = True) -> dict[str, FaceTrack]:
@@ -115,7 +107,7 @@ def predict_level(frame_scores: Sequence[str | Path], level_csv: str | Path,
     ``frame_scores``)."""
     paths = {"test": as_fold_paths(frame_scores)}
     paths["val"] = as_fold_paths(val_frame_scores) if val_frame_scores else paths["test"]
-    table = read_level(level_csv)
+    table = read_level(level_csv, MODEL_COLUMNS)
     tracks = load_tracks(face_paths, crops=False)
     load = cache(lambda part, fold: load_frame_scores(paths[part][fold], emotions))
 

@@ -1,4 +1,5 @@
-"""The prediction-file contract between models, fusion and evaluation: its one reader and writer.
+"""The predictions: the files between models, fusion and evaluation, their one reader and
+writer.
 
 ``results/predictions/{system}/train{i}/test{j}.csv`` (and ``val.csv``) hold one row per
 interval of the evaluated set: ``interval_id, emotion, prob_<E>...``. An interval that a
@@ -26,6 +27,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from emoagree.contracts._tables import check_columns
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -40,10 +43,6 @@ def prob_columns(emotions: Sequence[str]) -> list[str]:
 def prediction_columns(emotions: Sequence[str]) -> list[str]:
     """The columns of a prediction file, in order."""
     return ["interval_id", "emotion", *prob_columns(emotions)]
-
-
-def _missing_columns(present: Sequence[str], emotions: Sequence[str]) -> list[str]:
-    return [c for c in prediction_columns(emotions) if c not in present]
 
 
 # --- plain arrays (no pandas) ----------------------------------------------------------
@@ -67,9 +66,7 @@ def read_arrays(path: str | Path, emotions: Sequence[str]) -> PredictionArrays:
             header = next(reader)
         except StopIteration:
             raise ValueError(f"{path}: empty file (no header)") from None
-        missing = _missing_columns(header, emotions)
-        if missing:
-            raise ValueError(f"{path}: missing columns {missing}")
+        check_columns(path, header, prediction_columns(emotions))
         index = [header.index(c) for c in prediction_columns(emotions)]
         ids, truth, rows = [], [], []
         for number, row in enumerate(reader, start=1):
@@ -235,9 +232,7 @@ def make_predictions(
 
 
 def write_predictions(table: pd.DataFrame, path: str | Path, emotions: Sequence[str]) -> None:
-    missing = _missing_columns(list(table.columns), emotions)
-    if missing:
-        raise ValueError(f"prediction table for {path} lacks columns {missing}")
+    check_columns(f"prediction table for {path}", table.columns, prediction_columns(emotions))
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     table[prediction_columns(emotions)].to_csv(path, index=False, float_format="%.6g")
 
@@ -246,9 +241,7 @@ def read_predictions(path: str | Path, emotions: Sequence[str]) -> pd.DataFrame:
     import pandas as pd
 
     table = pd.read_csv(path, dtype={"interval_id": str, "emotion": str})
-    missing = _missing_columns(list(table.columns), emotions)
-    if missing:
-        raise ValueError(f"{path}: missing columns {missing}")
+    check_columns(path, table.columns, prediction_columns(emotions))
     return table[prediction_columns(emotions)]
 
 
