@@ -102,3 +102,19 @@ def test_answer_seeds_arm_words_become_a_training_arms_list():
     assert answer_seeds.arm_list(["none"]) == []
     with pytest.raises(SystemExit, match="--arms none takes no other arm"):
         answer_seeds.arm_list(["none", "soft"])
+
+
+def test_clip_study_bare_script_searches_the_workflows_real_corpus_grid():
+    import yaml
+
+    spec = importlib.util.spec_from_file_location(
+        "clip_study", Path(__file__).resolve().parents[1] / "bench/clip_study.py")
+    clip_study = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(clip_study)
+    config = yaml.safe_load((Path(__file__).resolve().parents[1] / "config.yaml").read_text())
+    audio, seed = clip_study.csv_corpus_settings()
+    # a csv corpus gets config.yaml's defaults, not the demo's CPU sizes
+    demo_grid = config["demo_sizes"]["audio"]["pca_grid"]
+    assert audio["pca_grid"] == config["audio"]["pca_grid"] != demo_grid
+    assert audio["svm"]["c_grid"] == config["audio"]["svm"]["c_grid"]
+    assert seed == config["seed"]
