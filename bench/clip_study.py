@@ -4,6 +4,7 @@ the repo root; prints measured figures).
 
     .venv/bin/python bench/clip_study.py [--clips 1000] [--speakers 12] [--raters 5]
                                          [--cores 2] [--workdir DIR] [--skip-study]
+                                         [--skip-features]
 
 1. Generates an audio-only csv corpus of ``--clips`` clips of 2-4 s from the demo
    generator's voices (``emoagree.corpus.demo``), ``--speakers`` speakers, each clip rated
@@ -231,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--skip-study", action="store_true",
                         help="only (b) and (d): the feature stage over levels")
+    parser.add_argument("--skip-features", action="store_true",
+                        help="only (a) and (c): the study and the bare script")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     if args.workdir is None:
@@ -272,6 +275,10 @@ def main(argv: list[str] | None = None) -> int:
     # (b, d) the feature stage over levels
     all_levels = list(range(1, args.raters + 1))
     walls = {}
+    if args.skip_features:
+        print(f"\nload average at end {os.getloadavg()[0]:.1f}; total "
+              f"{time.perf_counter() - started:.0f} s")
+        return 0
     for levels in (all_levels, [1]):
         run = fresh(workdir / f"features{len(levels)}")
         walls[len(levels)] = snakemake(run, write_config(run, corpus, levels), args.cores,
