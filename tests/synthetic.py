@@ -189,7 +189,11 @@ PLAN = SimpleNamespace(
     emotions=tuple(config["emotions"]),
     corpus=SimpleNamespace(format=config["corpus"]["format"], path=config["corpus"]["path"]),
     split=SplitProtocol(),
-    evaluation=SimpleNamespace(section=config["evaluation"]),
+    evaluation=SimpleNamespace(
+        section=config["evaluation"],
+        ci_level=config["evaluation"]["ci_level"],
+        cluster=config["evaluation"].get("cluster", "auto"),
+    ),
     sections=config,
 )
 

@@ -8,6 +8,10 @@
 # figure: they read the corpus package (Table 1's notes on dropped labels and unmarked
 # recordings, the demo's label accuracy), whose adapters import OpenCV and soundfile, so
 # they run in envs/corpus.yaml rather than carry those into the report env.
+#
+# Captions (workflow/report/*.rst) read what they state from their rule's params (the
+# interval's `ci_level`, the bootstrap's `cluster`, the study's `fusion_selection`), never
+# the config, so a rule's params list all that its outputs and their captions depend on.
 
 
 include: "common_report.smk"
@@ -199,6 +203,7 @@ rule report_crosseval:
         levels=LEVELS,
         label=lambda w: SYSTEM_LABELS[w.system],
         train_rows=lambda wildcards: train_rows(wildcards.system),
+        fusion_selection=PLAN.sections["fusion"]["selection"],
     log:
         "logs/report/crosseval/{system}.log",
     benchmark:
@@ -235,6 +240,9 @@ rule report_table2:
         levels=LEVELS,
         corpus_format=PLAN.corpus.format,
         labels=SYSTEM_LABELS,
+        ci_level=PLAN.evaluation.ci_level,
+        cluster=PLAN.evaluation.cluster,
+        fusion_selection=PLAN.sections["fusion"]["selection"],
     log:
         "logs/report/table2.log",
     benchmark:
@@ -271,6 +279,7 @@ rule report_table3:
         train_rows={s: train_rows(s) for s in HEADLINE_CANDIDATES},
         corpus_format=PLAN.corpus.format,
         labels=SYSTEM_LABELS,
+        fusion_selection=PLAN.sections["fusion"]["selection"],
     log:
         "logs/report/table3.log",
     benchmark:
@@ -350,6 +359,7 @@ rule report_answer:
         labels=SYSTEM_LABELS,
         arm_rows={s: system_arm_rows(s) for s in HEADLINE_CANDIDATES},
         arm_notes={s: arm_notes(s) for s in HEADLINE_CANDIDATES},
+        fusion_selection=PLAN.sections["fusion"]["selection"],
     log:
         "logs/report/answer.log",
     benchmark:
@@ -378,6 +388,7 @@ rule report_heatmap:
     params:
         label=lambda w: SYSTEM_LABELS[w.system],
         short=lambda w: SYSTEM_SHORT[w.system],
+        fusion_selection=PLAN.sections["fusion"]["selection"],
     log:
         "logs/report/heatmap/{system}.log",
     benchmark:
@@ -410,6 +421,8 @@ rule report_tradeoff:
         folds=N_FOLDS,
         labels=SYSTEM_LABELS,
         short=SYSTEM_SHORT,
+        ci_level=PLAN.evaluation.ci_level,
+        fusion_selection=PLAN.sections["fusion"]["selection"],
     log:
         "logs/report/tradeoff.log",
     benchmark:
@@ -441,6 +454,7 @@ rule report_recall:
         emotions=EMOTIONS,
         labels=SYSTEM_LABELS,
         short=SYSTEM_SHORT,
+        fusion_selection=PLAN.sections["fusion"]["selection"],
     log:
         "logs/report/recall.log",
     benchmark:
@@ -482,6 +496,8 @@ rule report_answer_figure:
         folds=N_FOLDS,
         labels=SYSTEM_LABELS,
         short=SYSTEM_SHORT,
+        ci_level=PLAN.evaluation.ci_level,
+        fusion_selection=PLAN.sections["fusion"]["selection"],
     log:
         "logs/report/answer_figure.log",
     benchmark:
