@@ -48,8 +48,8 @@ rule report_table1:
         ),
     params:
         levels=LEVELS,
-        folds=N_FOLDS,
-        protocol=SPLIT_PROTOCOL,
+        folds=PLAN.n_folds,
+        protocol=PLAN.split.describe(),
         with_paper=PLAN.corpus.format == "ramas",
     log:
         "logs/levels/table1.log",
@@ -93,7 +93,7 @@ rule report_corpus_figures:
     params:
         levels=LEVELS,
         emotions=EMOTIONS,
-        folds=N_FOLDS,
+        folds=PLAN.n_folds,
     log:
         "logs/levels/corpus_figures.log",
     benchmark:
@@ -173,7 +173,7 @@ rule report_best_system:
         candidates=HEADLINE_CANDIDATES,
         levels=LEVELS,
         # fused validation scores are out of sample only when the weights are cross-fitted
-        cross_fitted=bool(FUSION_SYSTEMS) and N_FOLDS >= 3,
+        cross_fitted=bool(PLAN.systems.fusion) and PLAN.n_folds >= 3,
     log:
         "logs/report/best_system.log",
     benchmark:
@@ -328,7 +328,7 @@ rule report_answer:
         predictions=[
             f"results/predictions/{s}/train{i}/test{j}{rep}.csv"
             for s, i, j in answer_prediction_keys()
-            for rep in REPLICATES
+            for rep in PLAN.replicates
         ],
         # the validation cross-evaluation (validation-chosen row); see the helper
         validation=answer_validation_files(),
@@ -348,7 +348,7 @@ rule report_answer:
         cells=answer_prediction_keys(),
         validation_cells=answer_validation_keys(),
         fusions=answer_fusions(),
-        n_replicates=N_REPLICATES,
+        n_replicates=PLAN.n_replicates,
         systems=SYSTEMS,
         levels=LEVELS,
         emotions=EMOTIONS,
@@ -418,7 +418,7 @@ rule report_tradeoff:
     params:
         levels=LEVELS,
         systems=SYSTEMS,
-        folds=N_FOLDS,
+        folds=PLAN.n_folds,
         labels=SYSTEM_LABELS,
         short=SYSTEM_SHORT,
         ci_level=PLAN.evaluation.ci_level,
@@ -493,7 +493,7 @@ rule report_answer_figure:
     params:
         levels=LEVELS,
         systems=SYSTEMS,
-        folds=N_FOLDS,
+        folds=PLAN.n_folds,
         labels=SYSTEM_LABELS,
         short=SYSTEM_SHORT,
         ci_level=PLAN.evaluation.ci_level,
