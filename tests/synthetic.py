@@ -167,6 +167,7 @@ os.environ["PYTHONPATH"] = "{repo}/src"
 from types import SimpleNamespace
 
 from emoagree.naming import system_labels
+from emoagree.plan import EvaluationSettings, Systems
 from emoagree.plan.protocol import SplitProtocol
 from emoagree.settings import level_settings
 
@@ -177,33 +178,38 @@ configfile: "config.yaml"
 report: "{repo}/workflow/report/workflow.rst"
 
 
-LEVELS = [int(k) for k in config["levels"]]
-EMOTIONS = list(config["emotions"])
-AUDIO_SYSTEMS = {audio}
-VIDEO_SYSTEMS = {video}
-FUSION_SYSTEMS = {fusion}
-SYSTEMS = AUDIO_SYSTEMS + VIDEO_SYSTEMS + FUSION_SYSTEMS
-SYSTEM_LABELS = system_labels(SYSTEMS, config["video"])
-# what the included rules read of the study plan (common.smk builds it from a full config)
+# what the included rules read of the study plan (common.smk builds it from a full config):
+# one held-out fold, one training replicate (the plain paths)
 PLAN = SimpleNamespace(
     seed=config["seed"],
     emotions=tuple(config["emotions"]),
     corpus=SimpleNamespace(format=config["corpus"]["format"], path=config["corpus"]["path"]),
     split=SplitProtocol(),
-    evaluation=SimpleNamespace(section=config["evaluation"]),
+    folds=(0,),
+    n_folds=1,
+    n_repeats=1,
+    replicates=("",),
+    n_replicates=1,
+    systems=Systems(tuple({audio}), tuple({video}), tuple({fusion}), tuple({audio})),
+    evaluation=EvaluationSettings(
+        bootstrap_resamples=config["evaluation"]["bootstrap_resamples"],
+        ci_level=config["evaluation"]["ci_level"],
+        cluster=config["evaluation"].get("cluster", "auto"),
+        strategy=config.get("split", {{}}).get("strategy", "stratified"),
+        section=config["evaluation"],
+    ),
     sections=config,
 )
-
-
-N_FOLDS = 1
-N_REPEATS = 1
-FOLDS = [0]
-REPLICATES = [""]  # one training replicate: the plain paths
-N_REPLICATES = 1
+# the names common.smk keeps as lists
+LEVELS = [int(k) for k in config["levels"]]
+EMOTIONS = list(config["emotions"])
+SYSTEMS = list(PLAN.systems.all)
+SYSTEM_LABELS = system_labels(SYSTEMS, config["video"])
 
 
 def replicate_files(pattern):
-    return [pattern.replace("{{rep}}", rep) for rep in REPLICATES]
+    return [pattern.replace("{{rep}}", rep) for rep in PLAN.replicates]
+
 
 # training arms' rows (Mw, Ms, Mc) per system, as common_arms.smk plans them
 ARM_ROWS = {arm_rows}
@@ -214,8 +220,8 @@ wildcard_constraints:
     train_level="[0-9]+|Mw|Ms|Mc",
     test_level="[0-9]+",
     system="|".join(SYSTEMS) or "__none__",
-    audio_system="|".join(AUDIO_SYSTEMS) or "__none__",
-    video_system="|".join(VIDEO_SYSTEMS) or "__none__",
+    audio_system="|".join(PLAN.systems.audio) or "__none__",
+    video_system="|".join(PLAN.systems.video) or "__none__",
 
 
 def settings(level):
@@ -232,14 +238,6 @@ def train_row_seed(wildcards):
 
 # what every cell job shares (common.smk)
 SPLIT_TABLE = "results/corpus/split.csv"
-BOOTSTRAP_SETTINGS = {{
-    "bootstrap_resamples": config["evaluation"]["bootstrap_resamples"],
-    "ci_level": config["evaluation"]["ci_level"],
-    "cluster": config["evaluation"].get("cluster", "auto"),
-    "strategy": config.get("split", {{}}).get("strategy", "stratified"),
-}}
-# what Table 1 states about the split (its rule is planned, never run, here)
-SPLIT_PROTOCOL = "one held-out fold"
 
 
 def fold_models(system, extension):
@@ -247,14 +245,16 @@ def fold_models(system, extension):
         name = system.format(**wildcards)
         return [
             f"results/models/{{name}}/fold{{f}}/train{{wildcards.train_level}}.{{extension}}"
-            for f in FOLDS
+            for f in PLAN.folds
         ]
 
     return models
 
 
 def fold_val_predictions(system, train_level):
-    return [f"results/predictions/{{system}}/fold{{f}}/train{{train_level}}/val.csv" for f in FOLDS]
+    return [
+        f"results/predictions/{{system}}/fold{{f}}/train{{train_level}}/val.csv" for f in PLAN.folds
+    ]
 
 
 def system_arm_rows(system):
@@ -270,10 +270,7 @@ def train_rows(system):
 
 
 def fusion_members(system):
-    for audio in AUDIO_SYSTEMS:
-        if system.startswith(f"fusion_{{audio}}_"):
-            return audio, system[len(f"fusion_{{audio}}_"):]
-    raise ValueError(system)
+    return PLAN.systems.fusion_members(system)
 
 
 # level_table() and the level files (the levels stage's helpers; its rules are not run)
@@ -295,10 +292,10 @@ rule synthetic_cell:
         metrics="results/metrics/{{system}}/train{{train_level}}/test{{test_level}}.json",
         val_metrics="results/metrics/{{system}}/train{{train_level}}/val{{test_level}}.json",
     wildcard_constraints:
-        system="|".join(AUDIO_SYSTEMS + VIDEO_SYSTEMS) or "__none__",
+        system="|".join(PLAN.systems.audio + PLAN.systems.video) or "__none__",
     params:
         emotions=EMOTIONS,
-        evaluation=BOOTSTRAP_SETTINGS,
+        evaluation=PLAN.evaluation.bootstrap(),
         seed=config["seed"],
     run:
         from emoagree.evaluation.cells import score_cell_parts

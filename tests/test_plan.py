@@ -152,7 +152,7 @@ def test_a_csv_plan_reads_the_corpus_once(csv_corpus):
     assert dict(plan.durations) == {"r1": 2.0, "r2": 3.0}
     assert len(plan.marks) == 4
     assert plan.folds == (0, 1, 2, 3, 4, 5) and plan.n_folds == 3 and plan.n_repeats == 2
-    assert plan.replicates == ("", ".rep1")
+    assert plan.replicates == ("", ".rep1") and plan.n_replicates == 2
     n_systems = len(plan.systems.audio) + len(plan.systems.video)
     assert len([g for g in plan.grid() if not g[0].startswith("fusion_")]) == (
         n_systems * 2 * 6 * 2)  # systems x levels x (K x R folds) x replicates

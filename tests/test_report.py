@@ -471,6 +471,10 @@ def test_end_to_end_tables_figures_and_report(reported_study):
     assert html.index("the ones that change results") < html.index("Full list")
     assert "confidence set for the best train" in html
     assert "video_effnet (EfficientNet-Lite0, ImageNet weights)" in html  # captions
+    # captions state their rule's params: Table 2, the trade-off and the answer's interval
+    for stated in ("95.0% cluster-bootstrap interval", "95.0% interval from the cluster",
+                   "95.0% confidence set for the best train"):
+        assert stated in html, stated
     for name in ("table2_uar.csv", "table3_crosseval.md", "tradeoff.png", f"{fused}.csv"):
         assert name in html
 

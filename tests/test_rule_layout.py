@@ -56,3 +56,13 @@ def test_no_helper_is_defined_twice():
                 twice.append(f"{name}: {seen[name]} and {path.name}")
             seen[name] = path.name
     assert not twice, twice
+
+
+def test_no_caption_reads_the_config():
+    """Captions state what their rule's params carry (as scripts do), never the config."""
+    readers = [
+        path.name
+        for path in sorted((ROOT / "workflow" / "report").rglob("*"))
+        if path.is_file() and "snakemake.config" in path.read_text()
+    ]
+    assert not readers, f"files under workflow/report reading snakemake.config: {readers}"

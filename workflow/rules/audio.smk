@@ -130,7 +130,7 @@ rule audio_train_classic:
         emotions=EMOTIONS,
         seed=training_seed,
         fold=lambda wc: int(wc.fold),
-        n_folds=N_FOLDS,
+        n_folds=PLAN.n_folds,
         # the inner CV's groups mimic the outer split (emoagree.training.selection.inner_cv_groups)
         split_strategy=PLAN.split.strategy,
     log:
@@ -161,7 +161,7 @@ rule audio_train_lstm:
         emotions=EMOTIONS,
         seed=training_seed,
         fold=lambda wc: int(wc.fold),
-        n_folds=N_FOLDS,
+        n_folds=PLAN.n_folds,
         arm=lambda wc: train_arm(wc.train_level),
         curriculum=lambda wc: ARM_SETTINGS.get("curriculum") if train_arm(wc.train_level) else None,
         # not an output: Snakemake would delete it before a rerun, and resuming from it
@@ -206,9 +206,9 @@ rule audio_predict_classic:
         system="|".join(AUDIO_CLASSIC) if AUDIO_CLASSIC else "__none__",
     params:
         emotions=EMOTIONS,
-        n_folds=N_FOLDS,
-        n_replicates=N_REPLICATES,
-        evaluation=BOOTSTRAP_SETTINGS,
+        n_folds=PLAN.n_folds,
+        n_replicates=PLAN.n_replicates,
+        evaluation=PLAN.evaluation.bootstrap(),
         seed=PLAN.seed,
     log:
         "logs/audio/predict/{system}_train{train_level}_test{test_level}.log",
@@ -242,9 +242,9 @@ rule audio_predict_lstm:
         ),
         val_metrics="results/metrics/audio_lstm/train{train_level}/val{test_level}.json",
     params:
-        n_folds=N_FOLDS,
-        n_replicates=N_REPLICATES,
-        evaluation=BOOTSTRAP_SETTINGS,
+        n_folds=PLAN.n_folds,
+        n_replicates=PLAN.n_replicates,
+        evaluation=PLAN.evaluation.bootstrap(),
         seed=PLAN.seed,
         audio_paths=lambda wc: audio_paths(),
         min_duration_s=lambda wc: settings(wc.test_level)["audio"]["min_duration_s"],

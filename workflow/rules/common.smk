@@ -87,43 +87,41 @@ print(f"emoagree: {describe_sizes(config)}", file=sys.stderr)
 PLAN = or_refuse(build_plan, config)
 for _note in PLAN.notes:
     print(f"emoagree: {_note}", file=sys.stderr)
+# Three names of the plan stay as lists, because nearly every rule passes them on as
+# params (levels=LEVELS, emotions=EMOTIONS, systems=SYSTEMS: some 80 places) and builds
+# its file lists from them: Snakemake records params by their repr and reruns a job whose
+# params changed, so PLAN's tuples would rerun every finished job of an existing study.
+# Every other value is read off PLAN where it is used: PLAN.recordings, PLAN.marks (a csv
+# or RAMAS corpus's source marks; None for the demo), PLAN.systems.audio/.video/.fusion,
+# PLAN.shards and PLAN.durations, and the grid:
+# - folds: one model per (system, fold, train level); a cell pools the folds' test
+#   predictions (strategy corpus keeps the corpus's own single partition). Split repeats
+#   (split.repeats: R) deal the K-fold split R times with different seeds, a level of the
+#   DAG like the folds: folds have global ids r * K + f, so repeat 0 keeps the plain
+#   fold0..fold<K-1> paths. PLAN.folds lists every repeat's folds (repeat-major),
+#   PLAN.n_folds is K (what a fold's parts are made of), PLAN.n_repeats is R.
+# - training replicates: R seeded models per (system, fold, train level); replicate 0
+#   keeps the plain paths, replicate r adds ".rep<r>" after the train row (the `rep`
+#   wildcard). PLAN.replicates lists the suffixes, PLAN.n_replicates is R.
 LEVELS = list(PLAN.levels)
 EMOTIONS = list(PLAN.emotions)
-# recording, audio_path, video_path (known before any job)
-RECORDINGS = PLAN.recordings
-# The source marks of a csv/RAMAS corpus; None for the demo.
-PLANNED_MARKS = PLAN.marks
-# Folds of the cross-validation: one model per (system, fold, train level); a cell pools the
-# folds' test predictions. strategy corpus keeps the corpus's own single partition.
-N_FOLDS = PLAN.n_folds
-# Split repeats (split.repeats: R): the K-fold split dealt R times with different seeds, a
-# level of the DAG like the folds. Folds have global ids r * K + f, so repeat 0 keeps the
-# plain fold0..fold<K-1> paths and R = 1 is today's study; FOLDS lists every repeat's folds
-# (repeat-major) and N_FOLDS stays K (what a fold's parts are made of).
-N_REPEATS = PLAN.n_repeats
-FOLDS = list(PLAN.folds)
-# Training replicates: R seeded models per (system, fold, train level). Replicate 0 keeps
-# the plain paths; replicate r adds ".rep<r>" after the train row (the `rep` wildcard).
-REPLICATES = list(PLAN.replicates)
-N_REPLICATES = len(REPLICATES)
+SYSTEMS = list(PLAN.systems.all)
 # The torch rules' `gpu` resource: 1 where this machine has a GPU (so `--resources gpu=N`
 # caps them), 0 on a CPU-only machine (they then share the cores like any job). The SLURM
 # profile sets it to 1 itself (set-resources). See emoagree.gpus.
 LOCAL_GPUS = visible_gpus()
 GPU_JOB = gpu_request("auto", LOCAL_GPUS)
 LSTM_GPU_JOB = gpu_request(PLAN.sections["audio"].get("device", "auto"), LOCAL_GPUS)
-# The one-line protocol (strategy, unit, folds) that tables and the answer state.
-SPLIT_PROTOCOL = PLAN.split.describe()
-# The per-recording feature stages run in shards: stable groups of short recordings sized
-# by media duration (a long recording is a shard of its own); see emoagree.shards.
-DURATIONS = PLAN.durations
-SHARDS = PLAN.shards
 
 
 def media_shards(column):
-    """Shard -> its recordings that have a file in ``column`` (shards without any left out)."""
-    has = dict(zip(RECORDINGS["recording"].astype(str), RECORDINGS[column].fillna("").astype(str)))
-    shards = {name: [r for r in members if has.get(r)] for name, members in SHARDS.items()}
+    """Shard -> its recordings that have a file in ``column`` (shards without any left out).
+    The per-recording feature stages run in shards (PLAN.shards): stable groups of short
+    recordings sized by media duration (a long recording is a shard of its own); see
+    emoagree.shards."""
+    recordings = PLAN.recordings
+    has = dict(zip(recordings["recording"].astype(str), recordings[column].fillna("").astype(str)))
+    shards = {name: [r for r in members if has.get(r)] for name, members in PLAN.shards.items()}
     return {name: members for name, members in shards.items() if members}
 
 
@@ -165,8 +163,8 @@ def fold_models(system, extension):
         name = system.format(**wildcards)
         return [
             f"results/models/{name}/fold{f}/train{wildcards.train_level}{rep}.{extension}"
-            for rep in REPLICATES
-            for f in FOLDS
+            for rep in PLAN.replicates
+            for f in PLAN.folds
         ]
 
     return models
@@ -177,14 +175,14 @@ def fold_val_predictions(system, train_level):
     (replicate-major)."""
     return [
         f"results/predictions/{system}/fold{f}/train{train_level}{rep}/val.csv"
-        for rep in REPLICATES
-        for f in FOLDS
+        for rep in PLAN.replicates
+        for f in PLAN.folds
     ]
 
 
 def replicate_files(pattern):
     """``pattern`` with ``{rep}`` filled for every replicate (other wildcards kept)."""
-    return [pattern.replace("{rep}", rep) for rep in REPLICATES]
+    return [pattern.replace("{rep}", rep) for rep in PLAN.replicates]
 
 
 # Seeds. The study's own random choices (the demo corpus, the split, the shared
@@ -211,10 +209,6 @@ def train_row_seed(wildcards):
     return seed_of(wildcards.train_level)
 
 
-AUDIO_SYSTEMS = list(PLAN.systems.audio)
-VIDEO_SYSTEMS = list(PLAN.systems.video)
-FUSION_SYSTEMS = list(PLAN.systems.fusion)
-SYSTEMS = AUDIO_SYSTEMS + VIDEO_SYSTEMS + FUSION_SYSTEMS
 # What tables, figures, captions and the answer call each system: a video system's name
 # carries the backbone and weights that ran ("video_vggf_rf (EfficientNet-Lite0, ...)").
 SYSTEM_LABELS = system_labels(SYSTEMS, PLAN.sections["video"])
@@ -222,14 +216,14 @@ SYSTEM_LABELS = system_labels(SYSTEMS, PLAN.sections["video"])
 
 wildcard_constraints:
     system="|".join(SYSTEMS) if SYSTEMS else "__none__",
-    audio_system="|".join(AUDIO_SYSTEMS) if AUDIO_SYSTEMS else "__none__",
-    video_system="|".join(VIDEO_SYSTEMS) if VIDEO_SYSTEMS else "__none__",
+    audio_system="|".join(PLAN.systems.audio) if PLAN.systems.audio else "__none__",
+    video_system="|".join(PLAN.systems.video) if PLAN.systems.video else "__none__",
 
 
 # What every cell job (audio_predict_*, video_predict, fusion_apply) and the validation
 # scores share: the split units that hold a test interval and the cluster (session, actor
 # or the unit) each lies in, what the study's one cluster bootstrap resamples (every cell
-# draws the same clusters; see emoagree.evaluation.bootstrap.resolve_cluster), and what a
-# cell's metrics depend on: resamples, interval level and what is resampled.
+# draws the same clusters; see emoagree.evaluation.bootstrap.resolve_cluster), and, as
+# params, what a cell's metrics depend on (PLAN.evaluation.bootstrap(): resamples,
+# interval level and what is resampled).
 SPLIT_TABLE = "results/corpus/split.csv"
-BOOTSTRAP_SETTINGS = PLAN.evaluation.bootstrap()

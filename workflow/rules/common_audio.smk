@@ -1,14 +1,14 @@
 # Input, params and target functions of the audio stage (rules in audio.smk): which
 # systems are classic, the audio shards and their wavs, the feature caches.
 
-AUDIO_CLASSIC = [s for s in AUDIO_SYSTEMS if s in ("audio_svm", "audio_lr")]
+AUDIO_CLASSIC = [s for s in PLAN.systems.audio if s in ("audio_svm", "audio_lr")]
 AUDIO_MODEL_FILES = {"audio_svm": "joblib", "audio_lr": "joblib", "audio_lstm": "pt"}
 
 
 def audio_paths():
     """recording -> wav path, for the recordings that have audio."""
-    paths = RECORDINGS["audio_path"].fillna("").astype(str)
-    return {str(r): p for r, p in zip(RECORDINGS["recording"], paths) if p}
+    paths = PLAN.recordings["audio_path"].fillna("").astype(str)
+    return {str(r): p for r, p in zip(PLAN.recordings["recording"], paths) if p}
 
 
 AUDIO_SHARDS = media_shards("audio_path")
@@ -53,11 +53,11 @@ def audio_targets():
     """Every audio prediction file (val and the 5x5 test grid), models and the per-level
     counts of intervals too short for audio."""
     targets = []
-    for system in AUDIO_SYSTEMS:
+    for system in PLAN.systems.audio:
         targets += expand(
             "results/models/{system}/fold{f}/train{i}.{ext}",
             system=system,
-            f=FOLDS,
+            f=PLAN.folds,
             i=train_rows(system),
             ext=AUDIO_MODEL_FILES[system],
         )

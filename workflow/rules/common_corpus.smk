@@ -1,5 +1,6 @@
 # Input and target functions of the corpus stage (rules in corpus.smk). The recordings
-# themselves are planned in common.smk (RECORDINGS), since every stage's DAG follows them.
+# themselves are planned with the study (PLAN.recordings, common.smk), since every stage's
+# DAG follows them.
 
 
 def corpus_targets():
@@ -8,4 +9,4 @@ def corpus_targets():
 
 def corpus_inputs(wildcards):
     """The files the corpus adapter reads: tables or marks files, actors list, media."""
-    return corpus_input_files(PLAN.corpus, RECORDINGS)
+    return corpus_input_files(PLAN.corpus, PLAN.recordings)

@@ -1,6 +1,7 @@
 # Input and target functions of the evaluation stage (rules in evaluation.smk): where a
 # cell's metrics are written (the cell jobs of every system write them; the report reads
-# them). What every cell job shares (SPLIT_TABLE, BOOTSTRAP_SETTINGS) is in common.smk.
+# them). What every cell job shares (SPLIT_TABLE, PLAN.evaluation.bootstrap()) is described
+# in common.smk.
 
 
 def metrics_file(system, train_level, test):

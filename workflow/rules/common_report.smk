@@ -17,7 +17,7 @@ ANSWER_CONFIDENCE_SET = True
 # the best mean validation UAR over the train levels every fused system scored (fused
 # validation scores are out of sample with K >= 3 folds: cross-fitted weights); without
 # fusion (one-modality corpus), the best system.
-HEADLINE_CANDIDATES = FUSION_SYSTEMS or SYSTEMS
+HEADLINE_CANDIDATES = list(PLAN.systems.fusion) or SYSTEMS
 # Whether any level's fusion weights are chosen on test labels (labelled optimistic).
 OPTIMISTIC_FUSION = any(settings(k)["fusion"]["selection"] == "test" for k in LEVELS)
 
@@ -51,7 +51,7 @@ def headline_prediction_keys():
 def answer_fusions():
     """Each fused system's member systems: the answer sets each fusion beside its better
     member."""
-    return {fused: list(fusion_members(fused)) for fused in FUSION_SYSTEMS}
+    return {fused: list(fusion_members(fused)) for fused in PLAN.systems.fusion}
 
 
 def answer_prediction_keys():

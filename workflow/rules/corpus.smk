@@ -25,7 +25,7 @@ rule corpus_normalize:
         label_map=dict(PLAN.corpus_options.label_map),
         accept_empty_media=PLAN.corpus_options.accept_empty_media,
         # The recordings planned at parse time; the script checks the adapter agrees.
-        planned=list(RECORDINGS["recording"]),
+        planned=list(PLAN.recordings["recording"]),
     log:
         "logs/corpus/normalize.log",
     benchmark:

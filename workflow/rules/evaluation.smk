@@ -21,10 +21,10 @@ rule evaluation_metrics_val:
         predictions=replicate_files("results/predictions/{system}/train{train_level}/val{rep}.csv"),
     params:
         emotions=EMOTIONS,
-        evaluation=BOOTSTRAP_SETTINGS,
+        evaluation=PLAN.evaluation.bootstrap(),
         seed=PLAN.seed,
-        n_replicates=N_REPLICATES,
-        n_repeats=N_REPEATS,
+        n_replicates=PLAN.n_replicates,
+        n_repeats=PLAN.n_repeats,
     log:
         "logs/evaluation/metrics_val/{system}/train{train_level}.log",
     benchmark:

@@ -23,31 +23,31 @@ rule fusion_weights:
     input:
         audio=[
             f"results/predictions/{{audio_system}}/fold{f}/train{{train_level}}{rep}/val.csv"
-            for rep in REPLICATES
-            for f in FOLDS
+            for rep in PLAN.replicates
+            for f in PLAN.folds
         ],
         video=[
             f"results/predictions/{{video_system}}/fold{f}/train{{train_level}}{rep}/val.csv"
-            for rep in REPLICATES
-            for f in FOLDS
+            for rep in PLAN.replicates
+            for f in PLAN.folds
         ],
     output:
         weights=[
             f"results/models/fusion_{{audio_system}}_{{video_system}}/fold{f}/train{{train_level}}{rep}.json"
-            for rep in REPLICATES
-            for f in FOLDS
+            for rep in PLAN.replicates
+            for f in PLAN.folds
         ],
         val=[
             f"results/predictions/fusion_{{audio_system}}_{{video_system}}/fold{f}/train{{train_level}}{rep}/val.csv"
-            for rep in REPLICATES
-            for f in FOLDS
+            for rep in PLAN.replicates
+            for f in PLAN.folds
         ],
     params:
         emotions=EMOTIONS,
         fusion=fusion_settings,
         seed=train_row_seed,
-        n_folds=N_FOLDS,
-        n_replicates=N_REPLICATES,
+        n_folds=PLAN.n_folds,
+        n_replicates=PLAN.n_replicates,
     log:
         "logs/fusion/weights/fusion_{audio_system}_{video_system}/train{train_level}.log",
     benchmark:
@@ -94,9 +94,9 @@ rule fusion_apply:
         emotions=EMOTIONS,
         fusion=fusion_settings,
         seed=train_row_seed,
-        n_folds=N_FOLDS,
-        n_replicates=N_REPLICATES,
-        evaluation=BOOTSTRAP_SETTINGS,
+        n_folds=PLAN.n_folds,
+        n_replicates=PLAN.n_replicates,
+        evaluation=PLAN.evaluation.bootstrap(),
         bootstrap_seed=PLAN.seed,
     log:
         "logs/fusion/apply/fusion_{audio_system}_{video_system}/train{train_level}/test{test_level}.log",

@@ -18,8 +18,8 @@ rule levels_split:
         emotions=EMOTIONS,
         strategy=PLAN.split.strategy,
         unit=PLAN.split.unit,
-        folds=N_FOLDS,
-        repeats=N_REPEATS,
+        folds=PLAN.n_folds,
+        repeats=PLAN.n_repeats,
         guard_s=PLAN.split_settings.guard_s,
         test_fraction=PLAN.split_settings.test_fraction,
         val_fraction=PLAN.split_settings.val_fraction,
@@ -88,7 +88,7 @@ rule levels_split_overlap:
     params:
         strategy=PLAN.split.strategy,
         unit=PLAN.split.unit,
-        folds=N_FOLDS,
+        folds=PLAN.n_folds,
         guard_s=PLAN.split_settings.guard_s,
     log:
         "logs/levels/split_overlap.log",

@@ -8,6 +8,10 @@
 # figure: they read the corpus package (Table 1's notes on dropped labels and unmarked
 # recordings, the demo's label accuracy), whose adapters import OpenCV and soundfile, so
 # they run in envs/corpus.yaml rather than carry those into the report env.
+#
+# Captions (workflow/report/*.rst) read what they state from their rule's params (the
+# interval's `ci_level`, the bootstrap's `cluster`, the study's `fusion_selection`), never
+# the config, so a rule's params list all that its outputs and their captions depend on.
 
 
 include: "common_report.smk"
@@ -44,8 +48,8 @@ rule report_table1:
         ),
     params:
         levels=LEVELS,
-        folds=N_FOLDS,
-        protocol=SPLIT_PROTOCOL,
+        folds=PLAN.n_folds,
+        protocol=PLAN.split.describe(),
         with_paper=PLAN.corpus.format == "ramas",
     log:
         "logs/levels/table1.log",
@@ -89,7 +93,7 @@ rule report_corpus_figures:
     params:
         levels=LEVELS,
         emotions=EMOTIONS,
-        folds=N_FOLDS,
+        folds=PLAN.n_folds,
     log:
         "logs/levels/corpus_figures.log",
     benchmark:
@@ -169,7 +173,7 @@ rule report_best_system:
         candidates=HEADLINE_CANDIDATES,
         levels=LEVELS,
         # fused validation scores are out of sample only when the weights are cross-fitted
-        cross_fitted=bool(FUSION_SYSTEMS) and N_FOLDS >= 3,
+        cross_fitted=bool(PLAN.systems.fusion) and PLAN.n_folds >= 3,
     log:
         "logs/report/best_system.log",
     benchmark:
@@ -199,6 +203,7 @@ rule report_crosseval:
         levels=LEVELS,
         label=lambda w: SYSTEM_LABELS[w.system],
         train_rows=lambda wildcards: train_rows(wildcards.system),
+        fusion_selection=PLAN.sections["fusion"]["selection"],
     log:
         "logs/report/crosseval/{system}.log",
     benchmark:
@@ -235,6 +240,9 @@ rule report_table2:
         levels=LEVELS,
         corpus_format=PLAN.corpus.format,
         labels=SYSTEM_LABELS,
+        ci_level=PLAN.evaluation.ci_level,
+        cluster=PLAN.evaluation.cluster,
+        fusion_selection=PLAN.sections["fusion"]["selection"],
     log:
         "logs/report/table2.log",
     benchmark:
@@ -271,6 +279,7 @@ rule report_table3:
         train_rows={s: train_rows(s) for s in HEADLINE_CANDIDATES},
         corpus_format=PLAN.corpus.format,
         labels=SYSTEM_LABELS,
+        fusion_selection=PLAN.sections["fusion"]["selection"],
     log:
         "logs/report/table3.log",
     benchmark:
@@ -319,7 +328,7 @@ rule report_answer:
         predictions=[
             f"results/predictions/{s}/train{i}/test{j}{rep}.csv"
             for s, i, j in answer_prediction_keys()
-            for rep in REPLICATES
+            for rep in PLAN.replicates
         ],
         # the validation cross-evaluation (validation-chosen row); see the helper
         validation=answer_validation_files(),
@@ -339,7 +348,7 @@ rule report_answer:
         cells=answer_prediction_keys(),
         validation_cells=answer_validation_keys(),
         fusions=answer_fusions(),
-        n_replicates=N_REPLICATES,
+        n_replicates=PLAN.n_replicates,
         systems=SYSTEMS,
         levels=LEVELS,
         emotions=EMOTIONS,
@@ -350,6 +359,7 @@ rule report_answer:
         labels=SYSTEM_LABELS,
         arm_rows={s: system_arm_rows(s) for s in HEADLINE_CANDIDATES},
         arm_notes={s: arm_notes(s) for s in HEADLINE_CANDIDATES},
+        fusion_selection=PLAN.sections["fusion"]["selection"],
     log:
         "logs/report/answer.log",
     benchmark:
@@ -378,6 +388,7 @@ rule report_heatmap:
     params:
         label=lambda w: SYSTEM_LABELS[w.system],
         short=lambda w: SYSTEM_SHORT[w.system],
+        fusion_selection=PLAN.sections["fusion"]["selection"],
     log:
         "logs/report/heatmap/{system}.log",
     benchmark:
@@ -407,9 +418,11 @@ rule report_tradeoff:
     params:
         levels=LEVELS,
         systems=SYSTEMS,
-        folds=N_FOLDS,
+        folds=PLAN.n_folds,
         labels=SYSTEM_LABELS,
         short=SYSTEM_SHORT,
+        ci_level=PLAN.evaluation.ci_level,
+        fusion_selection=PLAN.sections["fusion"]["selection"],
     log:
         "logs/report/tradeoff.log",
     benchmark:
@@ -441,6 +454,7 @@ rule report_recall:
         emotions=EMOTIONS,
         labels=SYSTEM_LABELS,
         short=SYSTEM_SHORT,
+        fusion_selection=PLAN.sections["fusion"]["selection"],
     log:
         "logs/report/recall.log",
     benchmark:
@@ -479,9 +493,11 @@ rule report_answer_figure:
     params:
         levels=LEVELS,
         systems=SYSTEMS,
-        folds=N_FOLDS,
+        folds=PLAN.n_folds,
         labels=SYSTEM_LABELS,
         short=SYSTEM_SHORT,
+        ci_level=PLAN.evaluation.ci_level,
+        fusion_selection=PLAN.sections["fusion"]["selection"],
     log:
         "logs/report/answer_figure.log",
     benchmark:

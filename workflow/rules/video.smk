@@ -137,7 +137,7 @@ rule video_vggf_rf_train:
         emotions=EMOTIONS,
         seed=training_seed,
         fold=lambda w: int(w.fold),
-        n_folds=N_FOLDS,
+        n_folds=PLAN.n_folds,
         # the inner CV's groups mimic the outer split (emoagree.training.selection.inner_cv_groups)
         split_strategy=PLAN.split.strategy,
     log:
@@ -170,7 +170,7 @@ rule video_effnet_train:
         emotions=EMOTIONS,
         seed=training_seed,
         fold=lambda w: int(w.fold),
-        n_folds=N_FOLDS,
+        n_folds=PLAN.n_folds,
         # Written after every epoch; a rerun with the same settings resumes from it.
         checkpoint="results/checkpoints/video_effnet/fold{fold}/train{train_level}{rep}.ckpt",
     log:
@@ -209,9 +209,9 @@ rule video_predict:
         val_metrics="results/metrics/{video_system}/train{train_level}/val{test_level}.json",
     params:
         emotions=EMOTIONS,
-        n_folds=N_FOLDS,
-        n_replicates=N_REPLICATES,
-        evaluation=BOOTSTRAP_SETTINGS,
+        n_folds=PLAN.n_folds,
+        n_replicates=PLAN.n_replicates,
+        evaluation=PLAN.evaluation.bootstrap(),
         seed=PLAN.seed,
     log:
         "logs/video/{video_system}/train{train_level}_test{test_level}.log",

@@ -24,8 +24,8 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -120,6 +120,90 @@ def _save_cache(path: Path, keys: list, features: list, source: str) -> None:
     )
 
 
+class _ThreadExtractors:
+    """Callable ``(samples, sample_rate) -> functionals``: one openSMILE ComParE instance
+    per worker thread."""
+
+    def __init__(self) -> None:
+        self.local = threading.local()
+
+    def __call__(self, samples: np.ndarray, sample_rate: int) -> np.ndarray:
+        if not hasattr(self.local, "smile"):
+            self.local.smile = compare_extractor()
+        return self.local.smile.process_signal(samples, sample_rate).to_numpy()[0]
+
+
+class _OrderedSaves:
+    """Batches of stretches in flight, oldest first: (recording's cache state, stretch
+    keys, futures). Stretches of several recordings are extracted at once (a clip corpus
+    has one per recording); each batch is added to its recording's cache and saved, in
+    order, by the submitting thread once its features are in."""
+
+    def __init__(self, max_in_flight: int) -> None:
+        self.pending: deque = deque()
+        self.in_flight = 0
+        self.max_in_flight = max_in_flight
+        self.n_extracted = 0
+
+    def add(self, state: dict, batch_keys: list, futures: list) -> None:
+        """Queue a batch; then save the oldest while too many stretches are in flight."""
+        self.pending.append((state, batch_keys, futures))
+        self.in_flight += len(futures)
+        while self.in_flight > self.max_in_flight and len(self.pending) > 1:
+            self.finish_oldest()
+
+    def finish_oldest(self) -> None:
+        state, batch_keys, futures = self.pending.popleft()
+        for key, future in zip(batch_keys, futures, strict=True):
+            state["keys"].append(key)
+            state["features"].append(future.result())
+        _save_cache(state["path"], state["keys"], state["features"], state["source"])
+        self.n_extracted += len(batch_keys)
+        self.in_flight -= len(futures)
+
+    def finish_all(self) -> None:
+        while self.pending:
+            self.finish_oldest()
+
+
+def _cache_state(wav: str, path: Path) -> dict:
+    """A recording's cache as a job extends it: its file, the wav's fingerprint, and the
+    cached stretch keys and features (none where the wav changed since)."""
+    source = wav_fingerprint(wav)
+    cached = load_stretch_cache(path)
+    if cached is not None and str(cached["source"]) != source:
+        log.info("functionals: %s changed since %s was written: re-extracting", wav, path)
+        cached = None
+    return {
+        "path": path,
+        "source": source,
+        "keys": [tuple(k) for k in cached["keys"]] if cached is not None else [],
+        "features": list(cached["features"]) if cached is not None else [],
+    }
+
+
+def _submit_stretches(
+    pool: ThreadPoolExecutor,
+    extract: Callable[[np.ndarray, int], np.ndarray],
+    part: pd.DataFrame,
+    rows: list[int],
+    audio: tuple[np.ndarray, int],
+    wav: str,
+) -> list[Future]:
+    """Futures of the functionals of ``part``'s rows at positions ``rows``, cut from
+    ``audio`` (``(signal, sample_rate)`` of ``wav``)."""
+    signal, sample_rate = audio
+    futures = []
+    for i in rows:
+        record = part.iloc[i]
+        samples = slice_signal(
+            signal, sample_rate, float(record["start_s"]), float(record["end_s"]),
+            where=f"{wav} (stretch {record['start_s']}-{record['end_s']} s)",
+        )
+        futures.append(pool.submit(extract, samples, sample_rate))
+    return futures
+
+
 def extract_shard_stretches(
     stretches: pd.DataFrame,
     audio_paths: Mapping[str, str],
@@ -144,75 +228,32 @@ def extract_shard_stretches(
         ValueError: a stretch lies outside its recording's audio (names both).
     """
     counts = {"n_stretches": len(stretches), "n_cached": 0, "n_extracted": 0}
-    local = threading.local()
-
-    def work(samples: np.ndarray, sample_rate: int) -> np.ndarray:
-        if not hasattr(local, "smile"):
-            local.smile = compare_extractor()
-        return local.smile.process_signal(samples, sample_rate).to_numpy()[0]
-
+    extract = _ThreadExtractors()
+    saves = _OrderedSaves(max_in_flight=4 * max(1, threads))
     started = last = time.monotonic()
     groups = stretches.groupby("recording", sort=True).indices
-    # batches in flight, oldest first: (recording's cache state, stretch keys, futures).
-    # Stretches of several recordings are extracted at once (a clip corpus has one per
-    # recording); each batch is saved, in order, by this thread once its features are in.
-    pending: deque = deque()
-    in_flight = [0]
-
-    def finish_oldest() -> None:
-        state, batch_keys, futures = pending.popleft()
-        for key, future in zip(batch_keys, futures, strict=True):
-            state["keys"].append(key)
-            state["features"].append(future.result())
-        _save_cache(state["path"], state["keys"], state["features"], state["source"])
-        counts["n_extracted"] += len(batch_keys)
-        in_flight[0] -= len(futures)
-
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         for done, (recording, rows) in enumerate(groups.items(), start=1):
             wav = audio_paths[recording]
-            path = stretch_cache_path(cache_dir, str(recording))
-            source = wav_fingerprint(wav)
-            cached = load_stretch_cache(path)
-            if cached is not None and str(cached["source"]) != source:
-                log.info("functionals: %s changed since %s was written: re-extracting", wav,
-                         path)
-                cached = None
-            state = {
-                "path": path,
-                "source": source,
-                "keys": [tuple(k) for k in cached["keys"]] if cached is not None else [],
-                "features": list(cached["features"]) if cached is not None else [],
-            }
+            state = _cache_state(wav, stretch_cache_path(cache_dir, str(recording)))
             have = set(state["keys"])
             part = stretches.iloc[rows]
             part_keys = stretch_keys(part["start_s"], part["end_s"])
             todo = [i for i, key in enumerate(map(tuple, part_keys)) if key not in have]
             counts["n_cached"] += len(part) - len(todo)
-            if todo:
-                signal, sample_rate = read_wav(wav)
+            audio = read_wav(wav) if todo else None
             for first in range(0, len(todo), flush_every):
                 batch = todo[first : first + flush_every]
-                futures = []
-                for i in batch:
-                    record = part.iloc[i]
-                    samples = slice_signal(
-                        signal, sample_rate, float(record["start_s"]), float(record["end_s"]),
-                        where=f"{wav} (stretch {record['start_s']}-{record['end_s']} s)",
-                    )
-                    futures.append(pool.submit(work, samples, sample_rate))
-                pending.append((state, [tuple(part_keys[i]) for i in batch], futures))
-                in_flight[0] += len(futures)
-                while in_flight[0] > 4 * max(1, threads) and len(pending) > 1:
-                    finish_oldest()
+                futures = _submit_stretches(pool, extract, part, batch, audio, wav)
+                saves.add(state, [tuple(part_keys[i]) for i in batch], futures)
             now = time.monotonic()
             if done in (1, len(groups)) or now - last >= 10:
                 log.info("functionals: %d/%d recordings read, %d stretches extracted, "
                          "%d cached, %.1f s elapsed", done, len(groups),
-                         counts["n_extracted"], counts["n_cached"], now - started)
+                         saves.n_extracted, counts["n_cached"], now - started)
                 last = now
-        while pending:
-            finish_oldest()
+        saves.finish_all()
+    counts["n_extracted"] = saves.n_extracted
     log.info("functionals: %(n_stretches)d stretches: %(n_extracted)d extracted, "
              "%(n_cached)d already cached", counts)
     return counts

@@ -79,16 +79,51 @@ def evaluate_arrays(
     (``{"kind", "count"}``: what the bootstrap resamples, and how many).
     """
     emotions = list(emotions)
-    n_labels = len(emotions)
     if isinstance(probs, np.ndarray) and probs.ndim == 2:
         probs = [probs]
     y_true = encode(emotions_true, emotions, what="true emotion")
     y_preds = [argmax_codes(p) for p in probs]
-    n_total = len(y_true)
+    bootstrap, units = study_bootstrap(
+        units, len(y_true), bootstrap_units, n_resamples, seed, clusters, cluster_kind
+    )
+    sums = cell_sums(bootstrap.index(units), y_true, y_preds, bootstrap.n_units, len(emotions))
+    replicate_uars = point_uars(sums)
+    value = float(np.mean(replicate_uars))
+    choice = replicate_choice(bootstrap.n_resamples, len(y_preds), bootstrap.seed, replicate_key)
+    low, high = percentile_interval(resampled_uars(bootstrap, [sums], [choice])[:, 0], ci_level)
+    metrics = {
+        "uar": _num(value),
+        "uar_ci": [_num(low), _num(high)],
+        "ci_level": ci_level,
+        "bootstrap_resamples": int(n_resamples),
+        "seed": int(seed),
+        "bootstrap_units": bootstrap.n_units,
+        "cluster": bootstrap.describe(),
+        "replicates": len(y_preds),
+        **class_metrics(sums, y_true, y_preds, emotions),
+        "per_fold": per_fold_uars(y_true, y_preds, folds, len(emotions)),
+        **coverage_metrics(y_preds, len(y_true)),
+    }
+    if len(y_preds) > 1:
+        metrics["uar_replicates"] = [_num(u) for u in replicate_uars]
+    return metrics
+
+
+def study_bootstrap(
+    units: Sequence[str] | None,
+    n_intervals: int,
+    bootstrap_units: Sequence[str] | None,
+    n_resamples: int,
+    seed: int,
+    clusters: Mapping[str, str] | None,
+    cluster_kind: str | None,
+) -> tuple[ClusterBootstrap, list[str]]:
+    """The study's cluster bootstrap over the intervals' units, and each interval's unit
+    as text (the arguments as :func:`evaluate_arrays` takes them)."""
     if cluster_kind is None:
         cluster_kind = "interval" if units is None else "unit"
     if units is None:
-        units = [f"{k:09d}" for k in range(n_total)]
+        units = [f"{k:09d}" for k in range(n_intervals)]
     units = [str(u) for u in units]
     if bootstrap_units is None:
         bootstrap_units = sorted(set(units))
@@ -100,24 +135,17 @@ def evaluate_arrays(
         None if clusters is None else tuple(clusters[u] for u in bootstrap_units),
         cluster_kind if clusters is not None or cluster_kind == "interval" else "unit",
     )
-    sums = cell_sums(bootstrap.index(units), y_true, y_preds, bootstrap.n_units, n_labels)
-    replicate_uars = point_uars(sums)
-    value = float(np.mean(replicate_uars))
-    choice = replicate_choice(bootstrap.n_resamples, len(y_preds), bootstrap.seed, replicate_key)
-    low, high = percentile_interval(resampled_uars(bootstrap, [sums], [choice])[:, 0], ci_level)
+    return bootstrap, units
 
+
+def class_metrics(
+    sums, y_true: np.ndarray, y_preds: Sequence[np.ndarray], emotions: list[str]
+) -> dict[str, Any]:
+    """The per-class part of a cell's metrics: ``classes``, ``absent_classes``,
+    ``unscored_classes``, ``recall``, ``support`` and ``confusion``."""
     present, scored_support, recall = class_recalls(sums)
-    confusion = confusion_counts(y_true, y_preds, n_labels)
-    n_scored = float(np.mean([(y != UNSCORED).sum() for y in y_preds]))
-    metrics = {
-        "uar": _num(value),
-        "uar_ci": [_num(low), _num(high)],
-        "ci_level": ci_level,
-        "bootstrap_resamples": int(n_resamples),
-        "seed": int(seed),
-        "bootstrap_units": bootstrap.n_units,
-        "cluster": bootstrap.describe(),
-        "replicates": len(y_preds),
+    confusion = confusion_counts(y_true, y_preds, len(emotions))
+    return {
         "classes": [e for e, p in zip(emotions, present, strict=True) if p],
         "absent_classes": [e for e, p in zip(emotions, present, strict=True) if not p],
         "unscored_classes": [
@@ -128,15 +156,19 @@ def evaluate_arrays(
         "recall": {e: _num(r) for e, r in zip(emotions, recall, strict=True)},
         "support": {e: int(s) for e, s in zip(emotions, confusion.sum(axis=1), strict=True)},
         "confusion": {"labels": emotions, "matrix": confusion.tolist()},
-        "per_fold": per_fold_uars(y_true, y_preds, folds, n_labels),
+    }
+
+
+def coverage_metrics(y_preds: Sequence[np.ndarray], n_total: int) -> dict[str, Any]:
+    """``n_intervals``, ``n_scored`` and ``n_not_scored`` (replicate means) and
+    ``coverage``, the share of the intervals scored."""
+    n_scored = float(np.mean([(y != UNSCORED).sum() for y in y_preds]))
+    return {
         "n_intervals": int(n_total),
         "n_scored": _count(n_scored),
         "n_not_scored": _count(n_total - n_scored),
         "coverage": (n_scored / n_total) if n_total else float("nan"),
     }
-    if len(y_preds) > 1:
-        metrics["uar_replicates"] = [_num(u) for u in replicate_uars]
-    return metrics
 
 
 def class_recalls(sums) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

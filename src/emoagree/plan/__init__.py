@@ -92,7 +92,7 @@ class EvaluationSettings:
     section: Mapping[str, Any] = field(default_factory=dict)
 
     def bootstrap(self) -> dict[str, Any]:
-        """What every cell job and the validation scores are given (``BOOTSTRAP_SETTINGS``)."""
+        """What every cell job and the validation scores are given (``evaluation``)."""
         return {
             "bootstrap_resamples": self.bootstrap_resamples,
             "ci_level": self.ci_level,
@@ -181,6 +181,11 @@ class StudyPlan:
     @property
     def n_repeats(self) -> int:
         return self.split.repeats
+
+    @property
+    def n_replicates(self) -> int:
+        """R: the seeded training replicates of every model."""
+        return len(self.replicates)
 
     def arm_rows(self, system: str) -> list[str]:
         """The arm rows (Mw, Ms, Mc) planned for ``system``: a curriculum only for the

@@ -174,6 +174,108 @@ def members_sentence(members: Sequence[Mapping[str, Any]], labels: Mapping[str, 
     )
 
 
+def _split_sentences(protocol: Mapping[str, Any]) -> str:
+    """How the intervals were split (answer.json's ``protocol``: unit, folds, repeats)."""
+    folds = int(protocol["folds"])
+    unit = UNIT_PHRASES.get(protocol["unit"], protocol["unit"])
+    if folds == 1:
+        split = (f"The intervals were split once into train, validation and test parts by "
+                 f"{unit}, fixed on level 1 and inherited by every level.")
+    else:
+        split = (f"The intervals were split into {folds} folds by {unit}, fixed on level 1 "
+                 f"and inherited by every level; fold f was tested, fold f + 1 validated "
+                 f"and the other folds trained, so that every interval was tested once.")
+    repeats = int(protocol.get("repeats", 1))
+    if repeats > 1:
+        split += (f" The folds were dealt {repeats} times with different seeds (split "
+                  f"repeats); every cell pooled the predictions of all repeats, so the "
+                  f"intervals include the split's variance.")
+    return split
+
+
+def _methods_text(
+    settings: Mapping[str, Any],
+    answer: Mapping[str, Any],
+    interval_counts: Mapping[int, int],
+    systems: Sequence[str],
+    labels: Mapping[str, str],
+) -> str:
+    """The methods paragraph (see :func:`methods_paragraphs`)."""
+    protocol = answer["protocol"]
+    levels = sorted(int(k) for k in interval_counts)
+    corpus = CORPUS_PHRASES.get(settings["corpus_format"], settings["corpus_format"])
+    emotions = list(settings["emotions"])
+    counts = ", ".join(f"{interval_counts[k]} (level {k})" for k in levels)
+    replicates = int(protocol.get("replicates", 1))
+    selection = protocol.get("fusion_selection", "val")
+    chosen_on = ("each fold's validation predictions" if selection == "val"
+                 else "each test level's own labels (the paper's protocol; optimistic)")
+    ci = 100 * float(answer["ci_level"])
+    cluster = answer["cluster"]
+    return (
+        f"We used {corpus} with the emotions {', '.join(emotions)}. Agreement level k kept "
+        f"the stretches where at least k annotators marked the same emotion "
+        f"(levels {levels[0]}-{levels[-1]}; intervals: {counts}). "
+        f"{_split_sentences(protocol)} "
+        f"We trained {_plural(len(systems), 'system')}: "
+        f"{'; '.join(_system_phrase(s, labels) for s in systems)}. "
+        f"Each system was trained on every level (and training arm) and tested on every "
+        f"level's test intervals, with {_plural(replicates, 'seeded training replicate')} "
+        f"per model. The C and PCA size of the SVM and LR were chosen by grouped inner "
+        f"cross-validation, the epochs of the networks on the validation part. "
+        f"{_fusion_choice(systems, settings['fusion_draws'], chosen_on)} We report the "
+        f"unweighted average recall (UAR) with {ci:.0f}% percentile intervals from a "
+        f"cluster bootstrap of {answer['bootstrap_resamples']} resamples over "
+        f"{cluster['count']} {cluster['kind']} clusters (seed {answer['seed']}), the same "
+        f"draws for every cell and system. The {ci:.0f}% confidence set for the best "
+        f"train row is by multiple comparisons with the best (the two-step method of "
+        f"Romano, Shaikh and Wolf, 2014) on these draws, each comparison standardised by "
+        f"its delete-one-cluster jackknife standard error, with critical values of "
+        f"Student's t with {_df_words(answer)} (MacKinnon, Nielsen and Webb, 2023)."
+    )
+
+
+def _verdict(answer: Mapping[str, Any]) -> str:
+    """What the confidence set for the best train row says: train on the one row it
+    holds, or the data do not single out one level."""
+    ci = 100 * float(answer["ci_level"])
+    named = answer["named_row"]
+    if named is not None:
+        return (f"The {ci:.0f}% confidence set for the best train row holds one row, "
+                f"{row_label(str(named))}: train on it.")
+    members = [row_label(str(r)) for r in answer["confidence_set"]]
+    return (f"The {ci:.0f}% confidence set for the best train row holds "
+            f"{_plural(len(members), 'row')} ({', '.join(members)}): the data do "
+            f"not single out one level.")
+
+
+def _results_text(answer: Mapping[str, Any], labels: Mapping[str, str]) -> str:
+    """The results paragraph (see :func:`methods_paragraphs`)."""
+    rows = [str(r) for r in answer["rows"]]
+    means = "; ".join(
+        f"{row_label(r)}: {_pct(answer['mean_uar'][r])}% "
+        f"[{_pct(answer['mean_uar_ci'][r][0])}, {_pct(answer['mean_uar_ci'][r][1])}]"
+        for r in rows
+    )
+    system = labels.get(answer["system"], answer["system"])
+    results = (
+        f"For {system}, the mean UAR over the test levels of the model trained on each "
+        f"train row was {means}. {_verdict(answer)}"
+    )
+    choice = answer.get("validation_choice")
+    if choice and choice.get("test_mean_uar") is not None:
+        low, high = choice["test_mean_uar_ci"]
+        results += (
+            f" Chosen on validation, row {row_label(str(choice['row']))} reached "
+            f"{_pct(choice['test_mean_uar'])}% [{_pct(low)}, {_pct(high)}] on test."
+        )
+    results += members_sentence(answer.get("members") or [], labels)
+    selection = answer["protocol"].get("fusion_selection", "val")
+    if answer.get("optimistic") or selection == "test":
+        results += " Fusion weights were chosen on test labels: these numbers are optimistic."
+    return results
+
+
 def methods_paragraphs(
     settings: Mapping[str, Any],
     answer: Mapping[str, Any],
@@ -195,82 +297,10 @@ def methods_paragraphs(
     """
     check_methods_answer(answer)
     labels = dict(labels or {})
-    protocol = answer["protocol"]
-    levels = sorted(int(k) for k in interval_counts)
-    corpus = CORPUS_PHRASES.get(settings["corpus_format"], settings["corpus_format"])
-    emotions = list(settings["emotions"])
-    counts = ", ".join(f"{interval_counts[k]} (level {k})" for k in levels)
-    folds = int(protocol["folds"])
-    unit = UNIT_PHRASES.get(protocol["unit"], protocol["unit"])
-    if folds == 1:
-        split = (f"The intervals were split once into train, validation and test parts by "
-                 f"{unit}, fixed on level 1 and inherited by every level.")
-    else:
-        split = (f"The intervals were split into {folds} folds by {unit}, fixed on level 1 "
-                 f"and inherited by every level; fold f was tested, fold f + 1 validated "
-                 f"and the other folds trained, so that every interval was tested once.")
-    repeats = int(protocol.get("repeats", 1))
-    if repeats > 1:
-        split += (f" The folds were dealt {repeats} times with different seeds (split "
-                  f"repeats); every cell pooled the predictions of all repeats, so the "
-                  f"intervals include the split's variance.")
-    replicates = int(protocol.get("replicates", 1))
-    selection = protocol.get("fusion_selection", "val")
-    chosen_on = ("each fold's validation predictions" if selection == "val"
-                 else "each test level's own labels (the paper's protocol; optimistic)")
-    ci = 100 * float(answer["ci_level"])
-    cluster = answer["cluster"]
-    methods = (
-        f"We used {corpus} with the emotions {', '.join(emotions)}. Agreement level k kept "
-        f"the stretches where at least k annotators marked the same emotion "
-        f"(levels {levels[0]}-{levels[-1]}; intervals: {counts}). {split} "
-        f"We trained {_plural(len(systems), 'system')}: "
-        f"{'; '.join(_system_phrase(s, labels) for s in systems)}. "
-        f"Each system was trained on every level (and training arm) and tested on every "
-        f"level's test intervals, with {_plural(replicates, 'seeded training replicate')} "
-        f"per model. The C and PCA size of the SVM and LR were chosen by grouped inner "
-        f"cross-validation, the epochs of the networks on the validation part. "
-        f"{_fusion_choice(systems, settings['fusion_draws'], chosen_on)} We report the "
-        f"unweighted average recall (UAR) with {ci:.0f}% percentile intervals from a "
-        f"cluster bootstrap of {answer['bootstrap_resamples']} resamples over "
-        f"{cluster['count']} {cluster['kind']} clusters (seed {answer['seed']}), the same "
-        f"draws for every cell and system. The {ci:.0f}% confidence set for the best "
-        f"train row is by multiple comparisons with the best (the two-step method of "
-        f"Romano, Shaikh and Wolf, 2014) on these draws, each comparison standardised by "
-        f"its delete-one-cluster jackknife standard error, with critical values of "
-        f"Student's t with {_df_words(answer)} (MacKinnon, Nielsen and Webb, 2023)."
-    )
-    rows = [str(r) for r in answer["rows"]]
-    means = "; ".join(
-        f"{row_label(r)}: {_pct(answer['mean_uar'][r])}% "
-        f"[{_pct(answer['mean_uar_ci'][r][0])}, {_pct(answer['mean_uar_ci'][r][1])}]"
-        for r in rows
-    )
-    system = labels.get(answer["system"], answer["system"])
-    named = answer["named_row"]
-    members = [row_label(str(r)) for r in answer["confidence_set"]]
-    if named is not None:
-        verdict = (f"The {ci:.0f}% confidence set for the best train row holds one row, "
-                   f"{row_label(str(named))}: train on it.")
-    else:
-        verdict = (f"The {ci:.0f}% confidence set for the best train row holds "
-                   f"{_plural(len(members), 'row')} ({', '.join(members)}): the data do "
-                   f"not single out one level.")
-    results = (
-        f"For {system}, the mean UAR over the test levels of the model trained on each "
-        f"train row was {means}. {verdict}"
-    )
-    choice = answer.get("validation_choice")
-    if choice and choice.get("test_mean_uar") is not None:
-        low, high = choice["test_mean_uar_ci"]
-        results += (
-            f" Chosen on validation, row {row_label(str(choice['row']))} reached "
-            f"{_pct(choice['test_mean_uar'])}% [{_pct(low)}, {_pct(high)}] on test."
-        )
-    results += members_sentence(answer.get("members") or [], labels)
-    if answer.get("optimistic") or selection == "test":
-        results += " Fusion weights were chosen on test labels: these numbers are optimistic."
-    return {"methods": methods, "results": results}
+    return {
+        "methods": _methods_text(settings, answer, interval_counts, systems, labels),
+        "results": _results_text(answer, labels),
+    }
 
 
 def methods_markdown(paragraphs: Mapping[str, str]) -> str:

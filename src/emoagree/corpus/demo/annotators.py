@@ -129,6 +129,103 @@ def _mark(start: float, end: float, duration: float) -> tuple[float, float] | No
     return (start, end) if end - start >= MIN_MARK_S else None
 
 
+def _kept(marks: Sequence[tuple[str, float, float]], duration: float) -> list[tuple]:
+    """``(emotion, start, end)`` of the marks that last :data:`MIN_MARK_S` or more inside
+    the recording, times rounded to milliseconds; in order."""
+    kept = []
+    for emotion, start, end in marks:
+        mark = _mark(start, end, duration)
+        if mark is not None:
+            kept.append((emotion, *mark))
+    return kept
+
+
+def _episode_marks(
+    ep: Episode,
+    ann: Annotator,
+    emotions: Sequence[str],
+    ambiguity: float,
+    look_alike: str,
+    rng: np.random.Generator,
+) -> list[tuple[str, float, float]]:
+    """``(emotion, start, end)`` that ``ann`` marks of one episode: nothing if it goes
+    unnoticed; else its emotion, or a confused or look-alike one (sometimes beside the
+    right one), maybe in two fragments, maybe with an extra category over it."""
+    p_notice = 1.0 / (1.0 + np.exp(-(ep.salience - ann.threshold) / 0.07))
+    if rng.random() >= p_notice:
+        return []
+    marks = []
+    start = ep.start + ann.lag_start + rng.normal(0, ann.jitter)
+    end = ep.end + ann.lag_end + rng.normal(0, ann.jitter)
+    label = ep.emotion
+    if rng.random() < ann.confusion * (1.6 - ep.salience):
+        label = _confused(ep.emotion, emotions, rng)
+        if rng.random() < 0.5:  # unsure: tags both
+            marks.append((ep.emotion, start, end))
+    elif rng.random() < ambiguity:
+        label = look_alike
+        if rng.random() < 0.3:
+            marks.append((ep.emotion, start, end))
+    if rng.random() < ann.fragment and end - start > 2.0:
+        cut = float(rng.uniform(start + 0.6, end - 0.6))
+        gap = float(rng.uniform(0.2, 0.6))
+        marks.append((label, start, cut - gap / 2))
+        marks.append((label, cut + gap / 2, end))
+    else:
+        marks.append((label, start, end))
+    extras = EXTRA_FOR.get(ep.emotion, ())
+    if extras and rng.random() < ann.extra:
+        extra = extras[int(rng.integers(len(extras)))]
+        marks.append((extra, start + rng.normal(0, 0.5), end + rng.normal(0, 0.5)))
+    return marks
+
+
+def _spurious_marks(
+    ann: Annotator,
+    spans: Sequence[tuple[float, float]],
+    emotions: Sequence[str],
+    expected: str,
+    rng: np.random.Generator,
+) -> list[tuple[str, float, float]]:
+    """``(emotion, start, end)`` of ``ann``'s marks where nothing happened, each inside
+    one of the ``spans`` (drawn by length): an extra category, the expected emotion or
+    any emotion."""
+    span_s = np.array([b - a for a, b in spans])
+    marks = []
+    n_spurious = rng.poisson(ann.spurious_per_min * float(span_s.sum()) / 60.0)
+    for _ in range(n_spurious):
+        low, high = spans[int(rng.choice(len(spans), p=span_s / span_s.sum()))]
+        length = min(float(rng.uniform(1.0, 3.5)), high - low)
+        start = low + float(rng.uniform(0.0, max(0.0, high - low - length)))
+        u = rng.random()
+        if u < 0.15:  # a passing impression outside the six emotions
+            emotion = EXTRA_CATEGORIES[int(rng.integers(len(EXTRA_CATEGORIES)))]
+        elif u < 0.5 and expected in emotions:
+            emotion = expected
+        else:
+            emotion = emotions[int(rng.integers(len(emotions)))]
+        marks.append((emotion, start, start + length))
+    return marks
+
+
+def _neutral_marks(
+    ann: Annotator, episodes: Sequence[Episode], duration: float, rng: np.random.Generator
+) -> list[tuple[str, float, float]]:
+    """``("Neutral", start, end)`` over most stretches of over a second between the
+    episodes, with ``ann``'s lags (the other way round: Neutral ends as an episode
+    starts)."""
+    marks = []
+    edges = [0.0] + [x for ep in episodes for x in (ep.start, ep.end)] + [duration]
+    for start, end in zip(edges[::2], edges[1::2], strict=True):
+        if end - start > 1.0 and rng.random() < 0.85:
+            marks.append((
+                "Neutral",
+                start + ann.lag_end + rng.normal(0, ann.jitter),
+                end + ann.lag_start + rng.normal(0, ann.jitter),
+            ))
+    return marks
+
+
 def annotate(
     recording: str,
     episodes: Sequence[Episode],
@@ -149,70 +246,23 @@ def annotate(
         windows: the dialogue's exchanges; spurious marks start and end inside one of
             them (empty: anywhere in the recording).
     """
+    # The random draws, in this order, make the demo corpus: the episodes' ambiguity and
+    # look-alikes, then per annotator its episodes' marks, spurious and Neutral marks.
     spans = [(a, b) for a, b in windows if b > a] or [(0.0, duration)]
-    span_s = np.array([b - a for a, b in spans])
     rows: list[tuple[str, int, str, float, float]] = []
     # Some episodes are ambiguous: whoever confuses them picks the same look-alike emotion,
     # so wrong labels can reach agreement too (as RAMAS's moderate alpha shows).
     ambiguity = rng.beta(AMBIGUITY_BETA[0], AMBIGUITY_BETA[1], size=len(episodes))
     look_alike = [_confused(ep.emotion, emotions, rng) for ep in episodes]
     for ann in annotators:
-        before = len(rows)
-
-        def add(emotion: str, start: float, end: float, ann: Annotator = ann) -> None:
-            mark = _mark(start, end, duration)
-            if mark is not None:
-                rows.append((recording, ann.annotator_id, emotion, *mark))
-
+        marks = []
         for index, ep in enumerate(episodes):
-            p_notice = 1.0 / (1.0 + np.exp(-(ep.salience - ann.threshold) / 0.07))
-            if rng.random() >= p_notice:
-                continue
-            start = ep.start + ann.lag_start + rng.normal(0, ann.jitter)
-            end = ep.end + ann.lag_end + rng.normal(0, ann.jitter)
-            label = ep.emotion
-            if rng.random() < ann.confusion * (1.6 - ep.salience):
-                label = _confused(ep.emotion, emotions, rng)
-                if rng.random() < 0.5:  # unsure: tags both
-                    add(ep.emotion, start, end)
-            elif rng.random() < ambiguity[index]:
-                label = look_alike[index]
-                if rng.random() < 0.3:
-                    add(ep.emotion, start, end)
-            if rng.random() < ann.fragment and end - start > 2.0:
-                cut = float(rng.uniform(start + 0.6, end - 0.6))
-                gap = float(rng.uniform(0.2, 0.6))
-                add(label, start, cut - gap / 2)
-                add(label, cut + gap / 2, end)
-            else:
-                add(label, start, end)
-            extras = EXTRA_FOR.get(ep.emotion, ())
-            if extras and rng.random() < ann.extra:
-                extra = extras[int(rng.integers(len(extras)))]
-                add(extra, start + rng.normal(0, 0.5), end + rng.normal(0, 0.5))
-        n_spurious = rng.poisson(ann.spurious_per_min * float(span_s.sum()) / 60.0)
-        for _ in range(n_spurious):
-            low, high = spans[int(rng.choice(len(spans), p=span_s / span_s.sum()))]
-            length = min(float(rng.uniform(1.0, 3.5)), high - low)
-            start = low + float(rng.uniform(0.0, max(0.0, high - low - length)))
-            u = rng.random()
-            if u < 0.15:  # a passing impression outside the six emotions
-                emotion = EXTRA_CATEGORIES[int(rng.integers(len(EXTRA_CATEGORIES)))]
-            elif u < 0.5 and expected in emotions:
-                emotion = expected
-            else:
-                emotion = emotions[int(rng.integers(len(emotions)))]
-            add(emotion, start, start + length)
+            marks += _episode_marks(ep, ann, emotions, ambiguity[index], look_alike[index], rng)
+        marks += _spurious_marks(ann, spans, emotions, expected, rng)
         if ann.neutral:
-            edges = [0.0] + [x for ep in episodes for x in (ep.start, ep.end)] + [duration]
-            for start, end in zip(edges[::2], edges[1::2], strict=True):
-                if end - start > 1.0 and rng.random() < 0.85:
-                    add(
-                        "Neutral",
-                        start + ann.lag_end + rng.normal(0, ann.jitter),
-                        end + ann.lag_start + rng.normal(0, ann.jitter),
-                    )
-        if len(rows) == before:  # watched it and saw nothing: the whole file is Neutral
-            add("Neutral", 0.0, duration)
-    marks = pd.DataFrame(rows, columns=MARK_COLUMNS)
-    return marks.sort_values(["annotator", "start_s", "emotion"], ignore_index=True)
+            marks += _neutral_marks(ann, episodes, duration, rng)
+        # watched it and saw nothing: the whole file is Neutral
+        kept = _kept(marks, duration) or _kept([("Neutral", 0.0, duration)], duration)
+        rows += [(recording, ann.annotator_id, *mark) for mark in kept]
+    table = pd.DataFrame(rows, columns=MARK_COLUMNS)
+    return table.sort_values(["annotator", "start_s", "emotion"], ignore_index=True)

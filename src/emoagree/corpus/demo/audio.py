@@ -11,7 +11,7 @@ own voice expressiveness.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from scipy import signal
@@ -83,6 +83,149 @@ def _resonators(formants: np.ndarray, sr: int) -> np.ndarray:
     return np.array(sections)
 
 
+def _syllable_shapes(
+    syllables: Sequence[tuple[float, float, int, float]], n: int, n_ctrl: int, sr: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What the syllables draw on the time axes.
+
+    Returns:
+        ``(envelope, vowel_weights, accent, glide)``: per sample the syllables' loudness
+        envelope (0..1) and each vowel's on/off weight ``(len(VOWELS), n)``; per control
+        frame the accent bump and a 0 -> 1 ramp across each syllable (for rising or
+        falling contours).
+    """
+    env = np.zeros(n)
+    vowel_w = np.zeros((len(VOWELS), n))
+    accent = np.zeros(n_ctrl)
+    glide = np.zeros(n_ctrl)
+    for start, end, vowel, acc in syllables:
+        i0, i1 = int(start * sr), min(n, int(end * sr))
+        if i1 - i0 < 8:
+            continue
+        m = i1 - i0
+        attack = max(1, int(0.3 * m))
+        shape = np.ones(m)
+        shape[:attack] = np.sin(np.linspace(0, np.pi / 2, attack)) ** 2
+        release = np.cos(np.linspace(0, np.pi / 2, attack)) ** 2
+        shape[-attack:] = np.minimum(shape[-attack:], release)
+        env[i0:i1] = np.maximum(env[i0:i1], shape)
+        vowel_w[vowel, i0:i1] = 1.0
+        c0, c1 = int(start * CONTROL_RATE), min(n_ctrl, int(end * CONTROL_RATE) + 1)
+        accent[c0:c1] = acc * np.sin(np.linspace(0, np.pi, c1 - c0))
+        glide[c0:c1] = np.linspace(0.0, 1.0, c1 - c0)
+    return env, vowel_w, accent, glide
+
+
+def _talk_time(speaking: np.ndarray) -> np.ndarray:
+    """Seconds the actor has held the floor at each control frame (0 while silent)."""
+    talk_time = np.zeros(len(speaking))
+    for i in range(1, len(speaking)):
+        talk_time[i] = talk_time[i - 1] + 1 / CONTROL_RATE if speaking[i] else 0.0
+    return talk_time
+
+
+def _pitch_track(
+    actor: Actor,
+    ctl: Mapping[str, np.ndarray],
+    accent: np.ndarray,
+    glide: np.ndarray,
+    speaking: np.ndarray,
+    t: np.ndarray,
+    t_ctrl: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The per-sample pitch (Hz): the emotions' contour, accents and glides, the phrase's
+    declination (pitch drifts down while the actor keeps talking), jitter and tremor.
+
+    Returns:
+        ``(f0, tremor, shake)``: the pitch, and the tremor's depth and its 7 Hz wave per
+        sample (they move the loudness too).
+    """
+    n = len(t)
+    semitones = (
+        ctl["f0"]
+        + 2.5 * np.exp(ctl["range"]) * accent
+        + ctl["rise"] * glide
+        - 0.8 * np.minimum(_talk_time(speaking), 3)
+    )
+    f0_ctrl = actor.f0 * 2 ** (semitones / 12)
+    f0 = np.interp(t, t_ctrl, f0_ctrl)
+    jitter = np.interp(t, t_ctrl, actor.jitter + np.clip(ctl["jitter"], 0, None))
+    tremor = np.interp(t, t_ctrl, np.clip(ctl["tremor"], 0, None))
+    wobble = signal.lfilter([0.02], [1, -0.98], rng.normal(0, 1, n))  # slow random drift
+    shake = np.sin(2 * np.pi * 7.0 * t)
+    f0 = f0 * (1 + jitter * 6 * wobble + 0.05 * tremor * shake)
+    f0 *= 1 + jitter * rng.normal(0, 1, n) * 0.5
+    return f0, tremor, shake
+
+
+def _glottal_source(
+    actor: Actor,
+    ctl: Mapping[str, np.ndarray],
+    f0: np.ndarray,
+    t: np.ndarray,
+    t_ctrl: np.ndarray,
+    sr: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """The voice source: a pulse train at ``f0`` (creaky where the emotions say), through
+    the actor's glottal low-pass with the emotions' brightness, plus breath noise;
+    normalised before the breath."""
+    n = len(t)
+    phase = np.cumsum(f0 / sr)
+    pulses = np.zeros(n)
+    onsets = np.flatnonzero(np.diff(np.floor(phase)) > 0) + 1
+    # Creak: every other pulse weaker (period doubling) plus random pulse amplitudes.
+    creak = np.clip(np.interp(onsets / sr, t_ctrl, ctl["creak"]), 0, 1)
+    pulses[onsets] = (1 - 0.7 * creak * (np.arange(len(onsets)) % 2)) * (
+        1 + (0.05 + 0.35 * creak) * rng.normal(0, 1, len(onsets))
+    )
+    glottal = signal.lfilter([1 - actor.tilt], [1, -actor.tilt], pulses)
+    glottal = signal.lfilter([1 - actor.tilt], [1, -actor.tilt], glottal)
+    bright = np.interp(t, t_ctrl, np.clip(0.6 + 0.5 * ctl["bright"], 0.05, 2.5))
+    source = glottal + bright * np.diff(glottal, prepend=0.0) * 4.0
+    source /= np.std(source) + 1e-9
+    breath = np.interp(t, t_ctrl, actor.breath + np.clip(ctl["breath"], 0, None))
+    return source + breath * 6.0 * rng.normal(0, 1, n)
+
+
+def _vocal_tract(
+    source: np.ndarray, vowel_w: np.ndarray, env: np.ndarray, actor: Actor, sr: int
+) -> np.ndarray:
+    """The source through each syllable's vowel formants (scaled by the actor's vocal
+    tract), normalised over the syllables' bodies."""
+    # Vowel weights cross-fade over 15 ms so formants glide between syllables.
+    fade = np.hanning(max(3, int(0.015 * sr)))
+    fade /= fade.sum()
+    voice = np.zeros(len(source))
+    for v, formants in enumerate(VOWELS):
+        weight = np.convolve(vowel_w[v], fade, mode="same")
+        if weight.max() <= 0:
+            continue
+        sos = _resonators(formants * actor.formant_scale, sr)
+        voice += weight * signal.sosfilt(sos, source * (weight > 0))
+    voice /= np.std(voice[env > 0.1]) + 1e-9 if (env > 0.1).any() else 1.0
+    return voice
+
+
+def _onset_bursts(
+    syllables: Sequence[tuple[float, float, int, float]],
+    n: int,
+    sr: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Consonant-like noise bursts at syllable onsets (high-passed above 3 kHz)."""
+    burst = np.zeros(n)
+    hp = signal.butter(2, min(3000 / (sr / 2), 0.95), "high", output="sos")
+    for start, _, _, _ in syllables:
+        if rng.random() < 0.6:
+            i0 = int(start * sr)
+            m = min(n - i0, int(rng.uniform(0.02, 0.06) * sr))
+            if m > 4:
+                burst[i0 : i0 + m] += rng.normal(0, 0.5, m) * np.hanning(m)
+    return signal.sosfilt(hp, burst)
+
+
 def synthesize_voice(
     actor: Actor,
     curves: np.ndarray,
@@ -102,89 +245,19 @@ def synthesize_voice(
         ``(speech, envelope)``: float32 samples at ``sr`` and the syllable envelope at
         :data:`CONTROL_RATE` (0..1, used to move the mouth in the video).
     """
+    # The random draws, in this order, make the demo corpus: syllables, pitch drift and
+    # jitter, pulse amplitudes and breath, onset bursts. Keep it.
     n_ctrl = len(speaking)
     n = int(round(duration * sr))
     ctl = prosody_controls(curves, emotions, actor)
     syllables = _syllables(speaking, ctl["tempo"], actor, rng)
-
     t_ctrl = np.arange(n_ctrl) / CONTROL_RATE
     t = np.arange(n) / sr
-    env = np.zeros(n)
-    vowel_w = np.zeros((len(VOWELS), n))
-    accent = np.zeros(n_ctrl)
-    glide = np.zeros(n_ctrl)  # 0 -> 1 across each syllable, for rising or falling contours
-    for start, end, vowel, acc in syllables:
-        i0, i1 = int(start * sr), min(n, int(end * sr))
-        if i1 - i0 < 8:
-            continue
-        m = i1 - i0
-        attack = max(1, int(0.3 * m))
-        shape = np.ones(m)
-        shape[:attack] = np.sin(np.linspace(0, np.pi / 2, attack)) ** 2
-        release = np.cos(np.linspace(0, np.pi / 2, attack)) ** 2
-        shape[-attack:] = np.minimum(shape[-attack:], release)
-        env[i0:i1] = np.maximum(env[i0:i1], shape)
-        vowel_w[vowel, i0:i1] = 1.0
-        c0, c1 = int(start * CONTROL_RATE), min(n_ctrl, int(end * CONTROL_RATE) + 1)
-        accent[c0:c1] = acc * np.sin(np.linspace(0, np.pi, c1 - c0))
-        glide[c0:c1] = np.linspace(0.0, 1.0, c1 - c0)
-    # Phrase declination: pitch drifts down while the actor keeps talking.
-    talk_time = np.zeros(n_ctrl)
-    for i in range(1, n_ctrl):
-        talk_time[i] = talk_time[i - 1] + 1 / CONTROL_RATE if speaking[i] else 0.0
-    semitones = (
-        ctl["f0"]
-        + 2.5 * np.exp(ctl["range"]) * accent
-        + ctl["rise"] * glide
-        - 0.8 * np.minimum(talk_time, 3)
-    )
-    f0_ctrl = actor.f0 * 2 ** (semitones / 12)
-    f0 = np.interp(t, t_ctrl, f0_ctrl)
-    jitter = np.interp(t, t_ctrl, actor.jitter + np.clip(ctl["jitter"], 0, None))
-    tremor = np.interp(t, t_ctrl, np.clip(ctl["tremor"], 0, None))
-    wobble = signal.lfilter([0.02], [1, -0.98], rng.normal(0, 1, n))  # slow random drift
-    shake = np.sin(2 * np.pi * 7.0 * t)
-    f0 = f0 * (1 + jitter * 6 * wobble + 0.05 * tremor * shake)
-    f0 *= 1 + jitter * rng.normal(0, 1, n) * 0.5
-
-    phase = np.cumsum(f0 / sr)
-    pulses = np.zeros(n)
-    onsets = np.flatnonzero(np.diff(np.floor(phase)) > 0) + 1
-    # Creak: every other pulse weaker (period doubling) plus random pulse amplitudes.
-    creak = np.clip(np.interp(onsets / sr, t_ctrl, ctl["creak"]), 0, 1)
-    pulses[onsets] = (1 - 0.7 * creak * (np.arange(len(onsets)) % 2)) * (
-        1 + (0.05 + 0.35 * creak) * rng.normal(0, 1, len(onsets))
-    )
-    glottal = signal.lfilter([1 - actor.tilt], [1, -actor.tilt], pulses)
-    glottal = signal.lfilter([1 - actor.tilt], [1, -actor.tilt], glottal)
-    bright = np.interp(t, t_ctrl, np.clip(0.6 + 0.5 * ctl["bright"], 0.05, 2.5))
-    source = glottal + bright * np.diff(glottal, prepend=0.0) * 4.0
-    source /= np.std(source) + 1e-9
-    breath = np.interp(t, t_ctrl, actor.breath + np.clip(ctl["breath"], 0, None))
-    source = source + breath * 6.0 * rng.normal(0, 1, n)
-
-    # Vowel weights cross-fade over 15 ms so formants glide between syllables.
-    fade = np.hanning(max(3, int(0.015 * sr)))
-    fade /= fade.sum()
-    voice = np.zeros(n)
-    for v, formants in enumerate(VOWELS):
-        weight = np.convolve(vowel_w[v], fade, mode="same")
-        if weight.max() <= 0:
-            continue
-        sos = _resonators(formants * actor.formant_scale, sr)
-        voice += weight * signal.sosfilt(sos, source * (weight > 0))
-    voice /= np.std(voice[env > 0.1]) + 1e-9 if (env > 0.1).any() else 1.0
-
-    # Consonant-like noise bursts at syllable onsets.
-    burst = np.zeros(n)
-    hp = signal.butter(2, min(3000 / (sr / 2), 0.95), "high", output="sos")
-    for start, _, _, _ in syllables:
-        if rng.random() < 0.6:
-            i0 = int(start * sr)
-            m = min(n - i0, int(rng.uniform(0.02, 0.06) * sr))
-            if m > 4:
-                burst[i0 : i0 + m] += rng.normal(0, 0.5, m) * np.hanning(m)
-    voice += signal.sosfilt(hp, burst)
+    env, vowel_w, accent, glide = _syllable_shapes(syllables, n, n_ctrl, sr)
+    f0, tremor, shake = _pitch_track(actor, ctl, accent, glide, speaking, t, t_ctrl, rng)
+    source = _glottal_source(actor, ctl, f0, t, t_ctrl, sr, rng)
+    voice = _vocal_tract(source, vowel_w, env, actor, sr)
+    voice += _onset_bursts(syllables, n, sr, rng)
 
     energy_db = np.interp(t, t_ctrl, ctl["energy"])
     loudness = 10 ** (energy_db / 20) * (1 + 0.25 * np.clip(tremor, 0, 1) * shake)
