@@ -26,7 +26,7 @@ from emoagree.audio.classifiers import (  # noqa: F401 (re-exported: saved model
     ConstantModel,
     DecisionSVC,
     UntrainedModel,
-    _fit_quietly,
+    fit_quietly,
     full_probabilities,
     make_classifier,
     predict_labels,
@@ -145,7 +145,7 @@ def fit_pipeline(
             ("classify", make_classifier(system, point.c, settings, seed, probability)),
         ]
     )
-    return _fit_quietly(pipeline, features, labels, sample_weight)
+    return fit_quietly(pipeline, features, labels, sample_weight)
 
 
 def grid_split_scores(
@@ -180,7 +180,7 @@ def grid_split_scores(
     for point in grid:
         k = min(point.pca, n_max)
         classifier = make_classifier(system, point.c, settings, seed, probability=False)
-        _fit_quietly(classifier, z_fit[:, :k], y_fit)
+        fit_quietly(classifier, z_fit[:, :k], y_fit)
         if stopped_at_max_iter(classifier):
             stopped.append((k, point.c))
         scores[point] = uar_score(y_score, classifier.predict(z_score[:, :k]))

@@ -115,7 +115,7 @@ def predict_labels(model, features: np.ndarray, emotions: Sequence[str]) -> np.n
     ]
 
 
-def _fit_quietly(estimator, features: np.ndarray, labels: np.ndarray, sample_weight=None):
+def fit_quietly(estimator, features: np.ndarray, labels: np.ndarray, sample_weight=None):
     fit_params = {} if sample_weight is None else {"classify__sample_weight": sample_weight}
     with warnings.catch_warnings():
         # scikit-learn 1.9 deprecates SVC(probability=True) in favour of

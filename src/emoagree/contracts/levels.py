@@ -52,22 +52,11 @@ INTERVAL_COLUMNS = (
 #: The columns the model stages (audio, video) read from a level table.
 MODEL_COLUMNS = ("interval_id", "recording", "emotion", "start_s", "end_s", "split")
 
-#: Columns read as strings.
-TEXT_COLUMNS = (
-    "interval_id",
-    "recording",
-    "actor",
-    "scenario",
-    "session",
-    "emotion",
-    "split",
-    "unit",
-)
-
-#: Integer columns (and every split repeat's ``fold_r<r>``); the other contract columns
-#: (times in seconds) are floats.
+#: Integer columns (and every split repeat's ``fold_r<r>``); the times in seconds are
+#: floats, and every other contract column is read as a string.
 INT_COLUMNS = ("level", "fold")
 FLOAT_COLUMNS = ("start_s", "end_s", "duration_s")
+TEXT_COLUMNS = tuple(c for c in INTERVAL_COLUMNS if c not in INT_COLUMNS + FLOAT_COLUMNS)
 
 
 def repeat_columns(columns: Sequence[str]) -> list[str]:
