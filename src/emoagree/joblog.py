@@ -13,6 +13,8 @@ import logging
 import sys
 from typing import NoReturn, TextIO
 
+from emoagree.checkout import checkout_of_script, source_problem
+
 log = logging.getLogger(__name__)
 
 #: The log lines' format: time, level, logger name, message.
@@ -34,7 +36,22 @@ def log_to(path: str) -> TextIO:
     logging.captureWarnings(True)
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    check_package_source()
     return sys.stderr
+
+
+def check_package_source(script: str | None = None) -> None:
+    """Refuse to run a workflow script with a copy of the package from another checkout.
+
+    ``script`` defaults to the running script (Snakemake sets its ``__file__`` to the
+    script in the checkout); a program that is no checkout's script is not checked.
+    """
+    if script is None:
+        script = getattr(sys.modules["__main__"], "__file__", None)
+    checkout = checkout_of_script(script) if script else None
+    problem = source_problem(checkout) if checkout is not None else None
+    if problem:
+        refuse("package", problem)
 
 
 def console(message: str) -> None:

@@ -20,15 +20,26 @@ import sys
 import yaml
 from snakemake.utils import validate
 
-# The package is importable from every job (also on cluster nodes and in conda envs)
-# without installing it, because scripts run with src/ on their path.
-SRC_DIR = os.path.join(workflow.basedir, "src")
-if SRC_DIR not in sys.path:
-    sys.path.insert(0, SRC_DIR)
+# The package is installed, not put on a path: `make install` installs this checkout
+# editable into .venv (the Python that runs Snakemake and, without conda, every job); a
+# conda env installs it after it is created (envs/<env>.post-deploy.sh reads the checkout
+# from EMOAGREE_CHECKOUT). A copy installed from another checkout is refused here, and
+# every job checks its own (emoagree.checkout).
+try:
+    from emoagree.checkout import CHECKOUT_VARIABLE, source_problem
+except ImportError as error:
+    print(
+        f"emoagree: the emoagree package is not installed in {sys.executable} ({error}): "
+        f"run `make install`, or `pip install -e {workflow.basedir}` in this environment",
+        file=sys.stderr,
+        flush=True,
+    )
+    raise SystemExit(1)
+if source_problem(workflow.basedir):
+    print(f"emoagree: {source_problem(workflow.basedir)}", file=sys.stderr, flush=True)
+    raise SystemExit(1)
 # (set with update(): the linter takes item assignment for a required input variable)
-os.environ.update(
-    PYTHONPATH=os.pathsep.join(p for p in (SRC_DIR, os.environ.get("PYTHONPATH", "")) if p)
-)
+os.environ.update({CHECKOUT_VARIABLE: workflow.basedir})
 
 from emoagree.settings import (  # noqa: E402
     classic_settings,
