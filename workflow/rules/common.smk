@@ -35,8 +35,9 @@ except ImportError as error:
         flush=True,
     )
     raise SystemExit(1)
-if source_problem(workflow.basedir):
-    print(f"emoagree: {source_problem(workflow.basedir)}", file=sys.stderr, flush=True)
+PACKAGE_PROBLEM = source_problem(workflow.basedir)
+if PACKAGE_PROBLEM:
+    print(f"emoagree: {PACKAGE_PROBLEM}", file=sys.stderr, flush=True)
     raise SystemExit(1)
 # (set with update(): the linter takes item assignment for a required input variable)
 os.environ.update({CHECKOUT_VARIABLE: workflow.basedir})
