@@ -20,6 +20,13 @@ import sys
 import yaml
 from snakemake.utils import validate
 
+
+def refuse(message):
+    """A refusal while the workflow is parsed: the message on stderr, no traceback, exit 1."""
+    print(f"emoagree: {message}", file=sys.stderr, flush=True)
+    raise SystemExit(1)
+
+
 # The package is installed, not put on a path: `make install` installs this checkout
 # editable into .venv (the Python that runs Snakemake and, without conda, every job); a
 # conda env installs it after it is created (envs/<env>.post-deploy.sh reads the checkout
@@ -28,17 +35,13 @@ from snakemake.utils import validate
 try:
     from emoagree.checkout import CHECKOUT_VARIABLE, source_problem
 except ImportError as error:
-    print(
-        f"emoagree: the emoagree package is not installed in {sys.executable} ({error}): "
-        f"run `make install`, or `pip install -e {workflow.basedir}` in this environment",
-        file=sys.stderr,
-        flush=True,
+    refuse(
+        f"the emoagree package is not installed in {sys.executable} ({error}): "
+        f"run `make install`, or `pip install -e {workflow.basedir}` in this environment"
     )
-    raise SystemExit(1)
 PACKAGE_PROBLEM = source_problem(workflow.basedir)
 if PACKAGE_PROBLEM:
-    print(f"emoagree: {PACKAGE_PROBLEM}", file=sys.stderr, flush=True)
-    raise SystemExit(1)
+    refuse(PACKAGE_PROBLEM)
 # (set with update(): the linter takes item assignment for a required input variable)
 os.environ.update({CHECKOUT_VARIABLE: workflow.basedir})
 
@@ -60,12 +63,6 @@ from emoagree.naming import system_labels  # noqa: E402
 from emoagree.levels.arms import ROW_ARMS  # noqa: E402
 from emoagree.gpus import gpu_request, visible_gpus  # noqa: E402
 from emoagree.training.replicates import SUFFIX_PATTERN as REPLICATE_PATTERN  # noqa: E402
-
-
-def refuse(message):
-    """A refusal while the workflow is parsed: the message on stderr, no traceback, exit 1."""
-    print(f"emoagree: {message}", file=sys.stderr, flush=True)
-    raise SystemExit(1)
 
 
 def or_refuse(function, *args):
