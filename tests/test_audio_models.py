@@ -39,6 +39,7 @@ from emoagree.audio.steps import run_functionals, run_predict_classic, run_train
 from emoagree.contracts.predictions import prob_columns, read_predictions, scored_mask
 from emoagree.evaluation.metrics import uar
 from emoagree.training.arm_loss import class_weights
+from emoagree.training.fold_jobs import remove_checkpoints
 from emoagree.training.selection import (
     choose,
     grouped_splits,
@@ -610,6 +611,27 @@ def test_lstm_resumes_from_checkpoint_at_the_next_epoch(tmp_path):
     for name, value in straight.model.state_dict().items():
         torch.testing.assert_close(resumed.model.state_dict()[name], value)
     assert not (tmp_path / "b.ckpt").exists()
+
+
+def test_a_kept_checkpoint_of_a_finished_fold_resumes_without_training(tmp_path):
+    # A training job trains its folds in turn and keeps each fold's checkpoint until the
+    # last fold is done (emoagree.training.fold_jobs): a rerun after a crash at a later
+    # fold finds the earlier folds finished and trains no epoch of them again.
+    train, y_train = _toy_sequences(0, 8)
+    val, y_val = _toy_sequences(1, 3)
+    settings = LstmSettings(hidden_size=8, chunk_frames=30, batch_size=8, max_epochs=3, patience=99)
+    args = (train, y_train, val, y_val, EMOTIONS, settings, 11)
+    first = train_lstm(*args, tmp_path / "f.ckpt", torch.device("cpu"), keep_checkpoint=True)
+    assert (tmp_path / "f.ckpt").exists()
+    seen = []
+    again = train_lstm(*args, tmp_path / "f.ckpt", torch.device("cpu"), on_epoch_end=seen.append,
+                       keep_checkpoint=True)
+    assert seen == [] and again.resumed_from_epoch == 3
+    assert again.best_epoch == first.best_epoch and again.history == first.history
+    for name, value in first.model.state_dict().items():
+        torch.testing.assert_close(again.model.state_dict()[name], value)
+    remove_checkpoints([tmp_path / "f.ckpt", tmp_path / "never_written.ckpt"])
+    assert not (tmp_path / "f.ckpt").exists()
 
 
 def test_lstm_ignores_a_checkpoint_of_other_settings(tmp_path, caplog):

@@ -59,14 +59,14 @@ def test_dry_run_plans_one_lld_job_per_recording_and_the_5x5_grid(tmp_path):
     # levels that share it), one light assembly job per level
     assert one["audio_functionals_shard"] == five["audio_functionals_shard"] == len(shards)
     assert one["audio_functionals"] == 1 and five["audio_functionals"] == 5
-    folds = config["split"]["folds"]
     # the training arms of config.yaml are further train rows (curriculum: networks only)
     arms = config.get("training_arms", [])
     classic_rows = len([a for a in arms if a != "curriculum"])
     lstm_rows = len(arms)
-    # one model per (system, fold, train row): audio_svm and audio_lr, 5 levels + arms
-    assert five["audio_train_classic"] == 2 * (5 + classic_rows) * folds
-    assert five["audio_train_lstm"] == (5 + lstm_rows) * folds
+    # one training job per (system, train row), its folds inside: audio_svm and audio_lr,
+    # 5 levels + arms; each writes one model per fold
+    assert five["audio_train_classic"] == 2 * (5 + classic_rows)
+    assert five["audio_train_lstm"] == 5 + lstm_rows
     # the cells stay one job each, whatever the folds: train rows x 5 test levels
     assert five["audio_predict_classic"] == 2 * (5 + classic_rows) * 5
     assert five["audio_predict_lstm"] == (5 + lstm_rows) * 5

@@ -110,11 +110,12 @@ def test_the_demo_plan_and_its_grid_match_the_dry_run(tmp_path):
     assert sorted(r for members in plan.shards.values() for r in members) == sorted(
         plan.recordings["recording"])
     jobs = dry_run_jobs(tmp_path)
-    assert jobs["total"] == 510
+    assert jobs["total"] == 390
     grid = plan.grid()
-    # one training job per (system, train row, fold, replicate) of every trained system
+    # one model per (system, train row, fold, replicate) of every trained system; one
+    # training job per (system, train row, replicate), its folds inside
     trained = [g for g in grid if not g[0].startswith("fusion_")]
-    assert len(trained) == sum(jobs[rule] for rule in (
+    assert len(trained) == len(plan.folds) * sum(jobs[rule] for rule in (
         "audio_train_classic", "audio_train_lstm", "video_vggf_rf_train", "video_effnet_train"))
     # fusion weights: one job per (fused system, train row), its folds inside
     assert len({(s, row) for s, row, _, _ in grid if s.startswith("fusion_")}) == jobs[
@@ -130,10 +131,10 @@ def test_the_tiny_plan_matches_its_dry_run(tmp_path):
     tiny = yaml.safe_load((REPO / "tests/configs/tiny.yaml").read_text())
     plan = build_plan(validated(tiny))
     jobs = dry_run_jobs(tmp_path, "--configfile", str(REPO / "tests/configs/tiny.yaml"))
-    assert jobs["total"] == 359
+    assert jobs["total"] == 309
     assert plan.folds == (0, 1, 2) and plan.arms == ()
     trained = [g for g in plan.grid() if not g[0].startswith("fusion_")]
-    assert len(trained) == sum(jobs[rule] for rule in (
+    assert len(trained) == len(plan.folds) * sum(jobs[rule] for rule in (
         "audio_train_classic", "audio_train_lstm", "video_vggf_rf_train", "video_effnet_train"))
 
 

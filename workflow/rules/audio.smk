@@ -113,12 +113,15 @@ rule audio_train_classic:
         level=lambda wc: train_table(wc.train_level),
         features=lambda wc: functionals_of(train_data_level(wc.train_level)),
     output:
-        model="results/models/{system}/fold{fold}/train{train_level}{rep}.joblib",
-        report="results/models/{system}/fold{fold}/train{train_level}{rep}.json",
-        val="results/predictions/{system}/fold{fold}/train{train_level}{rep}/val.csv",
+        # every fold's model (one job per system, train row and replicate: fold_files)
+        model=fold_files("results/models/{system}/fold{fold}/train{train_level}{rep}.joblib"),
+        report=fold_files("results/models/{system}/fold{fold}/train{train_level}{rep}.json"),
+        val=fold_files("results/predictions/{system}/fold{fold}/train{train_level}{rep}/val.csv"),
         # the chosen setting fitted on the train part alone (val.csv's model): the cells'
         # validation cross-evaluation (val{j}) predicts with it
-        val_model="results/models/{system}/fold{fold}/train{train_level}{rep}.val.joblib",
+        val_model=fold_files(
+            "results/models/{system}/fold{fold}/train{train_level}{rep}.val.joblib"
+        ),
     wildcard_constraints:
         system="|".join(AUDIO_CLASSIC) if AUDIO_CLASSIC else "__none__",
         train_level="[0-9]+|Mw|Ms",  # no curriculum for the classic models
@@ -129,18 +132,18 @@ rule audio_train_classic:
         settings=lambda wc: classic_settings(settings(wc.train_level)["audio"], wc.system),
         emotions=EMOTIONS,
         seed=training_seed,
-        fold=lambda wc: int(wc.fold),
+        folds=PLAN.folds,
         n_folds=PLAN.n_folds,
         # the inner CV's groups mimic the outer split (emoagree.training.selection.inner_cv_groups)
         split_strategy=PLAN.split.strategy,
     log:
-        "logs/audio/train/{system}_fold{fold}_train{train_level}{rep}.log",
+        "logs/audio/train/{system}_train{train_level}{rep}.log",
     benchmark:
-        "benchmarks/audio/train/{system}_fold{fold}_train{train_level}{rep}.tsv"
+        "benchmarks/audio/train/{system}_train{train_level}{rep}.tsv"
     threads: 1
     resources:
         mem_mb=4000,
-        runtime=60,
+        runtime=len(PLAN.folds) * 60,  # minutes, for the K folds in turn
     conda:
         "../../envs/audio.yaml"
     script:
@@ -152,31 +155,35 @@ rule audio_train_lstm:
         level=lambda wc: train_table(wc.train_level),
         lld=lld_caches,
     output:
-        model="results/models/audio_lstm/fold{fold}/train{train_level}{rep}.pt",
-        val="results/predictions/audio_lstm/fold{fold}/train{train_level}{rep}/val.csv",
+        # every fold's model (one job per train row and replicate: fold_files)
+        model=fold_files("results/models/audio_lstm/fold{fold}/train{train_level}{rep}.pt"),
+        val=fold_files("results/predictions/audio_lstm/fold{fold}/train{train_level}{rep}/val.csv"),
     params:
         # only what the LSTM reads (not the classic models' grids): see emoagree.settings
         settings=lambda wc: lstm_settings(settings(wc.train_level)["audio"]),
         audio_paths=lambda wc: audio_paths(),
         emotions=EMOTIONS,
         seed=training_seed,
-        fold=lambda wc: int(wc.fold),
+        folds=PLAN.folds,
         n_folds=PLAN.n_folds,
         arm=lambda wc: train_arm(wc.train_level),
         curriculum=lambda wc: ARM_SETTINGS.get("curriculum") if train_arm(wc.train_level) else None,
-        # not an output: Snakemake would delete it before a rerun, and resuming from it
-        # after an interruption is its purpose; training removes it when done
-        checkpoint=lambda wc: (
-            f"results/models/audio_lstm/fold{wc.fold}/train{wc.train_level}{wc.rep}.checkpoint.pt"
-        ),
+        # one per fold; not outputs: Snakemake would delete them before a rerun, and
+        # resuming from them after an interruption is their purpose (a rerun resumes the
+        # fold that was training and finds the folds before it done); the job removes
+        # them once every fold is trained
+        checkpoint=lambda wc: [
+            f"results/models/audio_lstm/fold{f}/train{wc.train_level}{wc.rep}.checkpoint.pt"
+            for f in PLAN.folds
+        ],
     log:
-        "logs/audio/train/audio_lstm_fold{fold}_train{train_level}{rep}.log",
+        "logs/audio/train/audio_lstm_train{train_level}{rep}.log",
     benchmark:
-        "benchmarks/audio/train/audio_lstm_fold{fold}_train{train_level}{rep}.tsv"
+        "benchmarks/audio/train/audio_lstm_train{train_level}{rep}.tsv"
     threads: PLAN.sections["audio"]["threads"]
     resources:
         mem_mb=4000,
-        runtime=240,
+        runtime=len(PLAN.folds) * 240,  # minutes, for the K folds in turn
         gpu=LSTM_GPU_JOB,
     conda:
         "../../envs/audio.yaml"

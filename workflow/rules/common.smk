@@ -189,6 +189,14 @@ def fold_val_predictions(system, train_level):
     ]
 
 
+def fold_files(pattern):
+    """``pattern`` with ``{fold}`` filled for every fold, in fold order (every split
+    repeat's: R * K, by global fold id): a training job's outputs. One job trains a
+    (system, train row, replicate)'s K folds in turn, in one process, so the K models
+    pay one interpreter and library start-up, not K."""
+    return [pattern.replace("{fold}", str(f)) for f in PLAN.folds]
+
+
 def replicate_files(pattern):
     """``pattern`` with ``{rep}`` filled for every replicate (other wildcards kept)."""
     return [pattern.replace("{rep}", rep) for rep in PLAN.replicates]

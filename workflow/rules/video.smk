@@ -121,12 +121,19 @@ rule video_vggf_rf_train:
         faces=face_caches,
         embeddings=embedding_caches,
     output:
-        model="results/models/video_vggf_rf/fold{fold}/train{train_level}{rep}.joblib",
-        val="results/predictions/video_vggf_rf/fold{fold}/train{train_level}{rep}/val.csv",
-        scores="results/models/video_vggf_rf/fold{fold}/train{train_level}{rep}.frames.npz",
+        # every fold's forest (one job per train row and replicate: fold_files)
+        model=fold_files("results/models/video_vggf_rf/fold{fold}/train{train_level}{rep}.joblib"),
+        val=fold_files(
+            "results/predictions/video_vggf_rf/fold{fold}/train{train_level}{rep}/val.csv"
+        ),
+        scores=fold_files(
+            "results/models/video_vggf_rf/fold{fold}/train{train_level}{rep}.frames.npz"
+        ),
         # the forest fitted on the train part alone (val.csv's forest) scores every frame:
         # what the cells' validation cross-evaluation (val{j}) averages
-        val_scores="results/models/video_vggf_rf/fold{fold}/train{train_level}{rep}.val_frames.npz",
+        val_scores=fold_files(
+            "results/models/video_vggf_rf/fold{fold}/train{train_level}{rep}.val_frames.npz"
+        ),
     wildcard_constraints:
         train_level="[0-9]+|Mw|Ms",  # no curriculum for the forest
     params:
@@ -136,14 +143,14 @@ rule video_vggf_rf_train:
         cfg=lambda w: forest_settings(settings(w.train_level)["video"]["vggf_rf"]),
         emotions=EMOTIONS,
         seed=training_seed,
-        fold=lambda w: int(w.fold),
+        folds=PLAN.folds,
         n_folds=PLAN.n_folds,
         # the inner CV's groups mimic the outer split (emoagree.training.selection.inner_cv_groups)
         split_strategy=PLAN.split.strategy,
     log:
-        "logs/video/video_vggf_rf/fold{fold}_train{train_level}{rep}.log",
+        "logs/video/video_vggf_rf/train{train_level}{rep}.log",
     benchmark:
-        "benchmarks/video/video_vggf_rf/fold{fold}_train{train_level}{rep}.tsv"
+        "benchmarks/video/video_vggf_rf/train{train_level}{rep}.tsv"
     conda:
         "../../envs/video.yaml"
     threads: PLAN.sections["video"]["threads"]
@@ -159,9 +166,14 @@ rule video_effnet_train:
         faces=face_caches,
         split="results/corpus/split.csv",
     output:
-        model="results/models/video_effnet/fold{fold}/train{train_level}{rep}.pt",
-        val="results/predictions/video_effnet/fold{fold}/train{train_level}{rep}/val.csv",
-        scores="results/models/video_effnet/fold{fold}/train{train_level}{rep}.frames.npz",
+        # every fold's network (one job per train row and replicate: fold_files)
+        model=fold_files("results/models/video_effnet/fold{fold}/train{train_level}{rep}.pt"),
+        val=fold_files(
+            "results/predictions/video_effnet/fold{fold}/train{train_level}{rep}/val.csv"
+        ),
+        scores=fold_files(
+            "results/models/video_effnet/fold{fold}/train{train_level}{rep}.frames.npz"
+        ),
     params:
         system="video_effnet",
         arm=lambda w: train_arm(w.train_level),
@@ -169,14 +181,18 @@ rule video_effnet_train:
         cfg=lambda w: settings(w.train_level)["video"]["effnet"],
         emotions=EMOTIONS,
         seed=training_seed,
-        fold=lambda w: int(w.fold),
+        folds=PLAN.folds,
         n_folds=PLAN.n_folds,
-        # Written after every epoch; a rerun with the same settings resumes from it.
-        checkpoint="results/checkpoints/video_effnet/fold{fold}/train{train_level}{rep}.ckpt",
+        # One per fold, written after every epoch; a rerun with the same settings resumes
+        # from it (the folds a crashed job had trained resume at their last epoch).
+        checkpoint=lambda w: [
+            f"results/checkpoints/video_effnet/fold{f}/train{w.train_level}{w.rep}.ckpt"
+            for f in PLAN.folds
+        ],
     log:
-        "logs/video/video_effnet/fold{fold}_train{train_level}{rep}.log",
+        "logs/video/video_effnet/train{train_level}{rep}.log",
     benchmark:
-        "benchmarks/video/video_effnet/fold{fold}_train{train_level}{rep}.tsv"
+        "benchmarks/video/video_effnet/train{train_level}{rep}.tsv"
     conda:
         "../../envs/video.yaml"
     threads: PLAN.sections["video"]["threads"]

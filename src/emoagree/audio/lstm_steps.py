@@ -65,10 +65,13 @@ def run_train_lstm(
     n_folds: int = 1,
     arm: str | None = None,
     curriculum: Mapping | None = None,
+    keep_checkpoint: bool = False,
 ) -> None:
     """Train fold ``fold``'s LSTM on the train part of a level (early stopping on its val
     part) and write its val predictions. With a training ``arm`` ``level_csv`` is the arm
-    table (:mod:`emoagree.levels.arms`); ``curriculum`` is the ``arms.curriculum`` section."""
+    table (:mod:`emoagree.levels.arms`); ``curriculum`` is the ``arms.curriculum`` section.
+    ``keep_checkpoint``: leave the checkpoint for the job to remove once all its folds are
+    trained (:mod:`emoagree.training.fold_jobs`)."""
     torch.set_num_threads(threads)
     table = fold_view(read_level(level_csv, MODEL_COLUMNS), fold, n_folds)
     sequences, status = lld_sequences(table, lld_paths, audio_paths, settings["min_duration_s"])
@@ -105,6 +108,7 @@ def run_train_lstm(
         checkpoint,
         torch_device,
         arm=arm_inputs(table, np.asarray(train, dtype=int), arm, emotions, curriculum),
+        keep_checkpoint=keep_checkpoint,
     )
     Path(model_out).parent.mkdir(parents=True, exist_ok=True)
     torch.save({**trained.bundle(), "arm": arm}, model_out)

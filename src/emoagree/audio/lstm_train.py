@@ -249,13 +249,15 @@ def train_lstm(
     device: torch.device | None = None,
     on_epoch_end: Callable[[int], None] | None = None,
     arm: ArmInputs | None = None,
+    keep_checkpoint: bool = False,
 ) -> TrainedLstm:
     """Train with early stopping on validation UAR, checkpointing after every epoch.
 
     If ``checkpoint_path`` holds a checkpoint of the same settings and data, training
     resumes after its last completed epoch with the same random state, so an interrupted
     and resumed run ends with the same weights as an uninterrupted one. The checkpoint
-    is removed once training ends.
+    is removed once training ends, unless ``keep_checkpoint`` (a job that trains several
+    folds removes them all at its end: :mod:`emoagree.training.fold_jobs`).
 
     Args:
         on_epoch_end: called with the epoch number after its checkpoint is written
@@ -310,6 +312,7 @@ def train_lstm(
     if state["bad_epochs"] >= settings.patience:
         log.info("LSTM: early stop, no validation gain for %d epochs", settings.patience)
     model.load_state_dict(state["best_state"])
-    checkpoint_path.unlink(missing_ok=True)
+    if not keep_checkpoint:
+        checkpoint_path.unlink(missing_ok=True)
     return TrainedLstm(model, normalizer, settings, emotions, state["history"],
                        state["best_epoch"], state["best_uar"], resumed_from)  # fmt: skip
