@@ -18,6 +18,7 @@ from emoagree.audio.functionals import (
     NAN_FEATURES,
     OK,
     TOO_SHORT,
+    extract_functionals,
     extract_level_functionals,
     load_functionals,
     save_functionals,
@@ -61,6 +62,9 @@ def test_functionals_equal_direct_opensmile_call(corpus):
         stop = int(round(record["end_s"] * rate))
         direct = smile.process_signal(samples[first:stop], rate).to_numpy()[0]
         np.testing.assert_allclose(result.features[row], direct, rtol=1e-5, atol=1e-6)
+        # the array call the extraction uses gives openSMILE's values exactly
+        np.testing.assert_array_equal(extract_functionals(smile, samples[first:stop], rate),
+                                      direct)
     assert result.interval_ids.tolist() == table["interval_id"].tolist()
 
 

@@ -37,6 +37,7 @@ from emoagree.audio.functionals import (
     LevelFunctionals,
     audio_status,
     compare_extractor,
+    extract_functionals,
     level_functionals,
 )
 from emoagree.audio.io import read_wav, slice_signal
@@ -130,7 +131,7 @@ class _ThreadExtractors:
     def __call__(self, samples: np.ndarray, sample_rate: int) -> np.ndarray:
         if not hasattr(self.local, "smile"):
             self.local.smile = compare_extractor()
-        return self.local.smile.process_signal(samples, sample_rate).to_numpy()[0]
+        return extract_functionals(self.local.smile, samples, sample_rate)
 
 
 class _OrderedSaves:
