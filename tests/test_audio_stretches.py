@@ -5,6 +5,7 @@ values."""
 from __future__ import annotations
 
 import logging
+import re
 
 import numpy as np
 import pandas as pd
@@ -48,6 +49,8 @@ def test_a_stretch_shared_by_three_levels_is_extracted_once(levels, tmp_path, ca
     assert counts == {"n_stretches": len(tables["1"]), "n_cached": 0,
                       "n_extracted": len(tables["1"])}
     assert f"{len(tables['1'])} extracted, 0 already cached" in caplog.text
+    # the job's own CPU count, which bench/clip_study.py reads for the parallelism
+    assert re.search(r"functionals: job CPU \d+\.\d s, extraction wall \d+\.\d s", caplog.text)
     # one cache file per recording, holding each of its stretches once
     cached = {r: load_stretch_cache(stretch_cache_path(tmp_path, r)) for r in paths}
     assert sum(len(c["keys"]) for c in cached.values()) == len(tables["1"])

@@ -121,17 +121,25 @@ def _save_cache(path: Path, keys: list, features: list, source: str) -> None:
     )
 
 
-class _ThreadExtractors:
-    """Callable ``(samples, sample_rate) -> functionals``: one openSMILE ComParE instance
-    per worker thread."""
+class _SharedExtractor:
+    """Callable ``(samples, sample_rate) -> functionals``: one openSMILE ComParE extractor
+    for all worker threads, created by the first stretch. Each call runs a native
+    openSMILE instance of its own (``Smile._extract`` builds one per signal), so the
+    threads share only its settings (``tests/test_audio_stretches.py``: the values do
+    not depend on the threads). One extractor per thread cost each thread about 0.3 s of
+    Python (package metadata) at the job's start, holding the GIL while the others
+    waited."""
 
     def __init__(self) -> None:
-        self.local = threading.local()
+        self.lock = threading.Lock()
+        self.smile = None
 
     def __call__(self, samples: np.ndarray, sample_rate: int) -> np.ndarray:
-        if not hasattr(self.local, "smile"):
-            self.local.smile = compare_extractor()
-        return extract_functionals(self.local.smile, samples, sample_rate)
+        if self.smile is None:
+            with self.lock:
+                if self.smile is None:
+                    self.smile = compare_extractor()
+        return extract_functionals(self.smile, samples, sample_rate)
 
 
 class _OrderedSaves:
@@ -229,7 +237,7 @@ def extract_shard_stretches(
         ValueError: a stretch lies outside its recording's audio (names both).
     """
     counts = {"n_stretches": len(stretches), "n_cached": 0, "n_extracted": 0}
-    extract = _ThreadExtractors()
+    extract = _SharedExtractor()
     saves = _OrderedSaves(max_in_flight=4 * max(1, threads))
     started = last = time.monotonic()
     groups = stretches.groupby("recording", sort=True).indices
@@ -257,6 +265,10 @@ def extract_shard_stretches(
     counts["n_extracted"] = saves.n_extracted
     log.info("functionals: %(n_stretches)d stretches: %(n_extracted)d extracted, "
              "%(n_cached)d already cached", counts)
+    # the job's own CPU count (all threads, since the process started): exact, where
+    # Snakemake's benchmark samples it every 0.5 s and misses a short job's last moments
+    log.info("functionals: job CPU %.1f s, extraction wall %.1f s",
+             time.process_time(), time.monotonic() - started)
     return counts
 
 
