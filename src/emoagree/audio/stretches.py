@@ -226,7 +226,8 @@ def extract_shard_stretches(
         stretches: ``recording, start_s, end_s`` (from :func:`needed_stretches`).
         audio_paths: recording -> wav path.
         cache_dir: the cache folder (one ``{recording}.npz`` each).
-        threads: worker threads (each holds its own openSMILE instance).
+        threads: worker threads (sharing one extractor; each call runs its own native
+            openSMILE instance).
         flush_every: a recording's file is rewritten after this many new stretches.
 
     Returns:
