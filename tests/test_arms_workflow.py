@@ -51,12 +51,18 @@ def test_the_default_config_runs_the_soft_arm(tmp_path):
         # one cell per (system, test level) on the arm's row: every system, both fusions
         cells = set(re.findall(rf"results/metrics/(\w+)/train{row}/test(\d)\.json", out))
         assert cells == {(s, str(j)) for s in systems for j in levels}
-        # one model per (trained system, fold)
-        models = re.findall(rf"^\s+output: results/models/(\w+)/fold(\d)/train{row}\.", out,
-                            re.M)
+        # one model per (trained system, fold), planned once; one training job per trained
+        # system for the row, which writes every fold's model
+        outputs = re.findall(r"^\s+output: (.*)$", out, re.M)
+        model = re.compile(rf"results/models/(\w+)/fold(\d)/train{row}\.(?:joblib|pt)$")
+        models = [m.groups() for line in outputs for path in line.split(", ")
+                  if (m := model.match(path))]
         folds = [str(f) for f in range(config["split"]["folds"])]
         trained = [m for m in models if not m[0].startswith("fusion_")]
         assert sorted(trained) == sorted((s, f) for s in systems[:5] for f in folds)
+        jobs = [line for line in outputs if model.match(line.split(", ")[0])
+                and not line.startswith("results/models/fusion_")]
+        assert len(jobs) == 5
     assert "trainMc" not in out and "trainMw" not in out
 
 
