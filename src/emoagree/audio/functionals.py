@@ -49,6 +49,27 @@ def extract_functionals(extractor, samples: np.ndarray, sample_rate: int) -> np.
     return extractor(samples, sample_rate)[0, :, 0]
 
 
+class SharedExtractor:
+    """Callable ``(samples, sample_rate) -> functionals``: one ComParE extractor for all
+    the worker threads of an extraction, created by the first stretch. Each call runs a
+    native openSMILE instance of its own (``Smile._extract`` builds one per signal), so
+    the threads share only its settings; the values do not depend on the threads
+    (``tests/test_audio_stretches.py``). Creating an extractor costs about 0.3 s of
+    Python (package metadata), which each thread paid at an extraction's start, holding
+    the GIL, when every thread created its own."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.smile = None
+
+    def __call__(self, samples: np.ndarray, sample_rate: int) -> np.ndarray:
+        if self.smile is None:
+            with self.lock:
+                if self.smile is None:
+                    self.smile = compare_extractor()
+        return extract_functionals(self.smile, samples, sample_rate)
+
+
 def audio_status(
     intervals: pd.DataFrame, audio_paths: Mapping[str, str], min_duration_s: float
 ) -> np.ndarray:
@@ -93,7 +114,7 @@ def extract_level_functionals(
         intervals: rows with ``interval_id, recording, start_s, end_s``.
         audio_paths: recording -> wav path ('' or absent: no audio).
         min_duration_s: intervals shorter than this are marked ``too_short``.
-        threads: worker threads (each holds its own openSMILE instance).
+        threads: worker threads (sharing one :class:`SharedExtractor`).
         progress_every: log a progress line after this many intervals.
 
     Raises:
@@ -104,12 +125,10 @@ def extract_level_functionals(
     columns = list(compare_extractor().feature_names)
     n_columns = len(columns)
     features = np.full((len(intervals), n_columns), np.nan, dtype=np.float32)
-    local = threading.local()
+    extract = SharedExtractor()
 
     def work(row: int, samples: np.ndarray, sample_rate: int) -> tuple[int, np.ndarray]:
-        if not hasattr(local, "smile"):
-            local.smile = compare_extractor()
-        return row, extract_functionals(local.smile, samples, sample_rate)
+        return row, extract(samples, sample_rate)
 
     todo = np.flatnonzero(status == OK)
     total_audio = float((intervals["end_s"] - intervals["start_s"]).to_numpy()[todo].sum())

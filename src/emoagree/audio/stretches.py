@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -35,9 +34,9 @@ from emoagree.atomic import save_npz_atomic
 from emoagree.audio.functionals import (
     OK,
     LevelFunctionals,
+    SharedExtractor,
     audio_status,
     compare_extractor,
-    extract_functionals,
     level_functionals,
 )
 from emoagree.audio.io import read_wav, slice_signal
@@ -119,27 +118,6 @@ def _save_cache(path: Path, keys: list, features: list, source: str) -> None:
         features=np.asarray(features, dtype=np.float32),
         source=np.array(source),
     )
-
-
-class _SharedExtractor:
-    """Callable ``(samples, sample_rate) -> functionals``: one openSMILE ComParE extractor
-    for all worker threads, created by the first stretch. Each call runs a native
-    openSMILE instance of its own (``Smile._extract`` builds one per signal), so the
-    threads share only its settings (``tests/test_audio_stretches.py``: the values do
-    not depend on the threads). One extractor per thread cost each thread about 0.3 s of
-    Python (package metadata) at the job's start, holding the GIL while the others
-    waited."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.smile = None
-
-    def __call__(self, samples: np.ndarray, sample_rate: int) -> np.ndarray:
-        if self.smile is None:
-            with self.lock:
-                if self.smile is None:
-                    self.smile = compare_extractor()
-        return extract_functionals(self.smile, samples, sample_rate)
 
 
 class _OrderedSaves:
@@ -238,7 +216,7 @@ def extract_shard_stretches(
         ValueError: a stretch lies outside its recording's audio (names both).
     """
     counts = {"n_stretches": len(stretches), "n_cached": 0, "n_extracted": 0}
-    extract = _SharedExtractor()
+    extract = SharedExtractor()
     saves = _OrderedSaves(max_in_flight=4 * max(1, threads))
     started = last = time.monotonic()
     groups = stretches.groupby("recording", sort=True).indices
