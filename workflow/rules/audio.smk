@@ -4,9 +4,9 @@
 #   audio_functionals_shard shard            -> results/features/audio_functionals/shards/{shard}.json
 #                                            (+ the stretch cache .../stretches/{recording}.npz)
 #   audio_functionals     level              -> results/features/audio_functionals/level{k}.{npz,json}
-#   audio_train_classic   system, fold, train level -> results/models/{system}/fold{f}/train{i}.{joblib,json},
+#   audio_train_classic   system, train level -> every fold f's results/models/{system}/fold{f}/train{i}.{joblib,json},
 #                                            results/predictions/{system}/fold{f}/train{i}/val.csv
-#   audio_train_lstm      fold, train level  -> results/models/audio_lstm/fold{f}/train{i}.pt, val.csv
+#   audio_train_lstm      train level        -> every fold f's results/models/audio_lstm/fold{f}/train{i}.pt, val.csv
 #   audio_predict_*       train x test level -> results/predictions/{system}/train{i}/test{j}.csv
 #                                            (each interval by the model of the fold that tested it)
 #
@@ -172,10 +172,9 @@ rule audio_train_lstm:
         # resuming from them after an interruption is their purpose (a rerun resumes the
         # fold that was training and finds the folds before it done); the job removes
         # them once every fold is trained
-        checkpoint=lambda wc: [
-            f"results/models/audio_lstm/fold{f}/train{wc.train_level}{wc.rep}.checkpoint.pt"
-            for f in PLAN.folds
-        ],
+        checkpoint=lambda wc: fold_files(
+            f"results/models/audio_lstm/fold{{fold}}/train{wc.train_level}{wc.rep}.checkpoint.pt"
+        ),
     log:
         "logs/audio/train/audio_lstm_train{train_level}{rep}.log",
     benchmark:

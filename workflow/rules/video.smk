@@ -6,7 +6,7 @@
 #
 #   video_faces        shard              -> results/features/faces/{shard}/{recording}.npz
 #   video_embeddings   group of shards    -> results/features/video_embeddings/{backbone}/{shard}/{recording}.npz
-#   video_*_train      fold, train level  -> results/models/{system}/fold{f}/train{i}.{joblib|pt},
+#   video_*_train      train level        -> every fold f's results/models/{system}/fold{f}/train{i}.{joblib|pt},
 #                                            train{i}.frames.npz (frame scores),
 #                                            results/predictions/{system}/fold{f}/train{i}/val.csv
 #   video_predict      train x test level -> results/predictions/{system}/train{i}/test{j}.csv
@@ -185,10 +185,9 @@ rule video_effnet_train:
         n_folds=PLAN.n_folds,
         # One per fold, written after every epoch; a rerun with the same settings resumes
         # from it (the folds a crashed job had trained resume at their last epoch).
-        checkpoint=lambda w: [
-            f"results/checkpoints/video_effnet/fold{f}/train{w.train_level}{w.rep}.ckpt"
-            for f in PLAN.folds
-        ],
+        checkpoint=lambda w: fold_files(
+            f"results/checkpoints/video_effnet/fold{{fold}}/train{w.train_level}{w.rep}.ckpt"
+        ),
     log:
         "logs/video/video_effnet/train{train_level}{rep}.log",
     benchmark:
