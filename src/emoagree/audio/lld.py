@@ -21,6 +21,7 @@ import pandas as pd
 
 from emoagree.atomic import save_npz_atomic
 from emoagree.audio.io import read_wav
+from emoagree.audio.smile import smile
 from emoagree.shards import cache_path, run_shard
 
 #: Hop between LLD frames, in seconds (both feature sets use 10 ms).
@@ -68,11 +69,11 @@ def lld_extractors(mfcc_config: str | Path) -> tuple:
     """The eGeMAPSv02 LLD extractor and the MFCC (+deltas) extractor (opensmile.Smile)."""
     import opensmile  # here, not at the top: jobs that only read caches skip its import
 
-    egemaps = opensmile.Smile(
+    egemaps = smile(
         feature_set=opensmile.FeatureSet.eGeMAPSv02,
         feature_level=opensmile.FeatureLevel.LowLevelDescriptors,
     )
-    mfcc = opensmile.Smile(feature_set=str(mfcc_config), feature_level=MFCC_LEVEL)
+    mfcc = smile(feature_set=str(mfcc_config), feature_level=MFCC_LEVEL)
     return egemaps, mfcc
 
 
