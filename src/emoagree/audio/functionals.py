@@ -58,11 +58,12 @@ class SharedExtractor:
     (``tests/test_audio_stretches.py``). Creating an extractor is Python that holds the
     GIL (0.02 s; 0.2-0.45 s more for the first in a process without
     :mod:`emoagree.audio.smile`'s shortcut), which each thread paid at an extraction's
-    start when every thread created its own."""
+    start when every thread created its own. ``extractor``: one already built
+    (:func:`compare_extractor`), to use instead of building another."""
 
-    def __init__(self) -> None:
+    def __init__(self, extractor=None) -> None:
         self.lock = threading.Lock()
-        self.smile = None
+        self.smile = extractor
 
     def __call__(self, samples: np.ndarray, sample_rate: int) -> np.ndarray:
         if self.smile is None:
@@ -124,10 +125,11 @@ def extract_level_functionals(
         ValueError: an interval lies outside its recording's audio (names both).
     """
     status = audio_status(intervals, audio_paths, min_duration_s)
-    columns = list(compare_extractor().feature_names)
+    # the extractor that names the columns is the one the threads share
+    extract = SharedExtractor(compare_extractor())
+    columns = list(extract.smile.feature_names)
     n_columns = len(columns)
     features = np.full((len(intervals), n_columns), np.nan, dtype=np.float32)
-    extract = SharedExtractor()
 
     def work(row: int, samples: np.ndarray, sample_rate: int) -> tuple[int, np.ndarray]:
         return row, extract(samples, sample_rate)
