@@ -101,7 +101,8 @@ def generate(root: Path, n_clips: int, n_speakers: int, n_raters: int, seed: int
                  ).to_csv(root / "annotations.csv", index=False)
 
 
-def write_config(workdir: Path, corpus: Path, levels: list[int]) -> Path:
+def write_config(workdir: Path, corpus: Path, levels: list[int],
+                 systems: tuple[str, ...] = SYSTEMS) -> Path:
     labels = set(pd.read_csv(corpus / "annotations.csv")["emotion"])
     config = {
         "emotions": [e for e in EMOTIONS if e in labels],
@@ -110,7 +111,7 @@ def write_config(workdir: Path, corpus: Path, levels: list[int]) -> Path:
         "features": {"shard_media_s": 1200, "own_shard_s": 15, "embedding_media_s": 6000},
         "levels": levels,
         "split": {"strategy": "actor", "folds": 5},
-        "systems": {"audio": list(SYSTEMS), "video": [], "fusion": []},
+        "systems": {"audio": list(systems), "video": [], "fusion": []},
         "training_arms": [],
     }
     workdir.mkdir(parents=True, exist_ok=True)

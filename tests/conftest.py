@@ -16,6 +16,23 @@ from emoagree.levels.split import make_split
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 
 
+@pytest.fixture
+def restore_stderr():
+    """Gives back the stderr and root logging that a test's log_to (a job's log) replaced."""
+    import logging
+
+    stderr, handlers = sys.stderr, logging.getLogger().handlers[:]
+    level = logging.getLogger().level
+    logging.captureWarnings(False)  # a script run by an earlier test may have left it on
+    yield
+    if sys.stderr is not stderr:
+        sys.stderr.close()
+    sys.stderr = stderr
+    logging.getLogger().handlers[:] = handlers
+    logging.getLogger().setLevel(level)
+    logging.captureWarnings(False)
+
+
 @pytest.fixture(scope="session")
 def reported_study(tmp_path_factory):
     """A finished tiny study (synthetic RAMAS-format predictions, levels 1-3, audio_lr,

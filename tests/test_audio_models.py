@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +40,7 @@ from emoagree.audio.steps import run_functionals, run_predict_classic, run_train
 from emoagree.contracts.predictions import prob_columns, read_predictions, scored_mask
 from emoagree.evaluation.metrics import uar
 from emoagree.training.arm_loss import class_weights
-from emoagree.training.fold_jobs import remove_checkpoints
+from emoagree.training.fold_jobs import remove_checkpoints, run_folds
 from emoagree.training.selection import (
     choose,
     grouped_splits,
@@ -834,3 +835,36 @@ def test_an_svm_stopped_at_max_iter_is_logged_and_reported(caplog):
     fit = fit_classic("audio_svm", x[:40], y[:40], units[:40], x[40:], y[40:], units[40:],
                       {**capped, "pca_grid": [4]}, 0)
     assert fit.report["svm_max_iter"] == 5 and fit.report["stopped_at_max_iter"] is True
+
+
+def test_classic_folds_side_by_side_write_the_files_of_folds_in_turn(level, tmp_path,
+                                                                    monkeypatch):
+    """The training job's worker processes (run_folds, 3 folds on 2 and on 3 workers) fit
+    on one BLAS thread each: every model, report and val file is byte-identical to the
+    folds fitted in turn in this process."""
+    # as Snakemake sets them for a 3-thread job (the workers would inherit them)
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.setenv(name, "3")
+    table = pd.read_csv(level["csv"], dtype={"interval_id": str})
+    table["unit"] = [f"u{i // 3}" for i in range(len(table))]
+    table["fold"] = [i // 3 % 3 for i in range(len(table))]
+    table["split"] = "test"
+    csv = tmp_path / "folds.csv"
+    table.to_csv(csv, index=False)
+    train_fold = partial(run_train_classic, "audio_lr", str(csv), level["npz"], EMOTIONS,
+                         SETTINGS, 7, n_folds=3)
+    written = {}
+    for workers in (1, 2, 3):
+        out = tmp_path / f"workers{workers}"
+        out.mkdir()
+        log_path = out / "job.log"
+        log_path.write_text("")
+        run_folds(train_fold, [0, 1, 2], workers=workers, log_path=str(log_path),
+                  **{name: [str(out / f"fold{f}.{ext}") for f in range(3)]
+                     for name, ext in (("model_out", "joblib"), ("report_out", "json"),
+                                       ("val_out", "csv"), ("val_model_out", "val.joblib"))})
+        written[workers] = {p.name: p.read_bytes() for p in out.iterdir() if p.name != "job.log"}
+        assert len(written[workers]) == 12
+    assert written[2] == written[1] and written[3] == written[1]
+    # each model file holds the fold's own fit: the three folds differ
+    assert len({written[1][f"fold{f}.joblib"] for f in range(3)}) == 3

@@ -118,3 +118,25 @@ def test_clip_study_bare_script_searches_the_workflows_real_corpus_grid():
     assert audio["pca_grid"] == config["audio"]["pca_grid"] != demo_grid
     assert audio["svm"]["c_grid"] == config["audio"]["svm"]["c_grid"]
     assert seed == config["seed"]
+
+
+def test_fold_workers_bench_reads_the_jobs_workers_and_finds_differing_files(tmp_path):
+    spec = importlib.util.spec_from_file_location(
+        "fold_workers", Path(__file__).resolve().parents[1] / "bench/fold_workers.py")
+    fold_workers = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fold_workers)
+    logs = tmp_path / "logs/audio/train"
+    logs.mkdir(parents=True)
+    log = logs / "audio_svm_train1.log"
+    log.write_text("2026-12-06 INFO emoagree.training.fold_jobs: folds [0, 1, 2, 3, 4]: "
+                   "2 side by side in worker processes (one BLAS thread each)\n")
+    assert fold_workers.job_workers(tmp_path, "audio_svm") == 2
+    log.write_text("2026-12-06 INFO emoagree.training.fold_jobs: fold 0: 1 of 5 in this job\n")
+    assert fold_workers.job_workers(tmp_path, "audio_svm") == 1
+    left, right = tmp_path / "left", tmp_path / "right"
+    for root, model in ((left, b"a"), (right, b"b")):
+        (root / "fold0").mkdir(parents=True)
+        (root / "fold0/m.joblib").write_bytes(model)
+        (root / "fold0/val.csv").write_text("same")
+    (left / "fold0/only_left.json").write_text("{}")
+    assert fold_workers.differing_files(left, right) == ["fold0/m.joblib", "fold0/only_left.json"]

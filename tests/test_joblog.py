@@ -16,20 +16,6 @@ from emoagree.joblog import log_to
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def restore_stderr():
-    stderr, handlers = sys.stderr, logging.getLogger().handlers[:]
-    level = logging.getLogger().level
-    logging.captureWarnings(False)  # a script run by an earlier test may have left it on
-    yield
-    if sys.stderr is not stderr:
-        sys.stderr.close()
-    sys.stderr = stderr
-    logging.getLogger().handlers[:] = handlers
-    logging.getLogger().setLevel(level)
-    logging.captureWarnings(False)
-
-
 def test_log_to_sends_prints_logging_and_warnings_to_the_log(tmp_path, restore_stderr):
     path = tmp_path / "logs" / "job.log"
     path.parent.mkdir()

@@ -31,13 +31,26 @@ def log_to(path: str) -> TextIO:
     Called by every workflow script before its work; returns the log's stream for the
     package functions that write their notes to a ``log`` argument.
     """
-    sys.stderr = open(path, "w", buffering=1)  # noqa: SIM115 - lives as long as the job
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO, force=True, format=LOG_FORMAT)
+    # emptied, then appended to: the job's worker processes (log_worker_to) append to it
+    # too, and a stream that wrote from its own offset would overwrite their lines
+    open(path, "w").close()
+    _log_stream_to(path, LOG_FORMAT)
+    check_package_source()
+    return sys.stderr
+
+
+def log_worker_to(path: str, tag: str) -> None:
+    """In a worker process of a job: append its stderr and logging to the job's log
+    ``path`` (opened by :func:`log_to`), each logging line tagged ``[tag]``."""
+    _log_stream_to(path, LOG_FORMAT.replace("%(message)s", f"[{tag}] %(message)s"))
+
+
+def _log_stream_to(path: str, line_format: str) -> None:
+    sys.stderr = open(path, "a", buffering=1)  # noqa: SIM115 - lives as long as the process
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, force=True, format=line_format)
     logging.captureWarnings(True)
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
-    check_package_source()
-    return sys.stderr
 
 
 def check_package_source(script: str | None = None) -> None:

@@ -140,9 +140,11 @@ rule audio_train_classic:
         "logs/audio/train/{system}_train{train_level}{rep}.log",
     benchmark:
         "benchmarks/audio/train/{system}_train{train_level}{rep}.tsv"
-    threads: 1
+    # its folds side by side in worker processes when the study has fewer such jobs than
+    # cores (common_audio.smk: classic_training_workers); the same files whatever the count
+    threads: classic_training_workers()
     resources:
-        mem_mb=4000,
+        mem_mb=lambda wc, threads: 2000 * (threads + 1),
         runtime=len(PLAN.folds) * 60,  # minutes, for the K folds in turn
     conda:
         "../../envs/audio.yaml"

@@ -1,6 +1,8 @@
 # Input, params and target functions of the audio stage (rules in audio.smk): which
 # systems are classic, the audio shards and their wavs, the feature caches.
 
+from emoagree.training.fold_jobs import fold_workers  # noqa: E402
+
 AUDIO_CLASSIC = [s for s in PLAN.systems.audio if s in ("audio_svm", "audio_lr")]
 AUDIO_MODEL_FILES = {"audio_svm": "joblib", "audio_lr": "joblib", "audio_lstm": "pt"}
 
@@ -47,6 +49,17 @@ def feature_threads(cap):
     """Threads of a feature job: all of this run's cores, at most ``cap``. Feature jobs
     write the same values whatever their threads (one extractor per stretch)."""
     return max(1, min(workflow.cores or 1, int(cap)))
+
+
+def classic_training_workers():
+    """Threads (worker processes, one fold each) of every audio_svm / audio_lr training
+    job: as many folds side by side as finish this study's classic training jobs in the
+    fewest rounds on --cores (emoagree.training.fold_jobs.fold_workers), at most
+    audio.max_threads. 1 where there are at least as many such jobs as cores (the demo)."""
+    n_jobs = sum(len(train_rows(system)) for system in AUDIO_CLASSIC) * PLAN.n_replicates
+    return fold_workers(
+        n_jobs, len(PLAN.folds), workflow.cores or 1, PLAN.sections["audio"]["max_threads"]
+    )
 
 
 def audio_targets():
