@@ -368,14 +368,20 @@ def test_validation_cross_evaluation_predicts_with_the_train_only_model(level, t
                             str(tmp_path / "t.csv"), 1, val_out=str(tmp_path / "v.csv"))
 
 
-def test_run_train_classic_uses_only_its_folds_train_and_val(level, tmp_path):
-    """With 3 folds and a unit column, fold 0 trains on folds 1 (val) and 2 (train)."""
+def three_fold_level(level, tmp_path) -> tuple[pd.DataFrame, Path]:
+    """The level table in 3 folds of consecutive triples, one unit per triple."""
     table = pd.read_csv(level["csv"], dtype={"interval_id": str})
     table["unit"] = [f"u{i // 3}" for i in range(len(table))]
     table["fold"] = [i // 3 % 3 for i in range(len(table))]
     table["split"] = "test"
     csv = tmp_path / "folds.csv"
     table.to_csv(csv, index=False)
+    return table, csv
+
+
+def test_run_train_classic_uses_only_its_folds_train_and_val(level, tmp_path):
+    """With 3 folds and a unit column, fold 0 trains on folds 1 (val) and 2 (train)."""
+    table, csv = three_fold_level(level, tmp_path)
     report, val = tmp_path / "m.json", tmp_path / "val.csv"
     run_train_classic("audio_svm", csv, level["npz"], EMOTIONS, SETTINGS, 7, tmp_path / "m.joblib",
                       report, val, fold=0, n_folds=3)
@@ -845,12 +851,7 @@ def test_classic_folds_side_by_side_write_the_files_of_folds_in_turn(level, tmp_
     # as Snakemake sets them for a 3-thread job (the workers would inherit them)
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         monkeypatch.setenv(name, "3")
-    table = pd.read_csv(level["csv"], dtype={"interval_id": str})
-    table["unit"] = [f"u{i // 3}" for i in range(len(table))]
-    table["fold"] = [i // 3 % 3 for i in range(len(table))]
-    table["split"] = "test"
-    csv = tmp_path / "folds.csv"
-    table.to_csv(csv, index=False)
+    _, csv = three_fold_level(level, tmp_path)
     train_fold = partial(run_train_classic, "audio_lr", str(csv), level["npz"], EMOTIONS,
                          SETTINGS, 7, n_folds=3)
     written = {}

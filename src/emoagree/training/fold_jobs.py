@@ -95,8 +95,7 @@ def run_folds(
     workers = max(1, min(int(workers), len(jobs)))
     if workers == 1:
         with threadpool_limits(limits=1):  # as in the workers (a one-thread job's already)
-            for i, (fold, fold_files) in enumerate(jobs):
-                log.info("fold %d: %d of %d in this job", fold, i + 1, len(jobs))
+            for fold, fold_files in each_fold(folds, **paths):
                 train_fold(fold=fold, **fold_files)
         return
     from joblib import Parallel, delayed, parallel_config
