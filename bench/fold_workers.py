@@ -84,22 +84,17 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.cores} core(s); features {features:.1f} s; load average "
           f"{os.getloadavg()[0]:.1f}")
     target = f"results/predictions/{args.system}/train1/test1.csv"
-    runs = {}
-    for name, extra in (("in turn", ("--max-threads", "1")), ("side by side", ())):
-        if name == "side by side":
-            snakemake(study, config, args.cores, *extra, "--forcerun", "audio_train_classic",
-                      target)
-        else:
-            snakemake(study, config, args.cores, *extra, target)
-        runs[name] = (job_seconds(study, args.system), job_workers(study, args.system))
-        if name == "in turn":
-            kept = workdir / "in_turn"
-            shutil.rmtree(kept, ignore_errors=True)
-            for folder in FOLD_FILES:
-                shutil.copytree(study / folder, kept / folder)
+    # folds in turn (one thread per job), kept aside; then the same job as planned
+    snakemake(study, config, args.cores, "--max-threads", "1", target)
+    turn, one = job_seconds(study, args.system), job_workers(study, args.system)
+    kept = workdir / "in_turn"
+    shutil.rmtree(kept, ignore_errors=True)
+    for folder in FOLD_FILES:
+        shutil.copytree(study / folder, kept / folder)
+    snakemake(study, config, args.cores, "--forcerun", "audio_train_classic", target)
+    side, workers = job_seconds(study, args.system), job_workers(study, args.system)
     differ = [f for folder in FOLD_FILES
-              for f in differing_files(workdir / "in_turn" / folder, study / folder)]
-    (turn, one), (side, workers) = runs["in turn"], runs["side by side"]
+              for f in differing_files(kept / folder, study / folder)]
     print(f"training job, folds in turn ({one} worker): {turn:.1f} s")
     print(f"training job, folds side by side ({workers} workers): {side:.1f} s")
     rounds = -(-5 // workers)  # rounds of one fold's time side by side (5 folds in turn)

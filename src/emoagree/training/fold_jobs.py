@@ -91,8 +91,7 @@ def run_folds(
     """
     from threadpoolctl import threadpool_limits
 
-    jobs = fold_paths(folds, **paths)
-    workers = max(1, min(int(workers), len(jobs)))
+    workers = max(1, min(int(workers), len(folds)))
     if workers == 1:
         with threadpool_limits(limits=1):  # as in the workers (a one-thread job's already)
             for fold, fold_files in each_fold(folds, **paths):
@@ -100,6 +99,7 @@ def run_folds(
         return
     from joblib import Parallel, delayed, parallel_config
 
+    jobs = fold_paths(folds, **paths)
     log.info("folds %s: %d side by side in worker processes (one BLAS thread each)",
              [fold for fold, _ in jobs], workers)
     # the workers start with one BLAS/OpenMP thread, as a one-thread job's process does
